@@ -1,0 +1,98 @@
+"""Settings from the environment and an optional `.env`, validated once at start-up.
+
+Secrets are `SecretStr` so that they never appear in a repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.cadence import Cadences
+from models.enums import Profile
+
+
+class WorkingHours(BaseModel):
+    """When nudges may be sent (local time); the rest of the time they wait."""
+
+    start_hour: int = Field(9, ge=0, le=23)
+    end_hour: int = Field(18, ge=1, le=24)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    database_url: str = "sqlite:///casebot.sqlite3"
+    timezone: str = "Asia/Seoul"
+    default_locale: str = "ko"
+    profile: Profile = Profile.WELFARE_CENTRE
+    environment: str = "development"
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    host: str = "127.0.0.1"
+    port: int = Field(3000, ge=1, le=65535)
+
+    cadences: Cadences = Cadences()
+    working_hours: WorkingHours = WorkingHours()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _supported_locale(cls, value: str) -> str:
+        if value not in ("ko", "en"):
+            raise ValueError("must be 'ko' or 'en'")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        # WebClient joins method names with urljoin: a base without "/" loses its last path part.
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class SettingsError(Exception):
+    """A settings problem, phrased as one line that names the variable."""
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        variable = "__".join(str(p) for p in item["loc"]).upper() or "settings"
+        parts.append(f"{variable}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(f"Invalid setting: {describe_validation_error(exc)}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,47 @@
+"""Casebot's Slack-free core: the records of a case and everything a case may do."""
+
+from models.assessment import Assessment, AssessmentRating
+from models.audit import AuditLog, CaseEvent
+from models.base import Base
+from models.case import Case, CaseCodeCounter, CaseWorker
+from models.client import Client, Guardian, HouseholdMember
+from models.closure import AfterCareCheck, Closure, GoalAttainmentRecord
+from models.conference import ActionItem, CaseConference, ConferenceCase, ConferenceParticipant
+from models.consent import Consent
+from models.contact import ContactNote
+from models.plan import PlanGoal, PlanTask, ServicePlan
+from models.referral import Referral
+from models.reminder import Reminder
+from models.resource import Resource
+from models.staff import StaffMember, Team
+
+__all__ = [
+    "ActionItem",
+    "AfterCareCheck",
+    "Assessment",
+    "AssessmentRating",
+    "AuditLog",
+    "Base",
+    "Case",
+    "CaseCodeCounter",
+    "CaseConference",
+    "CaseEvent",
+    "CaseWorker",
+    "Client",
+    "Closure",
+    "ConferenceCase",
+    "ConferenceParticipant",
+    "Consent",
+    "ContactNote",
+    "GoalAttainmentRecord",
+    "Guardian",
+    "HouseholdMember",
+    "PlanGoal",
+    "PlanTask",
+    "Referral",
+    "Reminder",
+    "Resource",
+    "ServicePlan",
+    "StaffMember",
+    "Team",
+]

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import SENSITIVE, Base, StrEnumType, utcnow
+from models.client import Client
+from models.enums import CaseIntensity, CaseStatus, Profile
+from models.staff import StaffMember, Team
+
+
+class Case(Base):
+    """One episode of case management. Stage and next step are derived (models.services.lifecycle)."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    profile: Mapped[Profile] = mapped_column(StrEnumType(Profile))
+    status: Mapped[CaseStatus] = mapped_column(StrEnumType(CaseStatus), default=CaseStatus.OPEN, index=True)
+    intensity: Mapped[CaseIntensity | None] = mapped_column(StrEnumType(CaseIntensity))
+    crisis: Mapped[bool] = mapped_column(default=False)
+    restricted: Mapped[bool] = mapped_column(default=False)
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    case_manager_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
+
+    referral_source: Mapped[str | None] = mapped_column(String(100))
+    presenting_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    intake_summary: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
+    confidentiality_notice_given: Mapped[bool] = mapped_column(default=False)
+
+    referred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    intake_at: Mapped[datetime | None]
+    classified_at: Mapped[datetime | None]
+    # Reopening from after-care starts a new episode; reminders and stage look at the current one.
+    episode: Mapped[int] = mapped_column(Integer, default=1)
+    # Start of the current episode: the intake, or the moment a closed case was reopened.
+    episode_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reassessment_requested_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    # Stored so that "my cases by next due date" is one indexed read (recomputed with the reminders).
+    next_due_on: Mapped[date | None] = mapped_column(index=True)
+    retention_until: Mapped[date | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    client: Mapped[Client] = relationship(lazy="joined")
+    team: Mapped[Team] = relationship()
+    case_manager: Mapped[StaffMember] = relationship()
+    workers: Mapped[list[CaseWorker]] = relationship(back_populates="case", cascade="all, delete-orphan")
+
+
+class CaseWorker(Base):
+    """A co-worker with access to a case beside its case manager."""
+
+    __tablename__ = "case_workers"
+    __table_args__ = (UniqueConstraint("case_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="workers")
+    staff: Mapped[StaffMember] = relationship()
+
+
+class CaseCodeCounter(Base):
+    """The last sequence number handed out per (prefix, year), so codes never repeat."""
+
+    __tablename__ = "case_code_counters"
+    __table_args__ = (UniqueConstraint("prefix", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(10))
+    year: Mapped[int] = mapped_column(Integer)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,68 @@
+"""Engines and the unit of work. Services never commit; the unit of work around them does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.errors import NotAllowed
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    if url.startswith("sqlite"):
+        options.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, **options)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if ":memory:" not in url and url != "sqlite://":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(url, **options)
+
+
+def make_session_factory(bind: Any) -> sessionmaker[Session]:
+    return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+class UnitOfWork:
+    """`with uow() as db:` commits on success and rolls back on error.
+
+    A permission refusal rolls back whatever the request did, then records the refusal in the audit
+    log in a transaction of its own, so that refusals are never lost with the rollback (R9).
+    """
+
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
+        self.session_factory = session_factory
+
+    @contextmanager
+    def __call__(self) -> Iterator[Session]:
+        session = self.session_factory()
+        try:
+            yield session
+            session.commit()
+        except NotAllowed as refusal:
+            session.rollback()
+            self._record_refusal(session, refusal)
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @staticmethod
+    def _record_refusal(session: Session, refusal: NotAllowed) -> None:
+        from models.services.audit import record_refusal
+
+        record_refusal(session, refusal)
+        session.commit()

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import SENSITIVE, Base, StrEnumType, utcnow
+from models.enums import ConsentMethod, NeedDomain, PlanStatus, ResponsibleParty, TaskStatus
+
+
+class ServicePlan(Base):
+    """서비스(개입)계획: versioned; the newest AGREED version of the episode is the one in force."""
+
+    __tablename__ = "service_plans"
+    __table_args__ = (UniqueConstraint("case_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[PlanStatus] = mapped_column(StrEnumType(PlanStatus), default=PlanStatus.DRAFT)
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    review_due: Mapped[date | None]
+    agreed_at: Mapped[datetime | None]
+    agreement_method: Mapped[ConsentMethod | None] = mapped_column(StrEnumType(ConsentMethod))
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    goals: Mapped[list[PlanGoal]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanGoal.id"
+    )
+    tasks: Mapped[list[PlanTask]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanTask.id"
+    )
+
+
+class PlanGoal(Base):
+    __tablename__ = "plan_goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("service_plans.id", ondelete="CASCADE"), index=True)
+    domain: Mapped[NeedDomain] = mapped_column(StrEnumType(NeedDomain))
+    description: Mapped[str] = mapped_column(Text, info=SENSITIVE)
+    indicator: Mapped[str] = mapped_column(String(300))
+    baseline: Mapped[str | None] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(200))
+    target_date: Mapped[date]
+
+    plan: Mapped[ServicePlan] = relationship(back_populates="goals")
+
+
+class PlanTask(Base):
+    __tablename__ = "plan_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("service_plans.id", ondelete="CASCADE"), index=True)
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("plan_goals.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(Text, info=SENSITIVE)
+    responsible_party: Mapped[ResponsibleParty] = mapped_column(StrEnumType(ResponsibleParty))
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"), index=True)
+    due_date: Mapped[date]
+    status: Mapped[TaskStatus] = mapped_column(StrEnumType(TaskStatus), default=TaskStatus.OPEN)
+
+    plan: Mapped[ServicePlan] = relationship(back_populates="tasks")

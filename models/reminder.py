@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, StrEnumType, utcnow
+from models.enums import ReminderKind, ReminderStatus
+
+
+class Reminder(Base):
+    """A due item: what, for whom, when. The scheduler sends PENDING rows whose time has come.
+
+    The `key` names the obligation (case, kind and what it is about) so that recomputing a case's
+    reminders updates the row in place instead of adding a second one.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[ReminderKind] = mapped_column(StrEnumType(ReminderKind))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_conferences.id", ondelete="CASCADE"), index=True
+    )
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"), index=True)
+    slack_channel_id: Mapped[str | None] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    status: Mapped[ReminderStatus] = mapped_column(
+        StrEnumType(ReminderStatus), default=ReminderStatus.PENDING
+    )
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,290 @@
+"""Validated inputs of the core services. Field names double as Slack block ids in the dialogues."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from models.enums import (
+    AfterCareAction,
+    AfterCareStatus,
+    ClosureReason,
+    ConsentMethod,
+    ConsentScope,
+    ContactKind,
+    ContactOutcome,
+    ContactType,
+    GoalAttainment,
+    LifeStage,
+    MonitoringResult,
+    NeedDomain,
+    ResourceCategory,
+    ResourceSector,
+    ResponsibleParty,
+    SignerRelationship,
+    StaffRole,
+    StatutoryBasis,
+)
+from models.errors import BilingualValueError
+
+# 주민등록번호: six digits (birth date), an optional separator, then a 1-8 gender/century digit and six more.
+_RRN = re.compile(r"(?<!\d)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\s*[-–]?\s*[1-8]\d{6}(?!\d)")
+
+
+def looks_like_rrn(text: str) -> bool:
+    return bool(_RRN.search(text))
+
+
+def _no_rrn(value: str | None) -> str | None:
+    if value is not None and looks_like_rrn(value):
+        raise BilingualValueError(
+            "주민등록번호로 보이는 값은 저장할 수 없습니다. 번호를 지우고 다시 입력해 주세요 (개인정보 보호법 §24-2).",
+            "This looks like a resident registration number, which Casebot never stores. "
+            "Remove it and try again (PIPA §24-2).",
+        )
+    return value
+
+
+def _stripped(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+SafeText = Annotated[str, AfterValidator(_no_rrn)]
+OptionalText = Annotated[str | None, AfterValidator(_stripped), AfterValidator(_no_rrn)]
+
+
+class Form(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+
+class HouseholdMemberInput(Form):
+    relation: SafeText = Field(min_length=1, max_length=40)
+    age_band: OptionalText = Field(None, max_length=20)
+    co_resident: bool = True
+    is_main_carer: bool = False
+
+
+class GuardianInput(Form):
+    name: SafeText = Field(min_length=1, max_length=100)
+    relationship_kind: SafeText = Field(min_length=1, max_length=40)
+    contact: OptionalText = Field(None, max_length=100)
+    is_legal_representative: bool = False
+    is_alleged_abuser: bool = False
+
+
+class ClientInput(Form):
+    name: SafeText = Field(min_length=1, max_length=100)
+    birth_date: date | None = None
+    sex: str | None = Field(None, max_length=10)
+    contact: OptionalText = Field(None, max_length=100)
+    address: OptionalText = Field(None, max_length=300)
+    life_stage: LifeStage | None = None
+    characteristics: list[str] = Field(default_factory=list)
+    interpreter_needed: bool = False
+    under14: bool = False
+    external_ref: OptionalText = Field(None, max_length=64)
+
+    @model_validator(mode="after")
+    def _birth_date_in_past(self) -> ClientInput:
+        if self.birth_date and self.birth_date > date.today():
+            raise BilingualValueError("생년월일이 미래입니다.", "The birth date is in the future.")
+        return self
+
+
+class ConsentInput(Form):
+    scope: ConsentScope
+    signer_name: SafeText = Field(min_length=1, max_length=100)
+    signer_relationship: SignerRelationship = SignerRelationship.SELF
+    purposes: SafeText = Field(min_length=1, max_length=1000)
+    items: SafeText = Field(min_length=1, max_length=1000)
+    recipient_resource_ids: list[int] = Field(default_factory=list)
+    recipient_names: list[str] = Field(default_factory=list)
+    retention: SafeText = Field(min_length=1, max_length=200)
+    refusal_notice_given: bool
+    method: ConsentMethod = ConsentMethod.WRITTEN
+    guardian_verified: bool = False
+    given_on: date
+    expires_on: date | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ConsentInput:
+        if not self.refusal_notice_given:
+            raise BilingualValueError(
+                "동의를 거부할 권리와 거부 시 불이익을 안내해야 합니다 (개인정보 보호법 §15②).",
+                "The right to refuse and its consequences must be explained (PIPA §15(2)).",
+            )
+        if self.expires_on and self.expires_on < self.given_on:
+            raise BilingualValueError(
+                "만료일이 동의일보다 앞섭니다.", "The expiry is before the consent date."
+            )
+        if self.scope == ConsentScope.THIRD_PARTY and not (
+            self.recipient_resource_ids or self.recipient_names
+        ):
+            raise BilingualValueError(
+                "제3자 제공 동의에는 제공받는 자를 적어야 합니다 (개인정보 보호법 §17②).",
+                "A third-party consent must name its recipients (PIPA §17(2)).",
+            )
+        return self
+
+
+class IntakeInput(Form):
+    client: ClientInput
+    referral_source: str = Field(min_length=1, max_length=100)
+    presenting_needs: list[NeedDomain] = Field(default_factory=list)
+    intake_summary: OptionalText = Field(None, max_length=3000)
+    confidentiality_notice_given: bool = False
+    intake_held: bool = True
+    household: list[HouseholdMemberInput] = Field(default_factory=list)
+    guardians: list[GuardianInput] = Field(default_factory=list)
+    consents: list[ConsentInput] = Field(default_factory=list)
+    case_manager_id: int | None = None
+
+    @model_validator(mode="after")
+    def _notice_at_intake(self) -> IntakeInput:
+        if self.intake_held and not self.confidentiality_notice_given:
+            raise BilingualValueError(
+                "초기상담에서는 비밀보장의 한계를 안내해야 합니다.",
+                "The limits of confidentiality must be explained at intake.",
+            )
+        return self
+
+
+class RatingInput(Form):
+    domain: NeedDomain
+    severity: int = Field(ge=0, le=4)
+    urgent: bool = False
+    client_priority: int | None = Field(None, ge=1, le=20)
+    narrative: OptionalText = Field(None, max_length=3000)
+    evidence_source: OptionalText = Field(None, max_length=200)
+
+
+class AssessmentInput(Form):
+    """Everything an assessment holds; every field optional so that a draft can be saved step by step."""
+
+    ratings: list[RatingInput] = Field(default_factory=list)
+    screen_self_harm: bool | None = None
+    screen_abuse: bool | None = None
+    screen_loss_of_income_or_housing: bool | None = None
+    screen_loss_of_carer: bool | None = None
+    strengths_personal: OptionalText = Field(None, max_length=3000)
+    strengths_family: OptionalText = Field(None, max_length=3000)
+    strengths_social: OptionalText = Field(None, max_length=3000)
+    strengths_community: OptionalText = Field(None, max_length=3000)
+    informal_supports: OptionalText = Field(None, max_length=3000)
+    client_goals: OptionalText = Field(None, max_length=3000)
+    genogram_ref: OptionalText = Field(None, max_length=300)
+
+
+class GoalInput(Form):
+    domain: NeedDomain
+    description: SafeText = Field(min_length=1, max_length=1000)
+    indicator: SafeText = Field(min_length=1, max_length=300)
+    baseline: OptionalText = Field(None, max_length=200)
+    target: SafeText = Field(min_length=1, max_length=200)
+    target_date: date
+
+
+class TaskInput(Form):
+    action: SafeText = Field(min_length=1, max_length=1000)
+    responsible_party: ResponsibleParty
+    resource_id: int | None = None
+    due_date: date
+    goal_index: int | None = Field(None, ge=0)
+
+
+class PlanInput(Form):
+    goals: list[GoalInput] = Field(min_length=1)
+    tasks: list[TaskInput] = Field(default_factory=list)
+    period_start: date
+    period_end: date | None = None
+    agreed: bool = False
+    agreement_method: ConsentMethod | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> PlanInput:
+        if self.period_end and self.period_end <= self.period_start:
+            raise BilingualValueError(
+                "계획 종료일이 시작일보다 뒤여야 합니다.", "The plan must end after it starts."
+            )
+        for task in self.tasks:
+            if task.goal_index is not None and task.goal_index >= len(self.goals):
+                raise BilingualValueError(
+                    "없는 목표에 연결된 과업이 있습니다.", "A task points at a missing goal."
+                )
+        if self.agreed and self.agreement_method is None:
+            raise BilingualValueError(
+                "대상자 동의 방법을 선택해 주세요.", "Choose how the client agreed to the plan."
+            )
+        return self
+
+
+class ReferralInput(Form):
+    resource_id: int
+    domain: NeedDomain
+    reason: SafeText = Field(min_length=1, max_length=2000)
+    consent_id: int | None = None
+    statutory_basis: StatutoryBasis | None = None
+    statutory_note: OptionalText = Field(None, max_length=1000)
+    channel: str | None = Field(None, max_length=40)
+
+
+class ContactInput(Form):
+    contact_at: datetime
+    contact_type: ContactType
+    kind: ContactKind = ContactKind.REGULAR
+    participants: OptionalText = Field(None, max_length=300)
+    outcome: ContactOutcome
+    result: MonitoringResult | None = None
+    plan_adherence: int | None = Field(None, ge=1, le=5)
+    satisfaction: int | None = Field(None, ge=1, le=5)
+    risk_changed: bool = False
+    summary: OptionalText = Field(None, max_length=3000)
+    next_action: OptionalText = Field(None, max_length=1000)
+    next_contact_on: date | None = None
+    source_ref: str | None = Field(None, max_length=300)
+
+    @model_validator(mode="after")
+    def _aware(self) -> ContactInput:
+        if self.contact_at.tzinfo is None:
+            raise BilingualValueError("연락 시각에 시간대가 없습니다.", "The contact time has no time zone.")
+        return self
+
+
+class ClosureInput(Form):
+    reason: ClosureReason
+    attainments: dict[int, GoalAttainment] = Field(default_factory=dict)
+    client_evaluation: OptionalText = Field(None, max_length=3000)
+    worker_evaluation: SafeText = Field(min_length=1, max_length=3000)
+    client_informed: bool = False
+    aftercare_plan: OptionalText = Field(None, max_length=2000)
+    handover_target: OptionalText = Field(None, max_length=200)
+
+
+class AfterCareInput(Form):
+    method: ContactType
+    status: AfterCareStatus
+    action: AfterCareAction = AfterCareAction.NONE
+    note: OptionalText = Field(None, max_length=3000)
+
+
+class StaffInput(Form):
+    slack_user_id: str = Field(pattern=r"^[UW][A-Z0-9]{2,31}$")
+    display_name: SafeText = Field(min_length=1, max_length=100)
+    role: StaffRole
+    team: SafeText = Field(min_length=1, max_length=100)
+
+
+class ResourceInput(Form):
+    name: SafeText = Field(min_length=1, max_length=200)
+    category: ResourceCategory
+    sector: ResourceSector
+    contact: OptionalText = Field(None, max_length=200)
+    eligibility: OptionalText = Field(None, max_length=2000)
+    capacity: OptionalText = Field(None, max_length=100)
+    has_mou: bool = False
