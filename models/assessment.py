@@ -19,6 +19,7 @@ class Assessment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    episode: Mapped[int] = mapped_column(Integer, default=1)
     kind: Mapped[AssessmentKind] = mapped_column(StrEnumType(AssessmentKind))
     status: Mapped[AssessmentStatus] = mapped_column(
         StrEnumType(AssessmentStatus), default=AssessmentStatus.DRAFT

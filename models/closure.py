@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
@@ -23,6 +23,7 @@ class Closure(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    episode: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[ClosureStatus] = mapped_column(StrEnumType(ClosureStatus), default=ClosureStatus.PENDING)
     reason: Mapped[ClosureReason] = mapped_column(StrEnumType(ClosureReason))
     client_evaluation: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)

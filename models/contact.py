@@ -16,6 +16,7 @@ class ContactNote(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    episode: Mapped[int] = mapped_column(Integer, default=1)
     author_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
     contact_at: Mapped[datetime]
     contact_type: Mapped[ContactType] = mapped_column(StrEnumType(ContactType))

@@ -62,6 +62,22 @@ class Stage(LabeledEnum):
         return int(self.value)
 
 
+class NextStep(LabeledEnum):
+    RECORD_INTAKE = "RECORD_INTAKE", "초기상담 기록", "Record the intake interview"
+    RECORD_CONSENT = "RECORD_CONSENT", "개인정보 수집·이용 동의 받기", "Record consent to collection and use"
+    COMPLETE_ASSESSMENT = "COMPLETE_ASSESSMENT", "욕구·강점·위기도 사정 완료", "Complete the needs assessment"
+    CLASSIFY = "CLASSIFY", "사례회의에서 대상자 구분", "Classify the case at a case conference"
+    WRITE_PLAN = "WRITE_PLAN", "서비스계획 수립", "Write the service plan"
+    AGREE_PLAN = "AGREE_PLAN", "계획에 대상자 동의 받기", "Get the client's agreement to the plan"
+    LINK_SERVICES = "LINK_SERVICES", "서비스 연계", "Link services"
+    LOG_CONTACT = "LOG_CONTACT", "점검(연락) 기록", "Log a monitoring contact"
+    COMPLETE_REASSESSMENT = "COMPLETE_REASSESSMENT", "재사정 완료", "Complete the re-assessment"
+    APPROVE_CLOSURE = "APPROVE_CLOSURE", "종결 승인(슈퍼바이저)", "Supervisor approves the closure"
+    AFTERCARE_CHECK = "AFTERCARE_CHECK", "사후관리 점검", "After-care check"
+    RESUME = "RESUME", "보류 해제 검토", "Review the hold"
+    NONE = "NONE", "없음", "Nothing"
+
+
 class NeedDomain(LabeledEnum):
     SAFETY = "SAFETY", "안전", "Safety"
     HEALTH = "HEALTH", "건강", "Health (physical and mental)"

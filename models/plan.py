@@ -17,6 +17,7 @@ class ServicePlan(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    episode: Mapped[int] = mapped_column(Integer, default=1)
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[PlanStatus] = mapped_column(StrEnumType(PlanStatus), default=PlanStatus.DRAFT)
     period_start: Mapped[date]

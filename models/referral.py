@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
@@ -17,6 +17,7 @@ class Referral(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    episode: Mapped[int] = mapped_column(Integer, default=1)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"), index=True)
     domain: Mapped[NeedDomain] = mapped_column(StrEnumType(NeedDomain))
     reason: Mapped[str] = mapped_column(Text, info=SENSITIVE)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 22:55:11.351988
+Create Date: 2026-11-22 22:59:46.446401
 
 """
 
@@ -288,6 +288,7 @@ def upgrade() -> None:
         "assessments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("episode", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=40), nullable=False),
         sa.Column("assessor_id", sa.Integer(), nullable=False),
@@ -361,6 +362,7 @@ def upgrade() -> None:
         "closures",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("episode", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=40), nullable=False),
         sa.Column("reason", sa.String(length=40), nullable=False),
         sa.Column("client_evaluation", sa.Text(), nullable=True),
@@ -514,6 +516,7 @@ def upgrade() -> None:
         "contact_notes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("episode", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
         sa.Column("contact_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("contact_type", sa.String(length=40), nullable=False),
@@ -584,6 +587,7 @@ def upgrade() -> None:
         "service_plans",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("episode", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=40), nullable=False),
         sa.Column("period_start", sa.Date(), nullable=False),
@@ -657,6 +661,7 @@ def upgrade() -> None:
         "referrals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("episode", sa.Integer(), nullable=False),
         sa.Column("resource_id", sa.Integer(), nullable=False),
         sa.Column("domain", sa.String(length=40), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),

@@ -1,0 +1,107 @@
+"""Who may see and change a case (domain.md R9): its case manager, co-workers and team supervisors.
+
+Admins manage staff, teams and resources; they do not read case content. Every service that touches
+case content loads the case through `load_case`, so no caller can skip the check or the audit entry.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from models.case import Case, CaseWorker
+from models.enums import AuditAction, StaffRole
+from models.errors import Message, NotAllowed, NotFound
+from models.services.audit import record_access
+from models.services.context import Ctx
+from models.staff import StaffMember
+
+NOT_STAFF = Message(
+    "Casebot을 사용할 권한이 없습니다. 기관 관리자에게 직원 등록을 요청하세요.",
+    "You are not registered to use Casebot. Ask your agency's administrator to add you.",
+)
+NO_ACCESS = Message(
+    "이 사례를 볼 권한이 없습니다. 담당 사례관리자나 팀 슈퍼바이저에게 문의하세요.",
+    "You do not have access to this case. Ask its case manager or your team's supervisor.",
+)
+
+
+def can_access(db: Session, staff: StaffMember, case: Case) -> bool:
+    if not staff.active or staff.role == StaffRole.ADMIN:
+        return False
+    if case.case_manager_id == staff.id:
+        return True
+    if staff.role == StaffRole.SUPERVISOR and staff.team_id == case.team_id:
+        return True
+    return bool(
+        db.scalar(select(exists().where(CaseWorker.case_id == case.id, CaseWorker.staff_id == staff.id)))
+    )
+
+
+def refuse(ctx: Ctx, case: Case | None, detail: str, message: Message = NO_ACCESS) -> NotAllowed:
+    return NotAllowed(
+        message,
+        actor_id=ctx.actor.id,
+        actor_ref=ctx.actor.slack_user_id,
+        case_id=case.id if case else None,
+        case_code=case.code if case else None,
+        surface=ctx.surface.value,
+        detail=detail,
+    )
+
+
+def require_active(ctx: Ctx) -> None:
+    if not ctx.actor.active:
+        raise refuse(ctx, None, "inactive staff member", NOT_STAFF)
+
+
+def require_role(ctx: Ctx, *roles: StaffRole, detail: str) -> None:
+    require_active(ctx)
+    if ctx.actor.role not in roles:
+        raise refuse(
+            ctx,
+            None,
+            detail,
+            Message(
+                "이 작업은 " + ", ".join(r.ko for r in roles) + "만 할 수 있습니다.",
+                "Only " + ", ".join(r.en.lower() for r in roles) + " can do this.",
+            ),
+        )
+
+
+def find_case(db: Session, code: str) -> Case:
+    case = db.scalar(select(Case).where(Case.code == code.strip().upper()))
+    if case is None:
+        raise NotFound(
+            Message(
+                f"사례 {code}을(를) 찾을 수 없습니다. 사례번호를 확인하세요 (예: C-2026-0007).",
+                f"No case {code}. Check the case code (e.g. C-2026-0007).",
+            )
+        )
+    return case
+
+
+def load_case(db: Session, ctx: Ctx, code_or_case: str | Case, *, purpose: str = "read") -> Case:
+    """The case, if the actor may see it; the read is logged. Refusals raise NotAllowed."""
+    require_active(ctx)
+    case = code_or_case if isinstance(code_or_case, Case) else find_case(db, code_or_case)
+    if not can_access(db, ctx.actor, case):
+        raise refuse(ctx, case, purpose)
+    if purpose == "read":
+        record_access(db, ctx, case, AuditAction.READ, "case")
+    return case
+
+
+def visible_cases_query(staff: StaffMember):  # -> Select[tuple[Case]]
+    """The cases a staff member may see, for lists such as "my cases" and the supervisor's desk."""
+    if not staff.active or staff.role == StaffRole.ADMIN:
+        return select(Case).where(False)
+    conditions = [
+        Case.case_manager_id == staff.id,
+        exists().where(CaseWorker.case_id == Case.id, CaseWorker.staff_id == staff.id),
+    ]
+    if staff.role == StaffRole.SUPERVISOR:
+        conditions.append(Case.team_id == staff.team_id)
+    from sqlalchemy import or_
+
+    return select(Case).where(or_(*conditions))

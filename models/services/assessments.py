@@ -1,0 +1,186 @@
+"""사정 and 재사정: drafts that keep what was typed, completion that checks every domain (R2 first)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.assessment import Assessment, AssessmentRating
+from models.case import Case
+from models.enums import AssessmentKind, AssessmentStatus, ConsentScope, NeedDomain, domains_for
+from models.errors import InvalidInput, Message, NotFound, RuleViolation
+from models.schemas import AssessmentInput
+from models.services import access
+from models.services.cases import CLOSED_STATUSES
+from models.services.changes import case_changed
+from models.services.context import Ctx
+from models.services.lifecycle import snapshot
+
+NO_CONSENT = Message(
+    "개인정보 수집·이용 동의가 없어 사정을 시작할 수 없습니다. 먼저 동의를 기록하세요.",
+    "No consent to collection and use is on file, so the assessment cannot start. Record the consent first.",
+)
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    assessment: Assessment
+    crisis: bool  # severity 4 or a positive crisis screen: the supervisor must be told at once
+
+
+def start(db: Session, ctx: Ctx, code: str, kind: AssessmentKind | None = None) -> Assessment:
+    """The open draft of the case, or a new one (INITIAL first, REASSESSMENT afterwards)."""
+    case = access.load_case(db, ctx, code, purpose="assess")
+    if case.status in CLOSED_STATUSES:
+        raise RuleViolation("CASE_CLOSED", Message("종결된 사례입니다.", "The case is closed."))
+    snap = snapshot(db, case)
+    if snap.active_consent(ConsentScope.COLLECT_USE, ctx.today) is None:
+        raise RuleViolation("R2", NO_CONSENT)
+    if case.intake_at is None:
+        raise RuleViolation(
+            "INTAKE_FIRST", Message("초기상담을 먼저 기록하세요.", "Record the intake interview first.")
+        )
+    draft = next((a for a in snap.assessments if a.status == AssessmentStatus.DRAFT), None)
+    if draft is not None:
+        return draft
+    if kind is None:
+        kind = AssessmentKind.REASSESSMENT if snap.completed_assessments else AssessmentKind.INITIAL
+    if kind == AssessmentKind.REASSESSMENT and not snap.completed_assessments:
+        raise RuleViolation(
+            "REASSESS", Message("초기사정이 먼저 필요합니다.", "An initial assessment comes first.")
+        )
+    if kind == AssessmentKind.INITIAL and snap.completed_assessments:
+        kind = AssessmentKind.REASSESSMENT
+    assessment = Assessment(
+        case_id=case.id, episode=case.episode, kind=kind, assessor_id=ctx.actor.id, started_at=ctx.now
+    )
+    db.add(assessment)
+    db.flush()
+    case_changed(db, ctx, case, "assessment_started", assessment=assessment.id, kind=kind.value)
+    return assessment
+
+
+def _load(db: Session, ctx: Ctx, assessment_id: int) -> tuple[Case, Assessment]:
+    assessment = db.get(Assessment, assessment_id)
+    if assessment is None:
+        raise NotFound(Message("사정 기록을 찾을 수 없습니다.", "No such assessment."))
+    case = access.load_case(db, ctx, db.get_one(Case, assessment.case_id), purpose="assess")
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise RuleViolation(
+            "ASSESSMENT_DONE", Message("이미 완료된 사정입니다.", "This assessment is already complete.")
+        )
+    return case, assessment
+
+
+def save_draft(
+    db: Session, ctx: Ctx, assessment_id: int, data: AssessmentInput, *, step: int | None = None
+) -> Assessment:
+    """Merge what was typed into the draft: given fields overwrite, missing ones are kept."""
+    case, assessment = _load(db, ctx, assessment_id)
+    _merge(assessment, data, allowed=set(domains_for(case.profile)) | {NeedDomain.OTHER})
+    if step is not None:
+        assessment.draft_step = step
+    db.flush()
+    return assessment
+
+
+def _merge(assessment: Assessment, data: AssessmentInput, allowed: set[NeedDomain]) -> None:
+    for field_name, value in data.model_dump(exclude={"ratings"}, exclude_none=True).items():
+        setattr(assessment, field_name, value)
+    by_domain = {r.domain: r for r in assessment.ratings}
+    for rating in data.ratings:
+        if rating.domain not in allowed:
+            raise InvalidInput(
+                {
+                    f"rating_{rating.domain.value}": Message(
+                        "이 프로필에서 쓰지 않는 영역입니다.",
+                        "This domain is not used in this deployment profile.",
+                    )
+                }
+            )
+        row = by_domain.get(rating.domain)
+        if row is None:
+            row = AssessmentRating(domain=rating.domain, severity=rating.severity)
+            assessment.ratings.append(row)
+        for field_name, value in rating.model_dump(exclude={"domain"}).items():
+            setattr(row, field_name, value)
+
+
+def complete(
+    db: Session, ctx: Ctx, assessment_id: int, data: AssessmentInput | None = None
+) -> AssessmentResult:
+    case, assessment = _load(db, ctx, assessment_id)
+    required = domains_for(case.profile)
+    if data is not None:
+        _merge(assessment, data, allowed=set(required) | {NeedDomain.OTHER})
+    rated = {r.domain for r in assessment.ratings}
+    missing = [d for d in required if d not in rated]
+    if missing:
+        raise InvalidInput(
+            {
+                f"rating_{d.value}": Message(f"'{d.ko}' 영역을 평가해 주세요.", f"Rate the '{d.en}' domain.")
+                for d in missing
+            }
+        )
+    if not any(
+        (
+            assessment.strengths_personal,
+            assessment.strengths_family,
+            assessment.strengths_social,
+            assessment.strengths_community,
+        )
+    ):
+        raise InvalidInput(
+            {
+                "strengths_personal": Message(
+                    "강점을 하나 이상 기록해 주세요.", "Record at least one strength."
+                )
+            }
+        )
+    assessment.status = AssessmentStatus.COMPLETED
+    assessment.completed_at = ctx.now
+    crisis = assessment.max_severity >= 4 or assessment.crisis_screen_positive
+    case.crisis = crisis
+    previous = _previous_completed(db, case, assessment)
+    changed = _severity_jump(previous, assessment)
+    case_changed(
+        db,
+        ctx,
+        case,
+        "assessment_completed",
+        assessment=assessment.id,
+        kind=assessment.kind.value,
+        crisis=crisis,
+        max_severity=assessment.max_severity,
+        severity_jump=changed,
+    )
+    return AssessmentResult(assessment, crisis)
+
+
+def _previous_completed(db: Session, case: Case, current: Assessment) -> Assessment | None:
+    return db.scalar(
+        select(Assessment)
+        .where(
+            Assessment.case_id == case.id,
+            Assessment.status == AssessmentStatus.COMPLETED,
+            Assessment.id != current.id,
+        )
+        .order_by(Assessment.completed_at.desc())
+        .limit(1)
+    )
+
+
+def _severity_jump(previous: Assessment | None, current: Assessment) -> int:
+    """The largest change of severity in any domain since the previous assessment."""
+    if previous is None:
+        return 0
+    before = {r.domain: r.severity for r in previous.ratings}
+    return max((abs(r.severity - before.get(r.domain, r.severity)) for r in current.ratings), default=0)
+
+
+def assess(db: Session, ctx: Ctx, code: str, data: AssessmentInput) -> AssessmentResult:
+    """Start (or resume) and complete in one call: for the command line, imports and tests."""
+    assessment = start(db, ctx, code)
+    return complete(db, ctx, assessment.id, data)

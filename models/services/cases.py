@@ -1,0 +1,206 @@
+"""Opening a case (referral-in or intake), classification, holds, transfers and co-workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.case import Case, CaseWorker
+from models.client import Client, Guardian, HouseholdMember
+from models.enums import CaseIntensity, CaseStatus, StaffRole, Stage
+from models.errors import InvalidInput, Message, RuleViolation
+from models.schemas import IntakeInput
+from models.services import access
+from models.services.changes import case_changed
+from models.services.codes import next_case_code
+from models.services.consents import add_consent
+from models.services.context import Ctx
+from models.services.lifecycle import CaseState, derive, snapshot
+from models.staff import StaffMember
+
+CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.AFTERCARE, CaseStatus.ARCHIVED)
+
+
+def open_case(db: Session, ctx: Ctx, data: IntakeInput) -> Case:
+    """Register a case: at intake (`intake_held`) or as a referral awaiting its first interview."""
+    access.require_role(ctx, StaffRole.CASE_MANAGER, StaffRole.SUPERVISOR, detail="open case")
+    manager = _case_manager_for(db, ctx, data.case_manager_id)
+    client = Client(**data.client.model_dump())
+    client.household = [HouseholdMember(**m.model_dump()) for m in data.household]
+    client.guardians = [Guardian(**g.model_dump()) for g in data.guardians]
+    db.add(client)
+    team = ctx.actor.team
+    case = Case(
+        code=next_case_code(db, team.case_code_prefix, ctx.today.year),
+        profile=ctx.policy.profile,
+        status=CaseStatus.OPEN,
+        client=client,
+        team_id=team.id,
+        case_manager_id=manager.id,
+        referral_source=data.referral_source,
+        presenting_needs=[d.value for d in data.presenting_needs],
+        intake_summary=data.intake_summary,
+        confidentiality_notice_given=data.confidentiality_notice_given,
+        referred_at=ctx.now,
+        intake_at=ctx.now if data.intake_held else None,
+        episode_started_at=ctx.now,
+        episode=1,
+    )
+    db.add(case)
+    db.flush()
+    for consent in data.consents:
+        add_consent(db, ctx, case, consent)
+    case_changed(db, ctx, case, "case_opened", intake=data.intake_held, manager=manager.id)
+    return case
+
+
+def _case_manager_for(db: Session, ctx: Ctx, staff_id: int | None) -> StaffMember:
+    if staff_id is None or staff_id == ctx.actor.id:
+        return ctx.actor
+    manager = db.get(StaffMember, staff_id)
+    if manager is None or not manager.active or manager.team_id != ctx.actor.team_id:
+        raise InvalidInput(
+            {
+                "case_manager_id": Message(
+                    "같은 팀의 활동 중인 직원을 선택하세요.", "Choose an active member of your team."
+                )
+            }
+        )
+    return manager
+
+
+def record_intake(db: Session, ctx: Ctx, code: str, *, summary: str | None, notice_given: bool) -> Case:
+    case = access.load_case(db, ctx, code, purpose="record intake")
+    if case.intake_at is not None:
+        raise RuleViolation(
+            "INTAKE_DONE", Message("초기상담이 이미 기록되었습니다.", "The intake is already recorded.")
+        )
+    if not notice_given:
+        raise InvalidInput(
+            {
+                "confidentiality_notice_given": Message(
+                    "비밀보장의 한계를 안내했는지 확인해 주세요.",
+                    "Confirm that the limits of confidentiality were explained.",
+                )
+            }
+        )
+    case.intake_at = ctx.now
+    case.intake_summary = summary
+    case.confidentiality_notice_given = True
+    case_changed(db, ctx, case, "intake_recorded")
+    return case
+
+
+def classify(db: Session, ctx: Ctx, code: str, intensity: CaseIntensity) -> Case:
+    """사례회의·대상자 구분: decide the intensity, which drives the contact cadence."""
+    case = access.load_case(db, ctx, code, purpose="classify")
+    state = current_state(db, ctx, case)
+    if state.stage.number < Stage.CONFERENCE.number or case.status in CLOSED_STATUSES:
+        raise RuleViolation(
+            "CLASSIFY_NEEDS_ASSESSMENT",
+            Message(
+                "사정이 끝난 뒤에 대상자를 구분할 수 있습니다.", "A case is classified after its assessment."
+            ),
+        )
+    previous = case.intensity
+    case.intensity = intensity
+    case.classified_at = ctx.now
+    case_changed(
+        db, ctx, case, "classified", intensity=intensity.value, previous=previous.value if previous else None
+    )
+    return case
+
+
+def hold(db: Session, ctx: Ctx, code: str) -> Case:
+    case = access.load_case(db, ctx, code, purpose="hold")
+    if case.status in CLOSED_STATUSES or case.status == CaseStatus.ON_HOLD:
+        raise RuleViolation(
+            "HOLD", Message("진행 중인 사례만 보류할 수 있습니다.", "Only an open case can be put on hold.")
+        )
+    case.status = CaseStatus.ON_HOLD
+    case_changed(db, ctx, case, "put_on_hold")
+    return case
+
+
+def resume(db: Session, ctx: Ctx, code: str) -> Case:
+    case = access.load_case(db, ctx, code, purpose="resume")
+    if case.status != CaseStatus.ON_HOLD:
+        raise RuleViolation("RESUME", Message("보류 중인 사례가 아닙니다.", "The case is not on hold."))
+    snap = snapshot(db, case)
+    case.status = CaseStatus.ACTIVE if snap.plan_in_force else CaseStatus.OPEN
+    case_changed(db, ctx, case, "resumed")
+    return case
+
+
+def transfer(db: Session, ctx: Ctx, code: str, new_manager_id: int) -> Case:
+    """Hand a case to another case manager of the team (recorded on the timeline)."""
+    case = access.load_case(db, ctx, code, purpose="transfer")
+    if ctx.actor.role != StaffRole.SUPERVISOR and ctx.actor.id != case.case_manager_id:
+        raise access.refuse(ctx, case, "transfer")
+    target = db.get(StaffMember, new_manager_id)
+    if (
+        target is None
+        or not target.active
+        or target.team_id != case.team_id
+        or target.role == StaffRole.ADMIN
+    ):
+        raise InvalidInput(
+            {
+                "new_manager_id": Message(
+                    "같은 팀의 활동 중인 사례관리자를 선택하세요.",
+                    "Choose an active case manager of the team.",
+                )
+            }
+        )
+    previous = case.case_manager_id
+    case.case_manager_id = target.id
+    case_changed(db, ctx, case, "transferred", previous=previous, to=target.id)
+    return case
+
+
+def add_coworker(db: Session, ctx: Ctx, code: str, staff_id: int) -> CaseWorker:
+    case = access.load_case(db, ctx, code, purpose="add co-worker")
+    staff = db.get(StaffMember, staff_id)
+    if staff is None or not staff.active or staff.role == StaffRole.ADMIN:
+        raise InvalidInput(
+            {"staff_id": Message("활동 중인 직원을 선택하세요.", "Choose an active staff member.")}
+        )
+    existing = db.scalar(
+        select(CaseWorker).where(CaseWorker.case_id == case.id, CaseWorker.staff_id == staff.id)
+    )
+    if existing is not None or staff.id == case.case_manager_id:
+        raise RuleViolation(
+            "COWORKER", Message("이미 이 사례를 함께 맡고 있습니다.", "Already works on this case.")
+        )
+    worker = CaseWorker(case_id=case.id, staff_id=staff.id, added_at=ctx.now)
+    db.add(worker)
+    case_changed(db, ctx, case, "coworker_added", staff=staff.id)
+    return worker
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Case
+    state: CaseState
+
+
+def current_state(db: Session, ctx: Ctx, case: Case) -> CaseState:
+    return derive(snapshot(db, case), ctx.today)
+
+
+def show(db: Session, ctx: Ctx, code: str) -> CaseView:
+    case = access.load_case(db, ctx, code)
+    return CaseView(case, current_state(db, ctx, case))
+
+
+def my_cases(db: Session, ctx: Ctx, *, include_closed: bool = False) -> list[Case]:
+    """Cases the actor manages or co-works on (not the whole team, even for a supervisor)."""
+    access.require_active(ctx)
+    query = access.visible_cases_query(ctx.actor).where(
+        (Case.case_manager_id == ctx.actor.id) | Case.workers.any(CaseWorker.staff_id == ctx.actor.id)
+    )
+    if not include_closed:
+        query = query.where(Case.status.not_in((CaseStatus.CLOSED, CaseStatus.ARCHIVED)))
+    return list(db.scalars(query.order_by(Case.next_due_on.is_(None), Case.next_due_on, Case.code)))

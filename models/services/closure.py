@@ -1,0 +1,193 @@
+"""평가·종결 with a supervisor's sign-off, 사후관리 checks, and reopening from after-care."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.cadence import add_months
+from models.case import Case
+from models.closure import AfterCareCheck, Closure, GoalAttainmentRecord
+from models.enums import (
+    SCHOOL_ONLY_CLOSURE_REASONS,
+    AfterCareAction,
+    AfterCareStatus,
+    CaseStatus,
+    ClosureReason,
+    ClosureStatus,
+    Profile,
+    StaffRole,
+)
+from models.errors import InvalidInput, Message, NotFound, RuleViolation
+from models.schemas import AfterCareInput, ClosureInput
+from models.services import access
+from models.services.cases import CLOSED_STATUSES
+from models.services.changes import case_changed
+from models.services.context import Ctx
+from models.services.lifecycle import snapshot
+
+
+def request_closure(db: Session, ctx: Ctx, code: str, data: ClosureInput) -> Closure:
+    case = access.load_case(db, ctx, code, purpose="request closure")
+    if case.status in CLOSED_STATUSES:
+        raise RuleViolation("CASE_CLOSED", Message("이미 종결된 사례입니다.", "The case is already closed."))
+    snap = snapshot(db, case)
+    if snap.pending_closure is not None:
+        raise RuleViolation(
+            "CLOSURE_PENDING",
+            Message("종결 승인을 기다리는 중입니다.", "A closure is already awaiting approval."),
+        )
+    if data.reason in SCHOOL_ONLY_CLOSURE_REASONS and case.profile != Profile.SCHOOL:
+        raise InvalidInput(
+            {
+                "reason": Message(
+                    "학교 프로필에서만 쓰는 종결 사유입니다.", "This reason is for the school profile only."
+                )
+            }
+        )
+    plan = snap.plan_in_force
+    goals = plan.goals if plan else []
+    missing = [g for g in goals if g.id not in data.attainments]
+    if missing:
+        raise InvalidInput(
+            {
+                f"goal_{g.id}": Message(
+                    "목표마다 달성 정도를 평가해 주세요.", "Rate the attainment of every goal."
+                )
+                for g in missing
+            }
+        )
+    unknown = set(data.attainments) - {g.id for g in goals}
+    if unknown:
+        raise InvalidInput(
+            {"attainments": Message("이 사례의 계획에 없는 목표입니다.", "Goals not in this case's plan.")}
+        )
+    closure = Closure(
+        case_id=case.id,
+        episode=case.episode,
+        status=ClosureStatus.PENDING,
+        requested_by_id=ctx.actor.id,
+        requested_at=ctx.now,
+        **data.model_dump(exclude={"attainments"}),
+    )
+    closure.attainments = [GoalAttainmentRecord(goal_id=g, attainment=a) for g, a in data.attainments.items()]
+    db.add(closure)
+    db.flush()
+    case_changed(db, ctx, case, "closure_requested", closure=closure.id, reason=data.reason.value)
+    return closure
+
+
+def decide_closure(
+    db: Session, ctx: Ctx, closure_id: int, *, approve: bool, comment: str | None = None
+) -> Closure:
+    """A supervisor of the case's team signs the closure off, or returns it with a comment."""
+    closure = db.get(Closure, closure_id)
+    if closure is None:
+        raise NotFound(Message("종결 요청을 찾을 수 없습니다.", "No such closure request."))
+    case = access.load_case(db, ctx, db.get_one(Case, closure.case_id), purpose="decide closure")
+    if ctx.actor.role != StaffRole.SUPERVISOR or ctx.actor.team_id != case.team_id:
+        raise access.refuse(
+            ctx,
+            case,
+            "decide closure",
+            Message(
+                "종결 승인은 팀 슈퍼바이저만 할 수 있습니다.",
+                "Only a supervisor of the team can sign off a closure.",
+            ),
+        )
+    if closure.status != ClosureStatus.PENDING:
+        raise RuleViolation(
+            "CLOSURE_DECIDED", Message("이미 처리된 종결 요청입니다.", "This closure was already decided.")
+        )
+    if not approve and not (comment and comment.strip()):
+        raise InvalidInput(
+            {"comment": Message("반려 사유를 적어 주세요.", "Say why the closure is returned.")}
+        )
+    closure.decided_by_id = ctx.actor.id
+    closure.decided_at = ctx.now
+    closure.supervisor_comment = comment
+    if not approve:
+        closure.status = ClosureStatus.RETURNED
+        case_changed(db, ctx, case, "closure_returned", closure=closure.id)
+        return closure
+    closure.status = ClosureStatus.APPROVED
+    case.closed_at = ctx.now
+    if closure.reason in (ClosureReason.DECEASED, ClosureReason.TRANSFERRED):
+        case.status = CaseStatus.CLOSED  # no after-care for a client who died or moved to another agency
+    else:
+        case.status = CaseStatus.AFTERCARE
+        for months in ctx.policy.cadences.aftercare_offsets(case.intensity):
+            db.add(AfterCareCheck(case_id=case.id, due_on=add_months(ctx.today, months), created_at=ctx.now))
+    case_changed(db, ctx, case, "closure_approved", closure=closure.id, reason=closure.reason.value)
+    return closure
+
+
+def record_aftercare(db: Session, ctx: Ctx, check_id: int, data: AfterCareInput) -> AfterCareCheck:
+    check = db.get(AfterCareCheck, check_id)
+    if check is None:
+        raise NotFound(Message("사후관리 점검을 찾을 수 없습니다.", "No such after-care check."))
+    case = access.load_case(db, ctx, db.get_one(Case, check.case_id), purpose="after-care")
+    if check.done_at is not None or check.cancelled:
+        raise RuleViolation(
+            "AFTERCARE_DONE", Message("이미 처리된 점검입니다.", "This check is already done.")
+        )
+    check.done_at = ctx.now
+    check.done_by_id = ctx.actor.id
+    check.method, check.status, check.action, check.note = data.method, data.status, data.action, data.note
+    db.flush()
+    case_changed(
+        db, ctx, case, "aftercare_checked", check=check.id, status=data.status.value, action=data.action.value
+    )
+    # A crisis found at after-care reopens the case (domain.md section 4).
+    if data.action == AfterCareAction.REOPEN or data.status == AfterCareStatus.CRISIS:
+        reopen(db, ctx, case.code, reason="aftercare")
+    elif not _open_checks(db, case):
+        case.status = CaseStatus.CLOSED
+        case_changed(db, ctx, case, "aftercare_finished")
+    return check
+
+
+def _open_checks(db: Session, case: Case) -> list[AfterCareCheck]:
+    return list(
+        db.scalars(
+            select(AfterCareCheck).where(
+                AfterCareCheck.case_id == case.id,
+                AfterCareCheck.done_at.is_(None),
+                AfterCareCheck.cancelled.is_(False),
+            )
+        )
+    )
+
+
+def reopen(db: Session, ctx: Ctx, code: str, *, reason: str) -> Case:
+    """Back to intake/assessment in a new episode; the closed episode's records stay as they were."""
+    case = access.load_case(db, ctx, code, purpose="reopen")
+    if case.status not in (CaseStatus.AFTERCARE, CaseStatus.CLOSED):
+        raise RuleViolation(
+            "REOPEN", Message("종결된 사례만 재개할 수 있습니다.", "Only a closed case can be reopened.")
+        )
+    for check in _open_checks(db, case):
+        check.cancelled = True
+    case.status = CaseStatus.OPEN
+    case.episode += 1
+    case.episode_started_at = ctx.now
+    case.intake_at = ctx.now
+    case.classified_at = None
+    case.reassessment_requested_at = None
+    case.closed_at = None
+    case_changed(db, ctx, case, "reopened", episode=case.episode, reason=reason[:60])
+    return case
+
+
+def pending_approvals(db: Session, ctx: Ctx) -> list[Closure]:
+    """Closures waiting for the acting supervisor's team."""
+    if ctx.actor.role != StaffRole.SUPERVISOR:
+        return []
+    return list(
+        db.scalars(
+            select(Closure)
+            .join(Case, Case.id == Closure.case_id)
+            .where(Closure.status == ClosureStatus.PENDING, Case.team_id == ctx.actor.team_id)
+            .order_by(Closure.requested_at)
+        )
+    )

@@ -1,0 +1,81 @@
+"""Consents: one record per scope (R3); withdrawal stops what depends on it (R13)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.case import Case
+from models.consent import Consent
+from models.enums import ConsentScope, ReferralStatus, SignerRelationship
+from models.errors import InvalidInput, Message, NotFound, RuleViolation
+from models.referral import Referral
+from models.schemas import ConsentInput
+from models.services import access
+from models.services.changes import case_changed
+from models.services.context import Ctx
+
+
+def add_consent(db: Session, ctx: Ctx, case: Case, data: ConsentInput) -> Consent:
+    """Record a consent on a case the caller has already loaded through access."""
+    if case.client.under14 and (
+        data.signer_relationship == SignerRelationship.SELF or not data.guardian_verified
+    ):
+        # R7: under 14, the legal representative consents and the representation is verified.
+        raise InvalidInput(
+            {
+                "signer_relationship": Message(
+                    "만 14세 미만은 법정대리인의 동의와 대리권 확인이 필요합니다 (개인정보 보호법 §22-2).",
+                    "Under 14, a verified legal representative must consent (PIPA §22-2).",
+                )
+            }
+        )
+    consent = Consent(case_id=case.id, recorded_by_id=ctx.actor.id, **data.model_dump())
+    db.add(consent)
+    db.flush()
+    case_changed(db, ctx, case, "consent_recorded", consent=consent.id, scope=data.scope.value)
+    return consent
+
+
+def record_consent(db: Session, ctx: Ctx, code: str, data: ConsentInput) -> Consent:
+    case = access.load_case(db, ctx, code, purpose="record consent")
+    return add_consent(db, ctx, case, data)
+
+
+def withdraw_consent(db: Session, ctx: Ctx, consent_id: int) -> list[Referral]:
+    """Withdraw a consent; referrals that relied on it and are still under way are cancelled."""
+    consent = db.get(Consent, consent_id)
+    if consent is None:
+        raise NotFound(Message("동의 기록을 찾을 수 없습니다.", "No such consent record."))
+    case = access.load_case(db, ctx, db.get_one(Case, consent.case_id), purpose="withdraw consent")
+    if consent.withdrawn_at is not None:
+        raise RuleViolation(
+            "CONSENT_WITHDRAWN", Message("이미 철회된 동의입니다.", "This consent is already withdrawn.")
+        )
+    consent.withdrawn_at = ctx.now
+    stopped: list[Referral] = []
+    if consent.scope == ConsentScope.THIRD_PARTY:
+        for referral in db.scalars(select(Referral).where(Referral.consent_id == consent.id)):
+            if not referral.status.terminal and referral.statutory_basis is None:
+                referral.status = ReferralStatus.CANCELLED
+                stopped.append(referral)
+    case_changed(
+        db,
+        ctx,
+        case,
+        "consent_withdrawn",
+        consent=consent.id,
+        scope=consent.scope.value,
+        cancelled_referrals=[r.id for r in stopped],
+    )
+    return stopped
+
+
+def third_party_consent_for(db: Session, case: Case, resource_id: int, ctx: Ctx) -> Consent | None:
+    """An active THIRD_PARTY consent on the case that names this resource as a recipient (R5)."""
+    for consent in db.scalars(
+        select(Consent).where(Consent.case_id == case.id, Consent.scope == ConsentScope.THIRD_PARTY)
+    ):
+        if consent.active_on(ctx.today) and resource_id in (consent.recipient_resource_ids or []):
+            return consent
+    return None

@@ -1,0 +1,224 @@
+"""Stage and next required step, derived from the record (as Primero derives them), never typed in.
+
+`snapshot()` loads what the derivation needs in a few queries; `derive()` is a pure function of it,
+so it can be tested without a database and reused by the reminders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models.assessment import Assessment
+from models.case import Case
+from models.closure import AfterCareCheck, Closure
+from models.conference import ActionItem
+from models.consent import Consent
+from models.contact import ContactNote
+from models.enums import (
+    AssessmentKind,
+    AssessmentStatus,
+    CaseIntensity,
+    CaseStatus,
+    ClosureStatus,
+    ConsentScope,
+    ContactOutcome,
+    NextStep,
+    PlanStatus,
+    Stage,
+    TaskStatus,
+)
+from models.plan import ServicePlan
+from models.referral import Referral
+
+# The seed documents' 5-stage model and the school 8-stage model as views onto stages 0-9.
+SEED_FIVE_STAGES: dict[Stage, tuple[str, str]] = {
+    Stage.REFERRAL_IN: ("접수·사정", "Intake and assessment"),
+    Stage.INTAKE: ("접수·사정", "Intake and assessment"),
+    Stage.ASSESSMENT: ("접수·사정", "Intake and assessment"),
+    Stage.CONFERENCE: ("계획", "Planning"),
+    Stage.PLAN: ("계획", "Planning"),
+    Stage.DELIVERY: ("실행", "Implementation"),
+    Stage.MONITORING: ("점검", "Monitoring"),
+    Stage.REASSESSMENT: ("점검", "Monitoring"),
+    Stage.CLOSURE: ("평가·종결", "Evaluation and closure"),
+    Stage.AFTERCARE: ("평가·종결", "Evaluation and closure"),
+}
+SCHOOL_EIGHT_STAGES: dict[Stage, tuple[str, str]] = {
+    Stage.REFERRAL_IN: ("접수", "Referral"),
+    Stage.INTAKE: ("접수", "Referral"),
+    Stage.ASSESSMENT: ("사정", "Assessment"),
+    Stage.CONFERENCE: ("사정", "Assessment"),
+    Stage.PLAN: ("개입계획", "Intervention plan"),
+    Stage.DELIVERY: ("서비스제공", "Service delivery"),
+    Stage.MONITORING: ("조정·점검", "Coordination and monitoring"),
+    Stage.REASSESSMENT: ("재사정", "Re-assessment"),
+    Stage.CLOSURE: ("평가·종결", "Evaluation and closure"),
+    Stage.AFTERCARE: ("사후관리", "After-care"),
+}
+
+
+@dataclass
+class CaseSnapshot:
+    """A case and the records of its current episode."""
+
+    case: Case
+    consents: list[Consent] = field(default_factory=list)
+    assessments: list[Assessment] = field(default_factory=list)
+    plans: list[ServicePlan] = field(default_factory=list)
+    referrals: list[Referral] = field(default_factory=list)
+    notes: list[ContactNote] = field(default_factory=list)
+    closures: list[Closure] = field(default_factory=list)
+    aftercare: list[AfterCareCheck] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
+
+    def active_consent(self, scope: ConsentScope, day: date) -> Consent | None:
+        return next((c for c in self.consents if c.scope == scope and c.active_on(day)), None)
+
+    @property
+    def completed_assessments(self) -> list[Assessment]:
+        return sorted(
+            (a for a in self.assessments if a.status == AssessmentStatus.COMPLETED),
+            key=lambda a: a.completed_at or a.started_at,
+        )
+
+    @property
+    def initial_assessment(self) -> Assessment | None:
+        return next((a for a in self.completed_assessments if a.kind == AssessmentKind.INITIAL), None)
+
+    @property
+    def latest_assessment(self) -> Assessment | None:
+        done = self.completed_assessments
+        return done[-1] if done else None
+
+    @property
+    def plan_in_force(self) -> ServicePlan | None:
+        agreed = [p for p in self.plans if p.status == PlanStatus.AGREED]
+        return max(agreed, key=lambda p: p.version) if agreed else None
+
+    @property
+    def draft_plan(self) -> ServicePlan | None:
+        drafts = [p for p in self.plans if p.status == PlanStatus.DRAFT]
+        return max(drafts, key=lambda p: p.version) if drafts else None
+
+    @property
+    def pending_closure(self) -> Closure | None:
+        return next((c for c in self.closures if c.status == ClosureStatus.PENDING), None)
+
+    @property
+    def approved_closure(self) -> Closure | None:
+        return next((c for c in self.closures if c.status == ClosureStatus.APPROVED), None)
+
+    @property
+    def open_aftercare(self) -> list[AfterCareCheck]:
+        return sorted(
+            (c for c in self.aftercare if c.done_at is None and not c.cancelled), key=lambda c: c.due_on
+        )
+
+    @property
+    def last_contact(self) -> ContactNote | None:
+        reached = [n for n in self.notes if n.outcome == ContactOutcome.DONE]
+        return max(reached, key=lambda n: n.contact_at) if reached else None
+
+    @property
+    def reassessment_pending(self) -> bool:
+        requested = self.case.reassessment_requested_at
+        if requested is None:
+            return False
+        return not any(
+            a.kind == AssessmentKind.REASSESSMENT and a.completed_at and a.completed_at >= requested
+            for a in self.completed_assessments
+        )
+
+
+def snapshot(db: Session, case: Case) -> CaseSnapshot:
+    def episode(model):  # type: ignore[no-untyped-def]
+        return list(db.scalars(select(model).where(model.case_id == case.id, model.episode == case.episode)))
+
+    return CaseSnapshot(
+        case=case,
+        consents=list(db.scalars(select(Consent).where(Consent.case_id == case.id))),
+        assessments=list(
+            db.scalars(
+                select(Assessment)
+                .where(Assessment.case_id == case.id, Assessment.episode == case.episode)
+                .options(selectinload(Assessment.ratings))
+            )
+        ),
+        plans=list(
+            db.scalars(
+                select(ServicePlan)
+                .where(ServicePlan.case_id == case.id, ServicePlan.episode == case.episode)
+                .options(selectinload(ServicePlan.goals), selectinload(ServicePlan.tasks))
+            )
+        ),
+        referrals=episode(Referral),
+        notes=episode(ContactNote),
+        closures=list(
+            db.scalars(
+                select(Closure)
+                .where(Closure.case_id == case.id, Closure.episode == case.episode)
+                .options(selectinload(Closure.attainments))
+            )
+        ),
+        aftercare=list(db.scalars(select(AfterCareCheck).where(AfterCareCheck.case_id == case.id))),
+        action_items=list(
+            db.scalars(
+                select(ActionItem).where(ActionItem.case_id == case.id, ActionItem.status == TaskStatus.OPEN)
+            )
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class CaseState:
+    stage: Stage
+    next_step: NextStep
+
+    def seed_stage(self) -> tuple[str, str]:
+        return SEED_FIVE_STAGES[self.stage]
+
+    def school_stage(self) -> tuple[str, str]:
+        return SCHOOL_EIGHT_STAGES[self.stage]
+
+
+def derive(snap: CaseSnapshot, today: date) -> CaseState:
+    case = snap.case
+    if case.status == CaseStatus.ARCHIVED:
+        return CaseState(Stage.AFTERCARE, NextStep.NONE)
+    if case.status in (CaseStatus.AFTERCARE, CaseStatus.CLOSED):
+        next_step = NextStep.AFTERCARE_CHECK if snap.open_aftercare else NextStep.NONE
+        return CaseState(Stage.AFTERCARE, next_step)
+    if snap.pending_closure is not None:
+        return CaseState(Stage.CLOSURE, NextStep.APPROVE_CLOSURE)
+
+    stage, next_step = _open_case_stage(snap, today)
+    if case.status == CaseStatus.ON_HOLD:
+        next_step = NextStep.RESUME
+    return CaseState(stage, next_step)
+
+
+def _open_case_stage(snap: CaseSnapshot, today: date) -> tuple[Stage, NextStep]:
+    case = snap.case
+    if case.intake_at is None:
+        return Stage.REFERRAL_IN, NextStep.RECORD_INTAKE
+    if snap.active_consent(ConsentScope.COLLECT_USE, today) is None:
+        return Stage.INTAKE, NextStep.RECORD_CONSENT
+    if snap.initial_assessment is None and not snap.completed_assessments:
+        return Stage.ASSESSMENT, NextStep.COMPLETE_ASSESSMENT
+    if case.classified_at is None or case.classified_at < case.episode_started_at:
+        return Stage.CONFERENCE, NextStep.CLASSIFY
+    plan = snap.plan_in_force
+    # 서비스연계 cases skip the service plan: linkage → check → after-care.
+    if plan is None and case.intensity != CaseIntensity.LINKAGE_ONLY:
+        return Stage.PLAN, NextStep.AGREE_PLAN if snap.draft_plan else NextStep.WRITE_PLAN
+    if snap.reassessment_pending:
+        return Stage.REASSESSMENT, NextStep.COMPLETE_REASSESSMENT
+    since = plan.agreed_at if plan and plan.agreed_at else case.classified_at
+    monitored = any(n.contact_at >= since for n in snap.notes)
+    if not monitored:
+        return Stage.DELIVERY, NextStep.LOG_CONTACT if snap.referrals else NextStep.LINK_SERVICES
+    return Stage.MONITORING, NextStep.LOG_CONTACT

@@ -1,0 +1,53 @@
+"""과정기록 / 점검: contact notes. A logged contact resets the next-contact date."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from models.contact import ContactNote
+from models.enums import CaseStatus, MonitoringResult
+from models.errors import InvalidInput, Message, RuleViolation
+from models.schemas import ContactInput
+from models.services import access
+from models.services.changes import case_changed
+from models.services.context import Ctx
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def log_contact(db: Session, ctx: Ctx, code: str, data: ContactInput) -> ContactNote:
+    case = access.load_case(db, ctx, code, purpose="log contact")
+    if case.status in (CaseStatus.CLOSED, CaseStatus.ARCHIVED):
+        raise RuleViolation("CASE_CLOSED", Message("종결된 사례입니다.", "The case is closed."))
+    if data.contact_at > ctx.now + FUTURE_TOLERANCE:
+        raise InvalidInput(
+            {"contact_at": Message("미래의 연락은 기록할 수 없습니다.", "A contact cannot be in the future.")}
+        )
+    if data.next_contact_on is not None and data.next_contact_on < ctx.today:
+        raise InvalidInput(
+            {
+                "next_contact_on": Message(
+                    "다음 연락일은 오늘 이후여야 합니다.", "The next contact date must not be in the past."
+                )
+            }
+        )
+    note = ContactNote(
+        case_id=case.id, episode=case.episode, author_id=ctx.actor.id, created_at=ctx.now, **data.model_dump()
+    )
+    db.add(note)
+    if data.result == MonitoringResult.REASSESS or data.risk_changed:
+        case.reassessment_requested_at = ctx.now
+    db.flush()
+    case_changed(
+        db,
+        ctx,
+        case,
+        "contact_logged",
+        note=note.id,
+        type=data.contact_type.value,
+        outcome=data.outcome.value,
+        result=data.result.value if data.result else None,
+    )
+    return note

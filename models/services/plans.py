@@ -1,0 +1,107 @@
+"""개입계획: versioned service plans; no plan without a completed assessment."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.cadence import add_months
+from models.case import Case
+from models.enums import CaseStatus, ConsentMethod, PlanStatus
+from models.errors import InvalidInput, Message, NotFound, RuleViolation
+from models.plan import PlanGoal, PlanTask, ServicePlan
+from models.resource import Resource
+from models.schemas import PlanInput
+from models.services import access
+from models.services.cases import CLOSED_STATUSES
+from models.services.changes import case_changed
+from models.services.context import Ctx
+from models.services.lifecycle import snapshot
+
+
+def create_plan(db: Session, ctx: Ctx, code: str, data: PlanInput) -> ServicePlan:
+    case = access.load_case(db, ctx, code, purpose="plan")
+    if case.status in CLOSED_STATUSES:
+        raise RuleViolation("CASE_CLOSED", Message("종결된 사례입니다.", "The case is closed."))
+    snap = snapshot(db, case)
+    if snap.latest_assessment is None:
+        raise RuleViolation(
+            "PLAN_NEEDS_ASSESSMENT",
+            Message(
+                "완료된 사정이 있어야 계획을 세울 수 있습니다.",
+                "A service plan needs a completed assessment.",
+            ),
+        )
+    for index, task in enumerate(data.tasks):
+        if task.resource_id is not None and db.get(Resource, task.resource_id) is None:
+            raise InvalidInput(
+                {f"tasks.{index}.resource_id": Message("없는 자원입니다.", "No such resource.")}
+            )
+    cadences = ctx.policy.cadences
+    version = (
+        db.scalar(select(func.max(ServicePlan.version)).where(ServicePlan.case_id == case.id)) or 0
+    ) + 1
+    period_end = data.period_end or add_months(data.period_start, cadences.plan_period_months)
+    plan = ServicePlan(
+        case_id=case.id,
+        episode=case.episode,
+        version=version,
+        status=PlanStatus.DRAFT,
+        period_start=data.period_start,
+        period_end=period_end,
+        author_id=ctx.actor.id,
+        created_at=ctx.now,
+    )
+    plan.goals = [PlanGoal(**g.model_dump()) for g in data.goals]
+    db.add(plan)
+    db.flush()
+    plan.tasks = [
+        PlanTask(
+            goal_id=plan.goals[t.goal_index].id if t.goal_index is not None else None,
+            **t.model_dump(exclude={"goal_index"}),
+        )
+        for t in data.tasks
+    ]
+    db.flush()
+    case_changed(db, ctx, case, "plan_drafted", plan=plan.id, version=version)
+    if data.agreed:
+        assert data.agreement_method is not None
+        agree(db, ctx, plan.id, data.agreement_method)
+    return plan
+
+
+def agree(db: Session, ctx: Ctx, plan_id: int, method: ConsentMethod) -> ServicePlan:
+    """The client agreed: this version is in force, the previous one is superseded, the case is active."""
+    plan = db.get(ServicePlan, plan_id)
+    if plan is None:
+        raise NotFound(Message("계획을 찾을 수 없습니다.", "No such plan."))
+    case = access.load_case(db, ctx, db.get_one(Case, plan.case_id), purpose="agree plan")
+    if plan.status != PlanStatus.DRAFT:
+        raise RuleViolation("PLAN_AGREED", Message("이미 합의된 계획입니다.", "This plan is already agreed."))
+    for other in db.scalars(
+        select(ServicePlan).where(ServicePlan.case_id == case.id, ServicePlan.status == PlanStatus.AGREED)
+    ):
+        other.status = PlanStatus.SUPERSEDED
+    plan.status = PlanStatus.AGREED
+    plan.agreed_at = ctx.now
+    plan.agreement_method = method
+    plan.review_due = add_months(ctx.today, ctx.policy.cadences.plan_review_months(case.intensity))
+    if case.status == CaseStatus.OPEN:
+        case.status = CaseStatus.ACTIVE
+    case_changed(db, ctx, case, "plan_agreed", plan=plan.id, version=plan.version)
+    return plan
+
+
+def review(db: Session, ctx: Ctx, plan_id: int) -> ServicePlan:
+    """A plan review held: the next one is due one review interval from today."""
+    plan = db.get(ServicePlan, plan_id)
+    if plan is None:
+        raise NotFound(Message("계획을 찾을 수 없습니다.", "No such plan."))
+    case = access.load_case(db, ctx, db.get_one(Case, plan.case_id), purpose="review plan")
+    if plan.status != PlanStatus.AGREED:
+        raise RuleViolation(
+            "PLAN_NOT_IN_FORCE", Message("시행 중인 계획이 아닙니다.", "This plan is not in force.")
+        )
+    plan.review_due = add_months(ctx.today, ctx.policy.cadences.plan_review_months(case.intensity))
+    case_changed(db, ctx, case, "plan_reviewed", plan=plan.id)
+    return plan

@@ -1,0 +1,127 @@
+"""서비스 연계: referrals to resources. Sending needs third-party consent or a statutory basis (R5)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from models.case import Case
+from models.consent import Consent
+from models.enums import ConsentScope, ReferralStatus
+from models.errors import InvalidInput, Message, NotFound, RuleViolation
+from models.referral import Referral
+from models.resource import Resource
+from models.schemas import ReferralInput
+from models.services import access
+from models.services.cases import CLOSED_STATUSES
+from models.services.changes import case_changed
+from models.services.consents import third_party_consent_for
+from models.services.context import Ctx
+from models.services.lifecycle import snapshot
+
+S = ReferralStatus
+TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    S.DRAFT: frozenset({S.AWAITING_CONSENT, S.SENT, S.CANCELLED}),
+    S.AWAITING_CONSENT: frozenset({S.SENT, S.CANCELLED, S.CLIENT_DECLINED}),
+    S.SENT: frozenset(
+        {S.ACKNOWLEDGED, S.WAITLISTED, S.IN_SERVICE, S.DECLINED, S.CLIENT_DECLINED, S.CANCELLED}
+    ),
+    S.ACKNOWLEDGED: frozenset({S.WAITLISTED, S.IN_SERVICE, S.DECLINED, S.CLIENT_DECLINED, S.CANCELLED}),
+    S.WAITLISTED: frozenset({S.IN_SERVICE, S.DECLINED, S.CLIENT_DECLINED, S.CANCELLED}),
+    S.IN_SERVICE: frozenset({S.COMPLETED, S.CLIENT_DECLINED, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    S.DECLINED: frozenset(),
+    S.CLIENT_DECLINED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+NO_THIRD_PARTY_CONSENT = Message(
+    "이 기관을 제공받는 자로 적은 제3자 제공 동의가 없어 의뢰할 수 없습니다. 동의를 받거나 법적 근거를 기록하세요.",
+    "No third-party consent names this agency as a recipient, so the referral cannot be sent. "
+    "Record the consent or a statutory basis.",
+)
+
+
+def create(db: Session, ctx: Ctx, code: str, data: ReferralInput) -> Referral:
+    case = access.load_case(db, ctx, code, purpose="refer")
+    if case.status in CLOSED_STATUSES:
+        raise RuleViolation("CASE_CLOSED", Message("종결된 사례입니다.", "The case is closed."))
+    if snapshot(db, case).active_consent(ConsentScope.COLLECT_USE, ctx.today) is None:
+        raise RuleViolation(
+            "R2",
+            Message(
+                "개인정보 수집·이용 동의가 먼저 필요합니다.", "Consent to collection and use comes first."
+            ),
+        )
+    resource = db.get(Resource, data.resource_id)
+    if resource is None or not resource.active:
+        raise InvalidInput(
+            {"resource_id": Message("자원 목록에서 선택하세요.", "Choose a resource from the directory.")}
+        )
+    if data.consent_id is not None:
+        consent = db.get(Consent, data.consent_id)
+        if consent is None or consent.case_id != case.id or consent.scope != ConsentScope.THIRD_PARTY:
+            raise InvalidInput(
+                {
+                    "consent_id": Message(
+                        "이 사례의 제3자 제공 동의를 선택하세요.",
+                        "Choose a third-party consent of this case.",
+                    )
+                }
+            )
+    referral = Referral(
+        case_id=case.id,
+        episode=case.episode,
+        created_by_id=ctx.actor.id,
+        created_at=ctx.now,
+        **data.model_dump(),
+    )
+    db.add(referral)
+    db.flush()
+    case_changed(db, ctx, case, "referral_created", referral=referral.id, resource=resource.id)
+    return referral
+
+
+def move(
+    db: Session, ctx: Ctx, referral_id: int, to: ReferralStatus, *, outcome: str | None = None
+) -> Referral:
+    referral = db.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound(Message("의뢰를 찾을 수 없습니다.", "No such referral."))
+    case = access.load_case(db, ctx, db.get_one(Case, referral.case_id), purpose="update referral")
+    if to not in TRANSITIONS[referral.status]:
+        raise RuleViolation(
+            "REFERRAL_TRANSITION",
+            Message(
+                f"'{referral.status.ko}' 상태에서 '{to.ko}'(으)로 바꿀 수 없습니다.",
+                f"A referral cannot go from '{referral.status.en}' to '{to.en}'.",
+            ),
+        )
+    if to == ReferralStatus.SENT:
+        _require_basis_to_send(db, ctx, case, referral)
+        referral.sent_at = ctx.now
+        referral.response_due = ctx.today + timedelta(days=ctx.policy.cadences.referral_response_days)
+    previous = referral.status
+    referral.status = to
+    if outcome is not None:
+        referral.outcome = outcome
+    case_changed(db, ctx, case, "referral_moved", referral=referral.id, previous=previous.value, to=to.value)
+    return referral
+
+
+def _require_basis_to_send(db: Session, ctx: Ctx, case: Case, referral: Referral) -> None:
+    if referral.statutory_basis is not None:
+        return
+    if referral.consent_id is not None:
+        consent = db.get(Consent, referral.consent_id)
+        if (
+            consent
+            and consent.active_on(ctx.today)
+            and referral.resource_id in (consent.recipient_resource_ids or [])
+        ):
+            return
+    found = third_party_consent_for(db, case, referral.resource_id, ctx)
+    if found is None:
+        raise RuleViolation("R5", NO_THIRD_PARTY_CONSENT)
+    referral.consent_id = found.id

@@ -1,0 +1,212 @@
+"""Due dates from the record and the cadence settings, written as reminder rows.
+
+`due_items()` is pure: what is due, for whom, when, given a case snapshot. `refresh()` makes the
+reminder table match it: new obligations are added, moved ones updated, ones that no longer apply
+cancelled; rows already sent are never touched. Every service that changes a case calls it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.cadence import add_months, at_local
+from models.case import Case
+from models.enums import (
+    CaseIntensity,
+    CaseStatus,
+    ReferralStatus,
+    ReminderKind,
+    ReminderStatus,
+    StaffRole,
+)
+from models.reminder import Reminder
+from models.services.context import Policy
+from models.services.lifecycle import CaseSnapshot, snapshot
+from models.staff import StaffMember
+
+REASSESSMENT_REQUEST_DAYS = 7
+
+
+@dataclass(frozen=True)
+class DueItem:
+    key: str
+    kind: ReminderKind
+    due_at: datetime
+    recipient_id: int | None
+
+
+def due_items(snap: CaseSnapshot, policy: Policy, supervisors: list[int] | None = None) -> list[DueItem]:
+    case, cad = snap.case, policy.cadences
+    items: list[DueItem] = []
+    manager = case.case_manager_id
+    base = f"case:{case.id}:e{case.episode}"
+
+    def on(day: date) -> datetime:
+        return at_local(day, policy.zone, policy.workday_start_hour)
+
+    def add(
+        kind: ReminderKind, discriminator: str, due_at: datetime, recipient: int | None = manager
+    ) -> None:
+        items.append(DueItem(f"{base}:{kind.value}:{discriminator}", kind, due_at, recipient))
+
+    today_consents = [c for c in snap.consents if c.withdrawn_at is None and c.expires_on]
+    for consent in today_consents:
+        assert consent.expires_on is not None
+        for days in cad.consent_expiry_warning_days:
+            add(
+                ReminderKind.CONSENT_EXPIRY,
+                f"{consent.id}:{consent.expires_on}:{days}",
+                on(consent.expires_on - timedelta(days=days)),
+            )
+
+    if case.status in (CaseStatus.CLOSED, CaseStatus.ARCHIVED):
+        return items
+    if case.status == CaseStatus.AFTERCARE:
+        for check in snap.open_aftercare:
+            add(ReminderKind.AFTERCARE_CHECK, str(check.due_on), on(check.due_on))
+        return items
+    if case.status == CaseStatus.ON_HOLD:
+        return items
+
+    pending = snap.pending_closure
+    if pending is not None:
+        due = on(
+            pending.requested_at.astimezone(policy.zone).date() + timedelta(days=cad.closure_approval_days)
+        )
+        for supervisor_id in supervisors or []:
+            add(ReminderKind.CLOSURE_APPROVAL, f"{pending.id}:s{supervisor_id}", due, supervisor_id)
+        return items
+
+    if case.intake_at is None:
+        return items
+    start = max(case.intake_at, case.episode_started_at).astimezone(policy.zone).date()
+    assessed = snap.latest_assessment
+    if assessed is None:
+        add(ReminderKind.ASSESSMENT_DUE, "initial", on(start + timedelta(days=cad.intake_to_assessment_days)))
+
+    classified = case.classified_at is not None and case.classified_at >= case.episode_started_at
+    if assessed is not None and not classified:
+        done_on = (assessed.completed_at or assessed.started_at).astimezone(policy.zone).date()
+        add(
+            ReminderKind.CLASSIFICATION_DUE,
+            "initial",
+            on(done_on + timedelta(days=cad.assessment_to_classification_days)),
+        )
+
+    plan = snap.plan_in_force
+    if plan is None and case.intensity != CaseIntensity.LINKAGE_ONLY:
+        deadline = start + timedelta(days=cad.intake_to_plan_days)
+        for day in cad.plan_nudge_days:
+            add(ReminderKind.PLAN_DUE, f"d{day}:{deadline}", on(start + timedelta(days=day)))
+
+    if classified:
+        due = _next_contact_due(snap, policy)
+        add(ReminderKind.NEXT_CONTACT, due.isoformat(timespec="minutes"), due)
+
+    if plan is not None:
+        if plan.review_due:
+            add(ReminderKind.PLAN_REVIEW, f"{plan.id}:{plan.review_due}", on(plan.review_due))
+        end_warning = plan.period_end - timedelta(days=cad.plan_end_warning_days)
+        add(ReminderKind.PLAN_END, f"{plan.id}:{plan.period_end}", on(end_warning))
+        if assessed is not None and assessed.completed_at is not None:
+            due_on = add_months(assessed.completed_at.astimezone(policy.zone).date(), cad.reassessment_months)
+            add(ReminderKind.REASSESSMENT_DUE, f"scheduled:{due_on}", on(due_on))
+
+    if snap.reassessment_pending and case.reassessment_requested_at is not None:
+        requested = case.reassessment_requested_at.astimezone(policy.zone).date()
+        add(
+            ReminderKind.REASSESSMENT_DUE,
+            f"requested:{requested}",
+            on(requested + timedelta(days=REASSESSMENT_REQUEST_DAYS)),
+        )
+
+    for referral in snap.referrals:
+        if referral.status == ReferralStatus.SENT and referral.response_due is not None:
+            add(
+                ReminderKind.REFERRAL_RESPONSE,
+                f"{referral.id}:{referral.response_due}",
+                on(referral.response_due),
+            )
+
+    for item in snap.action_items:
+        if item.owner_id is not None:
+            add(
+                ReminderKind.ACTION_ITEM,
+                f"{item.id}:{item.due_date}",
+                on(item.due_date - timedelta(days=2)),
+                item.owner_id,
+            )
+    return items
+
+
+def _next_contact_due(snap: CaseSnapshot, policy: Policy) -> datetime:
+    """When the next contact is due, by intensity, from the last contact reached (or classification)."""
+    case, cad = snap.case, policy.cadences
+    last = snap.last_contact
+    classified_at = case.classified_at
+    assert classified_at is not None
+    if last is None or last.contact_at < classified_at:
+        if case.intensity == CaseIntensity.CRISIS:
+            return classified_at + timedelta(hours=cad.crisis_first_response_hours)
+        start = classified_at.astimezone(policy.zone).date()
+        if case.intensity == CaseIntensity.LINKAGE_ONLY:
+            return at_local(
+                start + timedelta(days=cad.linkage_first_check_days), policy.zone, policy.workday_start_hour
+            )
+    else:
+        start = last.contact_at.astimezone(policy.zone).date()
+    due = cad.contact_interval(case.intensity, start, crisis_risk=case.crisis)
+    latest_note = max(snap.notes, key=lambda n: n.contact_at, default=None)
+    if latest_note is not None and latest_note.next_contact_on and latest_note.next_contact_on < due:
+        due = latest_note.next_contact_on  # the worker agreed an earlier contact with the client
+    return at_local(due, policy.zone, policy.workday_start_hour)
+
+
+def team_supervisors(db: Session, team_id: int) -> list[int]:
+    return list(
+        db.scalars(
+            select(StaffMember.id)
+            .where(
+                StaffMember.team_id == team_id,
+                StaffMember.role == StaffRole.SUPERVISOR,
+                StaffMember.active.is_(True),
+            )
+            .order_by(StaffMember.id)
+        )
+    )
+
+
+def refresh(db: Session, case: Case, policy: Policy, *, snap: CaseSnapshot | None = None) -> list[Reminder]:
+    """Bring the case's reminder rows in line with its record; returns the pending rows."""
+    db.flush()
+    snap = snap or snapshot(db, case)
+    wanted = {item.key: item for item in due_items(snap, policy, team_supervisors(db, case.team_id))}
+    existing = {r.key: r for r in db.scalars(select(Reminder).where(Reminder.case_id == case.id))}
+
+    for key, reminder in existing.items():
+        if reminder.status == ReminderStatus.PENDING and key not in wanted:
+            reminder.status = ReminderStatus.CANCELLED
+    for key, item in wanted.items():
+        reminder = existing.get(key)
+        if reminder is None:
+            reminder = Reminder(key=key, kind=item.kind, case_id=case.id, attempts=0)
+            db.add(reminder)
+        elif reminder.status in (ReminderStatus.SENT, ReminderStatus.CLAIMED, ReminderStatus.FAILED):
+            continue
+        reminder.status = ReminderStatus.PENDING
+        reminder.due_at = item.due_at
+        reminder.recipient_id = item.recipient_id
+    db.flush()
+
+    pending = [
+        r
+        for r in db.scalars(select(Reminder).where(Reminder.case_id == case.id))
+        if r.status == ReminderStatus.PENDING
+    ]
+    next_due = min((r.due_at for r in pending), default=None)
+    case.next_due_on = next_due.astimezone(policy.zone).date() if next_due else None
+    return pending

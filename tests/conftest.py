@@ -1,0 +1,136 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+The schema is built by the Alembic migrations once per backend (and per xdist worker); each test
+runs inside an outer transaction that is rolled back, with the session on a savepoint so that code
+which commits or rolls back (the unit of work) still behaves as in production.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from models import schema
+from models.db import UnitOfWork, make_engine
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _postgres_problem() -> str | None:
+    try:
+        engine = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means "not available here"
+        return f"PostgreSQL at {make_url(POSTGRES_ADMIN_URL).render_as_string()} is not reachable: {exc}"
+    return None
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _fresh_postgres_database() -> tuple[str, str]:
+    name = f"casebot_test_{_worker()}_{uuid.uuid4().hex[:6]}"
+    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(name: str) -> None:
+    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url_factory(tmp_path_factory: pytest.TempPathFactory):
+    """Makes empty PostgreSQL databases (dropped at the end); skips, or fails in CI, without a server."""
+    created: list[str] = []
+    problem = _postgres_problem()
+
+    def make() -> str:
+        if problem:
+            if IN_CI:
+                pytest.fail(f"CI=true but {problem}", pytrace=False)
+            pytest.skip(problem)
+        name, url = _fresh_postgres_database()
+        created.append(name)
+        return url
+
+    yield make
+    for name in created:
+        _drop_postgres_database(name)
+
+
+@pytest.fixture(scope="session")
+def empty_database_url(tmp_path_factory: pytest.TempPathFactory, postgres_url_factory):
+    """A factory of empty databases of a given backend, for migration and process tests."""
+
+    def make(backend: str) -> str:
+        if backend == "postgresql":
+            return postgres_url_factory()
+        path = Path(tmp_path_factory.mktemp("db")) / f"{uuid.uuid4().hex[:8]}.sqlite3"
+        return f"sqlite:///{path}"
+
+    return make
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def migrated_engines(empty_database_url) -> Iterator[dict[str, Engine]]:
+    engines: dict[str, Engine] = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(backend: str, migrated_engines: dict[str, Engine], empty_database_url) -> Engine:
+    if backend not in migrated_engines:
+        engine = make_engine(empty_database_url(backend))
+        schema.upgrade(engine)
+        migrated_engines[backend] = engine
+    return migrated_engines[backend]
+
+
+@pytest.fixture
+def connection(engine: Engine):
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        if transaction.is_active:
+            transaction.rollback()
+
+
+@pytest.fixture
+def db(connection) -> Iterator[Session]:
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def uow(connection) -> UnitOfWork:
+    """A unit of work whose commits land in the test's outer transaction (rolled back at the end)."""
+    return UnitOfWork(
+        lambda: Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    )
