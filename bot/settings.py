@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.cadence import Cadences
 from models.enums import Profile
+from models.services.context import Policy
 
 
 class WorkingHours(BaseModel):
@@ -72,6 +73,18 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    def policy(self) -> Policy:
+        return Policy(
+            cadences=self.cadences,
+            zone=self.zone,
+            profile=self.profile,
+            workday_start_hour=self.working_hours.start_hour,
+        )
 
 
 class SettingsError(Exception):

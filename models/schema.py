@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Column, Connection, Engine
+
+from models.base import StrEnumType, UTCDateTime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    # Our column types are stored as plain VARCHAR and TIMESTAMP: migrations must not import them.
+    if type_ == "type" and isinstance(obj, StrEnumType):
+        return f"sa.String(length={obj.impl.length})"
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def compare_type(
+    context_: Any, inspected: Any, metadata_column: Any, inspected_type: Any, metadata_type: Any
+):
+    if isinstance(metadata_type, StrEnumType | UTCDateTime):
+        return context_.impl.compare_type(inspected, Column(metadata_column.name, metadata_type.impl))
+    return None
 
 
 class SchemaOutOfDate(Exception):

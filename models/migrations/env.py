@@ -9,27 +9,10 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import models
-from models.base import StrEnumType, UTCDateTime
+from models.schema import compare_type, render_item
 
 config = context.config
 target_metadata = models.Base.metadata
-
-
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
-    # Our column types are stored as plain VARCHAR and TIMESTAMP: migrations must not import them.
-    if type_ == "type" and isinstance(obj, StrEnumType):
-        return f"sa.String(length={obj.impl.length})"
-    if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime(timezone=True)"
-    return False
-
-
-def compare_type(
-    context_: Any, inspected: Any, metadata_column: Any, inspected_type: Any, metadata_type: Any
-):
-    if isinstance(metadata_type, StrEnumType | UTCDateTime):
-        return context_.impl.compare_type(inspected, metadata_column.copy(type_=metadata_type.impl))
-    return None
 
 
 def _options() -> dict[str, Any]:

@@ -1,0 +1,41 @@
+# Two commands on a fresh machine (README): `make run` and `make test`.
+# Both create what they need: a virtual environment in .venv and the database.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint demo clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Casebot needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Set up, bring the database to the latest schema, and start the bot.
+run: setup
+	$(BIN)/casebot db upgrade
+	$(BIN)/casebot run
+
+## Set up and run the whole test suite (SQLite and PostgreSQL; CI=true requires PostgreSQL).
+test: setup
+	bash scripts/ensure-postgres
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Load the fictional demo data set into the configured database.
+demo: setup
+	$(BIN)/casebot db upgrade
+	$(BIN)/casebot demo-data
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,177 @@
+"""`casebot`: the command line for operators (schema, staff, resources, demo data)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from bot.settings import Settings, SettingsError, load_settings
+from models import schema
+from models.db import UnitOfWork, make_engine, make_session_factory
+from models.enums import StaffRole
+from models.errors import DomainError, InvalidInput, invalid_input_from
+from models.schemas import StaffInput
+from models.services import resources, staff
+
+
+class CliError(Exception):
+    """Printed as one line on stderr; the command exits with status 1."""
+
+
+def _engine(settings: Settings, *, check_schema: bool = True) -> Engine:
+    engine = make_engine(settings.database_url)
+    if check_schema:
+        try:
+            schema.ensure_current(engine)
+        except schema.SchemaOutOfDate as exc:
+            raise CliError(str(exc)) from None
+    return engine
+
+
+def _uow(settings: Settings) -> UnitOfWork:
+    return UnitOfWork(make_session_factory(_engine(settings)))
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
+    engine = _engine(settings, check_schema=False)
+    if args.action == "upgrade":
+        schema.upgrade(engine, args.revision)
+        print(f"Database at revision {schema.current_revision(engine)} (head {schema.head_revision()}).")
+    elif args.action == "downgrade":
+        schema.downgrade(engine, args.revision)
+        print(f"Database at revision {schema.current_revision(engine) or 'base (empty)'}.")
+    else:
+        current, head = schema.current_revision(engine), schema.head_revision()
+        state = "up to date" if current == head else "out of date: run `casebot db upgrade`"
+        print(f"current: {current or 'none'}  head: {head}  ({state})")
+
+
+def cmd_staff(args: argparse.Namespace, settings: Settings) -> None:
+    uow = _uow(settings)
+    if args.action == "add":
+        try:
+            data = StaffInput(
+                slack_user_id=args.slack_user_id, display_name=args.name, role=args.role, team=args.team
+            )
+        except ValidationError as exc:
+            raise invalid_input_from(exc) from None
+        with uow() as db:
+            member = staff.add_staff(db, data)
+            print(
+                f"Added #{member.id} {member.slack_user_id} {member.display_name} ({member.role.value}, {member.team.name})"
+            )
+    elif args.action == "list":
+        with uow() as db:
+            rows = staff.list_staff(db)
+            if not rows:
+                print(
+                    "No staff yet. Add someone with `casebot staff add SLACK_USER_ID --name ... --role ... --team ...`."
+                )
+            for m in rows:
+                state = "active" if m.active else "inactive"
+                print(f"#{m.id}\t{m.slack_user_id}\t{m.display_name}\t{m.role.value}\t{m.team.name}\t{state}")
+    else:
+        with uow() as db:
+            member = staff.deactivate(db, args.id)
+            print(f"Deactivated #{member.id} {member.slack_user_id} {member.display_name}")
+
+
+def cmd_resources(args: argparse.Namespace, settings: Settings) -> None:
+    uow = _uow(settings)
+    if args.action == "import":
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+        try:
+            with uow() as db:
+                report = resources.import_csv(db, text)
+        except resources.ImportFailed as exc:
+            lines = "\n".join(f"  line {line}: {problem}" for line, problem in exc.problems)
+            raise CliError(f"Nothing imported; fix these rows and try again:\n{lines}") from None
+        print(f"Imported {report.created} new and updated {report.updated} resources.")
+    else:
+        with uow() as db:
+            for r in resources.by_category(db):
+                verified = r.last_verified_at.date().isoformat()
+                print(f"#{r.id}\t{r.category.value}\t{r.sector.value}\t{r.name}\tverified {verified}")
+
+
+def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> None:
+    from models.services import demo
+
+    uow = _uow(settings)
+    with uow() as db:
+        summary = demo.load(db, settings.policy(), cases=args.cases, seed=args.seed)
+    print(summary)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="casebot", description="Casebot: case management (사례관리) in Slack."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="database schema (Alembic)")
+    db_actions = db.add_subparsers(dest="action", required=True)
+    up = db_actions.add_parser("upgrade", help="bring the database to the latest schema")
+    up.add_argument("revision", nargs="?", default="head")
+    down = db_actions.add_parser("downgrade", help="go back to an earlier schema revision")
+    down.add_argument("revision")
+    db_actions.add_parser("current", help="show the schema revision")
+    db.set_defaults(handler=cmd_db)
+
+    people = commands.add_parser("staff", help="staff members and teams")
+    people_actions = people.add_subparsers(dest="action", required=True)
+    add = people_actions.add_parser(
+        "add", help="register a Slack user as staff (the team is created on first use)"
+    )
+    add.add_argument("slack_user_id")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=[r.value for r in StaffRole])
+    add.add_argument("--team", required=True)
+    people_actions.add_parser("list", help="list staff")
+    off = people_actions.add_parser("deactivate", help="deactivate a staff member (by id or Slack user id)")
+    off.add_argument("id")
+    people.set_defaults(handler=cmd_staff)
+
+    res = commands.add_parser("resources", help="the community resource directory")
+    res_actions = res.add_subparsers(dest="action", required=True)
+    imp = res_actions.add_parser(
+        "import", help="import resources from CSV (name,category,sector,contact,...)"
+    )
+    imp.add_argument("file")
+    res_actions.add_parser("list", help="list resources")
+    res.set_defaults(handler=cmd_resources)
+
+    demo = commands.add_parser("demo-data", help="fill the database with a clearly fictional data set")
+    demo.add_argument("--cases", type=int, default=50)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(handler=cmd_demo_data)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None, *, settings_loader: Callable[[], Settings] = load_settings
+) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_loader()
+        args.handler(args, settings)
+    except SettingsError as exc:
+        print(f"casebot: {exc}", file=sys.stderr)
+        return 2
+    except InvalidInput as exc:
+        problems = "; ".join(f"{field}: {message.en}" for field, message in exc.errors.items())
+        print(f"casebot: invalid input: {problems}", file=sys.stderr)
+        return 1
+    except (CliError, DomainError) as exc:
+        print(f"casebot: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,377 @@
+"""`casebot demo-data`: a realistic, clearly fictional data set built through the real services.
+
+Every name carries "(가상)" so that nobody mistakes it for a real person; Slack ids start with UDEMO.
+Cases are opened over the last four months and taken to every stage, so that some work is overdue,
+some due this week and some later.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.enums import (
+    AfterCareStatus,
+    CaseIntensity,
+    ClosureReason,
+    ConsentMethod,
+    ConsentScope,
+    ContactOutcome,
+    ContactType,
+    GoalAttainment,
+    LifeStage,
+    MonitoringResult,
+    NeedDomain,
+    ReferralStatus,
+    ResourceCategory,
+    ResourceSector,
+    ResponsibleParty,
+    StaffRole,
+    Surface,
+    domains_for,
+)
+from models.errors import Message, RuleViolation
+from models.resource import Resource
+from models.schemas import (
+    AfterCareInput,
+    AssessmentInput,
+    ClientInput,
+    ClosureInput,
+    ConsentInput,
+    ContactInput,
+    GoalInput,
+    IntakeInput,
+    PlanInput,
+    RatingInput,
+    ReferralInput,
+    StaffInput,
+    TaskInput,
+)
+from models.services import assessments, cases, closure, consents, notes, plans, referrals, staff
+from models.services.context import Ctx, Policy
+from models.staff import StaffMember
+
+TEAMS = (("사례관리1팀", "C"), ("사례관리2팀", "D"), ("통합사례관리팀", "H"))
+SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
+GIVEN = ("가온", "나래", "다솜", "라온", "마루", "바다", "사랑", "아름", "자람", "하늘", "한결", "초롱")
+RESOURCES: dict[ResourceCategory, list[tuple[str, ResourceSector]]] = {
+    ResourceCategory.ECONOMIC: [
+        ("가상시 긴급생계비 지원사업", ResourceSector.PUBLIC),
+        ("나눔가게 협동조합", ResourceSector.PRIVATE),
+    ],
+    ResourceCategory.MEDICAL: [
+        ("가상시 보건소", ResourceSector.PUBLIC),
+        ("희망의원 의료나눔", ResourceSector.PRIVATE),
+    ],
+    ResourceCategory.CULTURE: [("가상구 문화센터 바우처", ResourceSector.PUBLIC)],
+    ResourceCategory.EDUCATION: [
+        ("가상시 평생학습관", ResourceSector.PUBLIC),
+        ("꿈나무 공부방", ResourceSector.PRIVATE),
+    ],
+    ResourceCategory.WELFARE: [
+        ("가상동 행정복지센터", ResourceSector.PUBLIC),
+        ("가상종합사회복지관", ResourceSector.PRIVATE),
+    ],
+    ResourceCategory.HOUSING: [("가상시 주거복지센터", ResourceSector.PUBLIC)],
+    ResourceCategory.EMPLOYMENT: [
+        ("가상 고용복지플러스센터", ResourceSector.PUBLIC),
+        ("가상 지역자활센터", ResourceSector.PUBLIC),
+    ],
+    ResourceCategory.LEGAL: [("가상 법률홈닥터", ResourceSector.PUBLIC)],
+    ResourceCategory.MENTAL_HEALTH: [("가상시 정신건강복지센터", ResourceSector.PUBLIC)],
+    ResourceCategory.CARE: [("가상 노인맞춤돌봄 수행기관", ResourceSector.PRIVATE)],
+    ResourceCategory.IN_KIND: [
+        ("가상 푸드뱅크", ResourceSector.PRIVATE),
+        ("이웃사랑 반찬나눔", ResourceSector.INFORMAL),
+    ],
+    ResourceCategory.EMERGENCY: [("가상시 긴급복지 지원", ResourceSector.PUBLIC)],
+    ResourceCategory.CHILD_PROTECTION: [("가상 아동보호전문기관", ResourceSector.PUBLIC)],
+    ResourceCategory.YOUTH: [
+        ("가상 청소년상담복지센터", ResourceSector.PUBLIC),
+        ("가상 꿈드림", ResourceSector.PUBLIC),
+    ],
+    ResourceCategory.SCHOOL: [
+        ("가상초등학교 교육복지실", ResourceSector.PUBLIC),
+        ("가상 Wee센터", ResourceSector.PUBLIC),
+    ],
+}
+# How far each demo case is taken, cycled over the cases (0 = referral registered ... 10 = closed).
+TARGETS = (0, 1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10)
+
+
+def load(db: Session, policy: Policy, *, cases: int = 50, seed: int = 7, now: datetime | None = None) -> str:
+    if db.scalar(select(StaffMember).where(StaffMember.slack_user_id.like("UDEMO%"))) is not None:
+        raise RuleViolation(
+            "DEMO_LOADED", Message("예시 데이터가 이미 있습니다.", "The demo data set is already loaded.")
+        )
+    rng = random.Random(seed)
+    now = now or utcnow()
+    teams = _staff(db)
+    directory = _resources(db, now)
+    managers = [m for members in teams.values() for m in members if m.role == StaffRole.CASE_MANAGER]
+    supervisors = {
+        m.team_id: m for members in teams.values() for m in members if m.role == StaffRole.SUPERVISOR
+    }
+    reached: dict[int, int] = {}
+    for index in range(cases):
+        manager = managers[index % len(managers)]
+        target = TARGETS[index % len(TARGETS)]
+        opened = now - timedelta(days=rng.randint(5, 120), hours=rng.randint(0, 8))
+        _case(db, policy, rng, manager, supervisors[manager.team_id], directory, opened, now, target, index)
+        reached[target] = reached.get(target, 0) + 1
+    spread = ", ".join(f"stage {k if k < 10 else 'closed'}: {v}" for k, v in sorted(reached.items()))
+    staff_count = sum(len(m) for m in teams.values()) + 1
+    return (
+        f"Demo data loaded: {len(teams)} teams, {staff_count} staff, {len(directory)} resources, "
+        f"{cases} cases ({spread})."
+    )
+
+
+def _staff(db: Session) -> dict[str, list[StaffMember]]:
+    teams: dict[str, list[StaffMember]] = {}
+    for t_index, (team_name, prefix) in enumerate(TEAMS):
+        members = []
+        for p_index, (role, label) in enumerate(
+            (
+                (StaffRole.SUPERVISOR, "슈퍼바이저"),
+                (StaffRole.CASE_MANAGER, "사례관리자A"),
+                (StaffRole.CASE_MANAGER, "사례관리자B"),
+                (StaffRole.CASE_MANAGER, "사례관리자C"),
+            )
+        ):
+            member = staff.add_staff(
+                db,
+                StaffInput(
+                    slack_user_id=f"UDEMO{t_index}{p_index}",
+                    display_name=f"{team_name} {label} (가상)",
+                    role=role,
+                    team=team_name,
+                ),
+            )
+            member.team.case_code_prefix = prefix
+            members.append(member)
+        teams[team_name] = members
+    staff.add_staff(
+        db,
+        StaffInput(
+            slack_user_id="UDEMOADMIN",
+            display_name="기관 관리자 (가상)",
+            role=StaffRole.ADMIN,
+            team=TEAMS[0][0],
+        ),
+    )
+    return teams
+
+
+def _resources(db: Session, now: datetime) -> list[Resource]:
+    rows = []
+    for category, entries in RESOURCES.items():
+        for name, sector in entries:
+            rows.append(
+                Resource(
+                    name=name,
+                    category=category,
+                    sector=sector,
+                    contact="02-000-0000 (가상)",
+                    eligibility="가상 자격 기준",
+                    capacity="여유",
+                    last_verified_at=now,
+                    created_at=now,
+                )
+            )
+    db.add_all(rows)
+    db.flush()
+    return rows
+
+
+def _case(
+    db: Session,
+    policy: Policy,
+    rng: random.Random,
+    manager: StaffMember,
+    supervisor: StaffMember,
+    directory: list[Resource],
+    opened: datetime,
+    now: datetime,
+    target: int,
+    index: int,
+) -> None:
+    clock = {"t": opened}
+
+    def ctx(actor: StaffMember = manager, days: float = 0) -> Ctx:
+        clock["t"] = min(clock["t"] + timedelta(days=days), now)
+        return Ctx(actor=actor, surface=Surface.SYSTEM, now=clock["t"], policy=policy)
+
+    first = ctx()
+    name = f"{SURNAMES[index % len(SURNAMES)]}{GIVEN[index % len(GIVEN)]} (가상)"
+    domains = domains_for(policy.profile)
+    needs = rng.sample(list(domains), 2)
+    case = cases.open_case(
+        db,
+        first,
+        IntakeInput(
+            client=ClientInput(
+                name=name,
+                birth_date=date(1950 + rng.randint(0, 60), rng.randint(1, 12), rng.randint(1, 28)),
+                contact="010-0000-0000 (가상)",
+                address="가상시 가상구 예시로 1",
+                life_stage=rng.choice(list(LifeStage)),
+            ),
+            referral_source=rng.choice(["행정복지센터", "본인 내방", "이웃 제보", "학교", "병원"]),
+            presenting_needs=needs,
+            intake_summary="예시 초기상담 내용 (가상)" if target >= 1 else None,
+            confidentiality_notice_given=target >= 1,
+            intake_held=target >= 1,
+        ),
+    )
+    if target < 1:
+        return
+    if target >= 2:
+        consents.record_consent(db, ctx(days=0.1), case.code, _consent(ConsentScope.COLLECT_USE, first.today))
+    if target < 3:
+        return
+    severities = {d: rng.choice((0, 1, 1, 2, 2, 3)) for d in domains}
+    if index % 9 == 0:
+        severities[needs[0]] = 4
+    result = assessments.assess(
+        db,
+        ctx(days=rng.uniform(2, 8)),
+        case.code,
+        AssessmentInput(
+            ratings=[RatingInput(domain=d, severity=s, client_priority=None) for d, s in severities.items()],
+            screen_self_harm=False,
+            screen_abuse=False,
+            screen_loss_of_income_or_housing=severities.get(NeedDomain.ECONOMIC, 0) >= 3,
+            screen_loss_of_carer=False,
+            strengths_personal="예시 강점: 자립 의지 (가상)",
+            informal_supports="예시 비공식 지지체계 (가상)",
+        ),
+    )
+    if target < 4:
+        return
+    intensity = (
+        CaseIntensity.CRISIS
+        if result.crisis
+        else rng.choice(
+            (
+                CaseIntensity.GENERAL,
+                CaseIntensity.GENERAL,
+                CaseIntensity.INTENSIVE,
+                CaseIntensity.HIGH_COMPLEXITY,
+            )
+        )
+    )
+    cases.classify(db, ctx(supervisor, days=rng.uniform(1, 4)), case.code, intensity)
+    if target < 5:
+        return
+    planned = ctx(days=rng.uniform(2, 6))
+    resource = rng.choice(directory)
+    plan = plans.create_plan(
+        db,
+        planned,
+        case.code,
+        PlanInput(
+            goals=[
+                GoalInput(
+                    domain=needs[0],
+                    description="예시 목표 (가상)",
+                    indicator="예시 지표",
+                    baseline="현재",
+                    target="개선",
+                    target_date=planned.today + timedelta(days=90),
+                )
+            ],
+            tasks=[
+                TaskInput(
+                    action="예시 과업 (가상)",
+                    responsible_party=ResponsibleParty.WORKER,
+                    resource_id=resource.id,
+                    due_date=planned.today + timedelta(days=14),
+                    goal_index=0,
+                )
+            ],
+            period_start=planned.today,
+            agreed=True,
+            agreement_method=ConsentMethod.WRITTEN,
+        ),
+    )
+    if target < 6:
+        return
+    linked = ctx(days=rng.uniform(1, 3))
+    consents.record_consent(
+        db, linked, case.code, _consent(ConsentScope.THIRD_PARTY, linked.today, [resource.id])
+    )
+    referral = referrals.create(
+        db,
+        linked,
+        case.code,
+        ReferralInput(resource_id=resource.id, domain=needs[0], reason="예시 의뢰 사유 (가상)"),
+    )
+    referrals.move(db, linked, referral.id, ReferralStatus.SENT)
+    if rng.random() < 0.6:
+        referrals.move(db, ctx(days=rng.uniform(2, 6)), referral.id, ReferralStatus.IN_SERVICE)
+    if target < 7:
+        return
+    for _ in range(rng.randint(1, 3)):
+        contacted = ctx(days=rng.uniform(5, 15))
+        notes.log_contact(db, contacted, case.code, _contact(contacted.now, MonitoringResult.MAINTAIN, rng))
+    if target == 8:
+        contacted = ctx(days=1)
+        notes.log_contact(db, contacted, case.code, _contact(contacted.now, MonitoringResult.REASSESS, rng))
+        return
+    if target < 9:
+        return
+    closing = ctx(days=rng.uniform(1, 5))
+    request = closure.request_closure(
+        db,
+        closing,
+        case.code,
+        ClosureInput(
+            reason=rng.choice(
+                (ClosureReason.GOAL_ACHIEVED, ClosureReason.NEED_RESOLVED, ClosureReason.CLIENT_REQUEST)
+            ),
+            attainments={g.id: rng.choice(list(GoalAttainment)) for g in plan.goals},
+            worker_evaluation="예시 종결 평가 (가상)",
+            client_informed=True,
+        ),
+    )
+    if target < 10:
+        return
+    closure.decide_closure(db, ctx(supervisor, days=1), request.id, approve=True)
+    checks = closure._open_checks(db, case)
+    if checks and checks[0].due_on <= now.date():
+        closure.record_aftercare(
+            db,
+            ctx(days=0.1),
+            checks[0].id,
+            AfterCareInput(method=ContactType.PHONE, status=AfterCareStatus.STABLE),
+        )
+
+
+def _consent(scope: ConsentScope, given: date, recipients: list[int] | None = None) -> ConsentInput:
+    return ConsentInput(
+        scope=scope,
+        signer_name="서명인 (가상)",
+        purposes="사례관리 서비스 제공 (예시)",
+        items="성명, 연락처, 사정 결과 (예시)",
+        recipient_resource_ids=recipients or [],
+        retention="종결 후 5년",
+        refusal_notice_given=True,
+        method=ConsentMethod.WRITTEN,
+        given_on=given,
+        expires_on=given + timedelta(days=365),
+    )
+
+
+def _contact(at: datetime, result: MonitoringResult, rng: random.Random) -> ContactInput:
+    return ContactInput(
+        contact_at=at,
+        contact_type=rng.choice((ContactType.PHONE, ContactType.HOME_VISIT, ContactType.VISIT_OFFICE)),
+        outcome=ContactOutcome.DONE,
+        result=result,
+        summary="예시 점검 기록 (가상)",
+    )

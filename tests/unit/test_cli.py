@@ -1,0 +1,148 @@
+"""The operator's command line, run in-process against real databases."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.cli import main
+from bot.settings import load_settings
+from models import Case, Resource, StaffMember
+from models.db import make_engine, make_session_factory
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, empty_database_url):
+    return empty_database_url(request.param)
+
+
+def run(url: str, *argv: str) -> int:
+    return main(list(argv), settings_loader=lambda: load_settings(database_url=url))
+
+
+def count(url: str, model) -> int:
+    engine = make_engine(url)
+    with make_session_factory(engine)() as db:
+        value = db.scalar(select(func.count()).select_from(model))
+    engine.dispose()
+    return value
+
+
+def test_commands_refuse_an_out_of_date_schema(database_url, capsys):
+    assert run(database_url, "staff", "list") == 1
+    assert "casebot db upgrade" in capsys.readouterr().err
+
+
+def test_db_upgrade_then_current(database_url, capsys):
+    assert run(database_url, "db", "upgrade") == 0
+    assert run(database_url, "db", "current") == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_staff_add_list_deactivate(database_url, capsys):
+    run(database_url, "db", "upgrade")
+    assert (
+        run(
+            database_url,
+            "staff",
+            "add",
+            "U012ABC",
+            "--name",
+            "김사례",
+            "--role",
+            "case_manager",
+            "--team",
+            "1팀",
+        )
+        == 0
+    )
+    assert (
+        run(
+            database_url,
+            "staff",
+            "add",
+            "U012DEF",
+            "--name",
+            "박슈퍼",
+            "--role",
+            "supervisor",
+            "--team",
+            "1팀",
+        )
+        == 0
+    )
+    assert (
+        run(database_url, "staff", "add", "U012ABC", "--name", "중복", "--role", "admin", "--team", "1팀")
+        == 1
+    )
+    assert "already registered" in capsys.readouterr().err
+    assert (
+        run(database_url, "staff", "add", "not-a-slack-id", "--name", "x", "--role", "admin", "--team", "1팀")
+        == 1
+    )
+    assert "slack_user_id" in capsys.readouterr().err
+    assert run(database_url, "staff", "deactivate", "U012ABC") == 0
+    capsys.readouterr()
+    assert run(database_url, "staff", "list") == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert len(listing) == 2
+    assert any("U012ABC" in line and "inactive" in line for line in listing)
+    assert any("U012DEF" in line and "\tactive" in line for line in listing)
+
+
+def test_resources_import_is_all_or_nothing_with_line_numbers(database_url, tmp_path, capsys):
+    run(database_url, "db", "upgrade")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "name,category,sector,contact,eligibility,capacity\n"
+        "가상 주거센터,HOUSING,PUBLIC,02-000-0000,누구나,10\n"
+        "이상한 곳,NOT_A_CATEGORY,PUBLIC,,,\n"
+        ",의료,민간,,,\n",
+        encoding="utf-8",
+    )
+    assert run(database_url, "resources", "import", str(bad)) == 1
+    err = capsys.readouterr().err
+    assert "line 3" in err and "category" in err
+    assert "line 4" in err and "name" in err
+    assert count(database_url, Resource) == 0
+
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "\ufeffname,category,sector,contact,eligibility,capacity,has_mou\n"
+        "가상 주거센터,HOUSING,PUBLIC,02-000-0000,누구나,10,yes\n"
+        "가상 의원,의료,민간,,,,\n",
+        encoding="utf-8",
+    )
+    assert run(database_url, "resources", "import", str(good)) == 0
+    assert "2 new" in capsys.readouterr().out
+    assert run(database_url, "resources", "import", str(good)) == 0  # re-import updates, never duplicates
+    assert "0 new and updated 2" in capsys.readouterr().out
+    assert count(database_url, Resource) == 2
+
+
+def test_resources_import_reports_missing_columns(database_url, tmp_path, capsys):
+    run(database_url, "db", "upgrade")
+    path = tmp_path / "r.csv"
+    path.write_text("name,sector\nx,PUBLIC\n", encoding="utf-8")
+    assert run(database_url, "resources", "import", str(path)) == 1
+    assert "missing column(s): category" in capsys.readouterr().err
+
+
+def test_demo_data_spreads_cases_over_all_stages(database_url, capsys):
+    run(database_url, "db", "upgrade")
+    assert run(database_url, "demo-data", "--cases", "24") == 0
+    out = capsys.readouterr().out
+    for stage in range(10):
+        assert f"stage {stage}:" in out
+    assert "stage closed:" in out
+    assert count(database_url, Case) == 24
+    assert count(database_url, StaffMember) == 13
+    assert run(database_url, "demo-data") == 1  # a second load is refused, not duplicated
+    assert "already loaded" in capsys.readouterr().err
+
+
+def test_settings_error_is_one_line_naming_the_variable(monkeypatch, capsys):
+    monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
+    assert main(["staff", "list"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "TIMEZONE" in err and "Mars/Olympus" in err
