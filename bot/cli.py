@@ -108,6 +108,18 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> None:
     print(summary)
 
 
+def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
+    import logging
+
+    from bot.server import StartupError, run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        run(settings)
+    except StartupError as exc:
+        raise CliError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="casebot", description="Casebot: case management (사례관리) in Slack."
@@ -145,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     res_actions.add_parser("list", help="list resources")
     res.set_defaults(handler=cmd_resources)
+
+    run = commands.add_parser("run", help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    run.set_defaults(handler=cmd_run)
 
     demo = commands.add_parser("demo-data", help="fill the database with a clearly fictional data set")
     demo.add_argument("--cases", type=int, default=50)

@@ -1,0 +1,87 @@
+"""Composition root for Slack: build the Bolt app with its middleware and listeners."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.i18n import locale_from_slack, t
+from bot.settings import Settings
+from models.db import UnitOfWork
+from models.enums import Surface
+from models.services.context import Ctx
+from models.services.staff import actor_for_slack_user
+
+log = logging.getLogger("casebot")
+
+
+def build_app(
+    settings: Settings, *, uow: UnitOfWork, client: WebClient, clock: Callable[[], datetime] | None = None
+) -> App:
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value()
+        if settings.slack_signing_secret
+        else None,
+        # In Socket Mode there is no signing secret; Bolt skips verification there.
+        request_verification_enabled=settings.slack_signing_secret is not None,
+        token_verification_enabled=False,
+    )
+    now = clock or (lambda: datetime.now(UTC))
+
+    @app.middleware
+    def resolve_actor(context: BoltContext, body: dict, next: Callable[[], None]) -> None:
+        """Map the Slack user to a staff member; everybody else gets a polite refusal and nothing else."""
+        context["uow"] = uow
+        context["policy"] = settings.policy()
+        user_id = context.user_id
+        actor = None
+        if user_id:
+            with uow() as db:
+                actor = actor_for_slack_user(db, user_id)
+                if actor is not None:
+                    db.expunge(actor)
+        context["actor"] = actor
+        context["locale"] = (actor.locale if actor and actor.locale else None) or settings.default_locale
+        context["ctx_for"] = lambda surface: Ctx(
+            actor=actor, surface=surface, now=now(), policy=settings.policy()
+        )
+        next()
+
+    @app.error
+    def on_error(error: Exception, body: dict, context: BoltContext, client: WebClient) -> None:
+        reference = uuid.uuid4().hex[:8]
+        log.exception("unexpected error, reference %s", reference, exc_info=error)
+        user = context.user_id
+        channel = context.channel_id
+        if user and channel:
+            try:
+                client.chat_postEphemeral(
+                    channel=channel,
+                    user=user,
+                    text=t("common.unexpected", context.get("locale", "ko"), ref=reference),
+                )
+            except Exception:
+                log.exception("could not tell the user about error %s", reference)
+
+    from handlers import register_all
+
+    register_all(app)
+    return app
+
+
+def user_locale(client: WebClient, user_id: str, default: str) -> str:
+    """The user's language from Slack's users.info locale, falling back to the default."""
+    try:
+        info = client.users_info(user=user_id, include_locale=True)
+        return locale_from_slack(info["user"].get("locale"), default)
+    except Exception:
+        return default
+
+
+__all__ = ["Surface", "build_app", "user_locale"]

@@ -1,0 +1,66 @@
+"""`casebot run`: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP mode on HOST:PORT."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.app import build_app
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from models import schema
+from models.db import UnitOfWork, make_engine, make_session_factory
+
+log = logging.getLogger("casebot")
+
+
+class StartupError(Exception):
+    pass
+
+
+def prepare_database(settings: Settings) -> UnitOfWork:
+    """Apply pending migrations on the default SQLite database; elsewhere refuse an old schema."""
+    engine = make_engine(settings.database_url)
+    if settings.database_url.startswith("sqlite"):
+        schema.upgrade(engine)
+    else:
+        try:
+            schema.ensure_current(engine)
+        except schema.SchemaOutOfDate as exc:
+            raise StartupError(str(exc)) from None
+    return UnitOfWork(make_session_factory(engine))
+
+
+def wsgi_app(app: App):  # -> WSGI callable
+    handler = SlackRequestHandler(app, path="/slack/events")
+
+    def application(environ, start_response):  # type: ignore[no-untyped-def]
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        return handler(environ, start_response)
+
+    return application
+
+
+def run(settings: Settings) -> None:
+    if settings.slack_bot_token is None:
+        raise StartupError("SLACK_BOT_TOKEN is not set: create the Slack app from manifest.yml (see README).")
+    if settings.slack_app_token is None and settings.slack_signing_secret is None:
+        raise StartupError("Set SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode.")
+    uow = prepare_database(settings)
+    client = make_web_client(settings)
+    app = build_app(settings, uow=uow, client=client)
+    if settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("Casebot starting in Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value(), web_client=client).start()
+        return
+    import waitress
+
+    log.info("Casebot listening on http://%s:%s/slack/events", settings.host, settings.port)
+    print(f"Casebot listening on http://{settings.host}:{settings.port}/slack/events", flush=True)
+    waitress.serve(wsgi_app(app), host=settings.host, port=settings.port, threads=8, ident="casebot")

@@ -1,0 +1,77 @@
+"""`casebot run` in HTTP mode: signed requests in, Web API calls out to the local stand-in."""
+
+from __future__ import annotations
+
+import time
+
+from models.enums import StaffRole, Surface
+from models.schemas import StaffInput
+from models.services import cases, staff
+from models.services.context import Ctx
+from tests.e2e.conftest import SIGNING_SECRET
+from tests.factories import NOW, intake
+from tests.slackfake.requests import post, slash_command
+
+
+def add_staff(bot, user_id: str, role: StaffRole = StaffRole.CASE_MANAGER, team: str = "1팀"):
+    with bot.uow() as db:
+        return staff.add_staff(
+            db, StaffInput(slack_user_id=user_id, display_name=user_id, role=role, team=team)
+        )
+
+
+def send(bot, text: str, user_id: str, **kwargs):
+    request = slash_command(SIGNING_SECRET, text=text, user_id=user_id, **kwargs)
+    return post(bot.events_url, request.body, request.headers)
+
+
+def test_unsigned_and_stale_requests_are_refused(bot):
+    request = slash_command("wrong-secret", text="help", user_id="U1")
+    assert post(bot.events_url, request.body, request.headers)[0] == 401
+    stale = slash_command(SIGNING_SECRET, text="help", user_id="U1", timestamp=int(time.time()) - 6 * 60)
+    assert post(bot.events_url, stale.body, stale.headers)[0] == 401
+    assert bot.slack.calls("chat.postEphemeral") == []
+
+
+def test_unknown_user_gets_a_polite_refusal_and_nothing_else(bot):
+    status, _, _ = send(bot, "list", "UNOBODY")
+    assert status == 200
+    call = bot.slack.wait_for("chat.postEphemeral")[0]
+    assert call.params["user"] == "UNOBODY"
+    assert "권한이 없습니다" in call.params["text"]
+
+
+def test_help_list_and_show_answer_privately_with_case_codes_only(bot):
+    member = add_staff(bot, "UCM1")
+    with bot.uow() as db:
+        actor = staff.find_staff(db, "UCM1")
+        case = cases.open_case(db, Ctx(actor=actor, surface=Surface.CLI, now=NOW), intake(name="비밀이름"))
+        code = case.code
+    assert member.slack_user_id == "UCM1"
+
+    assert send(bot, "", "UCM1")[0] == 200
+    help_call = bot.slack.wait_for("chat.postEphemeral")[0]
+    assert "/case list" in str(help_call.params["blocks"])
+
+    send(bot, "list", "UCM1", channel_id="C0001")
+    list_call = bot.slack.wait_for("chat.postEphemeral", count=2)[1]
+    assert code in str(list_call.params["blocks"])
+    assert list_call.params["channel"] == "C0001"
+
+    send(bot, f"show {code.lower()}", "UCM1")
+    show_call = bot.slack.wait_for("chat.postEphemeral", count=3)[2]
+    assert code in str(show_call.params["blocks"])
+
+    for call in bot.slack.calls():
+        assert "비밀이름" not in str(call.params)
+
+
+def test_a_colleague_from_another_team_is_refused(bot):
+    add_staff(bot, "UCM1")
+    add_staff(bot, "UOTHER", team="2팀")
+    with bot.uow() as db:
+        actor = staff.find_staff(db, "UCM1")
+        code = cases.open_case(db, Ctx(actor=actor, surface=Surface.CLI, now=NOW), intake()).code
+    send(bot, f"show {code}", "UOTHER")
+    call = bot.slack.wait_for("chat.postEphemeral")[0]
+    assert "권한이 없습니다" in call.params["text"]
