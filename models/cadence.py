@@ -10,7 +10,7 @@ import calendar
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PositiveInt, ValidationInfo, field_validator
 
 from models.enums import CaseIntensity
 
@@ -19,7 +19,7 @@ class Cadences(BaseModel):
     intake_to_assessment_days: int = Field(10, ge=1)
     assessment_to_classification_days: int = Field(5, ge=1)
     intake_to_plan_days: int = Field(30, ge=1)
-    plan_nudge_days: tuple[int, ...] = (20, 27)
+    plan_nudge_days: tuple[PositiveInt, ...] = (20, 27)
 
     crisis_first_response_hours: int = Field(24, ge=1)
     contact_crisis_days: int = Field(1, ge=1)  # daily check-in while a domain is rated 4
@@ -38,10 +38,19 @@ class Cadences(BaseModel):
     reassessment_months: int = Field(6, ge=1)
     reassessment_severity_change: int = Field(2, ge=1)
 
-    aftercare_months: tuple[int, ...] = (1, 3, 6)
-    aftercare_high_complexity_extra_months: tuple[int, ...] = (12,)
-    consent_expiry_warning_days: tuple[int, ...] = (30, 7)
+    aftercare_months: tuple[PositiveInt, ...] = (1, 3, 6)
+    aftercare_high_complexity_extra_months: tuple[PositiveInt, ...] = (12,)
+    consent_expiry_warning_days: tuple[PositiveInt, ...] = (30, 7)
     closure_approval_days: int = Field(3, ge=1)
+
+    @field_validator("aftercare_months", "aftercare_high_complexity_extra_months")
+    @classmethod
+    def _distinct_aftercare(cls, value: tuple[int, ...], info: ValidationInfo) -> tuple[int, ...]:
+        # One after-care check per case and day (a unique constraint): offsets must not repeat.
+        earlier = info.data.get("aftercare_months", ()) if info.field_name != "aftercare_months" else ()
+        if len(set(value)) != len(value) or set(value) & set(earlier):
+            raise ValueError("after-care months must not repeat")
+        return value
 
     def contact_interval(self, intensity: CaseIntensity | None, start: date, *, crisis_risk: bool) -> date:
         """The date the next contact is due after a contact (or classification) on `start`."""

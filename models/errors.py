@@ -103,7 +103,9 @@ def invalid_input_from(error: ValidationError) -> InvalidInput:
             continue
         ctx_error = (item.get("ctx") or {}).get("error")
         if isinstance(ctx_error, BilingualValueError):
-            errors[field] = ctx_error.message
+            # A rule over several fields names the field it is about (the Slack block id too).
+            key = ".".join(str(p) for p in (*item["loc"], ctx_error.field) if p) if ctx_error.field else field
+            errors.setdefault(key, ctx_error.message)
             continue
         ko = _PYDANTIC_KO.get(item["type"], "입력값을 확인해 주세요.")
         errors[field] = Message(ko, item["msg"])
@@ -113,6 +115,7 @@ def invalid_input_from(error: ValidationError) -> InvalidInput:
 class BilingualValueError(ValueError):
     """Raised inside pydantic validators so that the field message is available in both languages."""
 
-    def __init__(self, ko: str, en: str) -> None:
+    def __init__(self, ko: str, en: str, *, field: str | None = None) -> None:
         super().__init__(en)
         self.message = Message(ko, en)
+        self.field = field

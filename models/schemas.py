@@ -6,7 +6,15 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from models.enums import (
     AfterCareAction,
@@ -28,7 +36,7 @@ from models.enums import (
     StaffRole,
     StatutoryBasis,
 )
-from models.errors import BilingualValueError
+from models.errors import BilingualValueError, InvalidInput, invalid_input_from
 
 # 주민등록번호: six digits (birth date), an optional separator, then a 1-8 gender/century digit and six more.
 _RRN = re.compile(r"(?<!\d)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\s*[-–]?\s*[1-8]\d{6}(?!\d)")
@@ -85,7 +93,7 @@ class ClientInput(Form):
     contact: OptionalText = Field(None, max_length=100)
     address: OptionalText = Field(None, max_length=300)
     life_stage: LifeStage | None = None
-    characteristics: list[str] = Field(default_factory=list)
+    characteristics: list[SafeText] = Field(default_factory=list)
     interpreter_needed: bool = False
     under14: bool = False
     external_ref: OptionalText = Field(None, max_length=64)
@@ -93,7 +101,9 @@ class ClientInput(Form):
     @model_validator(mode="after")
     def _birth_date_in_past(self) -> ClientInput:
         if self.birth_date and self.birth_date > date.today():
-            raise BilingualValueError("생년월일이 미래입니다.", "The birth date is in the future.")
+            raise BilingualValueError(
+                "생년월일이 미래입니다.", "The birth date is in the future.", field="birth_date"
+            )
         return self
 
 
@@ -104,7 +114,7 @@ class ConsentInput(Form):
     purposes: SafeText = Field(min_length=1, max_length=1000)
     items: SafeText = Field(min_length=1, max_length=1000)
     recipient_resource_ids: list[int] = Field(default_factory=list)
-    recipient_names: list[str] = Field(default_factory=list)
+    recipient_names: list[SafeText] = Field(default_factory=list)
     retention: SafeText = Field(min_length=1, max_length=200)
     refusal_notice_given: bool
     method: ConsentMethod = ConsentMethod.WRITTEN
@@ -118,10 +128,11 @@ class ConsentInput(Form):
             raise BilingualValueError(
                 "동의를 거부할 권리와 거부 시 불이익을 안내해야 합니다 (개인정보 보호법 §15②).",
                 "The right to refuse and its consequences must be explained (PIPA §15(2)).",
+                field="refusal_notice_given",
             )
         if self.expires_on and self.expires_on < self.given_on:
             raise BilingualValueError(
-                "만료일이 동의일보다 앞섭니다.", "The expiry is before the consent date."
+                "만료일이 동의일보다 앞섭니다.", "The expiry is before the consent date.", field="expires_on"
             )
         if self.scope == ConsentScope.THIRD_PARTY and not (
             self.recipient_resource_ids or self.recipient_names
@@ -129,13 +140,14 @@ class ConsentInput(Form):
             raise BilingualValueError(
                 "제3자 제공 동의에는 제공받는 자를 적어야 합니다 (개인정보 보호법 §17②).",
                 "A third-party consent must name its recipients (PIPA §17(2)).",
+                field="recipient_resource_ids",
             )
         return self
 
 
 class IntakeInput(Form):
     client: ClientInput
-    referral_source: str = Field(min_length=1, max_length=100)
+    referral_source: SafeText = Field(min_length=1, max_length=100)
     presenting_needs: list[NeedDomain] = Field(default_factory=list)
     intake_summary: OptionalText = Field(None, max_length=3000)
     confidentiality_notice_given: bool = False
@@ -151,6 +163,7 @@ class IntakeInput(Form):
             raise BilingualValueError(
                 "초기상담에서는 비밀보장의 한계를 안내해야 합니다.",
                 "The limits of confidentiality must be explained at intake.",
+                field="confidentiality_notice_given",
             )
         return self
 
@@ -210,16 +223,20 @@ class PlanInput(Form):
     def _coherent(self) -> PlanInput:
         if self.period_end and self.period_end <= self.period_start:
             raise BilingualValueError(
-                "계획 종료일이 시작일보다 뒤여야 합니다.", "The plan must end after it starts."
+                "계획 종료일이 시작일보다 뒤여야 합니다.",
+                "The plan must end after it starts.",
+                field="period_end",
             )
         for task in self.tasks:
             if task.goal_index is not None and task.goal_index >= len(self.goals):
                 raise BilingualValueError(
-                    "없는 목표에 연결된 과업이 있습니다.", "A task points at a missing goal."
+                    "없는 목표에 연결된 과업이 있습니다.", "A task points at a missing goal.", field="tasks"
                 )
         if self.agreed and self.agreement_method is None:
             raise BilingualValueError(
-                "대상자 동의 방법을 선택해 주세요.", "Choose how the client agreed to the plan."
+                "대상자 동의 방법을 선택해 주세요.",
+                "Choose how the client agreed to the plan.",
+                field="agreement_method",
             )
         return self
 
@@ -252,7 +269,9 @@ class ContactInput(Form):
     @model_validator(mode="after")
     def _aware(self) -> ContactInput:
         if self.contact_at.tzinfo is None:
-            raise BilingualValueError("연락 시각에 시간대가 없습니다.", "The contact time has no time zone.")
+            raise BilingualValueError(
+                "연락 시각에 시간대가 없습니다.", "The contact time has no time zone.", field="contact_at"
+            )
         return self
 
 
@@ -288,3 +307,14 @@ class ResourceInput(Form):
     eligibility: OptionalText = Field(None, max_length=2000)
     capacity: OptionalText = Field(None, max_length=100)
     has_mou: bool = False
+
+
+_FREE_TEXT = TypeAdapter(OptionalText)
+
+
+def check_free_text(field: str, value: str | None) -> None:
+    """Free text handed to a service without a validated input gets the inputs' RRN check (R6)."""
+    try:
+        _FREE_TEXT.validate_python(value)
+    except ValidationError as error:
+        raise InvalidInput({field: next(iter(invalid_input_from(error).errors.values()))}) from None

@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 
 from models.assessment import Assessment, AssessmentRating
 from models.case import Case
+from models.consent import Consent
 from models.enums import AssessmentKind, AssessmentStatus, ConsentScope, NeedDomain, domains_for
 from models.errors import InvalidInput, Message, NotFound, RuleViolation
 from models.schemas import AssessmentInput
 from models.services import access
+from models.services.audit import record_event
 from models.services.cases import CLOSED_STATUSES
 from models.services.changes import case_changed
 from models.services.context import Ctx
@@ -71,6 +73,11 @@ def _load(db: Session, ctx: Ctx, assessment_id: int) -> tuple[Case, Assessment]:
         raise RuleViolation(
             "ASSESSMENT_DONE", Message("이미 완료된 사정입니다.", "This assessment is already complete.")
         )
+    collect_use = db.scalars(
+        select(Consent).where(Consent.case_id == case.id, Consent.scope == ConsentScope.COLLECT_USE)
+    )
+    if not any(c.active_on(ctx.today) for c in collect_use):
+        raise RuleViolation("R2", NO_CONSENT)  # withdrawn or expired since the draft was started
     return case, assessment
 
 
@@ -83,6 +90,9 @@ def save_draft(
     if step is not None:
         assessment.draft_step = step
     db.flush()
+    record_event(
+        db, ctx, case, "assessment_draft_saved", assessment=assessment.id, step=assessment.draft_step
+    )
     return assessment
 
 

@@ -11,7 +11,7 @@ from models.case import Case, CaseWorker
 from models.client import Client, Guardian, HouseholdMember
 from models.enums import CaseIntensity, CaseStatus, StaffRole, Stage
 from models.errors import InvalidInput, Message, RuleViolation
-from models.schemas import IntakeInput
+from models.schemas import IntakeInput, check_free_text
 from models.services import access
 from models.services.changes import case_changed
 from models.services.codes import next_case_code
@@ -73,6 +73,7 @@ def _case_manager_for(db: Session, ctx: Ctx, staff_id: int | None) -> StaffMembe
 
 def record_intake(db: Session, ctx: Ctx, code: str, *, summary: str | None, notice_given: bool) -> Case:
     case = access.load_case(db, ctx, code, purpose="record intake")
+    check_free_text("intake_summary", summary)
     if case.intake_at is not None:
         raise RuleViolation(
             "INTAKE_DONE", Message("초기상담이 이미 기록되었습니다.", "The intake is already recorded.")
@@ -137,7 +138,8 @@ def resume(db: Session, ctx: Ctx, code: str) -> Case:
 def transfer(db: Session, ctx: Ctx, code: str, new_manager_id: int) -> Case:
     """Hand a case to another case manager of the team (recorded on the timeline)."""
     case = access.load_case(db, ctx, code, purpose="transfer")
-    if ctx.actor.role != StaffRole.SUPERVISOR and ctx.actor.id != case.case_manager_id:
+    team_supervisor = ctx.actor.role == StaffRole.SUPERVISOR and ctx.actor.team_id == case.team_id
+    if not team_supervisor and ctx.actor.id != case.case_manager_id:
         raise access.refuse(ctx, case, "transfer")
     target = db.get(StaffMember, new_manager_id)
     if (

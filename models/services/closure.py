@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +21,7 @@ from models.enums import (
     StaffRole,
 )
 from models.errors import InvalidInput, Message, NotFound, RuleViolation
-from models.schemas import AfterCareInput, ClosureInput
+from models.schemas import AfterCareInput, ClosureInput, check_free_text
 from models.services import access
 from models.services.cases import CLOSED_STATUSES
 from models.services.changes import case_changed
@@ -99,6 +101,7 @@ def decide_closure(
         raise RuleViolation(
             "CLOSURE_DECIDED", Message("이미 처리된 종결 요청입니다.", "This closure was already decided.")
         )
+    check_free_text("comment", comment)
     if not approve and not (comment and comment.strip()):
         raise InvalidInput(
             {"comment": Message("반려 사유를 적어 주세요.", "Say why the closure is returned.")}
@@ -175,12 +178,15 @@ def reopen(db: Session, ctx: Ctx, code: str, *, reason: str) -> Case:
     case.classified_at = None
     case.reassessment_requested_at = None
     case.closed_at = None
-    case_changed(db, ctx, case, "reopened", episode=case.episode, reason=reason[:60])
+    # The timeline holds codes only (e.g. "aftercare"); a typed-in reason may name the client.
+    reason_code = reason if re.fullmatch(r"[a-z_]{1,40}", reason) else "other"
+    case_changed(db, ctx, case, "reopened", episode=case.episode, reason=reason_code)
     return case
 
 
 def pending_approvals(db: Session, ctx: Ctx) -> list[Closure]:
     """Closures waiting for the acting supervisor's team."""
+    access.require_active(ctx)
     if ctx.actor.role != StaffRole.SUPERVISOR:
         return []
     return list(

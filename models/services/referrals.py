@@ -12,7 +12,7 @@ from models.enums import ConsentScope, ReferralStatus
 from models.errors import InvalidInput, Message, NotFound, RuleViolation
 from models.referral import Referral
 from models.resource import Resource
-from models.schemas import ReferralInput
+from models.schemas import ReferralInput, check_free_text
 from models.services import access
 from models.services.cases import CLOSED_STATUSES
 from models.services.changes import case_changed
@@ -90,6 +90,7 @@ def move(
     if referral is None:
         raise NotFound(Message("의뢰를 찾을 수 없습니다.", "No such referral."))
     case = access.load_case(db, ctx, db.get_one(Case, referral.case_id), purpose="update referral")
+    check_free_text("outcome", outcome)
     if to not in TRANSITIONS[referral.status]:
         raise RuleViolation(
             "REFERRAL_TRANSITION",

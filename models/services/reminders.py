@@ -53,18 +53,22 @@ def due_items(snap: CaseSnapshot, policy: Policy, supervisors: list[int] | None 
     ) -> None:
         items.append(DueItem(f"{base}:{kind.value}:{discriminator}", kind, due_at, recipient))
 
-    today_consents = [c for c in snap.consents if c.withdrawn_at is None and c.expires_on]
-    for consent in today_consents:
+    if case.status in (CaseStatus.CLOSED, CaseStatus.ARCHIVED):
+        return items  # nothing is due on a closed case, consent renewals included
+    live_consents = [c for c in snap.consents if c.withdrawn_at is None and c.expires_on]
+    for consent in live_consents:
         assert consent.expires_on is not None
         for days in cad.consent_expiry_warning_days:
-            add(
-                ReminderKind.CONSENT_EXPIRY,
-                f"{consent.id}:{consent.expires_on}:{days}",
-                on(consent.expires_on - timedelta(days=days)),
+            # Consents belong to the case, not to an episode: the key survives a reopening.
+            items.append(
+                DueItem(
+                    f"case:{case.id}:{ReminderKind.CONSENT_EXPIRY.value}:{consent.id}:{consent.expires_on}:{days}",
+                    ReminderKind.CONSENT_EXPIRY,
+                    on(consent.expires_on - timedelta(days=days)),
+                    manager,
+                )
             )
 
-    if case.status in (CaseStatus.CLOSED, CaseStatus.ARCHIVED):
-        return items
     if case.status == CaseStatus.AFTERCARE:
         for check in snap.open_aftercare:
             add(ReminderKind.AFTERCARE_CHECK, str(check.due_on), on(check.due_on))
@@ -105,7 +109,8 @@ def due_items(snap: CaseSnapshot, policy: Policy, supervisors: list[int] | None 
 
     if classified:
         due = _next_contact_due(snap, policy)
-        add(ReminderKind.NEXT_CONTACT, due.isoformat(timespec="minutes"), due)
+        # In the agency's zone, so the key does not depend on the zone the stored times were read in.
+        add(ReminderKind.NEXT_CONTACT, due.astimezone(policy.zone).isoformat(timespec="minutes"), due)
 
     if plan is not None:
         if plan.review_due:
