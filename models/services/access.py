@@ -6,6 +6,8 @@ case content loads the case through `load_case`, so no caller can skip the check
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -15,6 +17,8 @@ from models.errors import Message, NotAllowed, NotFound
 from models.services.audit import record_access
 from models.services.context import Ctx
 from models.staff import StaffMember
+
+T = TypeVar("T")
 
 NOT_STAFF = Message(
     "Casebot을 사용할 권한이 없습니다. 기관 관리자에게 직원 등록을 요청하세요.",
@@ -90,6 +94,17 @@ def load_case(db: Session, ctx: Ctx, code_or_case: str | Case, *, purpose: str =
     if purpose == "read":
         record_access(db, ctx, case, AuditAction.READ, "case")
     return case
+
+
+def load_record(
+    db: Session, ctx: Ctx, model: type[T], record_id: int, missing: Message, *, purpose: str
+) -> tuple[Case, T]:
+    """A record that belongs to a case (plan, referral, consent …) and its case, through the access check."""
+    record = db.get(model, record_id)
+    if record is None:
+        raise NotFound(missing)
+    case = load_case(db, ctx, db.get_one(Case, record.case_id), purpose=purpose)  # type: ignore[attr-defined]
+    return case, record
 
 
 def visible_cases_query(staff: StaffMember):  # -> Select[tuple[Case]]

@@ -11,7 +11,7 @@ from models.assessment import Assessment, AssessmentRating
 from models.case import Case
 from models.consent import Consent
 from models.enums import AssessmentKind, AssessmentStatus, ConsentScope, NeedDomain, domains_for
-from models.errors import InvalidInput, Message, NotFound, RuleViolation
+from models.errors import InvalidInput, Message, RuleViolation
 from models.schemas import AssessmentInput
 from models.services import access
 from models.services.audit import record_event
@@ -65,10 +65,14 @@ def start(db: Session, ctx: Ctx, code: str, kind: AssessmentKind | None = None) 
 
 
 def _load(db: Session, ctx: Ctx, assessment_id: int) -> tuple[Case, Assessment]:
-    assessment = db.get(Assessment, assessment_id)
-    if assessment is None:
-        raise NotFound(Message("사정 기록을 찾을 수 없습니다.", "No such assessment."))
-    case = access.load_case(db, ctx, db.get_one(Case, assessment.case_id), purpose="assess")
+    case, assessment = access.load_record(
+        db,
+        ctx,
+        Assessment,
+        assessment_id,
+        Message("사정 기록을 찾을 수 없습니다.", "No such assessment."),
+        purpose="assess",
+    )
     if assessment.status != AssessmentStatus.DRAFT:
         raise RuleViolation(
             "ASSESSMENT_DONE", Message("이미 완료된 사정입니다.", "This assessment is already complete.")

@@ -20,7 +20,7 @@ from models.enums import (
     Profile,
     StaffRole,
 )
-from models.errors import InvalidInput, Message, NotFound, RuleViolation
+from models.errors import InvalidInput, Message, RuleViolation
 from models.schemas import AfterCareInput, ClosureInput, check_free_text
 from models.services import access
 from models.services.cases import CLOSED_STATUSES
@@ -83,10 +83,14 @@ def decide_closure(
     db: Session, ctx: Ctx, closure_id: int, *, approve: bool, comment: str | None = None
 ) -> Closure:
     """A supervisor of the case's team signs the closure off, or returns it with a comment."""
-    closure = db.get(Closure, closure_id)
-    if closure is None:
-        raise NotFound(Message("종결 요청을 찾을 수 없습니다.", "No such closure request."))
-    case = access.load_case(db, ctx, db.get_one(Case, closure.case_id), purpose="decide closure")
+    case, closure = access.load_record(
+        db,
+        ctx,
+        Closure,
+        closure_id,
+        Message("종결 요청을 찾을 수 없습니다.", "No such closure request."),
+        purpose="decide closure",
+    )
     if ctx.actor.role != StaffRole.SUPERVISOR or ctx.actor.team_id != case.team_id:
         raise access.refuse(
             ctx,
@@ -126,10 +130,14 @@ def decide_closure(
 
 
 def record_aftercare(db: Session, ctx: Ctx, check_id: int, data: AfterCareInput) -> AfterCareCheck:
-    check = db.get(AfterCareCheck, check_id)
-    if check is None:
-        raise NotFound(Message("사후관리 점검을 찾을 수 없습니다.", "No such after-care check."))
-    case = access.load_case(db, ctx, db.get_one(Case, check.case_id), purpose="after-care")
+    case, check = access.load_record(
+        db,
+        ctx,
+        AfterCareCheck,
+        check_id,
+        Message("사후관리 점검을 찾을 수 없습니다.", "No such after-care check."),
+        purpose="after-care",
+    )
     if check.done_at is not None or check.cancelled:
         raise RuleViolation(
             "AFTERCARE_DONE", Message("이미 처리된 점검입니다.", "This check is already done.")

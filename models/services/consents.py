@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from models.case import Case
 from models.consent import Consent
 from models.enums import ConsentScope, ReferralStatus, SignerRelationship
-from models.errors import InvalidInput, Message, NotFound, RuleViolation
+from models.errors import InvalidInput, Message, RuleViolation
 from models.referral import Referral
 from models.schemas import ConsentInput
 from models.services import access
@@ -44,10 +44,14 @@ def record_consent(db: Session, ctx: Ctx, code: str, data: ConsentInput) -> Cons
 
 def withdraw_consent(db: Session, ctx: Ctx, consent_id: int) -> list[Referral]:
     """Withdraw a consent; referrals that relied on it and are still under way are cancelled."""
-    consent = db.get(Consent, consent_id)
-    if consent is None:
-        raise NotFound(Message("동의 기록을 찾을 수 없습니다.", "No such consent record."))
-    case = access.load_case(db, ctx, db.get_one(Case, consent.case_id), purpose="withdraw consent")
+    case, consent = access.load_record(
+        db,
+        ctx,
+        Consent,
+        consent_id,
+        Message("동의 기록을 찾을 수 없습니다.", "No such consent record."),
+        purpose="withdraw consent",
+    )
     if consent.withdrawn_at is not None:
         raise RuleViolation(
             "CONSENT_WITHDRAWN", Message("이미 철회된 동의입니다.", "This consent is already withdrawn.")

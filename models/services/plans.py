@@ -6,9 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.cadence import add_months
-from models.case import Case
 from models.enums import CaseStatus, ConsentMethod, PlanStatus
-from models.errors import InvalidInput, Message, NotFound, RuleViolation
+from models.errors import InvalidInput, Message, RuleViolation
 from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.resource import Resource
 from models.schemas import PlanInput
@@ -72,10 +71,14 @@ def create_plan(db: Session, ctx: Ctx, code: str, data: PlanInput) -> ServicePla
 
 def agree(db: Session, ctx: Ctx, plan_id: int, method: ConsentMethod) -> ServicePlan:
     """The client agreed: this version is in force, the previous one is superseded, the case is active."""
-    plan = db.get(ServicePlan, plan_id)
-    if plan is None:
-        raise NotFound(Message("계획을 찾을 수 없습니다.", "No such plan."))
-    case = access.load_case(db, ctx, db.get_one(Case, plan.case_id), purpose="agree plan")
+    case, plan = access.load_record(
+        db,
+        ctx,
+        ServicePlan,
+        plan_id,
+        Message("계획을 찾을 수 없습니다.", "No such plan."),
+        purpose="agree plan",
+    )
     if plan.status != PlanStatus.DRAFT:
         raise RuleViolation("PLAN_AGREED", Message("이미 합의된 계획입니다.", "This plan is already agreed."))
     for other in db.scalars(
@@ -94,10 +97,14 @@ def agree(db: Session, ctx: Ctx, plan_id: int, method: ConsentMethod) -> Service
 
 def review(db: Session, ctx: Ctx, plan_id: int) -> ServicePlan:
     """A plan review held: the next one is due one review interval from today."""
-    plan = db.get(ServicePlan, plan_id)
-    if plan is None:
-        raise NotFound(Message("계획을 찾을 수 없습니다.", "No such plan."))
-    case = access.load_case(db, ctx, db.get_one(Case, plan.case_id), purpose="review plan")
+    case, plan = access.load_record(
+        db,
+        ctx,
+        ServicePlan,
+        plan_id,
+        Message("계획을 찾을 수 없습니다.", "No such plan."),
+        purpose="review plan",
+    )
     if plan.status != PlanStatus.AGREED:
         raise RuleViolation(
             "PLAN_NOT_IN_FORCE", Message("시행 중인 계획이 아닙니다.", "This plan is not in force.")

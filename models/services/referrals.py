@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from models.case import Case
 from models.consent import Consent
 from models.enums import ConsentScope, ReferralStatus
-from models.errors import InvalidInput, Message, NotFound, RuleViolation
+from models.errors import InvalidInput, Message, RuleViolation
 from models.referral import Referral
 from models.resource import Resource
 from models.schemas import ReferralInput, check_free_text
@@ -86,10 +86,14 @@ def create(db: Session, ctx: Ctx, code: str, data: ReferralInput) -> Referral:
 def move(
     db: Session, ctx: Ctx, referral_id: int, to: ReferralStatus, *, outcome: str | None = None
 ) -> Referral:
-    referral = db.get(Referral, referral_id)
-    if referral is None:
-        raise NotFound(Message("의뢰를 찾을 수 없습니다.", "No such referral."))
-    case = access.load_case(db, ctx, db.get_one(Case, referral.case_id), purpose="update referral")
+    case, referral = access.load_record(
+        db,
+        ctx,
+        Referral,
+        referral_id,
+        Message("의뢰를 찾을 수 없습니다.", "No such referral."),
+        purpose="update referral",
+    )
     check_free_text("outcome", outcome)
     if to not in TRANSITIONS[referral.status]:
         raise RuleViolation(

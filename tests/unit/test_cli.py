@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from bot.settings import load_settings
-from models import Case, Resource, StaffMember
+from models import Case, Client, Resource, StaffMember
 from models.db import make_engine, make_session_factory
+from models.enums import ResourceCategory
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -137,6 +138,13 @@ def test_demo_data_spreads_cases_over_all_stages(database_url, capsys):
     assert "stage closed:" in out
     assert count(database_url, Case) == 24
     assert count(database_url, StaffMember) == 13
+    engine = make_engine(database_url)
+    with make_session_factory(engine)() as db:
+        categories = set(db.scalars(select(Resource.category).distinct()))
+        names = list(db.scalars(select(Client.name)))
+    engine.dispose()
+    assert categories == set(ResourceCategory)
+    assert names and all("(가상)" in name for name in names)  # clearly fictional
     assert run(database_url, "demo-data") == 1  # a second load is refused, not duplicated
     assert "already loaded" in capsys.readouterr().err
 
