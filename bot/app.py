@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.errors import loggable
 from bot.i18n import locale_from_slack, t
 from bot.settings import Settings
 from models.db import UnitOfWork
-from models.enums import Surface
 from models.services.context import Ctx
 from models.services.staff import actor_for_slack_user
 
@@ -56,7 +56,7 @@ def build_app(
     @app.error
     def on_error(error: Exception, body: dict, context: BoltContext, client: WebClient) -> None:
         reference = uuid.uuid4().hex[:8]
-        log.exception("unexpected error, reference %s", reference, exc_info=error)
+        log.error("unexpected error, reference %s\n%s", reference, loggable(error))
         user = context.user_id
         channel = context.channel_id
         if user and channel:
@@ -66,8 +66,8 @@ def build_app(
                     user=user,
                     text=t("common.unexpected", context.get("locale", "ko"), ref=reference),
                 )
-            except Exception:
-                log.exception("could not tell the user about error %s", reference)
+            except Exception as failure:
+                log.error("could not tell the user about error %s\n%s", reference, loggable(failure))
 
     from handlers import register_all
 
@@ -82,6 +82,3 @@ def user_locale(client: WebClient, user_id: str, default: str) -> str:
         return locale_from_slack(info["user"].get("locale"), default)
     except Exception:
         return default
-
-
-__all__ = ["Surface", "build_app", "user_locale"]

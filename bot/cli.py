@@ -92,6 +92,12 @@ def cmd_resources(args: argparse.Namespace, settings: Settings) -> None:
             lines = "\n".join(f"  line {line}: {problem}" for line, problem in exc.problems)
             raise CliError(f"Nothing imported; fix these rows and try again:\n{lines}") from None
         print(f"Imported {report.created} new and updated {report.updated} resources.")
+    elif args.action == "verify":
+        with uow() as db:
+            resource = resources.verify(db, args.id)
+            print(
+                f"Verified #{resource.id} {resource.name} on {resource.last_verified_at.date().isoformat()}"
+            )
     else:
         with uow() as db:
             for r in resources.by_category(db):
@@ -156,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("file")
     res_actions.add_parser("list", help="list resources")
+    checked = res_actions.add_parser("verify", help="record that a resource's details were checked today")
+    checked.add_argument("id", type=int)
     res.set_defaults(handler=cmd_resources)
 
     run = commands.add_parser("run", help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")

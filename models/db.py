@@ -13,6 +13,8 @@ from models.errors import NotAllowed
 
 
 def make_engine(url: str, **options: Any) -> Engine:
+    # SQL parameters are client data: keep them out of exception messages and SQL logs.
+    options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         options.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **options)

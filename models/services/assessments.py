@@ -15,7 +15,7 @@ from models.errors import InvalidInput, Message, RuleViolation
 from models.schemas import AssessmentInput
 from models.services import access
 from models.services.audit import record_event
-from models.services.cases import CLOSED_STATUSES
+from models.services.cases import require_open
 from models.services.changes import case_changed
 from models.services.context import Ctx
 from models.services.lifecycle import snapshot
@@ -35,8 +35,7 @@ class AssessmentResult:
 def start(db: Session, ctx: Ctx, code: str, kind: AssessmentKind | None = None) -> Assessment:
     """The open draft of the case, or a new one (INITIAL first, REASSESSMENT afterwards)."""
     case = access.load_case(db, ctx, code, purpose="assess")
-    if case.status in CLOSED_STATUSES:
-        raise RuleViolation("CASE_CLOSED", Message("종결된 사례입니다.", "The case is closed."))
+    require_open(case)
     snap = snapshot(db, case)
     if snap.active_consent(ConsentScope.COLLECT_USE, ctx.today) is None:
         raise RuleViolation("R2", NO_CONSENT)

@@ -21,6 +21,19 @@ from models.services.lifecycle import CaseState, derive, snapshot
 from models.staff import StaffMember
 
 CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.AFTERCARE, CaseStatus.ARCHIVED)
+# After-care contacts are still logged; only a finished case takes no more records.
+FINISHED_STATUSES = (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
+
+
+def require_open(case: Case, closed: tuple[CaseStatus, ...] = CLOSED_STATUSES) -> None:
+    if case.status in closed:
+        raise RuleViolation(
+            "CASE_CLOSED",
+            Message(
+                "종결된 사례입니다. 다시 도우려면 사후관리에서 재개하세요.",
+                "The case is closed. To work with the client again, reopen it from after-care.",
+            ),
+        )
 
 
 def open_case(db: Session, ctx: Ctx, data: IntakeInput) -> Case:

@@ -23,7 +23,7 @@ from models.enums import (
 from models.errors import InvalidInput, Message, RuleViolation
 from models.schemas import AfterCareInput, ClosureInput, check_free_text
 from models.services import access
-from models.services.cases import CLOSED_STATUSES
+from models.services.cases import require_open
 from models.services.changes import case_changed
 from models.services.context import Ctx
 from models.services.lifecycle import snapshot
@@ -31,8 +31,7 @@ from models.services.lifecycle import snapshot
 
 def request_closure(db: Session, ctx: Ctx, code: str, data: ClosureInput) -> Closure:
     case = access.load_case(db, ctx, code, purpose="request closure")
-    if case.status in CLOSED_STATUSES:
-        raise RuleViolation("CASE_CLOSED", Message("이미 종결된 사례입니다.", "The case is already closed."))
+    require_open(case)
     snap = snapshot(db, case)
     if snap.pending_closure is not None:
         raise RuleViolation(

@@ -109,10 +109,6 @@ class CaseSnapshot:
         return next((c for c in self.closures if c.status == ClosureStatus.PENDING), None)
 
     @property
-    def approved_closure(self) -> Closure | None:
-        return next((c for c in self.closures if c.status == ClosureStatus.APPROVED), None)
-
-    @property
     def open_aftercare(self) -> list[AfterCareCheck]:
         return sorted(
             (c for c in self.aftercare if c.done_at is None and not c.cancelled), key=lambda c: c.due_on

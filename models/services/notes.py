@@ -7,10 +7,11 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from models.contact import ContactNote
-from models.enums import CaseStatus, MonitoringResult
-from models.errors import InvalidInput, Message, RuleViolation
+from models.enums import MonitoringResult
+from models.errors import InvalidInput, Message
 from models.schemas import ContactInput
 from models.services import access
+from models.services.cases import FINISHED_STATUSES, require_open
 from models.services.changes import case_changed
 from models.services.context import Ctx
 
@@ -19,8 +20,7 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 
 def log_contact(db: Session, ctx: Ctx, code: str, data: ContactInput) -> ContactNote:
     case = access.load_case(db, ctx, code, purpose="log contact")
-    if case.status in (CaseStatus.CLOSED, CaseStatus.ARCHIVED):
-        raise RuleViolation("CASE_CLOSED", Message("종결된 사례입니다.", "The case is closed."))
+    require_open(case, FINISHED_STATUSES)
     if data.contact_at > ctx.now + FUTURE_TOLERANCE:
         raise InvalidInput(
             {"contact_at": Message("미래의 연락은 기록할 수 없습니다.", "A contact cannot be in the future.")}

@@ -12,7 +12,7 @@ from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.resource import Resource
 from models.schemas import PlanInput
 from models.services import access
-from models.services.cases import CLOSED_STATUSES
+from models.services.cases import require_open
 from models.services.changes import case_changed
 from models.services.context import Ctx
 from models.services.lifecycle import snapshot
@@ -20,8 +20,7 @@ from models.services.lifecycle import snapshot
 
 def create_plan(db: Session, ctx: Ctx, code: str, data: PlanInput) -> ServicePlan:
     case = access.load_case(db, ctx, code, purpose="plan")
-    if case.status in CLOSED_STATUSES:
-        raise RuleViolation("CASE_CLOSED", Message("종결된 사례입니다.", "The case is closed."))
+    require_open(case)
     snap = snapshot(db, case)
     if snap.latest_assessment is None:
         raise RuleViolation(

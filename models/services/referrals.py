@@ -14,7 +14,7 @@ from models.referral import Referral
 from models.resource import Resource
 from models.schemas import ReferralInput, check_free_text
 from models.services import access
-from models.services.cases import CLOSED_STATUSES
+from models.services.cases import require_open
 from models.services.changes import case_changed
 from models.services.consents import third_party_consent_for
 from models.services.context import Ctx
@@ -45,8 +45,7 @@ NO_THIRD_PARTY_CONSENT = Message(
 
 def create(db: Session, ctx: Ctx, code: str, data: ReferralInput) -> Referral:
     case = access.load_case(db, ctx, code, purpose="refer")
-    if case.status in CLOSED_STATUSES:
-        raise RuleViolation("CASE_CLOSED", Message("종결된 사례입니다.", "The case is closed."))
+    require_open(case)
     if snapshot(db, case).active_consent(ConsentScope.COLLECT_USE, ctx.today) is None:
         raise RuleViolation(
             "R2",

@@ -120,6 +120,13 @@ def test_resources_import_is_all_or_nothing_with_line_numbers(database_url, tmp_
     assert "0 new and updated 2" in capsys.readouterr().out
     assert count(database_url, Resource) == 2
 
+    assert run(database_url, "resources", "verify", "1") == 0
+    assert "Verified #1" in capsys.readouterr().out
+    assert run(database_url, "resources", "verify", "999") == 1
+    assert "No such resource" in capsys.readouterr().err
+    assert run(database_url, "resources", "list") == 0
+    assert "verified" in capsys.readouterr().out
+
 
 def test_resources_import_reports_missing_columns(database_url, tmp_path, capsys):
     run(database_url, "db", "upgrade")

@@ -21,11 +21,6 @@ from tests.factories import NOW, case_in_monitoring, consent, contact, intake, m
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
-@pytest.fixture
-def world(db):
-    return make_world(db)
-
-
 def deactivate(db, staff) -> None:
     staff.active = False
     staff.deactivated_at = NOW

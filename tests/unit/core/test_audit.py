@@ -46,11 +46,6 @@ from tests.factories import (
 WRITES = (AuditAction.CREATE, AuditAction.UPDATE)
 
 
-@pytest.fixture
-def world(db):
-    return make_world(db)
-
-
 def count(s, model, *where) -> int:
     return s.scalar(select(func.count()).select_from(model).where(*where))
 

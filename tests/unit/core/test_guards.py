@@ -69,11 +69,6 @@ RRN_SHAPES = ("900101-1234567", "9001011234567", "900101 - 1234567", "051231–4
 SCHOOL = Policy(profile=Profile.SCHOOL)
 
 
-@pytest.fixture
-def world(db):
-    return make_world(db)
-
-
 # --- helpers ------------------------------------------------------------------------------------
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from models.audit import CaseEvent
@@ -32,14 +31,8 @@ from tests.factories import (
     consent,
     contact,
     intake,
-    make_world,
     plan_input,
 )
-
-
-@pytest.fixture
-def world(db):
-    return make_world(db)
 
 
 def stage_of(db, world, case, now=NOW):

@@ -47,7 +47,6 @@ from tests.factories import (
     consent,
     contact,
     intake,
-    make_world,
     plan_input,
 )
 
@@ -64,11 +63,6 @@ def kst(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dat
 def nine(year: int, month: int, day: int) -> datetime:
     """09:00 in Seoul on that date, as stored: 00:00 UTC."""
     return datetime(year, month, day, 0, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def world(db):
-    return make_world(db)
 
 
 # --- helpers --------------------------------------------------------------------------------------
