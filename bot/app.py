@@ -35,7 +35,7 @@ def build_app(
     now = clock or (lambda: datetime.now(UTC))
 
     @app.middleware
-    def resolve_actor(context: BoltContext, body: dict, next: Callable[[], None]) -> None:
+    def resolve_actor(context: BoltContext, client: WebClient, next: Callable[[], None]) -> None:
         """Map the Slack user to a staff member; everybody else gets a polite refusal and nothing else."""
         context["uow"] = uow
         context["policy"] = settings.policy()
@@ -47,11 +47,23 @@ def build_app(
                 if actor is not None:
                     db.expunge(actor)
         context["actor"] = actor
-        context["locale"] = (actor.locale if actor and actor.locale else None) or settings.default_locale
+        context["locale"] = _locale_of(actor, user_id, client) if actor else settings.default_locale
         context["ctx_for"] = lambda surface: Ctx(
             actor=actor, surface=surface, now=now(), policy=settings.policy()
         )
         next()
+
+    def _locale_of(actor, user_id: str, web: WebClient) -> str:  # type: ignore[no-untyped-def]
+        """From Slack's users.info once, then cached on the staff record."""
+        if actor.locale:
+            return actor.locale
+        locale = user_locale(web, user_id, settings.default_locale)
+        with uow() as db:
+            stored = db.get(type(actor), actor.id)
+            if stored is not None:
+                stored.locale = locale
+        actor.locale = locale
+        return locale
 
     @app.error
     def on_error(error: Exception, body: dict, context: BoltContext, client: WebClient) -> None:

@@ -10,6 +10,7 @@ SHORTCUTS: tuple[str, ...] = ()
 
 
 def register_all(app: App) -> None:
-    from handlers import commands
+    from handlers import commands, intake
 
     commands.register(app)
+    intake.register(app)

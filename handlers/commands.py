@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.app import user_locale
 from bot.i18n import t
+from bot.views.intake import intake_modal
 from bot.views.messages import case_list_blocks, case_summary_blocks, help_blocks
 from models.enums import Surface
 from models.errors import DomainError
 from models.services import cases
 
-ALIASES = {"도움말": "help", "목록": "list", "보기": "show", "": "help"}
-
-
 COMMAND = "/case"
+ALIASES = {"도움말": "help", "목록": "list", "보기": "show", "접수": "new", "신규": "new", "": "help"}
+
+
+@dataclass(frozen=True)
+class Invocation:
+    args: list[str]
+    context: BoltContext
+    locale: str
+    client: WebClient
+    command: dict
+
+    def reply(self, blocks: list[dict] | None = None, text: str = "") -> None:
+        """An ephemeral answer: only the person who asked sees it, and it leaves no history."""
+        self.client.chat_postEphemeral(
+            channel=self.command["channel_id"],
+            user=self.context.user_id,
+            text=text or t("help.title", self.locale),
+            blocks=blocks,
+        )
 
 
 def register(app: App) -> None:
@@ -28,49 +45,51 @@ def handle_case(ack: Ack, command: dict, context: BoltContext, client: WebClient
     ack()  # within Slack's 3 seconds, before any database or Web API work
     words = (command.get("text") or "").split()
     sub = ALIASES.get(words[0], words[0]) if words else "help"
-    actor = context["actor"]
-    locale = user_locale(client, context.user_id, context["locale"]) if actor else context["locale"]
-
-    def reply(blocks: list[dict] | None = None, text: str = "") -> None:
-        client.chat_postEphemeral(
-            channel=command["channel_id"],
-            user=context.user_id,
-            text=text or t("help.title", locale),
-            blocks=blocks,
-        )
-
-    if actor is None:
-        return reply(text=t("common.not_staff", locale))
-    handler: Callable[..., None] | None = SUBCOMMANDS.get(sub)
+    call = Invocation(words[1:], context, context["locale"], client, command)
+    if context["actor"] is None:
+        return call.reply(text=t("common.not_staff", call.locale))
+    handler = SUBCOMMANDS.get(sub)
     if handler is None:
-        return reply(text=t("common.unknown_subcommand", locale, sub=sub))
+        return call.reply(text=t("common.unknown_subcommand", call.locale, sub=sub))
     try:
-        handler(words[1:], context, locale, reply)
+        handler(call)
     except DomainError as error:
-        reply(text=error.text(locale))
+        call.reply(text=error.text(call.locale))
 
 
-def _help(args: list[str], context: BoltContext, locale: str, reply: Callable[..., None]) -> None:
-    reply(blocks=help_blocks(locale))
+def _help(call: Invocation) -> None:
+    call.reply(blocks=help_blocks(call.locale))
 
 
-def _list(args: list[str], context: BoltContext, locale: str, reply: Callable[..., None]) -> None:
-    ctx = context["ctx_for"](Surface.SLASH_COMMAND)
-    with context["uow"]() as db:
+def _new(call: Invocation) -> None:
+    view = intake_modal(
+        call.locale, call.context["policy"].profile, channel_id=call.command.get("channel_id")
+    )
+    call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
+
+
+def _list(call: Invocation) -> None:
+    ctx = call.context["ctx_for"](Surface.SLASH_COMMAND)
+    with call.context["uow"]() as db:
         rows = [(case, cases.current_state(db, ctx, case)) for case in cases.my_cases(db, ctx)]
-        blocks = case_list_blocks(rows, locale)
-    reply(blocks=blocks, text=t("list.header", locale, count=len(rows)))
+        blocks = case_list_blocks(rows, call.locale)
+    call.reply(blocks=blocks, text=t("list.header", call.locale, count=len(rows)))
 
 
-def _show(args: list[str], context: BoltContext, locale: str, reply: Callable[..., None]) -> None:
-    if not args:
-        return reply(text=t("common.need_code", locale, sub="show"))
-    ctx = context["ctx_for"](Surface.SLASH_COMMAND)
-    with context["uow"]() as db:
-        view = cases.show(db, ctx, args[0])
-        blocks = case_summary_blocks(view.case, view.state, locale)
+def _show(call: Invocation) -> None:
+    if not call.args:
+        return call.reply(text=t("common.need_code", call.locale, sub="show"))
+    ctx = call.context["ctx_for"](Surface.SLASH_COMMAND)
+    with call.context["uow"]() as db:
+        view = cases.show(db, ctx, call.args[0])
+        blocks = case_summary_blocks(view.case, view.state, call.locale)
         code = view.case.code
-    reply(blocks=blocks, text=t("show.title", locale, code=code))
+    call.reply(blocks=blocks, text=t("show.title", call.locale, code=code))
 
 
-SUBCOMMANDS: dict[str, Callable[..., None]] = {"help": _help, "list": _list, "show": _show}
+SUBCOMMANDS: dict[str, Callable[[Invocation], None]] = {
+    "help": _help,
+    "new": _new,
+    "list": _list,
+    "show": _show,
+}

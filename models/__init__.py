@@ -9,6 +9,7 @@ from models.closure import AfterCareCheck, Closure, GoalAttainmentRecord
 from models.conference import ActionItem, CaseConference, ConferenceCase, ConferenceParticipant
 from models.consent import Consent
 from models.contact import ContactNote
+from models.idempotency import ProcessedRequest
 from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.referral import Referral
 from models.reminder import Reminder
@@ -38,6 +39,7 @@ __all__ = [
     "HouseholdMember",
     "PlanGoal",
     "PlanTask",
+    "ProcessedRequest",
     "Referral",
     "Reminder",
     "Resource",

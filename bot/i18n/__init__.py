@@ -1,4 +1,8 @@
-"""Korean and English catalogs with the same keys and placeholders; Korean first."""
+"""Korean and English catalogs with the same keys and placeholders; Korean first.
+
+Each locale is a folder of TOML files, one per feature (`ko/intake.toml` …), merged into one flat
+catalog keyed like `intake.modal.title`. A key defined twice is an error.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,15 @@ _DIR = Path(__file__).parent
 
 @cache
 def catalog(locale: str) -> dict[str, str]:
-    with (_DIR / f"{locale}.toml").open("rb") as handle:
-        return _flatten(tomllib.load(handle))
+    merged: dict[str, str] = {}
+    for path in sorted((_DIR / locale).glob("*.toml")):
+        with path.open("rb") as handle:
+            entries = _flatten(tomllib.load(handle))
+        clash = merged.keys() & entries.keys()
+        if clash:
+            raise ValueError(f"{path.name} redefines {sorted(clash)}")
+        merged.update(entries)
+    return merged
 
 
 def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:

@@ -1,0 +1,118 @@
+"""The intake modal (접수·초기상담): pure function of the locale and the deployment profile."""
+
+from __future__ import annotations
+
+import json
+
+from bot.i18n import t
+from bot.ids import View
+from bot.views.blocks import (
+    checkboxes,
+    context,
+    date_input,
+    header,
+    modal,
+    multi_select,
+    section,
+    select,
+    text_input,
+)
+from models.enums import ConsentScope, LifeStage, NextStep, Profile, domains_for
+
+REFERRAL_SOURCES = (
+    "self",
+    "family",
+    "neighbour",
+    "public_office",
+    "school",
+    "medical",
+    "agency",
+    "outreach",
+    "other",
+)
+INTAKE_CONSENT_SCOPES = (
+    ConsentScope.COLLECT_USE,
+    ConsentScope.SENSITIVE,
+    ConsentScope.UNIQUE_ID,
+    ConsentScope.OUT_OF_PURPOSE,
+    ConsentScope.MEDIA,
+)
+YES = "yes"
+
+
+def intake_modal(locale: str, profile: Profile, *, channel_id: str | None = None) -> dict:
+    k = "intake.modal."
+
+    def label(key: str) -> str:
+        return t(k + key, locale)
+
+    blocks = [
+        section(t(k + "notice", locale)),
+        select(
+            "referral_source",
+            label("referral_source"),
+            [(t(f"intake.source.{s}", locale), s) for s in REFERRAL_SOURCES],
+        ),
+        text_input("client.name", label("name"), max_length=100),
+        date_input("client.birth_date", label("birth_date"), optional=True),
+        select(
+            "client.sex",
+            label("sex"),
+            [(t(f"intake.sex.{s}", locale), s) for s in ("female", "male", "other")],
+            optional=True,
+        ),
+        text_input("client.contact", label("contact"), optional=True, max_length=100),
+        text_input("client.address", label("address"), optional=True, max_length=300),
+        select(
+            "client.life_stage",
+            label("life_stage"),
+            [(s.label(locale), s.value) for s in LifeStage],
+            optional=True,
+        ),
+        checkboxes("client.under14", label("under14"), [(label("under14_option"), YES)]),
+        multi_select(
+            "presenting_needs",
+            label("presenting_needs"),
+            [(d.label(locale), d.value) for d in domains_for(profile)],
+            optional=True,
+        ),
+        text_input("intake_summary", label("intake_summary"), optional=True, multiline=True),
+        text_input("guardian.name", label("guardian_name"), optional=True, max_length=100),
+        text_input(
+            "guardian.relationship_kind", label("guardian_relationship"), optional=True, max_length=40
+        ),
+        text_input("guardian.contact", label("guardian_contact"), optional=True, max_length=100),
+        checkboxes(
+            "confidentiality_notice_given",
+            label("notice_given"),
+            [(label("notice_given_option"), YES)],
+            optional=False,
+        ),
+        checkboxes(
+            "consent_scopes",
+            label("consent_scopes"),
+            [(s.label(locale), s.value) for s in INTAKE_CONSENT_SCOPES],
+            hint=label("consent_hint"),
+        ),
+        checkboxes("refusal_notice", label("refusal_notice"), [(label("refusal_notice_option"), YES)]),
+    ]
+    return modal(
+        View.INTAKE,
+        label("title"),
+        blocks,
+        submit=label("submit"),
+        close=label("close"),
+        private_metadata=json.dumps({"channel": channel_id}) if channel_id else "",
+    )
+
+
+def intake_done_modal(locale: str, code: str, next_step: NextStep) -> dict:
+    return modal(
+        View.DONE,
+        t("intake.done.title", locale),
+        [
+            header(code),
+            section(t("intake.done.text", locale, code=code, next_step=next_step.label(locale))),
+            context(f"`/case show {code}`"),
+        ],
+    )
