@@ -1,4 +1,7 @@
-"""Every callback and action id, in one place (`<domain>.<flow>.<element>`)."""
+"""Every callback and action id, in one place (`<domain>.<flow>.<element>`).
+
+Button values carry a `CaseRef`-style JSON (`{"code": "C-2026-0007", ...}`), never client data.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,34 @@ from enum import StrEnum
 class View(StrEnum):
     INTAKE = "case.intake.modal"
     DONE = "case.done.modal"
+    SHOW = "case.show.modal"
+    ASSESS = "case.assess.modal"
+    PLAN = "case.plan.modal"
+    REFER = "case.refer.modal"
+    REFERRAL_STATUS = "case.referral_status.modal"
+    NOTE = "case.note.modal"
+    CLOSE = "case.close.modal"
+    CLOSURE_RETURN = "case.closure_return.modal"
+    AFTERCARE = "case.aftercare.modal"
+    CLASSIFY = "case.classify.modal"
 
 
 class Action(StrEnum):
     OPEN_INTAKE = "case.intake.open"
+    OPEN_SHOW = "case.show.open"
+    OPEN_ASSESS = "case.assess.open"
+    OPEN_PLAN = "case.plan.open"
+    AGREE_PLAN = "case.plan.agree"
+    OPEN_REFER = "case.refer.open"
+    REFERRAL_STATUS = "case.referral.status"
+    OPEN_NOTE = "case.note.open"
+    OPEN_CLOSE = "case.close.open"
+    APPROVE_CLOSURE = "case.closure.approve"
+    RETURN_CLOSURE = "case.closure.return"
+    OPEN_AFTERCARE = "case.aftercare.open"
+    OPEN_CLASSIFY = "case.classify.open"
+    HOME_PAGE = "home.page"
+
+
+class Shortcut(StrEnum):
+    ADD_AS_NOTE = "case.note.from_message"

@@ -1,6 +1,14 @@
-"""Thin Slack listeners: parse, call one service, render. Wired here, no import-time side effects."""
+"""Thin Slack listeners: parse, call one service, render.
+
+Every module in this package with a `register(app)` function is wired by `register_all`, so a new
+dialogue needs no edit here; nothing registers at import time.
+"""
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
 
 from slack_bolt import App
 
@@ -9,8 +17,14 @@ SLASH_COMMANDS = ("/case",)
 SHORTCUTS: tuple[str, ...] = ()
 
 
-def register_all(app: App) -> None:
-    from handlers import commands, intake
+def modules() -> list[ModuleType]:
+    """Every listener module of the package (importing one registers its /case subcommands)."""
+    found = sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
+    return [importlib.import_module(f"{__name__}.{info.name}") for info in found]
 
-    commands.register(app)
-    intake.register(app)
+
+def register_all(app: App) -> None:
+    for module in modules():
+        register = getattr(module, "register", None)
+        if callable(register):
+            register(app)

@@ -1,40 +1,20 @@
-"""`/case` and its subcommands. English words are the stable grammar; Korean aliases are accepted."""
+"""`/case` and its subcommands. English words are the stable grammar; Korean aliases are accepted.
+
+Each dialogue module registers its own subcommands with `handlers.common.subcommand`.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.i18n import t
-from bot.views.intake import intake_modal
 from bot.views.messages import case_list_blocks, case_summary_blocks, help_blocks
-from models.enums import Surface
+from handlers.common import ALIASES, SUBCOMMANDS, Invocation, subcommand
 from models.errors import DomainError
 from models.services import cases
 
 COMMAND = "/case"
-ALIASES = {"도움말": "help", "목록": "list", "보기": "show", "접수": "new", "신규": "new", "": "help"}
-
-
-@dataclass(frozen=True)
-class Invocation:
-    args: list[str]
-    context: BoltContext
-    locale: str
-    client: WebClient
-    command: dict
-
-    def reply(self, blocks: list[dict] | None = None, text: str = "") -> None:
-        """An ephemeral answer: only the person who asked sees it, and it leaves no history."""
-        self.client.chat_postEphemeral(
-            channel=self.command["channel_id"],
-            user=self.context.user_id,
-            text=text or t("help.title", self.locale),
-            blocks=blocks,
-        )
 
 
 def register(app: App) -> None:
@@ -57,39 +37,27 @@ def handle_case(ack: Ack, command: dict, context: BoltContext, client: WebClient
         call.reply(text=error.text(call.locale))
 
 
+@subcommand("help", "도움말")
 def _help(call: Invocation) -> None:
     call.reply(blocks=help_blocks(call.locale))
 
 
-def _new(call: Invocation) -> None:
-    view = intake_modal(
-        call.locale, call.context["policy"].profile, channel_id=call.command.get("channel_id")
-    )
-    call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
-
-
+@subcommand("list", "목록")
 def _list(call: Invocation) -> None:
-    ctx = call.context["ctx_for"](Surface.SLASH_COMMAND)
+    ctx = call.ctx()
     with call.context["uow"]() as db:
         rows = [(case, cases.current_state(db, ctx, case)) for case in cases.my_cases(db, ctx)]
         blocks = case_list_blocks(rows, call.locale)
     call.reply(blocks=blocks, text=t("list.header", call.locale, count=len(rows)))
 
 
+@subcommand("show", "보기")
 def _show(call: Invocation) -> None:
-    if not call.args:
-        return call.reply(text=t("common.need_code", call.locale, sub="show"))
-    ctx = call.context["ctx_for"](Surface.SLASH_COMMAND)
+    code = call.code("show")
+    if code is None:
+        return
+    ctx = call.ctx()
     with call.context["uow"]() as db:
-        view = cases.show(db, ctx, call.args[0])
+        view = cases.show(db, ctx, code)
         blocks = case_summary_blocks(view.case, view.state, call.locale)
-        code = view.case.code
     call.reply(blocks=blocks, text=t("show.title", call.locale, code=code))
-
-
-SUBCOMMANDS: dict[str, Callable[[Invocation], None]] = {
-    "help": _help,
-    "new": _new,
-    "list": _list,
-    "show": _show,
-}

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import json
-import logging
-import uuid
 from datetime import date
 
-from pydantic import ValidationError
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
-from bot.errors import loggable
-from bot.forms import read_state, slack_errors
 from bot.i18n import t
 from bot.ids import View
-from bot.views.intake import YES, intake_done_modal
-from models.enums import NextStep, SignerRelationship, Surface
-from models.errors import DomainError, InvalidInput, invalid_input_from
+from bot.views.intake import YES, intake_done_modal, intake_modal
+from handlers.common import Invocation, metadata, subcommand, submit_once
+from models.enums import NextStep, SignerRelationship
 from models.schemas import IntakeInput
-from models.services import cases, idempotency
-
-log = logging.getLogger("casebot")
+from models.services import cases
+from models.services.context import Ctx
 
 BLOCKS = [
     "referral_source",
@@ -111,38 +105,35 @@ def parse_intake(form: dict, locale: str, today: date) -> IntakeInput:
     )
 
 
-def submit_intake(ack: Ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
+@subcommand("new", "접수", "신규")
+def open_intake(call: Invocation) -> None:
+    call.open_modal(
+        intake_modal(call.locale, call.context["policy"].profile, channel_id=call.command.get("channel_id"))
+    )
+
+
+def _open_case(db: Session, ctx: Ctx, data: IntakeInput) -> dict[str, object]:
+    case = cases.open_case(db, ctx, data)
+    return {"code": case.code, "next_step": cases.current_state(db, ctx, case).next_step.value}
+
+
+def submit_intake(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
     locale = context["locale"]
-    if context["actor"] is None:
-        return ack(response_action="errors", errors={BLOCKS[0]: t("common.not_staff", locale)})
-    ctx = context["ctx_for"](Surface.MODAL)
-    try:
-        data = parse_intake(read_state(view), locale, ctx.today)
-    except ValidationError as error:
-        return ack(
-            response_action="errors", errors=slack_errors(invalid_input_from(error), locale, BLOCKS, ALIASES)
-        )
-
-    def open_case(db) -> dict[str, object]:  # type: ignore[no-untyped-def]
-        case = cases.open_case(db, ctx, data)
-        return {"code": case.code, "next_step": cases.current_state(db, ctx, case).next_step.value}
-
-    try:
-        result, first_time = idempotency.once(context["uow"], f"view:{view['id']}", open_case)
-    except InvalidInput as error:
-        return ack(response_action="errors", errors=slack_errors(error, locale, BLOCKS, ALIASES))
-    except DomainError as error:
-        return ack(response_action="errors", errors={BLOCKS[0]: error.text(locale)})
-    except Exception as error:  # the database or anything else: keep the modal and what was typed
-        reference = uuid.uuid4().hex[:8]
-        log.error("intake failed, reference %s\n%s", reference, loggable(error))
-        return ack(
-            response_action="errors", errors={BLOCKS[0]: t("intake.done.failed", locale) + f" ({reference})"}
-        )
-
+    outcome = submit_once(
+        ack,
+        view,
+        context,
+        blocks=BLOCKS,
+        aliases=ALIASES,
+        parse=lambda form, ctx: parse_intake(form, locale, ctx.today),
+        work=_open_case,
+    )
+    if outcome is None:
+        return
+    result, first_time = outcome
     code, next_step = str(result["code"]), NextStep(str(result["next_step"]))
     ack(response_action="update", view=intake_done_modal(locale, code, next_step))
-    channel = json.loads(view.get("private_metadata") or "{}").get("channel")
+    channel = metadata(view).get("channel")
     if first_time and channel:
         client.chat_postEphemeral(
             channel=channel,

@@ -34,3 +34,15 @@ def test_lookup_formats_and_falls_back_to_korean_for_unknown_locales():
 )
 def test_locale_from_slack(slack, expected):
     assert locale_from_slack(slack, "ko") == expected
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_help_lists_exactly_the_registered_subcommands(locale):
+    import re
+
+    from handlers import modules
+    from handlers.common import SUBCOMMANDS
+
+    modules()
+    listed = set(re.findall(r"`/case (\w+)", t("help.commands", locale)))
+    assert listed == set(SUBCOMMANDS)

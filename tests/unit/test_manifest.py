@@ -68,4 +68,4 @@ def test_each_declared_command_has_a_listener(command):
 
 def test_minimum_bot_scopes():
     scopes = set(manifest()["oauth_config"]["scopes"]["bot"])
-    assert scopes == {"commands", "chat:write", "users:read"}
+    assert scopes == {"commands", "chat:write", "users:read", "im:write"}

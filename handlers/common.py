@@ -1,0 +1,125 @@
+"""What every dialogue shares: the `/case` subcommand registry and the one submission flow."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.errors import loggable
+from bot.forms import read_state, slack_errors
+from bot.i18n import t
+from models.enums import Surface
+from models.errors import DomainError, InvalidInput, invalid_input_from
+from models.services import idempotency
+from models.services.context import Ctx
+
+log = logging.getLogger("casebot")
+FormT = TypeVar("FormT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One `/case <sub> …` call."""
+
+    args: list[str]
+    context: BoltContext
+    locale: str
+    client: WebClient
+    command: dict
+
+    def reply(self, blocks: list[dict] | None = None, text: str = "") -> None:
+        """An ephemeral answer: only the person who asked sees it, and it leaves no history."""
+        self.client.chat_postEphemeral(
+            channel=self.command["channel_id"],
+            user=self.context.user_id,
+            text=text or t("help.title", self.locale),
+            blocks=blocks,
+        )
+
+    def ctx(self) -> Ctx:
+        return self.context["ctx_for"](Surface.SLASH_COMMAND)
+
+    def code(self, sub: str) -> str | None:
+        """The case code argument, or None after telling the user how to give it."""
+        if not self.args:
+            self.reply(text=t("common.need_code", self.locale, sub=sub))
+            return None
+        return self.args[0].upper()
+
+    def open_modal(self, view: dict) -> None:
+        self.client.views_open(trigger_id=self.command["trigger_id"], view=view)
+
+
+SUBCOMMANDS: dict[str, Callable[[Invocation], None]] = {}
+ALIASES: dict[str, str] = {"": "help"}
+
+
+def subcommand(
+    name: str, *aliases: str
+) -> Callable[[Callable[[Invocation], None]], Callable[[Invocation], None]]:
+    """Register `/case <name>` (and Korean aliases) from the module that owns the dialogue."""
+
+    def register(func: Callable[[Invocation], None]) -> Callable[[Invocation], None]:
+        SUBCOMMANDS[name] = func
+        for alias in aliases:
+            ALIASES[alias] = name
+        return func
+
+    return register
+
+
+def metadata(view: dict) -> dict[str, Any]:
+    return json.loads(view.get("private_metadata") or "{}")
+
+
+def submit_once(
+    ack: Ack,
+    view: dict,
+    context: BoltContext,
+    *,
+    blocks: list[str],
+    parse: Callable[[dict[str, Any], Ctx], FormT],
+    work: Callable[[Session, Ctx, FormT], dict[str, object]],
+    aliases: dict[str, str] | None = None,
+) -> tuple[dict[str, object], bool] | None:
+    """Parse, do the work once per view, and ack with field errors when anything is wrong.
+
+    Returns (result, first_time) with nothing acked yet, so the caller renders its own answer;
+    returns None when it has already answered with errors. The modal stays open with everything the
+    user typed whenever the input is invalid, a rule refuses, or the database fails.
+    """
+    locale = context["locale"]
+    if context["actor"] is None:
+        ack(response_action="errors", errors={blocks[0]: t("common.not_staff", locale)})
+        return None
+    ctx: Ctx = context["ctx_for"](Surface.MODAL)
+    try:
+        form = parse(read_state(view), ctx)
+    except ValidationError as error:
+        ack(response_action="errors", errors=slack_errors(invalid_input_from(error), locale, blocks, aliases))
+        return None
+    except InvalidInput as error:
+        ack(response_action="errors", errors=slack_errors(error, locale, blocks, aliases))
+        return None
+    try:
+        return idempotency.once(context["uow"], f"view:{view['id']}", lambda db: work(db, ctx, form))
+    except InvalidInput as error:
+        ack(response_action="errors", errors=slack_errors(error, locale, blocks, aliases))
+    except DomainError as error:
+        ack(response_action="errors", errors={blocks[0]: error.text(locale)[:2000]})
+    except Exception as error:  # the database or anything else: keep the modal and what was typed
+        reference = uuid.uuid4().hex[:8]
+        log.error(
+            "submission of %s failed, reference %s\n%s", view.get("callback_id"), reference, loggable(error)
+        )
+        ack(response_action="errors", errors={blocks[0]: t("common.save_failed", locale, ref=reference)})
+    return None
