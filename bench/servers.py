@@ -1,0 +1,41 @@
+"""Helper processes for the benchmarks, so that no server shares the client's interpreter (GIL).
+
+python -m bench.servers fake-slack PORT   the local Slack Web API stand-in
+python -m bench.servers bare PORT SLACK_URL   a Bolt app that only acks, on waitress like Casebot
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+def fake_slack(port: int) -> None:
+    from tests.slackfake import FakeSlack
+
+    with FakeSlack(port=port):
+        while True:
+            time.sleep(3600)
+
+
+def bare(port: int, slack_url: str, secret: str) -> None:
+    import waitress
+    from slack_bolt import App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk import WebClient
+
+    app = App(
+        client=WebClient(token="xoxb-bench", base_url=slack_url),
+        signing_secret=secret,
+        token_verification_enabled=False,
+    )
+    app.command("/case")(lambda ack: ack())
+    waitress.serve(SlackRequestHandler(app), host="127.0.0.1", port=port, threads=8, _quiet=True)
+
+
+if __name__ == "__main__":
+    kind = sys.argv[1]
+    if kind == "fake-slack":
+        fake_slack(int(sys.argv[2]))
+    else:
+        bare(int(sys.argv[2]), sys.argv[3], sys.argv[4])

@@ -1,0 +1,177 @@
+"""Ack latency of Casebot against a bare Bolt app, and /case new → views.open, with 100,000 cases.
+
+Run by hand (not a test):  .venv/bin/python -m bench.slack_commands [--database postgresql] [--cases N]
+Both apps run in this run on the same server (waitress, 8 threads) and the same Bolt settings; the
+bare app only acks. Requests are signed slash commands on loopback. Prints p50/p95 and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.seed import manager_id, seed  # noqa: E402
+from models import schema  # noqa: E402
+from models.db import make_engine  # noqa: E402
+from tests.e2e.conftest import free_port  # noqa: E402
+from tests.slackfake import FakeSlack  # noqa: E402
+from tests.slackfake.requests import post, slash_command  # noqa: E402
+
+SECRET = "bench-secret"
+PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def database(kind: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+    name = f"casebot_bench_{uuid.uuid4().hex[:6]}"
+    admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def spawn(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.servers", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def start_casebot(database_url: str, slack_url: str) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack_url,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return process, port
+
+
+def wait_up(port: int) -> None:
+    import socket
+
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"server on {port} did not start")
+
+
+def timed_commands(port: int, count: int, concurrency: int, text_: str, user: str) -> list[float]:
+    url = f"http://127.0.0.1:{port}/slack/events"
+
+    def one(_: int) -> float:
+        request = slash_command(SECRET, text=text_, user_id=user)
+        started = time.perf_counter()
+        status, _, _ = post(url, request.body, request.headers)
+        elapsed = time.perf_counter() - started
+        if status != 200:
+            raise RuntimeError(f"status {status}")
+        return elapsed * 1000
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--opens", type=int, default=200)
+    args = parser.parse_args()
+
+    url = database(args.database)
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    started = time.perf_counter()
+    seed(engine, args.cases)
+    print(f"{args.database}: seeded {args.cases:,} cases in {time.perf_counter() - started:.1f} s")
+
+    user = manager_id(0, 0)
+    # Ack latency: every server in a process of its own, the client alone in this one.
+    slack_port, bare_port = free_port(), free_port()
+    helpers = [spawn("fake-slack", str(slack_port))]
+    slack_url = f"http://127.0.0.1:{slack_port}/api/"
+    helpers.append(spawn("bare", str(bare_port), slack_url, SECRET))
+    casebot, casebot_port = start_casebot(url, slack_url)
+    helpers.append(casebot)
+    try:
+        for port in (slack_port, bare_port, casebot_port):
+            wait_up(port)
+        for port in (casebot_port, bare_port):  # warm up connections, caches, the staff lookup
+            timed_commands(port, 50, 5, "help", user)
+        print(
+            f"{'':10} {'conc':>4} {'casebot p50':>12} {'p95':>8} {'bare p50':>9} {'p95':>8} {'p50 ratio':>9}"
+        )
+        for concurrency in (1, 10):
+            ours = timed_commands(casebot_port, args.requests, concurrency, "help", user)
+            bare = timed_commands(bare_port, args.requests, concurrency, "help", user)
+            print(
+                f"{'ack (ms)':10} {concurrency:>4} {p(ours, 50):>12.2f} {p(ours, 95):>8.2f} "
+                f"{p(bare, 50):>9.2f} {p(bare, 95):>8.2f} {p(ours, 50) / p(bare, 50):>9.2f}"
+            )
+    finally:
+        for process in helpers:
+            process.terminate()
+            process.wait(10)
+
+    # /case new → views.open: from sending the command to the stand-in (in this process) receiving it
+    with FakeSlack() as slack:
+        casebot, casebot_port = start_casebot(url, slack.url)
+        try:
+            wait_up(casebot_port)
+            gaps = []
+            for _ in range(args.opens):
+                slack.reset()
+                request = slash_command(SECRET, text="new", user_id=user)
+                sent = time.time()
+                post(f"http://127.0.0.1:{casebot_port}/slack/events", request.body, request.headers)
+                opened = slack.wait_for("views.open")[0]
+                gaps.append((opened.at - sent) * 1000)
+            print(
+                f"/case new → views.open (ms): p50 {p(gaps, 50):.2f}  p95 {p(gaps, 95):.2f}  (n={len(gaps)})"
+            )
+        finally:
+            casebot.terminate()
+            casebot.wait(10)
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
