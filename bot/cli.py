@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from bot.settings import Settings, SettingsError, load_settings
 from models import schema
@@ -105,6 +106,49 @@ def cmd_resources(args: argparse.Namespace, settings: Settings) -> None:
                 print(f"#{r.id}\t{r.category.value}\t{r.sector.value}\t{r.name}\tverified {verified}")
 
 
+def _as_of(text: str | None, settings: Settings) -> datetime:
+    if not text:
+        return datetime.now(UTC)
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=settings.zone)  # a bare time is local time
+
+
+def cmd_reminders(args: argparse.Namespace, settings: Settings) -> None:
+    from models.case import Case
+    from models.services import sweeper
+
+    uow = _uow(settings)
+    now = _as_of(args.as_of, settings)
+    if args.action == "due":
+        with uow() as db:
+            rows = sweeper.due(db, now)
+            wanted = select(Case.id, Case.code).where(Case.id.in_({r.case_id for r in rows}))
+            codes = dict(db.execute(wanted).all())
+            for r in rows:
+                local = r.due_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+                print(
+                    f"#{r.id}\t{codes.get(r.case_id, '-')}\t{r.kind.value}\tstaff #{r.recipient_id}\tdue {local}"
+                )
+            print(f"{len(rows)} reminder(s) due as of {now.astimezone(settings.zone):%Y-%m-%d %H:%M %Z}")
+        return
+    from bot.slack_client import make_web_client
+    from models.services.calendar import WorkCalendar
+    from scheduler.sweep import sweep
+
+    if settings.slack_bot_token is None:
+        raise CliError("SLACK_BOT_TOKEN is not set: reminders are sent through Slack.")
+    calendar = WorkCalendar(settings.zone, settings.working_hours.start_hour, settings.working_hours.end_hour)
+    report = sweep(
+        uow,
+        make_web_client(settings),
+        settings.policy(),
+        calendar,
+        now,
+        default_locale=settings.default_locale,
+    )
+    print(report)
+
+
 def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> None:
     from models.services import demo
 
@@ -165,6 +209,15 @@ def build_parser() -> argparse.ArgumentParser:
     checked = res_actions.add_parser("verify", help="record that a resource's details were checked today")
     checked.add_argument("id", type=int)
     res.set_defaults(handler=cmd_resources)
+
+    rem = commands.add_parser("reminders", help="due reminders: list them or send them (idempotent)")
+    rem_actions = rem.add_subparsers(dest="action", required=True)
+    for name, text in (("due", "list what a sweep at that time would send"), ("send", "send what is due")):
+        sub = rem_actions.add_parser(name, help=text)
+        sub.add_argument(
+            "--as-of", help="ISO time, e.g. 2026-03-10T09:30 (local time unless an offset is given)"
+        )
+    rem.set_defaults(handler=cmd_reminders)
 
     run = commands.add_parser("run", help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     run.set_defaults(handler=cmd_run)

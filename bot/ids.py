@@ -38,6 +38,7 @@ class Action(StrEnum):
     OPEN_AFTERCARE = "case.aftercare.open"
     OPEN_CLASSIFY = "case.classify.open"
     HOME_PAGE = "home.page"
+    SNOOZE_REMINDER = "reminder.snooze"
 
 
 class Shortcut(StrEnum):

@@ -32,6 +32,8 @@ class Reminder(Base):
     status: Mapped[ReminderStatus] = mapped_column(
         StrEnumType(ReminderStatus), default=ReminderStatus.PENDING
     )
+    # A snoozed nudge is not due before this, whatever the recomputation says.
+    snoozed_until: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     message_ts: Mapped[str | None] = mapped_column(String(32))

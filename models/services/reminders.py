@@ -203,7 +203,8 @@ def refresh(db: Session, case: Case, policy: Policy, *, snap: CaseSnapshot | Non
         elif reminder.status in (ReminderStatus.SENT, ReminderStatus.CLAIMED, ReminderStatus.FAILED):
             continue
         reminder.status = ReminderStatus.PENDING
-        reminder.due_at = item.due_at
+        snoozed = reminder.snoozed_until
+        reminder.due_at = max(item.due_at, snoozed) if snoozed else item.due_at
         reminder.recipient_id = item.recipient_id
     db.flush()
 

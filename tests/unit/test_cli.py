@@ -161,3 +161,39 @@ def test_settings_error_is_one_line_naming_the_variable(monkeypatch, capsys):
     assert main(["staff", "list"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "TIMEZONE" in err and "Mars/Olympus" in err
+
+
+def test_reminders_due_and_send_as_of_a_time(database_url, capsys):
+    from tests.slackfake import FakeSlack
+
+    run(database_url, "db", "upgrade")
+    run(database_url, "demo-data", "--cases", "12")
+    capsys.readouterr()
+    as_of = "2030-01-02T10:00"  # a Wednesday morning, long after every demo due date
+    assert run(database_url, "reminders", "due", "--as-of", as_of) == 0
+    listing = capsys.readouterr().out
+    due_count = int(listing.strip().splitlines()[-1].split()[0])
+    assert due_count > 0
+
+    with FakeSlack() as slack:
+
+        def settings():
+            return load_settings(
+                database_url=database_url, slack_bot_token="xoxb-cli", slack_api_url=slack.url
+            )
+
+        assert main(["reminders", "send", "--as-of", as_of], settings_loader=settings) == 0
+        first = capsys.readouterr().out
+        posted = slack.calls("chat.postMessage")
+        assert posted and "sent " in first
+        assert all("(가상)" not in str(call.params) for call in posted)  # demo names never reach Slack
+        assert main(["reminders", "send", "--as-of", as_of], settings_loader=settings) == 0
+        assert "sent 0 message" in capsys.readouterr().out
+        assert len(slack.calls("chat.postMessage")) == len(posted)  # idempotent
+
+        assert (
+            main(["reminders", "send", "--as-of", "2030-01-05T10:00"], settings_loader=settings) == 0
+        )  # Saturday
+        assert "Outside working time" in capsys.readouterr().out
+    assert run(database_url, "reminders", "due", "--as-of", as_of) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("0 reminder")

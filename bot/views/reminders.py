@@ -1,0 +1,55 @@
+"""A nudge: case code, what is due, when, and buttons. Nothing else about the client (R1)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot.i18n import t
+from bot.ids import Action
+from bot.views.blocks import actions, button, section
+from models.enums import ReminderKind
+
+# The dialogue each nudge's button opens (the same one its /case subcommand opens).
+OPENS: dict[ReminderKind, Action] = {
+    ReminderKind.NEXT_CONTACT: Action.OPEN_NOTE,
+    ReminderKind.ASSESSMENT_DUE: Action.OPEN_ASSESS,
+    ReminderKind.CLASSIFICATION_DUE: Action.OPEN_CLASSIFY,
+    ReminderKind.PLAN_DUE: Action.OPEN_PLAN,
+    ReminderKind.PLAN_REVIEW: Action.OPEN_PLAN,
+    ReminderKind.PLAN_END: Action.OPEN_PLAN,
+    ReminderKind.REASSESSMENT_DUE: Action.OPEN_ASSESS,
+    ReminderKind.REFERRAL_RESPONSE: Action.OPEN_SHOW,
+    ReminderKind.CLOSURE_APPROVAL: Action.OPEN_SHOW,
+    ReminderKind.AFTERCARE_CHECK: Action.OPEN_AFTERCARE,
+    ReminderKind.CONSENT_EXPIRY: Action.OPEN_SHOW,
+    ReminderKind.ACTION_ITEM: Action.OPEN_SHOW,
+}
+
+
+def nudge(
+    kind: ReminderKind, code: str, due_on: date, today: date, reminder_id: int, locale: str
+) -> tuple[str, list[dict]]:
+    what = kind.label(locale)
+    text = t("reminders.text", locale, code=code, what=what, due=due_on.isoformat())
+    late = (today - due_on).days
+    if late > 0:
+        text += t("reminders.overdue", locale, days=late)
+    snooze = {"reminder_id": reminder_id}
+    blocks = [
+        section(text),
+        actions(
+            button(t("reminders.open", locale), OPENS[kind], json.dumps({"code": code}), style="primary"),
+            button(
+                t("reminders.snooze_day", locale),
+                f"{Action.SNOOZE_REMINDER}.1",
+                json.dumps({**snooze, "days": 1}),
+            ),
+            button(
+                t("reminders.snooze_week", locale),
+                f"{Action.SNOOZE_REMINDER}.7",
+                json.dumps({**snooze, "days": 7}),
+            ),
+        ),
+    ]
+    return text, blocks
