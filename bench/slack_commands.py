@@ -1,4 +1,4 @@
-"""Ack latency of Casebot against a bare Bolt app, and /case new → views.open, with 100,000 cases.
+"""Ack latency against a bare Bolt app, /case new → views.open, and the App Home, with 100,000 cases.
 
 Run by hand (not a test):  .venv/bin/python -m bench.slack_commands [--database postgresql] [--cases N]
 Both apps run in this run on the same server (waitress, 8 threads) and the same Bolt settings; the
@@ -23,12 +23,12 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.seed import manager_id, seed  # noqa: E402
+from bench.seed import manager_id, seed, supervisor_id  # noqa: E402
 from models import schema  # noqa: E402
 from models.db import make_engine  # noqa: E402
 from tests.e2e.conftest import free_port  # noqa: E402
 from tests.slackfake import FakeSlack  # noqa: E402
-from tests.slackfake.requests import post, slash_command  # noqa: E402
+from tests.slackfake.requests import event, post, slash_command  # noqa: E402
 
 SECRET = "bench-secret"
 PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -114,6 +114,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--opens", type=int, default=200)
+    parser.add_argument("--homes", type=int, default=50)
     args = parser.parse_args()
 
     url = database(args.database)
@@ -166,6 +167,26 @@ def main() -> None:
                 gaps.append((opened.at - sent) * 1000)
             print(
                 f"/case new → views.open (ms): p50 {p(gaps, 50):.2f}  p95 {p(gaps, 95):.2f}  (n={len(gaps)})"
+            )
+
+            # App Home of a supervisor whose team holds cases/50 open cases (2,000 for 100,000)
+            renders = []
+            for _ in range(args.homes):
+                slack.reset()
+                home = {
+                    "type": "app_home_opened",
+                    "user": supervisor_id(0),
+                    "tab": "home",
+                    "channel": "D0001",
+                }
+                request = event(SECRET, event=home)
+                sent = time.time()
+                post(f"http://127.0.0.1:{casebot_port}/slack/events", request.body, request.headers)
+                published = slack.wait_for("views.publish", timeout=30)[0]
+                renders.append((published.at - sent) * 1000)
+            print(
+                f"App Home, supervisor of {args.cases // 50:,} open cases → views.publish (ms): "
+                f"p50 {p(renders, 50):.1f}  p95 {p(renders, 95):.1f}  (n={len(renders)})"
             )
         finally:
             casebot.terminate()

@@ -12,9 +12,11 @@ from types import ModuleType
 
 from slack_bolt import App
 
+from bot.ids import Shortcut
+
 # What manifest.yml must declare; tests/unit/test_manifest.py checks both directions.
 SLASH_COMMANDS = ("/case",)
-SHORTCUTS: tuple[str, ...] = ()
+SHORTCUTS: tuple[str, ...] = (Shortcut.ADD_AS_NOTE,)
 
 
 def modules() -> list[ModuleType]:

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.i18n import t
-from bot.views.messages import case_list_blocks, case_summary_blocks, help_blocks
+from bot.views.messages import case_list_blocks, help_blocks
 from handlers.common import ALIASES, SUBCOMMANDS, Invocation, subcommand
 from models.errors import DomainError
 from models.services import cases
@@ -53,11 +53,17 @@ def _list(call: Invocation) -> None:
 
 @subcommand("show", "보기")
 def _show(call: Invocation) -> None:
+    """The case summary in a modal: private to the person allowed to see it, never a chat message.
+
+    A refusal or an unknown code raises DomainError, which `handle_case` answers ephemerally.
+    """
     code = call.code("show")
     if code is None:
         return
+    from bot.views.show import show_modal
+    from models.services import desk
+
     ctx = call.ctx()
     with call.context["uow"]() as db:
-        view = cases.show(db, ctx, code)
-        blocks = case_summary_blocks(view.case, view.state, call.locale)
-    call.reply(blocks=blocks, text=t("show.title", call.locale, code=code))
+        view = show_modal(desk.case_summary(db, ctx, code), call.locale)
+    call.open_modal(view)

@@ -12,7 +12,7 @@ from slack_bolt import App, BoltRequest
 
 import handlers
 from tests.slackfake import FakeSlack
-from tests.slackfake.requests import slash_command
+from tests.slackfake.requests import message_shortcut, slash_command
 
 ROOT = Path(__file__).resolve().parents[2]
 # The vendored copy of Slack's schema (MIT, see tests/data/manifest.schema.LICENSE).
@@ -42,11 +42,76 @@ def test_declared_commands_and_shortcuts_match_the_handlers():
     assert {s["callback_id"] for s in features.get("shortcuts", [])} == set(handlers.SHORTCUTS)
 
 
+def _app_for_unknown_user(slack: FakeSlack) -> App:
+    from slack_sdk import WebClient
+
+    app = App(
+        client=WebClient(token="xoxb-test", base_url=slack.url),
+        signing_secret="secret",
+        token_verification_enabled=False,
+        process_before_response=True,
+    )
+
+    @app.middleware
+    def as_unknown_user(context, next):
+        context.update(actor=None, locale="ko")
+        next()
+
+    handlers.register_all(app)
+    return app
+
+
 @pytest.mark.parametrize("command", [*handlers.SLASH_COMMANDS, "/not-declared"])
 def test_each_declared_command_has_a_listener(command):
     with FakeSlack() as slack:
-        from slack_sdk import WebClient
+        app = _app_for_unknown_user(slack)
+        request = slash_command("secret", command=command, text="help", user_id="U1")
+        response = app.dispatch(BoltRequest(body=request.body, headers=request.headers))
+    expected = 200 if command in handlers.SLASH_COMMANDS else 404  # Bolt answers 404 when nothing listens
+    assert response.status == expected
 
+
+@pytest.mark.parametrize("callback_id", [*handlers.SHORTCUTS, "not.declared"])
+def test_each_declared_shortcut_has_a_listener(callback_id):
+    with FakeSlack() as slack:
+        app = _app_for_unknown_user(slack)
+        request = message_shortcut(
+            "secret",
+            user_id="U1",
+            callback_id=callback_id,
+            message={"text": "hello", "user": "U2"},
+            channel_id="C0001",
+        )
+        response = app.dispatch(BoltRequest(body=request.body, headers=request.headers))
+    expected = 200 if callback_id in handlers.SHORTCUTS else 404
+    assert response.status == expected
+
+
+def test_minimum_bot_scopes():
+    scopes = set(manifest()["oauth_config"]["scopes"]["bot"])
+    assert scopes == {"commands", "chat:write", "users:read", "im:write"}
+
+
+# --- Events API (App Home) ----------------------------------------------------------------------
+
+
+def _bot_events() -> list[str]:
+    return manifest()["settings"]["event_subscriptions"]["bot_events"]
+
+
+def test_app_home_is_enabled_with_its_event():
+    manifest_ = manifest()
+    assert manifest_["features"]["app_home"]["home_tab_enabled"] is True
+    assert "app_home_opened" in _bot_events()
+
+
+@pytest.mark.parametrize("event_type", [*_bot_events(), "reaction_added"])
+def test_each_declared_bot_event_has_a_listener(event_type):
+    from slack_sdk import WebClient
+
+    from tests.slackfake.requests import event
+
+    with FakeSlack() as slack:
         app = App(
             client=WebClient(token="xoxb-test", base_url=slack.url),
             signing_secret="secret",
@@ -60,12 +125,10 @@ def test_each_declared_command_has_a_listener(command):
             next()
 
         handlers.register_all(app)
-        request = slash_command("secret", command=command, text="help", user_id="U1")
+        request = event("secret", event={"type": event_type, "user": "U1", "tab": "home"})
         response = app.dispatch(BoltRequest(body=request.body, headers=request.headers))
-    expected = 200 if command in handlers.SLASH_COMMANDS else 404  # Bolt answers 404 when nothing listens
-    assert response.status == expected
-
-
-def test_minimum_bot_scopes():
-    scopes = set(manifest()["oauth_config"]["scopes"]["bot"])
-    assert scopes == {"commands", "chat:write", "users:read", "im:write"}
+        published = slack.calls("views.publish")
+    declared = event_type in _bot_events()
+    assert response.status == (200 if declared else 404)  # Bolt answers 404 when nothing listens
+    if event_type == "app_home_opened":
+        assert published and published[0].params["user_id"] == "U1"

@@ -1,0 +1,209 @@
+"""Closure (평가·종결), the supervisor's sign-off and after-care (사후관리): views and DM blocks.
+
+Modals are private to the person who opened them; the DMs stay in Slack's history, so they carry the
+case code, the decision and the deciding supervisor's Slack mention only (domain.md R1).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from bot.i18n import t
+from bot.ids import Action, View
+from bot.views.blocks import (
+    Block,
+    actions,
+    button,
+    checkboxes,
+    context,
+    header,
+    modal,
+    radio,
+    section,
+    select,
+    text_input,
+)
+from models.enums import (
+    SCHOOL_ONLY_CLOSURE_REASONS,
+    AfterCareAction,
+    AfterCareStatus,
+    ClosureReason,
+    ContactType,
+    GoalAttainment,
+    Profile,
+)
+
+YES = "yes"
+
+
+@dataclass(frozen=True)
+class GoalRow:
+    """What the closure modal shows of a goal: no free-text description (it is tagged sensitive)."""
+
+    id: int
+    domain_label: str
+    indicator: str
+    target: str
+
+
+def goal_block_id(goal_id: int) -> str:
+    return f"goal_{goal_id}"
+
+
+def closure_reasons(profile: Profile) -> list[ClosureReason]:
+    return [r for r in ClosureReason if profile == Profile.SCHOOL or r not in SCHOOL_ONLY_CLOSURE_REASONS]
+
+
+def closure_blocks(goal_ids: list[int]) -> list[str]:
+    return [
+        "reason",
+        *(goal_block_id(g) for g in goal_ids),
+        "client_evaluation",
+        "worker_evaluation",
+        "client_informed",
+        "aftercare_plan",
+        "handover_target",
+    ]
+
+
+def close_modal(locale: str, profile: Profile, code: str, goals: list[GoalRow]) -> dict:
+    k = "closure.modal."
+
+    def label(key: str) -> str:
+        return t(k + key, locale)
+
+    attainment = [(a.label(locale), a.value) for a in GoalAttainment]
+    blocks: list[Block] = [
+        header(code),
+        section(label("intro")),
+        select("reason", label("reason"), [(r.label(locale), r.value) for r in closure_reasons(profile)]),
+    ]
+    for number, goal in enumerate(goals[:80], start=1):
+        blocks.append(
+            radio(
+                goal_block_id(goal.id),
+                t(
+                    "closure.modal.goal",
+                    locale,
+                    n=number,
+                    domain=goal.domain_label,
+                    indicator=goal.indicator,
+                    target=goal.target,
+                ),
+                attainment,
+            )
+        )
+    if not goals:
+        blocks.append(context(label("no_goals")))
+    blocks += [
+        text_input("client_evaluation", label("client_evaluation"), optional=True, multiline=True),
+        text_input("worker_evaluation", label("worker_evaluation"), multiline=True),
+        checkboxes("client_informed", label("client_informed"), [(label("client_informed_option"), YES)]),
+        text_input("aftercare_plan", label("aftercare_plan"), optional=True, multiline=True, max_length=2000),
+        text_input("handover_target", label("handover_target"), optional=True, max_length=200),
+    ]
+    meta = {"code": code, "goals": [g.id for g in goals]}
+    return modal(
+        View.CLOSE,
+        label("title"),
+        blocks,
+        submit=label("submit"),
+        close=label("close"),
+        private_metadata=json.dumps(meta, separators=(",", ":")),
+    )
+
+
+def close_done_modal(locale: str, code: str) -> dict:
+    return modal(
+        View.DONE,
+        t("closure.done.title", locale),
+        [header(code), section(t("closure.done.text", locale, code=code))],
+    )
+
+
+def approval_request_blocks(locale: str, code: str, closure_id: int) -> list[Block]:
+    """The supervisor's DM: the code, "awaiting approval", approve and return buttons."""
+    value = json.dumps({"closure_id": closure_id})
+    return [
+        section(t("closure.dm.pending", locale, code=code)),
+        actions(
+            button(t("closure.dm.approve", locale), Action.APPROVE_CLOSURE, value, style="primary"),
+            button(t("closure.dm.return", locale), Action.RETURN_CLOSURE, value, style="danger"),
+            block_id="closure_decision",
+        ),
+        context(t("closure.dm.hint", locale, code=code)),
+    ]
+
+
+def decided_blocks(locale: str, code: str, approved: bool, supervisor_slack_id: str) -> list[Block]:
+    """The supervisor's DM once decided: no buttons left."""
+    return [section(decided_text(locale, code, approved, supervisor_slack_id))]
+
+
+def decided_text(locale: str, code: str, approved: bool, supervisor_slack_id: str) -> str:
+    key = "closure.dm.approved" if approved else "closure.dm.returned"
+    return t(key, locale, code=code, by=f"<@{supervisor_slack_id}>")
+
+
+def manager_notice_text(locale: str, code: str, approved: bool, supervisor_slack_id: str) -> str:
+    key = "closure.dm.manager_approved" if approved else "closure.dm.manager_returned"
+    return t(key, locale, code=code, by=f"<@{supervisor_slack_id}>")
+
+
+def return_modal(locale: str, closure_id: int, *, channel: str | None, ts: str | None) -> dict:
+    meta = {"closure_id": closure_id, "channel": channel, "ts": ts}
+    return modal(
+        View.CLOSURE_RETURN,
+        t("closure.return.title", locale),
+        [
+            section(t("closure.return.intro", locale)),
+            text_input("comment", t("closure.return.comment", locale), multiline=True, max_length=2000),
+        ],
+        submit=t("closure.return.submit", locale),
+        close=t("closure.return.close", locale),
+        private_metadata=json.dumps(meta, separators=(",", ":")),
+    )
+
+
+AFTERCARE_BLOCKS = ["method", "status", "action", "note"]
+
+
+def aftercare_modal(locale: str, code: str, check_id: int, due_on: date) -> dict:
+    k = "aftercare.modal."
+
+    def label(key: str) -> str:
+        return t(k + key, locale)
+
+    blocks: list[Block] = [
+        header(code),
+        section(t("aftercare.modal.due", locale, date=due_on.isoformat())),
+        select("method", label("method"), [(c.label(locale), c.value) for c in ContactType]),
+        radio("status", label("status"), [(s.label(locale), s.value) for s in AfterCareStatus]),
+        radio(
+            "action",
+            label("action"),
+            [(a.label(locale), a.value) for a in AfterCareAction],
+            initial=AfterCareAction.NONE.value,
+            hint=label("action_hint"),
+        ),
+        text_input("note", label("note"), optional=True, multiline=True, max_length=3000),
+    ]
+    return modal(
+        View.AFTERCARE,
+        label("title"),
+        blocks,
+        submit=label("submit"),
+        close=label("close"),
+        private_metadata=json.dumps({"code": code, "check_id": check_id}, separators=(",", ":")),
+    )
+
+
+def aftercare_done_modal(locale: str, code: str, reopened: bool) -> dict:
+    key = "aftercare.done.reopened" if reopened else "aftercare.done.text"
+    return modal(
+        View.DONE,
+        t("aftercare.done.title", locale),
+        [header(code), section(t(key, locale, code=code))],
+    )

@@ -1,0 +1,201 @@
+"""The App Home: a case manager's desk, a supervisor's team view above it, or a polite "not registered".
+
+Only case codes, stage, next step, due date, intensity and the crisis flag: no client data (R1),
+although the Home is private to its user. Always ≤100 blocks: the case list is paged by the core
+(`models.services.desk`), and approvals are capped.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bot.i18n import t
+from bot.ids import Action
+from bot.views import blocks as b
+from models.enums import CaseStatus, NextStep, Stage
+from models.services.desk import Desk, DeskItem, DueGroup, TeamCaseload
+
+CALLBACK_ID = "casebot.home"
+MAX_APPROVALS = 5  # two blocks each
+MAX_WORKER_LINES = 40  # one section of ≤3000 characters
+
+# The dialogue that does a case's next step (other dialogues own these buttons' handlers).
+NEXT_STEP_ACTIONS: dict[NextStep, tuple[Action, str]] = {
+    NextStep.COMPLETE_ASSESSMENT: (Action.OPEN_ASSESS, "home.button.assess"),
+    NextStep.COMPLETE_REASSESSMENT: (Action.OPEN_ASSESS, "home.button.assess"),
+    NextStep.CLASSIFY: (Action.OPEN_CLASSIFY, "home.button.classify"),
+    NextStep.WRITE_PLAN: (Action.OPEN_PLAN, "home.button.plan"),
+    NextStep.AGREE_PLAN: (Action.OPEN_PLAN, "home.button.plan"),
+    NextStep.LINK_SERVICES: (Action.OPEN_REFER, "home.button.refer"),
+    NextStep.LOG_CONTACT: (Action.OPEN_NOTE, "home.button.note"),
+    NextStep.AFTERCARE_CHECK: (Action.OPEN_AFTERCARE, "home.button.aftercare"),
+}
+GROUP_KEYS = {
+    DueGroup.OVERDUE: "home.group.overdue",
+    DueGroup.THIS_WEEK: "home.group.this_week",
+    DueGroup.LATER: "home.group.later",
+}
+
+
+def not_registered_home(locale: str) -> dict:
+    return _home([b.header(t("home.title", locale)), b.section(t("home.not_registered", locale))])
+
+
+def home_view(
+    locale: str,
+    *,
+    name: str,
+    today: str,
+    desk: Desk,
+    caseload: TeamCaseload | None = None,
+) -> dict:
+    blocks = [
+        b.header(t("home.title", locale)),
+        b.context(t("home.intro", locale, name=name, today=today), t("home.privacy", locale)),
+    ]
+    if caseload is not None:
+        blocks += team_blocks(caseload, locale)
+    blocks += desk_blocks(desk, locale)
+    return _home(blocks, private_metadata=json.dumps({"page": desk.page}))
+
+
+def _home(blocks: list[dict], private_metadata: str = "") -> dict:
+    view = {"type": "home", "callback_id": CALLBACK_ID, "blocks": blocks}
+    if private_metadata:
+        view["private_metadata"] = private_metadata
+    b.check_view(view)
+    return view
+
+
+def team_blocks(load: TeamCaseload, locale: str) -> list[dict]:
+    blocks: list[dict] = [b.header(t("home.team.header", locale))]
+    lines = [
+        t(
+            "home.team.line",
+            locale,
+            name=w.name,
+            open=w.open_cases,
+            weighted=f"{w.weighted:g}",
+            overdue=w.overdue,
+            aftercare=w.aftercare,
+        )
+        for w in load.workers[:MAX_WORKER_LINES]
+    ]
+    blocks.append(b.section("\n".join(lines) if lines else t("home.team.none", locale)))
+    blocks.append(
+        b.context(
+            t("home.team.total", locale, open=load.open_cases, overdue=load.overdue),
+            t("home.team.weights", locale),
+        )
+    )
+    blocks.append(b.header(t("home.approvals.header", locale, count=len(load.approvals))))
+    if not load.approvals:
+        blocks.append(b.section(t("home.approvals.none", locale)))
+    for approval in load.approvals[:MAX_APPROVALS]:
+        value = json.dumps({"closure_id": approval.closure_id})
+        blocks.append(
+            b.section(
+                t(
+                    "home.approvals.line",
+                    locale,
+                    code=approval.code,
+                    reason=approval.reason.label(locale),
+                    requested_by=approval.requested_by,
+                    date=approval.requested_on.isoformat(),
+                )
+            )
+        )
+        blocks.append(
+            b.actions(
+                b.button(t("home.button.approve", locale), Action.APPROVE_CLOSURE, value, style="primary"),
+                b.button(t("home.button.return", locale), Action.RETURN_CLOSURE, value),
+                b.button(
+                    t("home.button.show", locale), Action.OPEN_SHOW, json.dumps({"code": approval.code})
+                ),
+                block_id=f"home.approval.{approval.closure_id}",
+            )
+        )
+    if len(load.approvals) > MAX_APPROVALS:
+        blocks.append(b.context(t("home.approvals.more", locale, count=len(load.approvals) - MAX_APPROVALS)))
+    blocks.append(b.divider())
+    return blocks
+
+
+def desk_blocks(desk: Desk, locale: str) -> list[dict]:
+    blocks: list[dict] = [b.header(t("home.my_cases", locale, total=desk.total))]
+    if desk.total == 0:
+        blocks.append(b.section(t("home.no_cases", locale)))
+        return blocks
+    for group in DueGroup:
+        count = desk.counts[group]
+        if count == 0:
+            continue
+        blocks.append(b.section(f"*{t(GROUP_KEYS[group], locale, count=count)}*"))
+        items = desk.group(group)
+        if not items:
+            blocks.append(b.context(t("home.not_on_page", locale)))
+        for item in items:
+            blocks += case_blocks(item, locale)
+    if desk.pages > 1:
+        blocks += page_blocks(desk, locale)
+    return blocks
+
+
+def case_blocks(item: DeskItem, locale: str) -> list[dict]:
+    flags = (t("home.crisis", locale) if item.crisis else "") + (
+        t("home.on_hold", locale) if item.status == CaseStatus.ON_HOLD else ""
+    )
+    due = (
+        t("home.due", locale, date=item.next_due_on.isoformat())
+        if item.next_due_on
+        else t("home.no_due", locale)
+    )
+    intensity = f" · {item.intensity.label(locale)}" if item.intensity else ""
+    text = t(
+        "home.line",
+        locale,
+        code=item.code,
+        flags=flags,
+        stage=f"{item.state.stage.number}. {item.state.stage.label(locale)}",
+        next_step=item.state.next_step.label(locale),
+        due=due + intensity,
+    )
+    return [b.section(text), b.actions(*case_buttons(item, locale), block_id=f"home.case.{item.code}")]
+
+
+def case_buttons(item: DeskItem, locale: str) -> list[dict]:
+    value = json.dumps({"code": item.code})
+    buttons = []
+    step = NEXT_STEP_ACTIONS.get(item.state.next_step)
+    if step is not None and item.status != CaseStatus.ON_HOLD:
+        action, label = step
+        buttons.append(b.button(t(label, locale), action, value, style="primary"))
+    if item.state.stage == Stage.MONITORING and item.status != CaseStatus.ON_HOLD:
+        buttons.append(b.button(t("home.button.close", locale), Action.OPEN_CLOSE, value))
+    buttons.append(b.button(t("home.button.show", locale), Action.OPEN_SHOW, value))
+    return buttons
+
+
+def page_blocks(desk: Desk, locale: str) -> list[dict]:
+    """Page n of m and the buttons; one HOME_PAGE button per block (action ids are unique per block)."""
+    blocks = [b.context(t("home.page", locale, page=desk.page + 1, pages=desk.pages, total=desk.total))]
+    if desk.page > 0:
+        blocks.append(
+            b.actions(
+                b.button(t("home.prev", locale), Action.HOME_PAGE, json.dumps({"page": desk.page - 1})),
+                block_id="home.page.prev",
+            )
+        )
+    if desk.page < desk.pages - 1:
+        blocks.append(
+            b.actions(
+                b.button(
+                    t("home.next", locale),
+                    Action.HOME_PAGE,
+                    json.dumps({"page": desk.page + 1}),
+                    style="primary",
+                ),
+                block_id="home.page.next",
+            )
+        )
+    return blocks

@@ -1,0 +1,275 @@
+"""The referral modal (서비스 연계) and the case manager's referral message with its status buttons.
+
+The message stays in Slack's history, so it carries the case code, the agency's name (not client
+data), the status and buttons only: never the client's name or the reason (domain.md R1).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.i18n import t
+from bot.ids import Action, View
+from bot.views.blocks import (
+    LIMITS,
+    Block,
+    actions,
+    button,
+    checkboxes,
+    context,
+    cut,
+    divider,
+    header,
+    modal,
+    option,
+    plain,
+    section,
+    select,
+    text_input,
+)
+from models.enums import (
+    NeedDomain,
+    Profile,
+    ReferralStatus,
+    ResourceCategory,
+    SignerRelationship,
+    StatutoryBasis,
+    domains_for,
+)
+
+YES = "yes"
+# The R5 part of the form: ticking this records a THIRD_PARTY consent naming the chosen agency.
+CONSENT_NOW = "consent_now"
+CONSENT_STATUS = "consent_status"
+# Order of the status buttons: forward first, the endings last.
+STATUS_ORDER = tuple(ReferralStatus)
+
+
+@dataclass(frozen=True)
+class ResourceChoice:
+    """One directory entry as the views need it (no database object in the views)."""
+
+    id: int
+    name: str
+    category: ResourceCategory
+
+
+def status_action_id(to: ReferralStatus) -> str:
+    """Buttons in one block need distinct action ids; the listener matches the common prefix."""
+    return f"{Action.REFERRAL_STATUS}:{to.value}"
+
+
+def resource_element(
+    resources: Sequence[ResourceChoice],
+    locale: str,
+    *,
+    covered: Iterable[int] = (),
+    initial: int | None = None,
+) -> dict:
+    """A static select grouped by category (at most 100 options in all, as Slack allows)."""
+    covered_ids = set(covered)
+    groups: dict[ResourceCategory, list[dict]] = {}
+    chosen = None
+    for resource in list(resources)[: LIMITS["options"]]:
+        note = t("referrals.modal.has_consent", locale) if resource.id in covered_ids else None
+        opt = option(resource.name, str(resource.id), note)
+        groups.setdefault(resource.category, []).append(opt)
+        if resource.id == initial:
+            chosen = opt
+    element: dict = {
+        "type": "static_select",
+        "option_groups": [
+            {"label": plain(category.label(locale), LIMITS["option_text"]), "options": opts}
+            for category, opts in groups.items()
+        ],
+    }
+    if chosen:
+        element["initial_option"] = chosen
+    return element
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict,
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    dispatch: bool = False,
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, LIMITS["label"]),
+        "element": {**element, "action_id": block_id},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, LIMITS["hint"])
+    if dispatch:
+        block["dispatch_action"] = True
+    return block
+
+
+def consent_status_text(
+    locale: str, resources: Sequence[ResourceChoice], covered: Iterable[int], selected: int | None
+) -> str:
+    covered_ids = set(covered)
+    names = {r.id: r.name for r in resources}
+    if selected is not None and selected in names:
+        key = "consent_found" if selected in covered_ids else "consent_missing"
+        return t(f"referrals.modal.{key}", locale, resource=names[selected])
+    listed = [names[i] for i in sorted(covered_ids) if i in names]
+    if listed:
+        return t("referrals.modal.consent_covers", locale, resources=", ".join(listed))
+    return t("referrals.modal.consent_none", locale)
+
+
+def refer_modal(
+    locale: str,
+    profile: Profile,
+    code: str,
+    resources: Sequence[ResourceChoice],
+    *,
+    covered: Iterable[int] = (),
+    selected: int | None = None,
+    channel_id: str | None = None,
+) -> dict:
+    """The referral form; `covered` are the resources an active THIRD_PARTY consent names."""
+    k = "referrals.modal."
+
+    def label(key: str, **values: object) -> str:
+        return t(k + key, locale, **values)
+
+    covered = set(covered)
+    metadata = json.dumps({"code": code, "channel": channel_id} if channel_id else {"code": code})
+    if not resources:
+        return modal(
+            View.REFER,
+            label("title"),
+            [header(code), section(label("no_resources"))],
+            close=label("close"),
+            private_metadata=metadata,
+        )
+    domains = [*domains_for(profile), NeedDomain.OTHER]
+    blocks: list[Block] = [
+        section(label("intro", code=code)),
+        input_block(
+            "resource_id",
+            label("resource"),
+            resource_element(resources, locale, covered=covered, initial=selected),
+            hint=label("resource_hint"),
+            dispatch=True,
+        ),
+        select("domain", label("domain"), [(d.label(locale), d.value) for d in domains]),
+        text_input("reason", label("reason"), multiline=True, max_length=2000, hint=label("reason_hint")),
+        divider(),
+        section(
+            "*" + label("consent_header") + "*\n" + consent_status_text(locale, resources, covered, selected),
+            block_id=CONSENT_STATUS,
+        ),
+        checkboxes(CONSENT_NOW, label("consent_now"), [(label("consent_now_option"), YES)]),
+        text_input("consent.signer_name", label("signer_name"), optional=True, max_length=100),
+        select(
+            "consent.signer_relationship",
+            label("signer_relationship"),
+            [(r.label(locale), r.value) for r in SignerRelationship],
+            optional=True,
+            initial=SignerRelationship.SELF.value,
+        ),
+        checkboxes(
+            "consent.refusal_notice_given",
+            label("refusal_notice"),
+            [(label("refusal_notice_option"), YES)],
+        ),
+        checkboxes(
+            "consent.guardian_verified",
+            label("guardian_verified"),
+            [(label("guardian_verified_option"), YES)],
+        ),
+        context(label("or_basis")),
+        select(
+            "statutory_basis",
+            label("statutory_basis"),
+            [(b.label(locale), b.value) for b in StatutoryBasis],
+            optional=True,
+        ),
+        text_input(
+            "statutory_note",
+            label("statutory_note"),
+            optional=True,
+            multiline=True,
+            max_length=1000,
+            hint=label("statutory_note_hint"),
+        ),
+    ]
+    return modal(
+        View.REFER,
+        label("title"),
+        blocks,
+        submit=label("submit"),
+        close=label("close"),
+        private_metadata=metadata,
+    )
+
+
+def refer_done_modal(locale: str, code: str, resource: str, status: ReferralStatus) -> dict:
+    return modal(
+        View.DONE,
+        t("referrals.done.title", locale),
+        [
+            header(code),
+            section(
+                t("referrals.done.text", locale, code=code, resource=resource, status=status.label(locale))
+            ),
+            context(t("referrals.done.dm_note", locale)),
+        ],
+    )
+
+
+def referral_message(
+    locale: str,
+    *,
+    referral_id: int,
+    code: str,
+    resource: str,
+    status: ReferralStatus,
+    next_statuses: Iterable[ReferralStatus],
+    response_due: date | None = None,
+) -> tuple[str, list[Block]]:
+    """(fallback text, blocks) of the case manager's DM about one referral."""
+    k = "referrals.message."
+    text = t(k + "text", locale, code=code, resource=resource, status=status.label(locale))
+    lines = [t(k + "line", locale, code=code, resource=resource, status=status.label(locale))]
+    if response_due is not None:
+        lines.append(t(k + "response_due", locale, date=response_due.isoformat()))
+    blocks: list[Block] = [section("\n".join(lines))]
+    allowed = set(next_statuses)
+    buttons = [
+        button(
+            to.label(locale),
+            status_action_id(to),
+            json.dumps({"referral_id": referral_id, "to": to.value}),
+            style="danger" if to.terminal and to != ReferralStatus.COMPLETED else None,
+        )
+        for to in STATUS_ORDER
+        if to in allowed
+    ]
+    if buttons:
+        blocks.append(actions(*buttons, block_id=f"referral.{referral_id}"))
+    else:
+        blocks.append(context(t(k + "finished", locale)))
+    return cut(text, 3000), blocks
+
+
+def notice_modal(title: str, text: str, close: str) -> dict:
+    """A modal that only says something (a refusal, a missing case) in place of a form."""
+    return modal(View.DONE, title, [section(text)], close=close)
+
+
+def loading_modal(title: str, text: str) -> dict:
+    """Opened at once with the trigger id (valid for 3 s); the form replaces it via views.update."""
+    return modal(View.DONE, title, [section(text)])

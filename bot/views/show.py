@@ -1,0 +1,182 @@
+"""The case summary modal (View.SHOW), opened by `/case show CODE` and the View button.
+
+A modal is private to the person who opened it and leaves no history in a channel, so it may show the
+client's basics to someone allowed to see the case (the caller loads it through `access`). Nothing of
+it is ever sent with chat.* methods.
+"""
+
+from __future__ import annotations
+
+from bot.i18n import t
+from bot.ids import View
+from bot.views import blocks as b
+from models.enums import NeedDomain, Profile, Severity
+from models.services.desk import CaseSummary
+
+SEVERE = 3  # assessment domains rated at least this are listed
+LAST_CONTACTS = 3
+ITEM_TEXT = 200  # a goal's description, cut for the summary
+
+
+def show_modal(summary: CaseSummary, locale: str) -> dict:
+    case, state = summary.case, summary.state
+    none = t("show.modal.none", locale)
+    stage_view = (
+        (t("show.modal.stage_school", locale), state.school_stage())
+        if case.profile == Profile.SCHOOL
+        else (t("show.modal.stage_seed", locale), state.seed_stage())
+    )
+    due = case.next_due_on.isoformat() if case.next_due_on else t("show.modal.no_due", locale)
+    intensity = case.intensity.label(locale) if case.intensity else t("show.modal.unclassified", locale)
+    crisis = t("show.modal.crisis_yes", locale) if case.crisis else t("show.modal.crisis_no", locale)
+    fields = [
+        (t("show.modal.status", locale), case.status.label(locale)),
+        (t("show.modal.stage", locale), f"{state.stage.number}. {state.stage.label(locale)}"),
+        (stage_view[0], stage_view[1][0 if locale == "ko" else 1]),
+        (t("show.modal.next_step", locale), state.next_step.label(locale)),
+        (t("show.modal.due", locale), due),
+        (t("show.modal.intensity", locale), intensity),
+        (t("show.modal.crisis", locale), crisis),
+    ]
+    blocks = [
+        b.context(t("show.modal.private", locale)),
+        _fields(fields),
+        b.divider(),
+        b.header(t("show.modal.client", locale)),
+        _fields(_client_fields(summary, locale)),
+        b.section(f"*{t('show.modal.needs', locale)}*\n{_needs(case.presenting_needs, locale) or none}"),
+        _listing(t("show.modal.consents", locale), _consent_lines(summary, locale), none),
+        _listing(t("show.modal.assessment", locale), *_assessment_lines(summary, locale)),
+        _listing(
+            t("show.modal.goals", locale), _goal_lines(summary, locale), t("show.modal.no_plan", locale)
+        ),
+        _listing(t("show.modal.referrals", locale), _referral_lines(summary, locale), none),
+        _listing(t("show.modal.contacts", locale), _contact_lines(summary, locale), none),
+    ]
+    return b.modal(
+        View.SHOW,
+        t("show.modal.title", locale, code=case.code),
+        blocks,
+        close=t("show.modal.close", locale),
+    )
+
+
+def _fields(pairs: list[tuple[str, str]]) -> dict:
+    return {
+        "type": "section",
+        "fields": [b.mrkdwn(f"*{label}*\n{value}", 2000) for label, value in pairs[:10]],
+    }
+
+
+def _listing(title: str, lines: list[str], empty: str) -> dict:
+    return b.section(f"*{title}*\n" + ("\n".join(lines) if lines else empty))
+
+
+def _client_fields(summary: CaseSummary, locale: str) -> list[tuple[str, str]]:
+    client, unknown = summary.case.client, t("show.modal.unknown", locale)
+    band = summary.age_band
+    pairs = [
+        (t("show.modal.name", locale), b.cut(client.name, 100)),
+        (
+            t("show.modal.age", locale),
+            t("show.modal.age_band", locale, band=band) if band is not None else unknown,
+        ),
+        (
+            t("show.modal.life_stage", locale),
+            client.life_stage.label(locale) if client.life_stage else unknown,
+        ),
+    ]
+    if client.under14:
+        pairs.append((t("show.modal.under14", locale), "✓"))
+    return pairs
+
+
+def _needs(codes: list[str], locale: str) -> str:
+    labels = []
+    for code in codes:
+        try:
+            labels.append(NeedDomain(code).label(locale))
+        except ValueError:
+            continue
+    return ", ".join(labels)
+
+
+def _consent_lines(summary: CaseSummary, locale: str) -> list[str]:
+    return [
+        t(
+            "show.modal.consent_line",
+            locale,
+            scope=c.scope.label(locale),
+            given=c.given_on.isoformat(),
+            expiry=t("show.modal.expires", locale, date=c.expires_on.isoformat())
+            if c.expires_on
+            else t("show.modal.no_expiry", locale),
+        )
+        for c in summary.consents_on_file
+    ]
+
+
+def _assessment_lines(summary: CaseSummary, locale: str) -> tuple[list[str], str]:
+    latest = summary.snap.latest_assessment
+    if latest is None:
+        return [], t("show.modal.no_assessment", locale)
+    lines = [
+        t(
+            "show.modal.rating_line",
+            locale,
+            domain=r.domain.label(locale),
+            severity=f"{r.severity} {Severity(str(r.severity)).label(locale)}",
+        )
+        for r in sorted(latest.ratings, key=lambda r: (-r.severity, r.id))
+        if r.severity >= SEVERE
+    ]
+    return lines, t("show.modal.no_severe", locale)
+
+
+def _goal_lines(summary: CaseSummary, locale: str) -> list[str]:
+    plan = summary.snap.plan_in_force
+    return [
+        t(
+            "show.modal.goal_line",
+            locale,
+            domain=g.domain.label(locale),
+            description=b.cut(g.description, ITEM_TEXT),
+            date=g.target_date.isoformat(),
+        )
+        for g in (plan.goals if plan else [])
+    ]
+
+
+def _referral_lines(summary: CaseSummary, locale: str) -> list[str]:
+    return [
+        t(
+            "show.modal.referral_line",
+            locale,
+            resource=b.cut(r.resource.name, 100),
+            status=r.status.label(locale),
+        )
+        for r in summary.open_referrals
+    ]
+
+
+def _contact_lines(summary: CaseSummary, locale: str) -> list[str]:
+    return [
+        t(
+            "show.modal.contact_line",
+            locale,
+            date=summary.local_date(n.contact_at).isoformat(),
+            type=n.contact_type.label(locale),
+            outcome=n.outcome.label(locale),
+        )
+        for n in summary.last_contacts(LAST_CONTACTS)
+    ]
+
+
+def show_error_modal(text: str, locale: str) -> dict:
+    """Why the summary cannot be shown (no access, no such case), where no chat message fits."""
+    return b.modal(
+        View.SHOW,
+        t("show.modal.error_title", locale),
+        [b.section(text)],
+        close=t("show.modal.close", locale),
+    )

@@ -1,0 +1,191 @@
+"""Contact notes (과정기록 / 점검): `/case note CODE`, the note button, and "add as case note" on a message.
+
+The message shortcut pre-fills the (private) modal with the message text; what is stored with the note
+is the message's permalink, and no text of the message is ever posted anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.i18n import t
+from bot.ids import Action, Shortcut, View
+from bot.views.notes import YES, note_blocks_of, note_done_modal, note_modal
+from handlers.common import Invocation, metadata, subcommand, submit_once
+from models.enums import Surface
+from models.errors import DomainError, InvalidInput, Message
+from models.schemas import ContactInput
+from models.services import cases, notes
+from models.services.context import Ctx
+
+# Core field names that are not blocks of the note view.
+ALIASES = {"source_ref": "summary"}
+
+
+def register(app: App) -> None:
+    app.action(Action.OPEN_NOTE)(open_note_from_button)
+    app.shortcut(Shortcut.ADD_AS_NOTE)(open_note_from_message)
+    app.view(View.NOTE)(submit_note)
+
+
+def zone_of(ctx: Ctx) -> ZoneInfo:
+    """The user's time zone (from the staff record), else the agency's (Asia/Seoul by default)."""
+    if ctx.actor.tz:
+        try:
+            return ZoneInfo(ctx.actor.tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return ctx.policy.zone
+
+
+def _modal_for(ctx: Ctx, locale: str, **kwargs: Any) -> dict:
+    zone = zone_of(ctx)
+    return note_modal(locale, today=ctx.now.astimezone(zone).date(), timezone=zone.key, **kwargs)
+
+
+def tell(client: WebClient, body: dict, user_id: str | None, text: str) -> None:
+    """A private answer to a click or shortcut: ephemeral where it happened, else in the bot's DM."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    if channel and user_id:
+        client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+    elif user_id:
+        client.chat_postMessage(channel=user_id, text=text)
+
+
+@subcommand("note", "기록", "점검")
+def open_note(call: Invocation) -> None:
+    code = call.code("note")
+    if code is None:
+        return
+    call.open_modal(_modal_for(call.ctx(), call.locale, code=code))
+
+
+def open_note_from_button(
+    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient
+) -> None:
+    ack()
+    locale = context["locale"]
+    if context["actor"] is None:
+        return tell(client, body, context.user_id, t("common.not_staff", locale))
+    code = _code_of(action)
+    if code is None:
+        return
+    view = _modal_for(context["ctx_for"](Surface.BUTTON), locale, code=code)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _code_of(action: dict) -> str | None:
+    try:
+        code = json.loads(action.get("value") or "{}").get("code")
+    except (ValueError, AttributeError):
+        return None
+    return str(code).strip().upper() if code else None
+
+
+def open_note_from_message(ack: Ack, shortcut: dict, context: BoltContext, client: WebClient) -> None:
+    ack()
+    locale = context["locale"]
+    user = context.user_id
+    if context["actor"] is None:
+        return tell(client, shortcut, user, t("common.not_staff", locale))
+    ctx: Ctx = context["ctx_for"](Surface.SHORTCUT)
+    try:
+        with context["uow"]() as db:
+            codes = [case.code for case in cases.my_cases(db, ctx)]
+    except DomainError as error:
+        return tell(client, shortcut, user, error.text(locale))
+    if not codes:
+        return tell(client, shortcut, user, t("note.shortcut.no_cases", locale))
+    message = shortcut.get("message") or {}
+    source = {
+        "channel": (shortcut.get("channel") or {}).get("id", ""),
+        "ts": shortcut.get("message_ts") or message.get("ts", ""),
+    }
+    view = _modal_for(ctx, locale, case_codes=codes, summary=message.get("text") or None, source=source)
+    client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+
+
+def contact_time(day: str | None, clock: str | None, zone: ZoneInfo) -> datetime | None:
+    """The picked local date and time as an aware datetime in the user's zone."""
+    if not day or not clock:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(day), time.fromisoformat(clock), tzinfo=zone)
+    except ValueError:
+        return None
+
+
+def parse_note(form: dict[str, Any], ctx: Ctx, *, source_ref: str | None = None) -> ContactInput:
+    """The modal's values as the core's input; raises ValidationError with field locations."""
+    values: dict[str, Any] = {
+        "contact_type": form.get("contact_type"),
+        "kind": form.get("kind") or "REGULAR",
+        "participants": form.get("participants"),
+        "outcome": form.get("outcome"),
+        "result": form.get("result"),
+        "plan_adherence": form.get("plan_adherence"),
+        "satisfaction": form.get("satisfaction"),
+        "risk_changed": YES in (form.get("risk_changed") or []),
+        "summary": form.get("summary"),
+        "next_action": form.get("next_action"),
+        "next_contact_on": form.get("next_contact_on"),
+        "source_ref": source_ref,
+    }
+    moment = contact_time(form.get("contact_on"), form.get("contact_at"), zone_of(ctx))
+    if moment is not None:
+        values["contact_at"] = moment
+    return ContactInput.model_validate(values)
+
+
+def _permalink(client: WebClient, source: dict) -> str:
+    try:
+        response = client.chat_getPermalink(channel=source["channel"], message_ts=source["ts"])
+        return str(response["permalink"])
+    except (SlackApiError, KeyError) as error:
+        failed = Message(t("note.shortcut.permalink_failed", "ko"), t("note.shortcut.permalink_failed", "en"))
+        raise InvalidInput({"summary": failed}) from error
+
+
+def submit_note(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
+    locale = context["locale"]
+    meta = metadata(view)
+    blocks = note_blocks_of(meta)
+    chosen: dict[str, str] = {}
+
+    def parse(form: dict[str, Any], ctx: Ctx) -> ContactInput:
+        code = meta.get("code") or form.get("case_code")
+        if not code:
+            choose = Message(t("note.shortcut.choose_case", "ko"), t("note.shortcut.choose_case", "en"))
+            raise InvalidInput({"case_code": choose})
+        chosen["code"] = str(code).strip().upper()
+        source = meta.get("source")
+        data = parse_note(form, ctx)  # field errors first, before asking Slack for anything
+        if isinstance(source, dict):
+            data = parse_note(form, ctx, source_ref=_permalink(client, source))
+        return data
+
+    def work(db: Session, ctx: Ctx, data: ContactInput) -> dict[str, object]:
+        note = notes.log_contact(db, ctx, chosen["code"], data)
+        return {
+            "code": chosen["code"],
+            "note": note.id,
+            "next_contact_on": data.next_contact_on.isoformat() if data.next_contact_on else None,
+        }
+
+    outcome = submit_once(ack, view, context, blocks=blocks, aliases=ALIASES, parse=parse, work=work)
+    if outcome is None:
+        return
+    result, _first_time = outcome
+    next_contact = result.get("next_contact_on")
+    ack(
+        response_action="update",
+        view=note_done_modal(locale, str(result["code"]), str(next_contact) if next_contact else None),
+    )

@@ -1,0 +1,384 @@
+"""`/case refer CODE` (연계, 의뢰): the referral modal, sending once per view (R5), and the status buttons.
+
+Sending is one unit of work: the third-party consent obtained now (if ticked), the referral, and its
+move to SENT commit together or not at all. The case manager then gets a DM with the case code, the
+agency, the status and a button per next status; a click moves the referral and edits that DM.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import loggable
+from bot.i18n import t
+from bot.ids import Action, View
+from bot.notify import dm
+from bot.views.referrals import (
+    CONSENT_NOW,
+    YES,
+    ResourceChoice,
+    loading_modal,
+    notice_modal,
+    refer_done_modal,
+    refer_modal,
+    referral_message,
+)
+from handlers.common import Invocation, metadata, subcommand, submit_once
+from models.case import Case
+from models.consent import Consent
+from models.enums import ConsentMethod, ConsentScope, ReferralStatus, SignerRelationship, Surface
+from models.errors import DomainError, InvalidInput, Message, RuleViolation, invalid_input_from
+from models.schemas import ConsentInput, ReferralInput
+from models.services import access, consents, idempotency, referrals, resources
+from models.services.cases import require_open
+from models.services.context import Ctx
+
+log = logging.getLogger("casebot")
+
+BLOCKS = [
+    "resource_id",
+    "domain",
+    "reason",
+    CONSENT_NOW,
+    "consent.signer_name",
+    "consent.signer_relationship",
+    "consent.refusal_notice_given",
+    "consent.guardian_verified",
+    "statutory_basis",
+    "statutory_note",
+]
+# Core field names that are not blocks of this view, mapped to the input they are about.
+ALIASES = {
+    "consent_id": CONSENT_NOW,
+    "recipient_resource_ids": "resource_id",
+    "signer_name": "consent.signer_name",
+    "signer_relationship": "consent.signer_relationship",
+    "refusal_notice_given": "consent.refusal_notice_given",
+    "guardian_verified": "consent.guardian_verified",
+    "channel": "reason",
+}
+STATUS_ACTION = re.compile("^" + re.escape(Action.REFERRAL_STATUS) + "(:[A-Z_]+)?$")
+
+
+def register(app: App) -> None:
+    app.view(View.REFER)(submit_refer)
+    app.action(Action.OPEN_REFER)(open_refer_button)
+    app.action(STATUS_ACTION)(move_referral)
+    # Picking an agency re-renders the consent line for it (the inputs keep what was typed).
+    app.action("resource_id", matchers=[_in_refer_modal])(resource_picked)
+
+
+def _in_refer_modal(body: dict) -> bool:
+    return (body.get("view") or {}).get("callback_id") == View.REFER
+
+
+# ------------------------------------------------------------------ opening
+
+
+@subcommand("refer", "연계", "의뢰")
+def open_refer_command(call: Invocation) -> None:
+    code = call.code("refer")
+    if code is None:
+        return
+    open_refer(
+        call.client,
+        call.context,
+        trigger_id=call.command["trigger_id"],
+        code=code,
+        channel_id=call.command.get("channel_id"),
+        surface=Surface.SLASH_COMMAND,
+    )
+
+
+def open_refer_button(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+    ack()
+    code = str(json.loads(action.get("value") or "{}").get("code") or "")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    open_refer(
+        client, context, trigger_id=body["trigger_id"], code=code, channel_id=channel, surface=Surface.BUTTON
+    )
+
+
+def covered_resources(db: Session, ctx: Ctx, case: Case) -> set[int]:
+    """Resources that an active THIRD_PARTY consent of the case names as recipients (R5)."""
+    covered: set[int] = set()
+    for consent in db.scalars(
+        select(Consent).where(Consent.case_id == case.id, Consent.scope == ConsentScope.THIRD_PARTY)
+    ):
+        if consent.active_on(ctx.today):
+            covered.update(consent.recipient_resource_ids or [])
+    return covered
+
+
+def _form_view(
+    db: Session,
+    ctx: Ctx,
+    locale: str,
+    code: str,
+    *,
+    channel_id: str | None,
+    selected: int | None = None,
+) -> dict:
+    case = access.load_case(db, ctx, code, purpose="refer")
+    require_open(case)
+    choices = [ResourceChoice(r.id, r.name, r.category) for r in resources.by_category(db)]
+    return refer_modal(
+        locale,
+        ctx.policy.profile,
+        case.code,
+        choices,
+        covered=covered_resources(db, ctx, case),
+        selected=selected,
+        channel_id=channel_id,
+    )
+
+
+def open_refer(
+    client: WebClient,
+    context: BoltContext,
+    *,
+    trigger_id: str,
+    code: str,
+    channel_id: str | None,
+    surface: Surface,
+) -> None:
+    """Open a modal at once (the trigger id lasts 3 s), then put the form or the refusal in it."""
+    locale = context["locale"]
+    title = t("referrals.modal.title", locale)
+    opened = client.views_open(
+        trigger_id=trigger_id, view=loading_modal(title, t("referrals.modal.loading", locale))
+    )
+    view = _refusal_or(
+        context, locale, lambda db, ctx: _form_view(db, ctx, locale, code, channel_id=channel_id), surface
+    )
+    client.views_update(view_id=opened["view"]["id"], hash=opened["view"].get("hash"), view=view)
+
+
+def _refusal_or(context: BoltContext, locale: str, build: Any, surface: Surface) -> dict:
+    title, close = t("referrals.modal.title", locale), t("referrals.modal.close", locale)
+    if context["actor"] is None:
+        return notice_modal(title, t("common.not_staff", locale), close)
+    ctx: Ctx = context["ctx_for"](surface)
+    try:
+        with context["uow"]() as db:
+            return build(db, ctx)
+    except DomainError as error:
+        return notice_modal(title, error.text(locale), close)
+
+
+def resource_picked(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+    ack()
+    view = body["view"]
+    meta = metadata(view)
+    selected = int((action.get("selected_option") or {}).get("value") or 0) or None
+    locale = context["locale"]
+    new_view = _refusal_or(
+        context,
+        locale,
+        lambda db, ctx: _form_view(
+            db, ctx, locale, str(meta.get("code") or ""), channel_id=meta.get("channel"), selected=selected
+        ),
+        Surface.MODAL,
+    )
+    client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
+
+
+# ------------------------------------------------------------------ submission
+
+
+class ReferForm(BaseModel):
+    referral: ReferralInput
+    consent: ConsentInput | None = None
+
+
+def _present(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _consent_block(field: str) -> str:
+    return ALIASES.get(field, CONSENT_NOW)
+
+
+def parse_refer(form: dict[str, Any], locale: str, today: Any) -> ReferForm:
+    """The modal's values as the core's inputs; every problem at once, each on its own block."""
+    errors: dict[str, Message] = {}
+    resource_id = form.get("resource_id")
+    referral = None
+    try:
+        referral = ReferralInput.model_validate(
+            _present(
+                {
+                    "resource_id": resource_id,
+                    "domain": form.get("domain"),
+                    "reason": form.get("reason"),
+                    "statutory_basis": form.get("statutory_basis"),
+                    "statutory_note": form.get("statutory_note"),
+                }
+            )
+        )
+    except ValidationError as error:
+        errors.update(invalid_input_from(error).errors)
+    if form.get("statutory_basis") and not form.get("statutory_note"):
+        errors.setdefault(
+            "statutory_note",
+            Message(t("referrals.errors.note_needed", "ko"), t("referrals.errors.note_needed", "en")),
+        )
+    consent = None
+    if YES in (form.get(CONSENT_NOW) or []):
+        relationship = form.get("consent.signer_relationship") or SignerRelationship.SELF.value
+        try:
+            consent = ConsentInput.model_validate(
+                _present(
+                    {
+                        "scope": ConsentScope.THIRD_PARTY,
+                        "signer_name": form.get("consent.signer_name"),
+                        "signer_relationship": relationship,
+                        "purposes": t("referrals.consent.purposes", locale),
+                        "items": t("referrals.consent.items", locale),
+                        "recipient_resource_ids": [resource_id] if resource_id else [],
+                        "retention": t("referrals.consent.retention", locale),
+                        "refusal_notice_given": YES in (form.get("consent.refusal_notice_given") or []),
+                        "method": ConsentMethod.WRITTEN,
+                        "guardian_verified": YES in (form.get("consent.guardian_verified") or []),
+                        "given_on": today,
+                    }
+                )
+            )
+        except ValidationError as error:
+            for name, message in invalid_input_from(error).errors.items():
+                errors.setdefault(_consent_block(name), message)
+    if errors or referral is None:
+        raise InvalidInput(errors)
+    return ReferForm(referral=referral, consent=consent)
+
+
+def _send(db: Session, ctx: Ctx, code: str, form: ReferForm) -> dict[str, object]:
+    """Consent (if obtained now), referral and SENT in the caller's one unit of work."""
+    case = access.load_case(db, ctx, code, purpose="refer")
+    data = form.referral
+    if form.consent is not None:
+        try:
+            consent = consents.add_consent(db, ctx, case, form.consent)
+        except InvalidInput as error:
+            raise InvalidInput({_consent_block(f): m for f, m in error.errors.items()}) from None
+        data = data.model_copy(update={"consent_id": consent.id})
+    referral = referrals.create(db, ctx, case.code, data)
+    try:
+        referral = referrals.move(db, ctx, referral.id, ReferralStatus.SENT)
+    except RuleViolation as refusal:
+        if refusal.rule == "R5":  # shown on the consent block; the referral is rolled back with it
+            raise InvalidInput({CONSENT_NOW: refusal.message}) from None
+        raise
+    manager = case.case_manager
+    return {
+        "referral_id": referral.id,
+        "code": case.code,
+        "resource": referral.resource.name,
+        "status": referral.status.value,
+        "response_due": referral.response_due.isoformat() if referral.response_due else None,
+        "manager": manager.slack_user_id if manager.active else None,
+        "manager_locale": manager.locale,
+    }
+
+
+def submit_refer(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
+    locale = context["locale"]
+    code = str(metadata(view).get("code") or "")
+    outcome = submit_once(
+        ack,
+        view,
+        context,
+        blocks=BLOCKS,
+        aliases=ALIASES,
+        parse=lambda form, ctx: parse_refer(form, locale, ctx.today),
+        work=lambda db, ctx, form: _send(db, ctx, code, form),
+    )
+    if outcome is None:
+        return
+    result, first_time = outcome
+    status = ReferralStatus(str(result["status"]))
+    ack(
+        response_action="update",
+        view=refer_done_modal(locale, str(result["code"]), str(result["resource"]), status),
+    )
+    if first_time and result.get("manager"):
+        notify_manager(client, result, locale)
+
+
+def notify_manager(client: WebClient, result: dict[str, object], fallback_locale: str) -> None:
+    """The case manager's DM: case code, agency, status and the next statuses as buttons."""
+    locale = str(result.get("manager_locale") or fallback_locale)
+    text, blocks = _message_for(int(str(result["referral_id"])), result, locale)
+    try:
+        dm(client, str(result["manager"]), text, blocks)
+    except Exception as error:  # the referral is sent; a lost DM must not undo or hide that
+        log.warning("could not DM the case manager about a referral\n%s", loggable(error))
+
+
+# ------------------------------------------------------------------ status buttons
+
+
+def move_referral(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+    ack()
+    locale = context["locale"]
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    ts = (body.get("message") or {}).get("ts") or container.get("message_ts")
+
+    def answer(text: str) -> None:
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=context.user_id, text=text)
+
+    if context["actor"] is None:
+        return answer(t("common.not_staff", locale))
+    value = json.loads(action.get("value") or "{}")
+    referral_id, to = int(value["referral_id"]), ReferralStatus(value["to"])
+    ctx: Ctx = context["ctx_for"](Surface.BUTTON)
+
+    def move(db: Session) -> dict[str, object]:
+        referral = referrals.move(db, ctx, referral_id, to)
+        case = db.get_one(Case, referral.case_id)
+        return {
+            "code": case.code,
+            "resource": referral.resource.name,
+            "status": referral.status.value,
+            "response_due": referral.response_due.isoformat() if referral.response_due else None,
+        }
+
+    try:
+        # The statuses never go back, so (referral, status) happens at most once: a repeated or racing
+        # click finds the key taken and changes nothing.
+        result, first_time = idempotency.once(
+            context["uow"], f"referral_status:{referral_id}:{to.value}", move
+        )
+    except DomainError as error:
+        return answer(error.text(locale))
+    if not first_time:
+        return answer(t("referrals.message.already", locale, status=to.label(locale)))
+    text, blocks = _message_for(referral_id, result, locale)
+    if channel and ts:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+
+def _message_for(referral_id: int, result: dict[str, object], locale: str) -> tuple[str, list[dict]]:
+    status = ReferralStatus(str(result["status"]))
+    due = result.get("response_due")
+    return referral_message(
+        locale,
+        referral_id=referral_id,
+        code=str(result["code"]),
+        resource=str(result["resource"]),
+        status=status,
+        next_statuses=referrals.TRANSITIONS[status],
+        response_due=date.fromisoformat(str(due)) if due else None,
+    )

@@ -1,0 +1,325 @@
+"""`/case close` → the supervisor's DM → approve or return; `/case aftercare`, through the running bot."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from bot.ids import Action, View
+from models import Case
+from models.closure import AfterCareCheck, Closure
+from models.enums import CaseStatus, ClosureStatus, StaffRole
+from tests.e2e.conftest import SIGNING_SECRET, RunningBot
+from tests.e2e.helpers import add_staff, choice, choices, command, state, submit, text
+from tests.e2e.test_notes import assert_no_private_text, case_in_monitoring
+from tests.factories import CLIENT_NAME
+from tests.slackfake.requests import block_actions, post
+
+EVALUATION = "대상자가 주거급여를 받게 되어 체납이 해소됨"
+COMMENT = "목표 달성 근거를 보완해 주세요"
+
+
+def open_close_modal(bot: RunningBot, code: str, user: str = "UCM1") -> dict:
+    status, _ = command(bot, f"close {code}", user)
+    assert status == 200
+    view = bot.slack.wait_for("views.open")[-1].params["view"]
+    assert view["callback_id"] == View.CLOSE
+    return view
+
+
+def closure_values(view: dict, **overrides: dict) -> dict:
+    goals = [b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("goal_")]
+    values = {
+        "reason": choice("GOAL_ACHIEVED"),
+        **{goal: {"type": "radio_buttons", "selected_option": {"value": "MET"}} for goal in goals},
+        "client_evaluation": text("만족함"),
+        "worker_evaluation": text(EVALUATION),
+        "client_informed": choices("yes"),
+    }
+    values.update(overrides)
+    return state(**values)
+
+
+def closures_of(bot: RunningBot, code: str) -> list[Closure]:
+    with bot.uow() as db:
+        case = db.scalar(select(Case).where(Case.code == code))
+        return list(db.scalars(select(Closure).where(Closure.case_id == case.id)))
+
+
+def case_status(bot: RunningBot, code: str) -> CaseStatus:
+    with bot.uow() as db:
+        return db.scalar(select(Case.status).where(Case.code == code))
+
+
+def request_closure(bot: RunningBot, code: str, view_id: str = "VCLOSE1") -> tuple[Closure, dict]:
+    view = open_close_modal(bot, code)
+    status, body = submit(
+        bot,
+        "UCM1",
+        View.CLOSE,
+        closure_values(view),
+        view_id=view_id,
+        private_metadata=view["private_metadata"],
+    )
+    assert status == 200 and body["response_action"] == "update", body
+    [closure] = closures_of(bot, code)
+    return closure, view
+
+
+def supervisor_dm(bot: RunningBot, user: str = "USUP"):
+    calls = [c for c in bot.slack.wait_for("chat.postMessage") if c.params["channel"] == user]
+    assert len(calls) == 1
+    return calls[0]
+
+
+def click(bot: RunningBot, user: str, action_id: str, closure_id: int, ts: str = "1790000000.000100") -> None:
+    request = block_actions(
+        SIGNING_SECRET,
+        user_id=user,
+        actions=[{"action_id": action_id, "value": json.dumps({"closure_id": closure_id})}],
+        channel_id=f"D{user}",
+        message={"ts": ts, "text": "closure"},
+    )
+    assert post(bot.events_url, request.body, request.headers)[0] == 200
+
+
+def test_close_requests_approval_from_every_supervisor_of_the_team_once(bot):
+    code = case_in_monitoring(bot)
+    add_staff(bot, "USUP2", StaffRole.SUPERVISOR)
+    add_staff(bot, "UOTHERSUP", StaffRole.SUPERVISOR, team="2팀")
+    view = open_close_modal(bot, code)
+    goal_blocks = [b for b in view["blocks"] if b.get("block_id", "").startswith("goal_")]
+    assert len(goal_blocks) == 1 and goal_blocks[0]["element"]["type"] == "radio_buttons"
+    assert "주거비 체납 해소" not in str(view)  # the goal's free-text description stays in the record
+
+    values = closure_values(view)
+    metadata = view["private_metadata"]
+    status, body = submit(bot, "UCM1", View.CLOSE, values, view_id="VCLOSE1", private_metadata=metadata)
+    assert status == 200 and body["response_action"] == "update" and code in str(body["view"])
+    [closure] = closures_of(bot, code)
+    assert closure.status == ClosureStatus.PENDING and closure.client_informed
+
+    dms = bot.slack.wait_for("chat.postMessage", count=2)
+    assert {c.params["channel"] for c in dms} == {"USUP", "USUP2"}
+    for call in dms:
+        blocks = call.params["blocks"]
+        assert code in call.params["text"] and code in str(blocks)
+        assert "승인 대기" in call.params["text"]
+        buttons = next(b for b in blocks if b["type"] == "actions")["elements"]
+        assert {(b["action_id"], b["value"]) for b in buttons} == {
+            (Action.APPROVE_CLOSURE, json.dumps({"closure_id": closure.id})),
+            (Action.RETURN_CLOSURE, json.dumps({"closure_id": closure.id})),
+        }
+
+    # the same view again: the same answer, no second closure, no second round of DMs
+    _, again = submit(bot, "UCM1", View.CLOSE, values, view_id="VCLOSE1", private_metadata=metadata)
+    assert again["response_action"] == "update"
+    assert len(closures_of(bot, code)) == 1
+    assert len(bot.slack.calls("chat.postMessage")) == 2
+    assert_no_private_text(bot, CLIENT_NAME, EVALUATION)
+
+    # a second request while one is pending is answered before any form is filled in
+    command(bot, f"close {code}", "UCM1")
+    answer = bot.slack.wait_for("chat.postEphemeral")[0].params
+    assert code in answer["text"] and len(bot.slack.calls("views.open")) == 1
+
+
+def test_every_goal_must_be_rated_on_its_own_radio(bot):
+    code = case_in_monitoring(bot)
+    view = open_close_modal(bot, code)
+    [goal] = [b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("goal_")]
+    values = closure_values(view, **{goal: {"type": "radio_buttons", "selected_option": None}})
+    _, body = submit(
+        bot, "UCM1", View.CLOSE, values, view_id="VCLOSE2", private_metadata=view["private_metadata"]
+    )
+    assert body["response_action"] == "errors" and set(body["errors"]) == {goal}
+    _, body = submit(
+        bot,
+        "UCM1",
+        View.CLOSE,
+        closure_values(view, reason=choice("GRADUATED")),  # a school-only reason
+        view_id="VCLOSE3",
+        private_metadata=view["private_metadata"],
+    )
+    assert set(body["errors"]) == {"reason"}
+    assert closures_of(bot, code) == []
+
+
+def test_approval_by_button_closes_into_aftercare_and_tells_everyone(bot):
+    code = case_in_monitoring(bot)
+    closure, _ = request_closure(bot, code)
+    supervisor_dm(bot)
+
+    click(bot, "USUP", Action.APPROVE_CLOSURE, closure.id)
+    update = bot.slack.wait_for("chat.update")[0].params
+    assert update["channel"] == "DUSUP" and update["ts"] == "1790000000.000100"
+    assert code in update["text"] and "승인됨" in update["text"] and "<@USUP>" in update["text"]
+    assert "actions" not in json.dumps(update["blocks"])  # no buttons left
+    told = [c for c in bot.slack.wait_for("chat.postMessage", count=2) if c.params["channel"] == "UCM1"]
+    assert len(told) == 1 and code in told[0].params["text"] and "승인" in told[0].params["text"]
+    assert case_status(bot, code) == CaseStatus.AFTERCARE
+    [decided] = closures_of(bot, code)
+    assert decided.status == ClosureStatus.APPROVED
+
+    # a second click changes nothing and gets a private answer
+    click(bot, "USUP", Action.APPROVE_CLOSURE, closure.id)
+    answer = bot.slack.wait_for("chat.postEphemeral")[0].params
+    assert answer["user"] == "USUP" and "이미 처리된" in answer["text"]
+    [again] = closures_of(bot, code)
+    assert again.decided_at == decided.decided_at
+    assert len(bot.slack.calls("chat.update")) == 1
+    assert len(bot.slack.calls("chat.postMessage")) == 2
+    assert_no_private_text(bot, CLIENT_NAME, EVALUATION)
+
+
+def test_return_with_a_comment(bot):
+    code = case_in_monitoring(bot)
+    closure, _ = request_closure(bot, code)
+    click(bot, "USUP", Action.RETURN_CLOSURE, closure.id, ts="1790000000.000777")
+    opened = bot.slack.wait_for("views.open", count=2)[-1].params["view"]
+    assert opened["callback_id"] == View.CLOSURE_RETURN
+    metadata = opened["private_metadata"]
+
+    _, body = submit(
+        bot,
+        "USUP",
+        View.CLOSURE_RETURN,
+        state(comment=text(None)),
+        view_id="VRET0",
+        private_metadata=metadata,
+    )
+    assert set(body["errors"]) == {"comment"}
+    assert closures_of(bot, code)[0].status == ClosureStatus.PENDING
+
+    status, body = submit(
+        bot,
+        "USUP",
+        View.CLOSURE_RETURN,
+        state(comment=text(COMMENT)),
+        view_id="VRET1",
+        private_metadata=metadata,
+    )
+    assert status == 200 and body.get("response_action") in (None, "clear")
+    [returned] = closures_of(bot, code)
+    assert returned.status == ClosureStatus.RETURNED and returned.supervisor_comment == COMMENT
+    assert case_status(bot, code) != CaseStatus.AFTERCARE
+    update = bot.slack.wait_for("chat.update")[0].params
+    assert update["channel"] == "DUSUP" and update["ts"] == "1790000000.000777" and "반려" in update["text"]
+    told = [c for c in bot.slack.wait_for("chat.postMessage", count=2) if c.params["channel"] == "UCM1"]
+    assert len(told) == 1 and code in told[0].params["text"] and "반려" in told[0].params["text"]
+
+    # the same submission again changes nothing and tells nobody twice
+    submit(
+        bot,
+        "USUP",
+        View.CLOSURE_RETURN,
+        state(comment=text(COMMENT)),
+        view_id="VRET1",
+        private_metadata=metadata,
+    )
+    assert len(bot.slack.calls("chat.update")) == 1 and len(bot.slack.calls("chat.postMessage")) == 2
+    assert_no_private_text(bot, CLIENT_NAME, EVALUATION, COMMENT)
+
+
+def test_only_a_supervisor_of_the_team_can_decide(bot):
+    code = case_in_monitoring(bot)
+    add_staff(bot, "UOTHERSUP", StaffRole.SUPERVISOR, team="2팀")
+    closure, _ = request_closure(bot, code)
+
+    click(bot, "UCM1", Action.APPROVE_CLOSURE, closure.id)
+    answer = bot.slack.wait_for("chat.postEphemeral")[0].params
+    assert answer["user"] == "UCM1" and "슈퍼바이저" in answer["text"]
+    click(bot, "UOTHERSUP", Action.APPROVE_CLOSURE, closure.id)
+    answer = bot.slack.wait_for("chat.postEphemeral", count=2)[1].params
+    assert answer["user"] == "UOTHERSUP" and "권한" in answer["text"]
+
+    [still] = closures_of(bot, code)
+    assert still.status == ClosureStatus.PENDING and still.decided_by_id is None
+    assert case_status(bot, code) != CaseStatus.AFTERCARE
+    assert bot.slack.calls("chat.update") == []
+
+    # returning through the modal is refused the same way, inside the modal
+    click(bot, "UCM1", Action.RETURN_CLOSURE, closure.id)
+    opened = bot.slack.wait_for("views.open", count=2)[-1].params["view"]
+    _, body = submit(
+        bot,
+        "UCM1",
+        View.CLOSURE_RETURN,
+        state(comment=text(COMMENT)),
+        view_id="VRET2",
+        private_metadata=opened["private_metadata"],
+    )
+    assert body["response_action"] == "errors" and "슈퍼바이저" in body["errors"]["comment"]
+    assert closures_of(bot, code)[0].status == ClosureStatus.PENDING
+
+
+def aftercare_checks(bot: RunningBot, code: str) -> list[AfterCareCheck]:
+    with bot.uow() as db:
+        case = db.scalar(select(Case).where(Case.code == code))
+        return list(
+            db.scalars(
+                select(AfterCareCheck)
+                .where(AfterCareCheck.case_id == case.id)
+                .order_by(AfterCareCheck.due_on)
+            )
+        )
+
+
+def test_aftercare_check_is_recorded_once(bot):
+    code = case_in_monitoring(bot)
+
+    command(bot, f"aftercare {code}", "UCM1")  # not closed yet: nothing to check
+    answer = bot.slack.wait_for("chat.postEphemeral")[0].params
+    assert code in answer["text"] and bot.slack.calls("views.open") == []
+
+    closure, _ = request_closure(bot, code)
+    click(bot, "USUP", Action.APPROVE_CLOSURE, closure.id)
+    bot.slack.wait_for("chat.update")
+    checks = aftercare_checks(bot, code)
+    assert len(checks) >= 2 and all(c.done_at is None for c in checks)
+
+    command(bot, f"사후관리 {code}", "UCM1")
+    opened = bot.slack.wait_for("views.open", count=2)[-1].params["view"]
+    assert opened["callback_id"] == View.AFTERCARE
+    assert json.loads(opened["private_metadata"])["check_id"] == checks[0].id
+    values = state(
+        method=choice("PHONE"),
+        status={"type": "radio_buttons", "selected_option": {"value": "STABLE"}},
+        action={"type": "radio_buttons", "selected_option": {"value": "NONE"}},
+        note=text("안정적으로 생활 중"),
+    )
+    status, body = submit(
+        bot, "UCM1", View.AFTERCARE, values, view_id="VAC1", private_metadata=opened["private_metadata"]
+    )
+    assert status == 200 and body["response_action"] == "update" and code in str(body["view"])
+    done = [c for c in aftercare_checks(bot, code) if c.done_at is not None]
+    assert [c.id for c in done] == [checks[0].id] and done[0].status.value == "STABLE"
+
+    _, again = submit(
+        bot, "UCM1", View.AFTERCARE, values, view_id="VAC1", private_metadata=opened["private_metadata"]
+    )
+    assert again["response_action"] == "update"
+    assert len([c for c in aftercare_checks(bot, code) if c.done_at is not None]) == 1
+    assert case_status(bot, code) == CaseStatus.AFTERCARE
+
+    # the button opens the next open check
+    request = block_actions(
+        SIGNING_SECRET,
+        user_id="UCM1",
+        actions=[{"action_id": Action.OPEN_AFTERCARE, "value": json.dumps({"code": code})}],
+        channel_id="DUCM1",
+    )
+    post(bot.events_url, request.body, request.headers)
+    reopened = bot.slack.wait_for("views.open", count=3)[-1].params["view"]
+    assert json.loads(reopened["private_metadata"])["check_id"] == checks[1].id
+
+
+def test_one_failing_dm_does_not_stop_the_others(bot):
+    code = case_in_monitoring(bot)
+    add_staff(bot, "USUP2", StaffRole.SUPERVISOR)
+    bot.slack.fail("chat.postMessage", error="user_not_found", status=200, retry_after=None, times=1)
+    request_closure(bot, code)
+    calls = bot.slack.wait_for("chat.postMessage", count=2)
+    assert [c.params["channel"] for c in calls] == ["USUP", "USUP2"]
+    assert closures_of(bot, code)[0].status == ClosureStatus.PENDING
