@@ -192,6 +192,17 @@ def main() -> None:
             casebot.terminate()
             casebot.wait(10)
     engine.dispose()
+    drop(url)
+
+
+def drop(url: str) -> None:
+    """The PostgreSQL database this run created goes away with it."""
+    if not url.startswith("postgresql"):
+        return
+    admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
 
 
 if __name__ == "__main__":
