@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from slack_bolt import App, BoltContext
@@ -18,6 +19,7 @@ from models.services.context import Ctx
 from models.services.staff import actor_for_slack_user
 
 log = logging.getLogger("casebot")
+LISTENER_THREADS = 32
 
 
 def build_app(
@@ -31,6 +33,9 @@ def build_app(
         # In Socket Mode there is no signing secret; Bolt skips verification there.
         request_verification_enabled=settings.slack_signing_secret is not None,
         token_verification_enabled=False,
+        # ack() runs in the listener's thread: with Bolt's default 5 threads, five slow listeners
+        # (a long list, a slow Slack call) would hold back every other request's ack past 3 s.
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="casebot"),
     )
     now = clock or (lambda: datetime.now(UTC))
 

@@ -12,9 +12,10 @@ from bot.i18n import t
 from bot.views.messages import case_list_blocks, help_blocks
 from handlers.common import ALIASES, SUBCOMMANDS, Invocation, subcommand
 from models.errors import DomainError
-from models.services import cases
+from models.services import desk
 
 COMMAND = "/case"
+LIST_SIZE = 40  # a message holds 50 blocks; the App Home pages through the rest
 
 
 def register(app: App) -> None:
@@ -22,15 +23,20 @@ def register(app: App) -> None:
 
 
 def handle_case(ack: Ack, command: dict, context: BoltContext, client: WebClient) -> None:
-    ack()  # within Slack's 3 seconds, before any database or Web API work
     words = (command.get("text") or "").split()
     sub = ALIASES.get(words[0], words[0]) if words else "help"
-    call = Invocation(words[1:], context, context["locale"], client, command)
+    locale = context["locale"]
+    # Answers that need no database go in the ack itself: Slack shows them to the asker only,
+    # at once, without a Web API call.
     if context["actor"] is None:
-        return call.reply(text=t("common.not_staff", call.locale))
+        return ack(text=t("common.not_staff", locale), response_type="ephemeral")
     handler = SUBCOMMANDS.get(sub)
     if handler is None:
-        return call.reply(text=t("common.unknown_subcommand", call.locale, sub=sub))
+        return ack(text=t("common.unknown_subcommand", locale, sub=sub), response_type="ephemeral")
+    if sub == "help":
+        return ack(text=t("help.title", locale), blocks=help_blocks(locale), response_type="ephemeral")
+    ack()  # within Slack's 3 seconds, before any database or Web API work
+    call = Invocation(words[1:], context, locale, client, command)
     try:
         handler(call)
     except DomainError as error:
@@ -38,7 +44,7 @@ def handle_case(ack: Ack, command: dict, context: BoltContext, client: WebClient
 
 
 @subcommand("help", "도움말")
-def _help(call: Invocation) -> None:
+def _help(call: Invocation) -> None:  # answered in the ack by handle_case; kept for the registry
     call.reply(blocks=help_blocks(call.locale))
 
 
@@ -46,9 +52,11 @@ def _help(call: Invocation) -> None:
 def _list(call: Invocation) -> None:
     ctx = call.ctx()
     with call.context["uow"]() as db:
-        rows = [(case, cases.current_state(db, ctx, case)) for case in cases.my_cases(db, ctx)]
-        blocks = case_list_blocks(rows, call.locale)
-    call.reply(blocks=blocks, text=t("list.header", call.locale, count=len(rows)))
+        page = desk.my_desk(db, ctx, page_size=LIST_SIZE)
+    call.reply(
+        blocks=case_list_blocks(page, call.locale),
+        text=t("list.header", call.locale, count=sum(page.counts.values())),
+    )
 
 
 @subcommand("show", "보기")

@@ -3,8 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.i18n import t
-from models.case import Case
-from models.services.lifecycle import CaseState
+from models.services.desk import Desk
 
 
 def _section(text: str) -> dict:
@@ -19,39 +18,28 @@ def help_blocks(locale: str) -> list[dict]:
     ]
 
 
-def case_list_blocks(rows: list[tuple[Case, CaseState]], locale: str, limit: int = 45) -> list[dict]:
-    if not rows:
+def case_list_blocks(desk: Desk, locale: str) -> list[dict]:
+    """The first page of "my cases" (the App Home shows them all, paged)."""
+    total = sum(desk.counts.values())
+    if not total:
         return [_section(t("list.empty", locale))]
-    blocks = [_section(t("list.header", locale, count=len(rows)))]
-    for case, state in rows[:limit]:
-        due = t("list.due", locale, date=_date(case.next_due_on)) if case.next_due_on else ""
+    blocks = [_section(t("list.header", locale, count=total))]
+    for item in desk.items:
+        due = t("list.due", locale, date=_date(item.next_due_on)) if item.next_due_on else ""
+        stage = f"{item.state.stage.number}. {item.state.stage.label(locale)}"
         blocks.append(
             _section(
                 t(
                     "list.line",
                     locale,
-                    code=case.code,
-                    stage=f"{state.stage.number}. {state.stage.label(locale)}",
-                    next_step=state.next_step.label(locale),
+                    code=item.code,
+                    stage=stage,
+                    next_step=item.state.next_step.label(locale),
                     due=due,
                 )
             )
         )
     return blocks
-
-
-def case_summary_blocks(case: Case, state: CaseState, locale: str) -> list[dict]:
-    intensity = case.intensity.label(locale) if case.intensity else t("show.unclassified", locale)
-    fields = [
-        (t("show.status", locale), case.status.label(locale)),
-        (t("show.stage", locale), f"{state.stage.number}. {state.stage.label(locale)}"),
-        (t("show.next_step", locale), state.next_step.label(locale)),
-        (t("show.intensity", locale), intensity),
-    ]
-    return [
-        {"type": "header", "text": {"type": "plain_text", "text": t("show.title", locale, code=case.code)}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields]},
-    ]
 
 
 def _date(day: date) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, false, or_, select, union
 from sqlalchemy.orm import Session
 
 from models.case import Case, CaseWorker
@@ -107,16 +107,25 @@ def load_record(
     return case, record
 
 
-def visible_cases_query(staff: StaffMember):  # -> Select[tuple[Case]]
-    """The cases a staff member may see, for lists such as "my cases" and the supervisor's desk."""
-    if not staff.active or staff.role == StaffRole.ADMIN:
-        return select(Case).where(False)
-    conditions = [
-        Case.case_manager_id == staff.id,
-        exists().where(CaseWorker.case_id == Case.id, CaseWorker.staff_id == staff.id),
-    ]
-    if staff.role == StaffRole.SUPERVISOR:
-        conditions.append(Case.team_id == staff.team_id)
-    from sqlalchemy import or_
+def own_case_ids(staff: StaffMember):  # -> CompoundSelect
+    """Ids of the cases a person manages or co-works on: two indexed lookups, not a scan of all cases."""
+    managed = select(Case.id).where(Case.case_manager_id == staff.id)
+    coworked = select(CaseWorker.case_id).where(CaseWorker.staff_id == staff.id)
+    return union(managed, coworked)
 
-    return select(Case).where(or_(*conditions))
+
+def own_cases_query(staff: StaffMember):  # -> Select[tuple[Case]]
+    """ "My cases": managed or co-worked (not the whole team, even for a supervisor)."""
+    if not staff.active or staff.role == StaffRole.ADMIN:
+        return select(Case).where(false())
+    return select(Case).where(Case.id.in_(own_case_ids(staff)))
+
+
+def visible_cases_query(staff: StaffMember):  # -> Select[tuple[Case]]
+    """The cases a staff member may see: their own, and for a supervisor the whole team's."""
+    if not staff.active or staff.role == StaffRole.ADMIN:
+        return select(Case).where(false())
+    mine = Case.id.in_(own_case_ids(staff))
+    if staff.role == StaffRole.SUPERVISOR:
+        return select(Case).where(or_(Case.team_id == staff.team_id, mine))
+    return select(Case).where(mine)

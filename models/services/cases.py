@@ -213,9 +213,7 @@ def show(db: Session, ctx: Ctx, code: str) -> CaseView:
 def my_cases(db: Session, ctx: Ctx, *, include_closed: bool = False) -> list[Case]:
     """Cases the actor manages or co-works on (not the whole team, even for a supervisor)."""
     access.require_active(ctx)
-    query = access.visible_cases_query(ctx.actor).where(
-        (Case.case_manager_id == ctx.actor.id) | Case.workers.any(CaseWorker.staff_id == ctx.actor.id)
-    )
+    query = access.own_cases_query(ctx.actor)
     if not include_closed:
         query = query.where(Case.status.not_in((CaseStatus.CLOSED, CaseStatus.ARCHIVED)))
     return list(db.scalars(query.order_by(Case.next_due_on.is_(None), Case.next_due_on, Case.code)))

@@ -16,11 +16,11 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from models.assessment import Assessment
-from models.case import Case, CaseWorker
+from models.case import Case
 from models.closure import AfterCareCheck, Closure
 from models.conference import ActionItem
 from models.consent import Consent
@@ -105,11 +105,7 @@ class Desk:
 
 
 def _my_cases_query(ctx: Ctx):  # -> Select
-    actor = ctx.actor
-    return access.visible_cases_query(actor).where(
-        or_(Case.case_manager_id == actor.id, Case.workers.any(CaseWorker.staff_id == actor.id)),
-        Case.status.in_(DESK_STATUSES),
-    )
+    return access.own_cases_query(ctx.actor).where(Case.status.in_(DESK_STATUSES))
 
 
 def my_desk(db: Session, ctx: Ctx, *, page: int = 0, page_size: int = DEFAULT_PAGE_SIZE) -> Desk:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from models.enums import StaffRole, Surface
@@ -34,11 +35,13 @@ def test_unsigned_and_stale_requests_are_refused(bot):
 
 
 def test_unknown_user_gets_a_polite_refusal_and_nothing_else(bot):
-    status, _, _ = send(bot, "list", "UNOBODY")
+    status, _, body = send(bot, "list", "UNOBODY")
     assert status == 200
-    call = bot.slack.wait_for("chat.postEphemeral")[0]
-    assert call.params["user"] == "UNOBODY"
-    assert "권한이 없습니다" in call.params["text"]
+    answer = json.loads(body)  # answered in the ack: only the asker sees it
+    assert answer["response_type"] == "ephemeral" and "권한이 없습니다" in answer["text"]
+    time.sleep(0.3)
+    # nothing else happened (Bolt's own one-time auth.test aside)
+    assert [c.method for c in bot.slack.calls() if c.method != "auth.test"] == []
 
 
 def test_help_list_and_show_answer_privately_with_case_codes_only(bot):
@@ -49,12 +52,15 @@ def test_help_list_and_show_answer_privately_with_case_codes_only(bot):
         code = case.code
     assert member.slack_user_id == "UCM1"
 
-    assert send(bot, "", "UCM1")[0] == 200
-    help_call = bot.slack.wait_for("chat.postEphemeral")[0]
-    assert "/case list" in str(help_call.params["blocks"])
+    status, _, body = send(bot, "", "UCM1")
+    help_answer = json.loads(body)
+    assert status == 200 and help_answer["response_type"] == "ephemeral"
+    assert "/case list" in str(help_answer["blocks"])
+    status, _, body = send(bot, "frobnicate", "UCM1")
+    assert "frobnicate" in json.loads(body)["text"]
 
     send(bot, "list", "UCM1", channel_id="C0001")
-    list_call = bot.slack.wait_for("chat.postEphemeral", count=2)[1]
+    list_call = bot.slack.wait_for("chat.postEphemeral")[0]
     assert code in str(list_call.params["blocks"])
     assert list_call.params["channel"] == "C0001"
 
