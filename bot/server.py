@@ -6,12 +6,16 @@ import logging
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine
 
 from bot.app import build_app
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from models import schema
 from models.db import UnitOfWork, make_engine, make_session_factory
+from models.services.calendar import WorkCalendar
+from scheduler import jobs
+from scheduler.runner import SchedulerService
 
 log = logging.getLogger("casebot")
 
@@ -20,7 +24,7 @@ class StartupError(Exception):
     pass
 
 
-def prepare_database(settings: Settings) -> UnitOfWork:
+def prepare_database(settings: Settings) -> Engine:
     """Apply pending migrations on the default SQLite database; elsewhere refuse an old schema."""
     engine = make_engine(settings.database_url)
     if settings.database_url.startswith("sqlite"):
@@ -30,7 +34,7 @@ def prepare_database(settings: Settings) -> UnitOfWork:
             schema.ensure_current(engine)
         except schema.SchemaOutOfDate as exc:
             raise StartupError(str(exc)) from None
-    return UnitOfWork(make_session_factory(engine))
+    return engine
 
 
 def wsgi_app(app: App):  # -> WSGI callable
@@ -50,17 +54,43 @@ def run(settings: Settings) -> None:
         raise StartupError("SLACK_BOT_TOKEN is not set: create the Slack app from manifest.yml (see README).")
     if settings.slack_app_token is None and settings.slack_signing_secret is None:
         raise StartupError("Set SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode.")
-    uow = prepare_database(settings)
+    engine = prepare_database(settings)
+    uow = UnitOfWork(make_session_factory(engine))
     client = make_web_client(settings)
     app = build_app(settings, uow=uow, client=client)
+    scheduler = start_scheduler(settings, engine, uow, client)
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("Casebot starting in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value(), web_client=client).start()
+        try:
+            SocketModeHandler(app, settings.slack_app_token.get_secret_value(), web_client=client).start()
+        finally:
+            scheduler.stop()
         return
     import waitress
 
     log.info("Casebot listening on http://%s:%s/slack/events", settings.host, settings.port)
     print(f"Casebot listening on http://{settings.host}:{settings.port}/slack/events", flush=True)
-    waitress.serve(wsgi_app(app), host=settings.host, port=settings.port, threads=8, ident="casebot")
+    try:
+        waitress.serve(wsgi_app(app), host=settings.host, port=settings.port, threads=8, ident="casebot")
+    finally:
+        scheduler.stop()
+
+
+def start_scheduler(settings: Settings, engine: Engine, uow: UnitOfWork, client) -> SchedulerService:  # type: ignore[no-untyped-def]
+    """Reminders go out from the one process that wins the leader election (see scheduler/runner.py)."""
+    jobs.install(
+        jobs.Runtime(
+            uow=uow,
+            client=client,
+            policy=settings.policy(),
+            calendar=WorkCalendar(
+                settings.zone, settings.working_hours.start_hour, settings.working_hours.end_hour
+            ),
+            default_locale=settings.default_locale,
+        )
+    )
+    service = SchedulerService(engine)
+    service.start()
+    return service

@@ -15,8 +15,14 @@ config = context.config
 target_metadata = models.Base.metadata
 
 
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    # APScheduler creates and owns its job store table; it is not part of Casebot's models.
+    return not (type_ == "table" and name == "apscheduler_jobs")
+
+
 def _options() -> dict[str, Any]:
     return {
+        "include_object": include_object,
         "target_metadata": target_metadata,
         "render_item": render_item,
         "compare_type": compare_type,

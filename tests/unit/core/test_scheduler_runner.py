@@ -1,0 +1,90 @@
+"""The scheduler: fixed jobs with stable ids, one leader per database, and the job itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from models import schema
+from models.case import Case
+from models.db import UnitOfWork, make_engine, make_session_factory
+from models.enums import ReminderKind, ReminderStatus, StaffRole, Surface
+from models.reminder import Reminder
+from models.schemas import StaffInput
+from models.services import cases, staff
+from models.services.calendar import WorkCalendar
+from models.services.context import Ctx, Policy
+from scheduler import jobs
+from scheduler.runner import LeaderElection, build_scheduler
+from tests.factories import intake
+from tests.slackfake import FakeSlack
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, empty_database_url):
+    engine = make_engine(empty_database_url(request.param))
+    schema.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_fixed_jobs_with_stable_ids_are_replaced_not_duplicated(engine):
+    for _ in range(2):  # a restart adds the same jobs again
+        scheduler = build_scheduler(engine)
+        scheduler.start(paused=True)
+        jobs_now = scheduler.get_jobs()
+        scheduler.shutdown(wait=False)
+    assert [job.id for job in jobs_now] == ["reminders.sweep"]
+    trigger = jobs_now[0].trigger
+    assert isinstance(trigger, IntervalTrigger) and trigger.interval == timedelta(minutes=1)
+    assert jobs_now[0].func_ref == "scheduler.jobs:sweep_reminders"
+
+
+def test_only_one_process_leads_on_postgresql_and_another_takes_over(empty_database_url):
+    engine = make_engine(empty_database_url("postgresql"))
+    first, second = LeaderElection(engine), LeaderElection(engine)
+    assert first.try_lead() is True
+    assert second.try_lead() is False
+    first.resign()  # the leader's connection goes away (its process died)
+    assert second.try_lead() is True
+    second.resign()
+    engine.dispose()
+
+
+def test_the_sweep_job_sends_what_is_due(engine):
+    uow = UnitOfWork(make_session_factory(engine))
+    with uow() as db:
+        member = staff.add_staff(
+            db, StaffInput(slack_user_id="UJOB1", display_name="x", role=StaffRole.CASE_MANAGER, team="t")
+        )
+        ctx = Ctx(actor=member, surface=Surface.SYSTEM, now=datetime.now(UTC))
+        code = cases.open_case(db, ctx, intake()).code
+    with uow() as db:
+        case_id = db.scalar(select(Case.id).where(Case.code == code))
+        db.add(
+            Reminder(
+                key="job",
+                kind=ReminderKind.PLAN_END,
+                case_id=case_id,
+                recipient_id=member.id,
+                due_at=datetime.now(UTC) - timedelta(days=1),
+                attempts=0,
+            )
+        )
+    always_open = WorkCalendar(ZoneInfo("Asia/Seoul"), 0, 24)
+    always_open.is_working_day = lambda day: True  # this test is about the job, not the calendar
+    with FakeSlack() as slack:
+        jobs.install(
+            jobs.Runtime(uow, WebClient(token="xoxb-job", base_url=slack.url), Policy(), always_open, "ko")
+        )
+        jobs.sweep_reminders()
+        posted = [c for c in slack.calls("chat.postMessage") if code in c.params["text"]]
+    with uow() as db:
+        row = db.scalar(select(Reminder).where(Reminder.key == "job"))
+    assert posted and posted[0].params["channel"] == "UJOB1"
+    assert row.status == ReminderStatus.SENT and row.message_ts
