@@ -376,6 +376,7 @@ class LifeStage(LabeledEnum):
 
 class ReminderKind(LabeledEnum):
     NEXT_CONTACT = "NEXT_CONTACT", "정기 점검(연락)", "Contact due"
+    CONTACT_OVERDUE = "CONTACT_OVERDUE", "점검(연락) 기한 지남", "Contact overdue"
     ASSESSMENT_DUE = "ASSESSMENT_DUE", "사정 기한", "Assessment due"
     CLASSIFICATION_DUE = "CLASSIFICATION_DUE", "대상자 구분 기한", "Classification due"
     PLAN_DUE = "PLAN_DUE", "계획 수립 기한", "Service plan due"

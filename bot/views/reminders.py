@@ -13,6 +13,7 @@ from models.enums import ReminderKind
 # The dialogue each nudge's button opens (the same one its /case subcommand opens).
 OPENS: dict[ReminderKind, Action] = {
     ReminderKind.NEXT_CONTACT: Action.OPEN_NOTE,
+    ReminderKind.CONTACT_OVERDUE: Action.OPEN_NOTE,
     ReminderKind.ASSESSMENT_DUE: Action.OPEN_ASSESS,
     ReminderKind.CLASSIFICATION_DUE: Action.OPEN_CLASSIFY,
     ReminderKind.PLAN_DUE: Action.OPEN_PLAN,

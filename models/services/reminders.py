@@ -110,7 +110,17 @@ def due_items(snap: CaseSnapshot, policy: Policy, supervisors: list[int] | None 
     if classified:
         due = _next_contact_due(snap, policy)
         # In the agency's zone, so the key does not depend on the zone the stored times were read in.
-        add(ReminderKind.NEXT_CONTACT, due.astimezone(policy.zone).isoformat(timespec="minutes"), due)
+        due_key = due.astimezone(policy.zone).isoformat(timespec="minutes")
+        add(ReminderKind.NEXT_CONTACT, due_key, due)
+        # Escalation (domain.md §4): overdue by one interval → the case manager again; by two → the
+        # team's supervisors. A logged contact moves `due`, so these go with it.
+        due_day = due.astimezone(policy.zone).date()
+        # The cadence applied again (not a doubled gap), so monthly stays calendar-monthly.
+        once = cad.contact_interval(case.intensity, due_day, crisis_risk=case.crisis)
+        twice = cad.contact_interval(case.intensity, once, crisis_risk=case.crisis)
+        add(ReminderKind.CONTACT_OVERDUE, f"{due_key}:1", on(once))
+        for supervisor_id in supervisors or []:
+            add(ReminderKind.CONTACT_OVERDUE, f"{due_key}:2:s{supervisor_id}", on(twice), supervisor_id)
 
     if plan is not None:
         if plan.review_due:

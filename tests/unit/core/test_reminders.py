@@ -359,6 +359,8 @@ def test_the_agreed_plan_brings_review_end_and_reassessment_reminders(db, world)
         (K.PLAN_DUE, m, nine(2026, 3, 22), CANCELLED),
         (K.PLAN_DUE, m, nine(2026, 3, 29), CANCELLED),
         (K.NEXT_CONTACT, m, nine(2026, 4, 2), PENDING),
+        (K.CONTACT_OVERDUE, m, nine(2026, 5, 2), PENDING),  # overdue by one interval: the manager again
+        (K.CONTACT_OVERDUE, world.supervisor.id, nine(2026, 6, 2), PENDING),  # by two: the supervisor
         (K.PLAN_REVIEW, m, nine(2026, 6, 2), PENDING),  # agreement + 3 months
         (K.PLAN_END, m, nine(2026, 8, 19), PENDING),  # period end 2 September - 14 days
         (K.REASSESSMENT_DUE, m, nine(2026, 9, 2), PENDING),  # assessment + 6 months
@@ -640,7 +642,7 @@ def test_hold_cancels_pending_reminders_and_resume_restores_them(db, world):
     case = case_in_monitoring(db, world)
     send_referral(db, world, case, NOW)
     before = table_state(db, case)
-    assert len([r for r in before if r[5] == PENDING]) == 5
+    assert len([r for r in before if r[5] == PENDING]) == 7  # incl. the two contact escalations
 
     cases.hold(db, world.ctx(now=kst(2026, 3, 3)), case.code)
     held = table_state(db, case)
@@ -778,7 +780,9 @@ def test_a_transfer_hands_the_pending_reminders_to_the_new_manager(db, world):
     after = table_state(db, case)
     assert [(r[0], r[1], r[4], r[5]) for r in after] == [(r[0], r[1], r[4], r[5]) for r in before]
     for row in after:
-        if row[5] == PENDING:
+        if row[5] == PENDING and row[3] == world.supervisor.id:
+            assert row[2] == K.CONTACT_OVERDUE  # the escalation stays with the supervisor
+        elif row[5] == PENDING:
             assert row[3] == world.coworker.id
         else:
             assert row[3] == world.manager.id  # cancelled and sent rows keep their recipient
@@ -828,3 +832,19 @@ def test_a_closed_case_gets_no_consent_renewal_nudges(db, world):
     closure.decide_closure(db, world.ctx(world.supervisor), request.id, approve=True)
     assert pending(db, case) == []
     assert [row for row in rows(db, case, K.CONSENT_EXPIRY) if row[3] != CANCELLED] == []
+
+
+def test_an_overdue_contact_escalates_to_the_manager_then_the_supervisor_and_a_contact_clears_both(db, world):
+    case = case_in_monitoring(db, world, intensity=CaseIntensity.INTENSIVE)  # every 14 days
+    assert pending(db, case, K.NEXT_CONTACT, K.CONTACT_OVERDUE) == [
+        (K.NEXT_CONTACT, world.manager.id, nine(2026, 3, 16), PENDING),
+        (K.CONTACT_OVERDUE, world.manager.id, nine(2026, 3, 30), PENDING),
+        (K.CONTACT_OVERDUE, world.supervisor.id, nine(2026, 4, 13), PENDING),
+    ]
+    at = kst(2026, 4, 1)
+    notes.log_contact(db, world.ctx(now=at), case.code, contact(at))
+    assert pending(db, case, K.NEXT_CONTACT, K.CONTACT_OVERDUE) == [
+        (K.NEXT_CONTACT, world.manager.id, nine(2026, 4, 15), PENDING),
+        (K.CONTACT_OVERDUE, world.manager.id, nine(2026, 4, 29), PENDING),
+        (K.CONTACT_OVERDUE, world.supervisor.id, nine(2026, 5, 13), PENDING),
+    ]
