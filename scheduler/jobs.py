@@ -49,3 +49,13 @@ def sweep_reminders() -> None:
     )
     if report.sent or report.failed or report.stale:
         log.info("reminder sweep: %s", report)
+
+
+def send_digests() -> None:
+    """09:00 on working days: the daily digest, and on the week's first working day the weekly one."""
+    from scheduler.digests import send_daily, send_weekly
+
+    if _runtime is None:
+        raise RuntimeError("scheduler runtime not installed")
+    now = datetime.now(UTC)
+    log.info("digests: %d daily, %d weekly", send_daily(_runtime, now), send_weekly(_runtime, now))

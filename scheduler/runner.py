@@ -33,6 +33,16 @@ def build_scheduler(engine: Engine) -> BackgroundScheduler:
     scheduler.add_job(
         "scheduler.jobs:sweep_reminders", "interval", minutes=1, id="reminders.sweep", replace_existing=True
     )
+    scheduler.add_job(
+        "scheduler.jobs:send_digests",
+        "cron",
+        day_of_week="mon-fri",
+        hour=9,
+        minute=0,
+        timezone="Asia/Seoul",
+        id="digests.morning",
+        replace_existing=True,
+    )
     return scheduler
 
 

@@ -39,10 +39,14 @@ def test_fixed_jobs_with_stable_ids_are_replaced_not_duplicated(engine):
         scheduler.start(paused=True)
         jobs_now = scheduler.get_jobs()
         scheduler.shutdown(wait=False)
-    assert [job.id for job in jobs_now] == ["reminders.sweep"]
-    trigger = jobs_now[0].trigger
-    assert isinstance(trigger, IntervalTrigger) and trigger.interval == timedelta(minutes=1)
-    assert jobs_now[0].func_ref == "scheduler.jobs:sweep_reminders"
+    by_id = {job.id: job for job in jobs_now}
+    assert sorted(by_id) == ["digests.morning", "reminders.sweep"]
+    sweep = by_id["reminders.sweep"]
+    assert isinstance(sweep.trigger, IntervalTrigger) and sweep.trigger.interval == timedelta(minutes=1)
+    assert sweep.func_ref == "scheduler.jobs:sweep_reminders"
+    digests = by_id["digests.morning"]
+    assert digests.func_ref == "scheduler.jobs:send_digests"
+    assert str(digests.trigger.timezone) == "Asia/Seoul" and "hour='9'" in str(digests.trigger)
 
 
 def test_only_one_process_leads_on_postgresql_and_another_takes_over(empty_database_url):

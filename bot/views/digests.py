@@ -1,0 +1,43 @@
+"""Digest messages: case codes, kinds and counts only (they stay in the DM history)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot.i18n import t
+from bot.views.blocks import LIMITS, header, section
+from models.services.desk import TeamCaseload
+from models.services.digest import DueLine
+
+
+def daily(lines: list[DueLine], today: date, locale: str) -> tuple[str, list[dict]]:
+    """Only sent when something is due (an empty digest every morning would be noise)."""
+    title = t("digest.daily.title", locale, today=today.isoformat())
+    blocks = [header(title)]
+    for day, label in ((today, "digest.daily.today"), (today + timedelta(days=1), "digest.daily.tomorrow")):
+        items = [line for line in lines if line.due_on == day]
+        if items:
+            text = "\n".join(
+                t("digest.daily.line", locale, code=i.code, what=i.kind.label(locale)) for i in items
+            )
+            blocks.append(section(f"{t(label, locale)}\n{text}"))
+    return title, blocks[: LIMITS["blocks_message"]]
+
+
+def weekly(caseload: TeamCaseload, today: date, locale: str) -> tuple[str, list[dict]]:
+    title = t("digest.weekly.title", locale, today=today.isoformat())
+    lines = [
+        t(
+            "digest.weekly.line",
+            locale,
+            name=w.name,
+            open=w.open_cases,
+            weighted=f"{w.weighted:g}",
+            overdue=w.overdue,
+        )
+        for w in caseload.workers
+    ]
+    blocks = [header(title), section("\n".join(lines) or "-")]
+    if caseload.approvals:
+        blocks.append(section(t("digest.weekly.approvals", locale, count=len(caseload.approvals))))
+    return title, blocks
