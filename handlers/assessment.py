@@ -7,7 +7,6 @@ modal loses nothing; `/case assess CODE` resumes at the saved step with the save
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from datetime import date
@@ -41,7 +40,7 @@ from bot.views.assessment import (
     step_block_ids,
     step_count,
 )
-from handlers.common import Invocation, metadata, subcommand, submit_once
+from handlers.common import Invocation, button_value, clicked_in, metadata, subcommand, submit_once
 from models.assessment import Assessment
 from models.case import Case
 from models.db import UnitOfWork
@@ -152,14 +151,14 @@ def _classify_view(uow: UnitOfWork, ctx: Ctx, code: str, locale: str) -> dict:
 
 def _button_code(action: dict) -> str:
     try:
-        return str(json.loads(action.get("value") or "{}")["code"]).upper()
+        return str(button_value(action)["code"]).upper()
     except (ValueError, KeyError, TypeError):
         return ""
 
 
 def _tell(client: WebClient, body: dict, user_id: str, text: str) -> None:
     """A private answer to a button: ephemeral where the button was, else the user's DM."""
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    channel = clicked_in(body)
     if channel:
         client.chat_postEphemeral(channel=channel, user=user_id, text=text)
     else:

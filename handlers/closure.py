@@ -7,7 +7,6 @@ team with approve/return buttons. A decision updates that DM in place and tells 
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any, cast
@@ -36,7 +35,7 @@ from bot.views.closure import (
     manager_notice_text,
     return_modal,
 )
-from handlers.common import Invocation, metadata, subcommand, submit_once
+from handlers.common import Invocation, button_value, clicked_in, metadata, subcommand, submit_once
 from models.case import Case
 from models.closure import Closure
 from models.enums import AfterCareAction, CaseStatus, StaffRole, Surface
@@ -68,7 +67,7 @@ def register(app: App) -> None:
 
 def tell(client: WebClient, body: dict, user_id: str | None, text: str) -> None:
     """A private answer to a click: ephemeral where it happened, else in the bot's DM."""
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    channel = clicked_in(body)
     if channel and user_id:
         client.chat_postEphemeral(channel=channel, user=user_id, text=text)
     elif user_id:
@@ -77,7 +76,7 @@ def tell(client: WebClient, body: dict, user_id: str | None, text: str) -> None:
 
 def _value(action: dict) -> dict[str, Any]:
     try:
-        value = json.loads(action.get("value") or "{}")
+        value = button_value(action)
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}

@@ -77,6 +77,16 @@ def subcommand(
     return register
 
 
+def button_value(action: dict) -> dict[str, Any]:
+    """A button's JSON value (`{"code": …}` and the like)."""
+    return json.loads(action.get("value") or "{}")
+
+
+def clicked_in(body: dict) -> str | None:
+    """The channel of a clicked button (a message), or of the container (App Home has none)."""
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+
+
 def metadata(view: dict) -> dict[str, Any]:
     return json.loads(view.get("private_metadata") or "{}")
 

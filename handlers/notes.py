@@ -6,7 +6,6 @@ is the message's permalink, and no text of the message is ever posted anywhere.
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.i18n import t
 from bot.ids import Action, Shortcut, View
 from bot.views.notes import YES, note_blocks_of, note_done_modal, note_modal
-from handlers.common import Invocation, metadata, subcommand, submit_once
+from handlers.common import Invocation, button_value, clicked_in, metadata, subcommand, submit_once
 from models.enums import Surface
 from models.errors import DomainError, InvalidInput, Message
 from models.schemas import ContactInput
@@ -53,7 +52,7 @@ def _modal_for(ctx: Ctx, locale: str, **kwargs: Any) -> dict:
 
 def tell(client: WebClient, body: dict, user_id: str | None, text: str) -> None:
     """A private answer to a click or shortcut: ephemeral where it happened, else in the bot's DM."""
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    channel = clicked_in(body)
     if channel and user_id:
         client.chat_postEphemeral(channel=channel, user=user_id, text=text)
     elif user_id:
@@ -84,7 +83,7 @@ def open_note_from_button(
 
 def _code_of(action: dict) -> str | None:
     try:
-        code = json.loads(action.get("value") or "{}").get("code")
+        code = button_value(action).get("code")
     except (ValueError, AttributeError):
         return None
     return str(code).strip().upper() if code else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,7 @@ from bot.i18n import t
 from bot.ids import Action, View
 from bot.views.plans import GOAL_ROWS, TASK_ROWS, YES, plan_done_blocks, plan_done_modal, plan_modal
 from bot.views.referrals import ResourceChoice, loading_modal, notice_modal
-from handlers.common import Invocation, metadata, subcommand, submit_once
+from handlers.common import Invocation, button_value, clicked_in, metadata, subcommand, submit_once
 from models.enums import ConsentMethod, Surface
 from models.errors import DomainError, InvalidInput, Message, invalid_input_from
 from models.schemas import PlanInput
@@ -68,8 +67,8 @@ def open_plan_command(call: Invocation) -> None:
 
 def open_plan_button(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
     ack()
-    code = str(json.loads(action.get("value") or "{}").get("code") or "")
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    code = str(button_value(action).get("code") or "")
+    channel = clicked_in(body)
     open_plan(
         client, context, trigger_id=body["trigger_id"], code=code, channel_id=channel, surface=Surface.BUTTON
     )
@@ -252,7 +251,7 @@ def agree_plan(
     locale = context["locale"]
     if context["actor"] is None:
         return answer_privately(client, body, context, t("common.not_staff", locale))
-    value = json.loads(action.get("value") or "{}")
+    value = button_value(action)
     plan_id, code = int(value["plan_id"]), str(value.get("code") or "")
     method = ConsentMethod(value.get("method") or ConsentMethod.WRITTEN.value)
     ctx: Ctx = context["ctx_for"](Surface.BUTTON)

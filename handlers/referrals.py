@@ -7,7 +7,6 @@ agency, the status and a button per next status; a click moves the referral and 
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import date
@@ -33,7 +32,7 @@ from bot.views.referrals import (
     refer_modal,
     referral_message,
 )
-from handlers.common import Invocation, metadata, subcommand, submit_once
+from handlers.common import Invocation, button_value, clicked_in, metadata, subcommand, submit_once
 from models.case import Case
 from models.consent import Consent
 from models.enums import ConsentMethod, ConsentScope, ReferralStatus, SignerRelationship, Surface
@@ -102,8 +101,8 @@ def open_refer_command(call: Invocation) -> None:
 
 def open_refer_button(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
     ack()
-    code = str(json.loads(action.get("value") or "{}").get("code") or "")
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    code = str(button_value(action).get("code") or "")
+    channel = clicked_in(body)
     open_refer(
         client, context, trigger_id=body["trigger_id"], code=code, channel_id=channel, surface=Surface.BUTTON
     )
@@ -341,7 +340,7 @@ def move_referral(ack: Ack, body: dict, action: dict, context: BoltContext, clie
 
     if context["actor"] is None:
         return answer(t("common.not_staff", locale))
-    value = json.loads(action.get("value") or "{}")
+    value = button_value(action)
     referral_id, to = int(value["referral_id"]), ReferralStatus(value["to"])
     ctx: Ctx = context["ctx_for"](Surface.BUTTON)
 

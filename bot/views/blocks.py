@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 Block = dict[str, Any]
@@ -233,6 +233,22 @@ def date_input(
     element: dict = {"type": "datepicker"}
     if initial:
         element["initial_date"] = initial.isoformat()
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
+def time_input(
+    block_id: str,
+    label: str,
+    *,
+    timezone: str,
+    initial: time | None = None,
+    optional: bool = False,
+    hint: str | None = None,
+) -> Block:
+    """A timepicker; Slack shows the time in `timezone`, and the bot reads it back in that zone."""
+    element: dict = {"type": "timepicker", "timezone": timezone}
+    if initial is not None:
+        element["initial_time"] = initial.strftime("%H:%M")
     return _input(block_id, label, element, optional=optional, hint=hint)
 
 

@@ -8,22 +8,21 @@ the user's time zone.
 from __future__ import annotations
 
 import json
-from datetime import date, time
+from datetime import date
 
 from bot.i18n import t
 from bot.ids import View
 from bot.views.blocks import (
-    LIMITS,
     Block,
     checkboxes,
     context,
     date_input,
     header,
     modal,
-    plain,
     section,
     select,
     text_input,
+    time_input,
 )
 from models.enums import ContactKind, ContactOutcome, ContactType, MonitoringResult
 
@@ -46,31 +45,6 @@ NOTE_BLOCKS = [
     "next_action",
     "next_contact_on",
 ]
-
-
-def time_input(
-    block_id: str,
-    label: str,
-    *,
-    timezone: str,
-    initial: time | None = None,
-    optional: bool = False,
-    hint: str | None = None,
-) -> Block:
-    """A timepicker input; Slack shows the time in `timezone`, and the bot reads it in that zone."""
-    element: dict = {"type": "timepicker", "action_id": block_id, "timezone": timezone}
-    if initial is not None:
-        element["initial_time"] = initial.strftime("%H:%M")
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, LIMITS["label"]),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, LIMITS["hint"])
-    return block
 
 
 def note_modal(
