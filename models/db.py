@@ -31,7 +31,10 @@ def make_engine(url: str, **options: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            # IMMEDIATE takes the write lock at the start and waits for it (the busy timeout). A plain
+            # BEGIN that reads and then writes fails at once (SQLITE_BUSY) when another process (the
+            # scheduler, a CLI command) wrote in between. SQLite serialises writers anyway.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     options.setdefault("pool_pre_ping", True)
