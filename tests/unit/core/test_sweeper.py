@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -81,6 +82,7 @@ def test_two_concurrent_claimers_never_take_the_same_row(empty_database_url, bac
             if not ids:
                 return
             taken[index].extend(ids)
+            time.sleep(0.002)  # a real sweeper sends between claims; this lets the other one in
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
     for thread in threads:
