@@ -3,6 +3,7 @@
 from models.assessment import Assessment, AssessmentRating
 from models.audit import AuditLog, CaseEvent
 from models.base import Base
+from models.board import TeamBoardPost
 from models.case import Case, CaseCodeCounter, CaseWorker
 from models.client import Client, Guardian, HouseholdMember
 from models.closure import AfterCareCheck, Closure, GoalAttainmentRecord
@@ -46,4 +47,5 @@ __all__ = [
     "ServicePlan",
     "StaffMember",
     "Team",
+    "TeamBoardPost",
 ]

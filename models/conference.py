@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import PII, SENSITIVE, Base, StrEnumType, utcnow
-from models.enums import ConferencePurpose, ConferenceStatus, ConferenceType, TaskStatus
+from models.enums import ConferencePurpose, ConferenceRecurrence, ConferenceStatus, ConferenceType, TaskStatus
 
 
 class CaseConference(Base):
@@ -23,10 +23,19 @@ class CaseConference(Base):
     scheduled_at: Mapped[datetime] = mapped_column(index=True)
     slack_channel_id: Mapped[str | None] = mapped_column(String(32))
     chair_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
+    duration_minutes: Mapped[int] = mapped_column(default=60)
     # A recurring series (e.g. a monthly integrated conference) shares one series key.
     series_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    recurrence: Mapped[ConferenceRecurrence] = mapped_column(
+        StrEnumType(ConferenceRecurrence), default=ConferenceRecurrence.NONE
+    )
     minutes_ref: Mapped[str | None] = mapped_column(String(300))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"))
+    cancelled_at: Mapped[datetime | None]
+    # When the chair recorded decisions and action items (the conference was held).
+    recorded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     participants: Mapped[list[ConferenceParticipant]] = relationship(
         back_populates="conference", cascade="all, delete-orphan", order_by="ConferenceParticipant.id"
@@ -85,5 +94,7 @@ class ActionItem(Base):
     owner_external: Mapped[str | None] = mapped_column(String(100))
     due_date: Mapped[date]
     status: Mapped[TaskStatus] = mapped_column(StrEnumType(TaskStatus), default=TaskStatus.OPEN)
+    done_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     conference: Mapped[CaseConference] = relationship(back_populates="action_items")

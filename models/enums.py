@@ -248,6 +248,13 @@ class ConferenceStatus(LabeledEnum):
     CANCELLED = "CANCELLED", "취소", "Cancelled"
 
 
+class ConferenceRecurrence(LabeledEnum):
+    NONE = "NONE", "반복 없음", "Does not repeat"
+    WEEKLY = "WEEKLY", "매주", "Weekly"
+    BIWEEKLY = "BIWEEKLY", "격주", "Every two weeks"
+    MONTHLY = "MONTHLY", "매월", "Monthly"
+
+
 class ConferencePurpose(LabeledEnum):
     SELECT = "SELECT", "대상자 선정", "Selection"
     PLAN = "PLAN", "계획 수립", "Planning"
