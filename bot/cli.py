@@ -18,6 +18,7 @@ from models.enums import StaffRole
 from models.errors import DomainError, InvalidInput, invalid_input_from
 from models.schemas import StaffInput
 from models.services import resources, staff
+from models.staff import StaffMember
 
 
 class CliError(Exception):
@@ -149,6 +150,92 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> None:
     print(report)
 
 
+def _operator() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+def _write(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"Written to {out}.", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> None:
+    """The access log for a case, a person or a team; exporting it is itself logged."""
+    import csv
+    import io
+
+    from models.services import audit
+
+    if not (args.case or args.person or args.team):
+        raise CliError("Say whose trail: --case CODE, --person SLACK_USER_ID or --team NAME.")
+    since = _as_of(args.since, settings) if args.since else None
+    until = _as_of(args.until, settings) if args.until else None
+    uow = _uow(settings)
+    with uow() as db:
+        team_id = None
+        if args.team:
+            team = staff.team_by_name(db, args.team)
+            if team is None:
+                raise CliError(f"No team named {args.team!r}.")
+            team_id = team.id
+        rows = audit.trail(
+            db, case_code=args.case, person=args.person, team_id=team_id, since=since, until=until
+        )
+        names = dict(db.execute(select(StaffMember.id, StaffMember.display_name)).all())
+        header = ["at", "actor", "slack_user", "action", "record", "case", "surface", "detail"]
+        table = [
+            [
+                r.at.astimezone(settings.zone).isoformat(timespec="seconds"),
+                names.get(r.actor_id, "") if r.actor_id else "",
+                r.actor_ref or "",
+                r.action.value,
+                r.record,
+                r.case_code or "",
+                r.surface.value,
+                r.detail or "",
+            ]
+            for r in rows
+        ]
+        scope = " ".join(
+            f"{k}={v}" for k, v in (("case", args.case), ("person", args.person), ("team", args.team)) if v
+        )
+        audit.record_operator_export(
+            db, _operator(), "audit_log", f"{scope} rows={len(rows)}", datetime.now(UTC)
+        )
+    if args.format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(table)
+        return _write(buffer.getvalue(), args.out)
+    lines = ["\t".join(row) for row in table]
+    lines.append(f"{len(table)} access record(s) for {scope}")
+    _write("\n".join(lines) + "\n", args.out)
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
+    """A client's whole record as a readable document, for an access request (열람 청구)."""
+    from models.services.export import export_case
+
+    uow = _uow(settings)
+    with uow() as db:
+        text = export_case(
+            db,
+            args.code,
+            operator=_operator(),
+            reason=args.reason,
+            now=datetime.now(UTC),
+            zone=settings.zone,
+            locale=args.locale,
+        )
+    _write(text, args.out)
+
+
 def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> None:
     from models.services import demo
 
@@ -218,6 +305,23 @@ def build_parser() -> argparse.ArgumentParser:
             "--as-of", help="ISO time, e.g. 2026-03-10T09:30 (local time unless an offset is given)"
         )
     rem.set_defaults(handler=cmd_reminders)
+
+    trail = commands.add_parser("audit", help="the access log of a case, a person or a team (R9)")
+    trail.add_argument("--case", help="case code")
+    trail.add_argument("--person", help="Slack user id of a staff member")
+    trail.add_argument("--team", help="team name: every access to the team's cases")
+    trail.add_argument("--since", help="ISO date or time (local unless an offset is given)")
+    trail.add_argument("--until", help="ISO date or time, exclusive")
+    trail.add_argument("--format", choices=["text", "csv"], default="text")
+    trail.add_argument("--out", help="write to this file instead of standard output")
+    trail.set_defaults(handler=cmd_audit)
+
+    export = commands.add_parser("export", help="a client's whole record as a readable document")
+    export.add_argument("code", help="case code")
+    export.add_argument("--reason", required=True, help="why, e.g. the access request's date (logged)")
+    export.add_argument("--locale", choices=["ko", "en"], default="ko")
+    export.add_argument("--out", help="write to this file instead of standard output")
+    export.set_defaults(handler=cmd_export)
 
     run = commands.add_parser("run", help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     run.set_defaults(handler=cmd_run)

@@ -22,6 +22,10 @@ def get_or_create_team(db: Session, name: str) -> Team:
     return team
 
 
+def team_by_name(db: Session, name: str) -> Team | None:
+    return db.scalar(select(Team).where(Team.name == name))
+
+
 def add_staff(db: Session, data: StaffInput) -> StaffMember:
     if db.scalar(select(StaffMember).where(StaffMember.slack_user_id == data.slack_user_id)) is not None:
         raise InvalidInput(
