@@ -26,7 +26,7 @@ class CliError(Exception):
 
 
 def _engine(settings: Settings, *, check_schema: bool = True) -> Engine:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, keyring=settings.keyring())
     if check_schema:
         try:
             schema.ensure_current(engine)
@@ -236,6 +236,24 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
     _write(text, args.out)
 
 
+def cmd_keys(args: argparse.Namespace, settings: Settings) -> None:
+    """Encryption keys: make one, see how the stored values stand, re-encrypt with the newest key."""
+    from models.crypto import generate_key
+    from models.services import encryption
+
+    if args.action == "generate":
+        print(generate_key())
+        return
+    keyring = settings.keyring()
+    if keyring is None:
+        raise CliError("ENCRYPTION_KEYS is not set: there is no key to encrypt with.")
+    uow = _uow(settings)
+    with uow() as db:
+        act = encryption.status if args.action == "status" else encryption.rotate
+        report = act(db, keyring)
+    print(report)
+
+
 def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> None:
     from models.services import demo
 
@@ -322,6 +340,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--locale", choices=["ko", "en"], default="ko")
     export.add_argument("--out", help="write to this file instead of standard output")
     export.set_defaults(handler=cmd_export)
+
+    keys = commands.add_parser("keys", help="encryption at rest: generate a key, status, rotate")
+    keys_actions = keys.add_subparsers(dest="action", required=True)
+    keys_actions.add_parser("generate", help="print a new key (put it first in ENCRYPTION_KEYS)")
+    keys_actions.add_parser("status", help="count stored values by key: current, older, not encrypted")
+    keys_actions.add_parser(
+        "rotate", help="re-encrypt every value with the first key (and encrypt unencrypted ones)"
+    )
+    keys.set_defaults(handler=cmd_keys)
 
     run = commands.add_parser("run", help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     run.set_defaults(handler=cmd_run)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.cadence import Cadences
+from models.crypto import EncryptionKeyError, Keyring
 from models.enums import Profile
 from models.services.context import Policy
 
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Fernet keys, comma-separated, newest first: identifiers and narratives are encrypted with the
+    # first and read with any (models/crypto.py). Required outside development.
+    encryption_keys: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(3000, ge=1, le=65535)
 
@@ -77,6 +81,21 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.environment == "development"
+
+    def keyring(self) -> Keyring | None:
+        """The encryption keyring, or None in development without keys (values stored as typed)."""
+        if self.encryption_keys is None:
+            if not self.is_development:
+                raise SettingsError(
+                    "Invalid setting: ENCRYPTION_KEYS: required outside development "
+                    "(generate one with `casebot keys generate`)"
+                )
+            return None
+        keys = [k for k in self.encryption_keys.get_secret_value().split(",") if k.strip()]
+        try:
+            return Keyring(keys)
+        except EncryptionKeyError as exc:
+            raise SettingsError(f"Invalid setting: ENCRYPTION_KEYS: {exc}") from None
 
     def policy(self) -> Policy:
         return Policy(

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
+from models.crypto import EncryptedJSON, EncryptedText
 from models.enums import AssessmentKind, AssessmentStatus, NeedDomain
 
 
@@ -34,16 +35,17 @@ class Assessment(Base):
     screen_loss_of_income_or_housing: Mapped[bool] = mapped_column(default=False)
     screen_loss_of_carer: Mapped[bool] = mapped_column(default=False)
 
-    strengths_personal: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
-    strengths_family: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
-    strengths_social: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
-    strengths_community: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
-    informal_supports: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
-    client_goals: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
+    strengths_personal: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    strengths_family: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    strengths_social: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    strengths_community: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    informal_supports: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    client_goals: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     genogram_ref: Mapped[str | None] = mapped_column(String(300))
     # The step a multi-step dialogue was on, so a draft resumes where it stopped.
     draft_step: Mapped[int] = mapped_column(Integer, default=0)
-    draft_state: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # Everything typed so far, narratives included: encrypted like the finished record.
+    draft_state: Mapped[dict[str, object]] = mapped_column(EncryptedJSON(), default=dict, info=SENSITIVE)
 
     ratings: Mapped[list[AssessmentRating]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="AssessmentRating.id"
@@ -73,7 +75,7 @@ class AssessmentRating(Base):
     severity: Mapped[int] = mapped_column(Integer)
     urgent: Mapped[bool] = mapped_column(default=False)
     client_priority: Mapped[int | None] = mapped_column(Integer)
-    narrative: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
+    narrative: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     evidence_source: Mapped[str | None] = mapped_column(String(200))
 
     assessment: Mapped[Assessment] = relationship(back_populates="ratings")

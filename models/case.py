@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
 from models.client import Client
+from models.crypto import EncryptedText
 from models.enums import CaseIntensity, CaseStatus, Profile
 from models.staff import StaffMember, Team
 
@@ -30,7 +31,7 @@ class Case(Base):
 
     referral_source: Mapped[str | None] = mapped_column(String(100))
     presenting_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
-    intake_summary: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
+    intake_summary: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     confidentiality_notice_given: Mapped[bool] = mapped_column(default=False)
 
     referred_at: Mapped[datetime] = mapped_column(default=utcnow)

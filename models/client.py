@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import PII, Base, StrEnumType, utcnow
+from models.crypto import EncryptedDate, EncryptedText
 from models.enums import LifeStage
 
 
@@ -15,11 +16,11 @@ class Client(Base):
     __tablename__ = "clients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), info=PII)
-    birth_date: Mapped[date | None] = mapped_column(info=PII)
+    name: Mapped[str] = mapped_column(EncryptedText(), info=PII)
+    birth_date: Mapped[date | None] = mapped_column(EncryptedDate(), info=PII)
     sex: Mapped[str | None] = mapped_column(String(10))
-    contact: Mapped[str | None] = mapped_column(String(100), info=PII)
-    address: Mapped[str | None] = mapped_column(String(300), info=PII)
+    contact: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
+    address: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
     life_stage: Mapped[LifeStage | None] = mapped_column(StrEnumType(LifeStage))
     characteristics: Mapped[list[str]] = mapped_column(JSON, default=list)
     interpreter_needed: Mapped[bool] = mapped_column(default=False)
@@ -56,11 +57,11 @@ class Guardian(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100), info=PII)
+    name: Mapped[str] = mapped_column(EncryptedText(), info=PII)
     relationship_kind: Mapped[str] = mapped_column(String(40))
-    contact: Mapped[str | None] = mapped_column(String(100), info=PII)
+    contact: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
     is_legal_representative: Mapped[bool] = mapped_column(default=False)
     is_alleged_abuser: Mapped[bool] = mapped_column(default=False)
-    notes: Mapped[str | None] = mapped_column(Text, info=PII)
+    notes: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
 
     client: Mapped[Client] = relationship(back_populates="guardians")

@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
+from models.crypto import EncryptedText
 from models.enums import (
     AfterCareAction,
     AfterCareStatus,
@@ -26,10 +27,10 @@ class Closure(Base):
     episode: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[ClosureStatus] = mapped_column(StrEnumType(ClosureStatus), default=ClosureStatus.PENDING)
     reason: Mapped[ClosureReason] = mapped_column(StrEnumType(ClosureReason))
-    client_evaluation: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
-    worker_evaluation: Mapped[str] = mapped_column(Text, info=SENSITIVE)
+    client_evaluation: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    worker_evaluation: Mapped[str] = mapped_column(EncryptedText(), info=SENSITIVE)
     client_informed: Mapped[bool] = mapped_column(default=False)
-    aftercare_plan: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
+    aftercare_plan: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     handover_target: Mapped[str | None] = mapped_column(String(200))
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -65,7 +66,7 @@ class AfterCareCheck(Base):
     method: Mapped[ContactType | None] = mapped_column(StrEnumType(ContactType))
     status: Mapped[AfterCareStatus | None] = mapped_column(StrEnumType(AfterCareStatus))
     action: Mapped[AfterCareAction | None] = mapped_column(StrEnumType(AfterCareAction))
-    note: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
+    note: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"), index=True)
     cancelled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

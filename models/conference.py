@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import PII, SENSITIVE, Base, StrEnumType, utcnow
+from models.crypto import EncryptedText
 from models.enums import ConferencePurpose, ConferenceRecurrence, ConferenceStatus, ConferenceType, TaskStatus
 
 
@@ -56,7 +57,7 @@ class ConferenceParticipant(Base):
         ForeignKey("case_conferences.id", ondelete="CASCADE"), index=True
     )
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"), index=True)
-    external_name: Mapped[str | None] = mapped_column(String(100), info=PII)
+    external_name: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
     organisation: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(100))
     external: Mapped[bool] = mapped_column(default=False)
@@ -75,8 +76,8 @@ class ConferenceCase(Base):
     )
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[ConferencePurpose] = mapped_column(StrEnumType(ConferencePurpose))
-    question: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
-    decision: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
+    question: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    decision: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
 
     conference: Mapped[CaseConference] = relationship(back_populates="cases")
 
@@ -89,7 +90,7 @@ class ActionItem(Base):
         ForeignKey("case_conferences.id", ondelete="CASCADE"), index=True
     )
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    description: Mapped[str] = mapped_column(Text, info=SENSITIVE)
+    description: Mapped[str] = mapped_column(EncryptedText(), info=SENSITIVE)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"), index=True)
     owner_external: Mapped[str | None] = mapped_column(String(100))
     due_date: Mapped[date]

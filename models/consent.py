@@ -6,6 +6,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import PII, Base, StrEnumType, utcnow
+from models.crypto import EncryptedText
 from models.enums import ConsentMethod, ConsentScope, SignerRelationship
 
 
@@ -17,7 +18,7 @@ class Consent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     scope: Mapped[ConsentScope] = mapped_column(StrEnumType(ConsentScope))
-    signer_name: Mapped[str] = mapped_column(String(100), info=PII)
+    signer_name: Mapped[str] = mapped_column(EncryptedText(), info=PII)
     signer_relationship: Mapped[SignerRelationship] = mapped_column(StrEnumType(SignerRelationship))
     purposes: Mapped[str] = mapped_column(Text)
     items: Mapped[str] = mapped_column(Text)

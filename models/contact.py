@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
+from models.crypto import EncryptedText
 from models.enums import ContactKind, ContactOutcome, ContactType, MonitoringResult
 
 
@@ -21,14 +22,14 @@ class ContactNote(Base):
     contact_at: Mapped[datetime]
     contact_type: Mapped[ContactType] = mapped_column(StrEnumType(ContactType))
     kind: Mapped[ContactKind] = mapped_column(StrEnumType(ContactKind), default=ContactKind.REGULAR)
-    participants: Mapped[str | None] = mapped_column(String(300), info=SENSITIVE)
+    participants: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     outcome: Mapped[ContactOutcome] = mapped_column(StrEnumType(ContactOutcome))
     result: Mapped[MonitoringResult | None] = mapped_column(StrEnumType(MonitoringResult))
     plan_adherence: Mapped[int | None] = mapped_column(Integer)  # 1-5
     satisfaction: Mapped[int | None] = mapped_column(Integer)  # 1-5
     risk_changed: Mapped[bool] = mapped_column(default=False)
-    summary: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
-    next_action: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
+    summary: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    next_action: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     next_contact_on: Mapped[date | None]
     # Where a note captured from a Slack message came from (a permalink, never the text itself).
     source_ref: Mapped[str | None] = mapped_column(String(300))

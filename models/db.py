@@ -9,10 +9,18 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.crypto import Keyring, attach
 from models.errors import NotAllowed
 
 
-def make_engine(url: str, **options: Any) -> Engine:
+def make_engine(url: str, *, keyring: Keyring | None = None, **options: Any) -> Engine:
+    """An engine for Casebot's database; with a keyring, tagged columns are encrypted at rest."""
+    engine = _create(url, **options)
+    attach(engine.dialect, keyring)
+    return engine
+
+
+def _create(url: str, **options: Any) -> Engine:
     # SQL parameters are client data: keep them out of exception messages and SQL logs.
     options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
+from models.crypto import EncryptedText
 from models.enums import ConsentMethod, NeedDomain, PlanStatus, ResponsibleParty, TaskStatus
 
 
@@ -42,7 +43,7 @@ class PlanGoal(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("service_plans.id", ondelete="CASCADE"), index=True)
     domain: Mapped[NeedDomain] = mapped_column(StrEnumType(NeedDomain))
-    description: Mapped[str] = mapped_column(Text, info=SENSITIVE)
+    description: Mapped[str] = mapped_column(EncryptedText(), info=SENSITIVE)
     indicator: Mapped[str] = mapped_column(String(300))
     baseline: Mapped[str | None] = mapped_column(String(200))
     target: Mapped[str] = mapped_column(String(200))
@@ -57,7 +58,7 @@ class PlanTask(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("service_plans.id", ondelete="CASCADE"), index=True)
     goal_id: Mapped[int | None] = mapped_column(ForeignKey("plan_goals.id", ondelete="SET NULL"), index=True)
-    action: Mapped[str] = mapped_column(Text, info=SENSITIVE)
+    action: Mapped[str] = mapped_column(EncryptedText(), info=SENSITIVE)
     responsible_party: Mapped[ResponsibleParty] = mapped_column(StrEnumType(ResponsibleParty))
     resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"), index=True)
     due_date: Mapped[date]

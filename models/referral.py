@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
+from models.crypto import EncryptedText
 from models.enums import NeedDomain, ReferralStatus, StatutoryBasis
 from models.resource import Resource
 
@@ -20,7 +21,7 @@ class Referral(Base):
     episode: Mapped[int] = mapped_column(Integer, default=1)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"), index=True)
     domain: Mapped[NeedDomain] = mapped_column(StrEnumType(NeedDomain))
-    reason: Mapped[str] = mapped_column(Text, info=SENSITIVE)
+    reason: Mapped[str] = mapped_column(EncryptedText(), info=SENSITIVE)
     status: Mapped[ReferralStatus] = mapped_column(StrEnumType(ReferralStatus), default=ReferralStatus.DRAFT)
     consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id"), index=True)
     statutory_basis: Mapped[StatutoryBasis | None] = mapped_column(StrEnumType(StatutoryBasis))
@@ -28,7 +29,7 @@ class Referral(Base):
     channel: Mapped[str | None] = mapped_column(String(40))
     sent_at: Mapped[datetime | None]
     response_due: Mapped[date | None]
-    outcome: Mapped[str | None] = mapped_column(Text, info=SENSITIVE)
+    outcome: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

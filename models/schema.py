@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Connection, Engine
 
 from models.base import StrEnumType, UTCDateTime
+from models.crypto import EncryptedText
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -22,13 +23,15 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
         return f"sa.String(length={obj.impl.length})"
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedText):
+        return "sa.Text()"
     return False
 
 
 def compare_type(
     context_: Any, inspected: Any, metadata_column: Any, inspected_type: Any, metadata_type: Any
 ):
-    if isinstance(metadata_type, StrEnumType | UTCDateTime):
+    if isinstance(metadata_type, StrEnumType | UTCDateTime | EncryptedText):
         return context_.impl.compare_type(inspected, Column(metadata_column.name, metadata_type.impl))
     return None
 

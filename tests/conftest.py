@@ -18,8 +18,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from models import schema
+from models.crypto import Keyring
 from models.db import UnitOfWork, make_engine
 
+# A fixed key for the tests (never used anywhere else).
+TEST_KEY = "q3Xo1d9qkq7wQx3yCqQm2m3rV8nJ5mYJm1yFv2b7h0A="
+TEST_KEYRING = Keyring([TEST_KEY])
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -106,7 +110,8 @@ def migrated_engines(empty_database_url) -> Iterator[dict[str, Engine]]:
 @pytest.fixture(scope="session")
 def engine(backend: str, migrated_engines: dict[str, Engine], empty_database_url) -> Engine:
     if backend not in migrated_engines:
-        engine = make_engine(empty_database_url(backend))
+        # Every database test runs with encryption at rest, as production does.
+        engine = make_engine(empty_database_url(backend), keyring=TEST_KEYRING)
         schema.upgrade(engine)
         migrated_engines[backend] = engine
     return migrated_engines[backend]
