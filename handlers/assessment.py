@@ -56,9 +56,9 @@ from models.enums import (
 from models.errors import DomainError, InvalidInput, Message, RuleViolation, invalid_input_from
 from models.schemas import AssessmentInput, Form, RatingInput
 from models.services import assessments, cases
+from models.services.access import case_supervisors
 from models.services.audit import record_event
 from models.services.context import Ctx
-from models.services.reminders import team_supervisors
 from models.staff import StaffMember
 
 log = logging.getLogger("casebot")
@@ -353,7 +353,7 @@ def _complete(db: Session, ctx: Ctx, assessment_id: int, profile: Profile, step:
     case = db.get_one(Case, result.assessment.case_id)
     notify: list[list[str]] = []
     if result.crisis:
-        for staff_id in team_supervisors(db, case.team_id):
+        for staff_id in case_supervisors(db, case):
             member = db.get_one(StaffMember, staff_id)
             notify.append([member.slack_user_id, member.locale or ""])
     return {

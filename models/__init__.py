@@ -4,7 +4,7 @@ from models.assessment import Assessment, AssessmentRating
 from models.audit import AuditLog, CaseEvent
 from models.base import Base
 from models.board import TeamBoardPost
-from models.case import Case, CaseCodeCounter, CaseWorker
+from models.case import Case, CaseAccessGrant, CaseCodeCounter, CaseWorker
 from models.client import Client, Guardian, HouseholdMember
 from models.closure import AfterCareCheck, Closure, GoalAttainmentRecord
 from models.conference import ActionItem, CaseConference, ConferenceCase, ConferenceParticipant
@@ -15,6 +15,7 @@ from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.referral import Referral
 from models.reminder import Reminder
 from models.resource import Resource
+from models.retention import PurgeAuthorization, RetentionStatistic
 from models.staff import StaffMember, Team
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Case",
+    "CaseAccessGrant",
     "CaseCodeCounter",
     "CaseConference",
     "CaseEvent",
@@ -41,9 +43,11 @@ __all__ = [
     "PlanGoal",
     "PlanTask",
     "ProcessedRequest",
+    "PurgeAuthorization",
     "Referral",
     "Reminder",
     "Resource",
+    "RetentionStatistic",
     "ServicePlan",
     "StaffMember",
     "Team",

@@ -69,6 +69,20 @@ class CaseWorker(Base):
     staff: Mapped[StaffMember] = relationship()
 
 
+class CaseAccessGrant(Base):
+    """A person named on a restricted case (family violence, child protection): with the case manager and
+    co-workers, the only ones who see it; team supervisors too only when named."""
+
+    __tablename__ = "case_access_grants"
+    __table_args__ = (UniqueConstraint("case_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CaseCodeCounter(Base):
     """The last sequence number handed out per (prefix, year), so codes never repeat."""
 

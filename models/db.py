@@ -33,6 +33,8 @@ def _create(url: str, **options: Any) -> Engine:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Deleted content is overwritten, not left in free pages: the retention purge is final (R10).
+            cursor.execute("PRAGMA secure_delete=ON")
             if ":memory:" not in url and url != "sqlite://":
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()

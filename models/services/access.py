@@ -11,7 +11,7 @@ from typing import TypeVar
 from sqlalchemy import exists, false, or_, select, union
 from sqlalchemy.orm import Session
 
-from models.case import Case, CaseWorker
+from models.case import Case, CaseAccessGrant, CaseWorker
 from models.enums import AuditAction, StaffRole
 from models.errors import Message, NotAllowed, NotFound
 from models.services.audit import record_access
@@ -31,15 +31,34 @@ NO_ACCESS = Message(
 
 
 def can_access(db: Session, staff: StaffMember, case: Case) -> bool:
+    """The case manager, co-workers and team supervisors; on a restricted case, supervisors only when
+    named (family violence, child protection: the circle is kept as small as the work allows)."""
     if not staff.active or staff.role == StaffRole.ADMIN:
         return False
     if case.case_manager_id == staff.id:
         return True
-    if staff.role == StaffRole.SUPERVISOR and staff.team_id == case.team_id:
+    if staff.role == StaffRole.SUPERVISOR and staff.team_id == case.team_id and not case.restricted:
         return True
-    return bool(
-        db.scalar(select(exists().where(CaseWorker.case_id == case.id, CaseWorker.staff_id == staff.id)))
+    if db.scalar(select(exists().where(CaseWorker.case_id == case.id, CaseWorker.staff_id == staff.id))):
+        return True
+    return case.restricted and bool(
+        db.scalar(
+            select(exists().where(CaseAccessGrant.case_id == case.id, CaseAccessGrant.staff_id == staff.id))
+        )
     )
+
+
+def case_supervisors(db: Session, case: Case) -> list[int]:
+    """Active supervisors who see the case: the team's, or on a restricted case the named ones."""
+    query = select(StaffMember.id).where(
+        StaffMember.team_id == case.team_id,
+        StaffMember.role == StaffRole.SUPERVISOR,
+        StaffMember.active.is_(True),
+    )
+    if case.restricted:
+        named = select(CaseAccessGrant.staff_id).where(CaseAccessGrant.case_id == case.id)
+        query = query.where(StaffMember.id.in_(named))
+    return list(db.scalars(query.order_by(StaffMember.id)))
 
 
 def refuse(ctx: Ctx, case: Case | None, detail: str, message: Message = NO_ACCESS) -> NotAllowed:
@@ -108,10 +127,12 @@ def load_record(
 
 
 def own_case_ids(staff: StaffMember):  # -> CompoundSelect
-    """Ids of the cases a person manages or co-works on: two indexed lookups, not a scan of all cases."""
+    """Ids of the cases a person manages, co-works on or is named on (restricted): indexed lookups,
+    not a scan of all cases."""
     managed = select(Case.id).where(Case.case_manager_id == staff.id)
     coworked = select(CaseWorker.case_id).where(CaseWorker.staff_id == staff.id)
-    return union(managed, coworked)
+    named = select(CaseAccessGrant.case_id).where(CaseAccessGrant.staff_id == staff.id)
+    return union(managed, coworked, named)
 
 
 def own_cases_query(staff: StaffMember):  # -> Select[tuple[Case]]
@@ -127,5 +148,6 @@ def visible_cases_query(staff: StaffMember):  # -> Select[tuple[Case]]
         return select(Case).where(false())
     mine = Case.id.in_(own_case_ids(staff))
     if staff.role == StaffRole.SUPERVISOR:
-        return select(Case).where(or_(Case.team_id == staff.team_id, mine))
+        team = (Case.team_id == staff.team_id) & Case.restricted.is_(False)
+        return select(Case).where(or_(team, mine))
     return select(Case).where(mine)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.case import Case, CaseWorker
+from models.case import Case, CaseAccessGrant, CaseWorker
 from models.client import Client, Guardian, HouseholdMember
 from models.enums import CaseIntensity, CaseStatus, StaffRole, Stage
 from models.errors import InvalidInput, Message, RuleViolation
@@ -217,3 +217,70 @@ def my_cases(db: Session, ctx: Ctx, *, include_closed: bool = False) -> list[Cas
     if not include_closed:
         query = query.where(Case.status.not_in((CaseStatus.CLOSED, CaseStatus.ARCHIVED)))
     return list(db.scalars(query.order_by(Case.next_due_on.is_(None), Case.next_due_on, Case.code)))
+
+
+def restrict(db: Session, ctx: Ctx, code: str, named_ids: list[int]) -> Case:
+    """Narrow who sees the case to its case manager, co-workers and the people named here.
+
+    For cases such as family violence or child protection, where even the team should not see the
+    record. At least one supervisor must be named: closures and escalations need one. The person
+    restricting is always kept.
+    """
+    case = access.load_case(db, ctx, code, purpose="restrict")
+    _require_manager_or_supervisor(ctx, case, "restrict")
+    people = {ctx.actor.id, *named_ids} - {case.case_manager_id}
+    members = list(db.scalars(select(StaffMember).where(StaffMember.id.in_(people))))
+    strangers = [m for m in members if m.team_id != case.team_id or not m.active or m.is_admin]
+    if len(members) != len(people) or strangers:
+        raise InvalidInput(
+            {
+                "named": Message(
+                    "같은 팀의 활동 중인 직원만 지정할 수 있습니다.", "Name active staff of the team only."
+                )
+            }
+        )
+    if not any(m.is_supervisor for m in members):
+        raise InvalidInput(
+            {
+                "named": Message(
+                    "슈퍼바이저를 한 명 이상 지정하세요 (종결 승인과 경고 알림에 필요합니다).",
+                    "Name at least one supervisor: closures and escalations need one.",
+                )
+            }
+        )
+    for grant in db.scalars(select(CaseAccessGrant).where(CaseAccessGrant.case_id == case.id)):
+        db.delete(grant)
+    db.flush()
+    for member in members:
+        db.add(
+            CaseAccessGrant(
+                case_id=case.id, staff_id=member.id, granted_by_id=ctx.actor.id, granted_at=ctx.now
+            )
+        )
+    case.restricted = True
+    case_changed(db, ctx, case, "restricted", named=sorted(m.id for m in members))
+    return case
+
+
+def unrestrict(db: Session, ctx: Ctx, code: str) -> Case:
+    """Back to the usual circle: case manager, co-workers and the team's supervisors."""
+    case = access.load_case(db, ctx, code, purpose="unrestrict")
+    _require_manager_or_supervisor(ctx, case, "unrestrict")
+    for grant in db.scalars(select(CaseAccessGrant).where(CaseAccessGrant.case_id == case.id)):
+        db.delete(grant)
+    case.restricted = False
+    case_changed(db, ctx, case, "unrestricted")
+    return case
+
+
+def _require_manager_or_supervisor(ctx: Ctx, case: Case, what: str) -> None:
+    if ctx.actor.id != case.case_manager_id and not ctx.actor.is_supervisor:
+        raise access.refuse(
+            ctx,
+            case,
+            what,
+            Message(
+                "사례관리자나 슈퍼바이저만 열람 범위를 바꿀 수 있습니다.",
+                "Only the case manager or a supervisor can change who sees the case.",
+            ),
+        )

@@ -21,12 +21,11 @@ from models.enums import (
     ReferralStatus,
     ReminderKind,
     ReminderStatus,
-    StaffRole,
 )
 from models.reminder import Reminder
+from models.services.access import case_supervisors
 from models.services.context import Policy
 from models.services.lifecycle import CaseSnapshot, snapshot
-from models.staff import StaffMember
 
 REASSESSMENT_REQUEST_DAYS = 7
 
@@ -181,25 +180,12 @@ def _next_contact_due(snap: CaseSnapshot, policy: Policy) -> datetime:
     return at_local(due, policy.zone, policy.workday_start_hour)
 
 
-def team_supervisors(db: Session, team_id: int) -> list[int]:
-    return list(
-        db.scalars(
-            select(StaffMember.id)
-            .where(
-                StaffMember.team_id == team_id,
-                StaffMember.role == StaffRole.SUPERVISOR,
-                StaffMember.active.is_(True),
-            )
-            .order_by(StaffMember.id)
-        )
-    )
-
-
 def refresh(db: Session, case: Case, policy: Policy, *, snap: CaseSnapshot | None = None) -> list[Reminder]:
     """Bring the case's reminder rows in line with its record; returns the pending rows."""
     db.flush()
     snap = snap or snapshot(db, case)
-    wanted = {item.key: item for item in due_items(snap, policy, team_supervisors(db, case.team_id))}
+    supervisors = case_supervisors(db, case)  # on a restricted case, only the named supervisors
+    wanted = {item.key: item for item in due_items(snap, policy, supervisors)}
     existing = {r.key: r for r in db.scalars(select(Reminder).where(Reminder.case_id == case.id))}
 
     for key, reminder in existing.items():
