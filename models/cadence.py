@@ -42,6 +42,8 @@ class Cadences(BaseModel):
     aftercare_high_complexity_extra_months: tuple[PositiveInt, ...] = (12,)
     consent_expiry_warning_days: tuple[PositiveInt, ...] = (30, 7)
     closure_approval_days: int = Field(3, ge=1)
+    # R10: a closed case's record is destroyed this long after closure (welfare centre default: 5 years).
+    retention_years: int = Field(5, ge=1)
 
     @field_validator("aftercare_months", "aftercare_high_complexity_extra_months")
     @classmethod

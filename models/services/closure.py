@@ -118,6 +118,7 @@ def decide_closure(
         return closure
     closure.status = ClosureStatus.APPROVED
     case.closed_at = ctx.now
+    case.retention_until = add_months(ctx.today, 12 * ctx.policy.cadences.retention_years)
     if closure.reason in (ClosureReason.DECEASED, ClosureReason.TRANSFERRED):
         case.status = CaseStatus.CLOSED  # no after-care for a client who died or moved to another agency
     else:
@@ -185,6 +186,7 @@ def reopen(db: Session, ctx: Ctx, code: str, *, reason: str) -> Case:
     case.classified_at = None
     case.reassessment_requested_at = None
     case.closed_at = None
+    case.retention_until = None  # open again: the record is in use, no destruction date
     # The timeline holds codes only (e.g. "aftercare"); a typed-in reason may name the client.
     reason_code = reason if re.fullmatch(r"[a-z_]{1,40}", reason) else "other"
     case_changed(db, ctx, case, "reopened", episode=case.episode, reason=reason_code)
