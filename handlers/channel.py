@@ -1,0 +1,59 @@
+"""`/case channel` (채널): a supervisor or admin links the channel it is run in to their team.
+
+The team's morning board goes there (scheduler/board.py). `/case channel off` unlinks; run where
+nothing changes (the linked channel itself, or a DM) it shows the current link. Anyone else gets a
+plain refusal, recorded in the audit log by the unit of work.
+
+The bot cannot see whether it is in the channel (no channels:read scope), so the answer asks the
+linker to invite it; if a post then fails with not_in_channel, the team's supervisors and admins get
+one DM that day (see scheduler/board.py for why a DM).
+"""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+
+from bot.i18n import t
+from bot.views.board import channel_reply
+from handlers.common import Invocation, subcommand
+from models.errors import DomainError
+from models.services import board
+
+OFF_WORDS = frozenset({"off", "unlink", "해제", "끄기"})
+# What Slack says when the bot may not post (even ephemerally) in the channel: not invited yet.
+NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
+
+
+@subcommand("channel", "채널")
+def channel_command(call: Invocation) -> None:
+    here = str(call.command.get("channel_id") or "")
+    word = call.args[0].lower() if call.args else ""
+    if word and word not in OFF_WORDS:
+        return _answer(call, t("board.channel.usage", call.locale))
+    ctx = call.ctx()
+    try:
+        with call.context["uow"]() as db:
+            if word in OFF_WORDS:
+                link = board.link_channel(db, ctx, None)
+            elif board.CHANNEL_ID.match(here):
+                link = board.link_channel(db, ctx, here)
+            else:  # a DM: nothing to link, show what is linked
+                link = board.channel_link(db, ctx)
+    except DomainError as error:  # a refusal (audited by the unit of work) or a channel that cannot be linked
+        return _answer(call, error.text(call.locale))
+    _answer(call, channel_reply(link.team_name, link.channel_id, link.previous, here, call.locale))
+
+
+def _answer(call: Invocation, text: str) -> None:
+    """Ephemeral in the channel; where the bot is not a member yet (the usual case when a new channel is
+    linked) Slack refuses that, so the command's response_url answers instead, or else a DM."""
+    try:
+        return call.reply(text=text)
+    except SlackApiError as error:
+        if error.response.get("error") not in NOT_A_MEMBER:
+            raise
+    respond = call.context.respond
+    if respond is not None:
+        respond(text=text, response_type="ephemeral")
+    else:
+        call.client.chat_postMessage(channel=call.context.user_id, text=text)
