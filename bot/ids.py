@@ -21,6 +21,13 @@ class View(StrEnum):
     CLOSURE_RETURN = "case.closure_return.modal"
     AFTERCARE = "case.aftercare.modal"
     CLASSIFY = "case.classify.modal"
+    CONFERENCE = "case.conference.modal"
+    CONFERENCE_AGENDA = "case.conference.agenda.modal"
+    CONFERENCE_RESCHEDULE = "case.conference.reschedule.modal"
+    CONFERENCE_CANCEL = "case.conference.cancel.modal"
+    CONFERENCE_RECORD = "case.conference.record.modal"
+    ACTION_ITEM = "case.conference.item.modal"
+    ACCESS = "case.access.modal"
 
 
 class Action(StrEnum):
@@ -39,6 +46,14 @@ class Action(StrEnum):
     OPEN_CLASSIFY = "case.classify.open"
     HOME_PAGE = "home.page"
     SNOOZE_REMINDER = "reminder.snooze"
+    OPEN_CONFERENCE = "case.conference.open"
+    CONFERENCE_LIST = "case.conference.list"
+    CONFERENCE_AGENDA = "case.conference.agenda"
+    CONFERENCE_RESCHEDULE = "case.conference.reschedule"
+    CONFERENCE_CANCEL = "case.conference.cancel"
+    CONFERENCE_RECORD = "case.conference.record"
+    ACTION_ITEM_DONE = "case.conference.item.done"
+    ACTION_ITEM_SHOW = "case.conference.item.show"
 
 
 class Shortcut(StrEnum):

@@ -395,6 +395,13 @@ class ReminderKind(LabeledEnum):
     AFTERCARE_CHECK = "AFTERCARE_CHECK", "사후관리 점검", "After-care check due"
     CONSENT_EXPIRY = "CONSENT_EXPIRY", "동의 만료 임박", "Consent expires soon"
     ACTION_ITEM = "ACTION_ITEM", "회의 실행과제", "Conference action item due"
+    # Case conferences (domain.md §4): sent to the conference channel and participants, keyed by conference.
+    CONFERENCE_AGENDA = "CONFERENCE_AGENDA", "사례회의 안건 제출 요청", "Conference: send in agenda items"
+    CONFERENCE_PAPERS = "CONFERENCE_PAPERS", "사례회의 자료 준비", "Conference: papers due"
+    CONFERENCE_DAY_BEFORE = "CONFERENCE_DAY_BEFORE", "사례회의 전날(D-1)", "Conference: the day before"
+    CONFERENCE_SOON = "CONFERENCE_SOON", "사례회의 1시간 전", "Conference in one hour"
+    CONFERENCE_RECORD = "CONFERENCE_RECORD", "사례회의 결과 기록", "Record the conference outcome"
+    CONFERENCE_CANCELLED = "CONFERENCE_CANCELLED", "사례회의 취소", "Conference cancelled"
 
 
 class ReminderStatus(LabeledEnum):

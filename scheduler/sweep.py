@@ -14,12 +14,17 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.errors import loggable
+from bot.views import conferences as conference_views
 from bot.views.reminders import nudge
 from models.case import Case
+from models.conference import ActionItem, CaseConference
 from models.db import UnitOfWork
-from models.services import sweeper
+from models.enums import ReminderKind
+from models.reminder import Reminder
+from models.services import conferences, sweeper
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
 from models.staff import StaffMember
@@ -76,7 +81,7 @@ def sweep(
     if not ids:
         return report
     with uow() as db:
-        groups, stale = sweeper.batches(db, ids)
+        groups, stale = sweeper.batches(db, ids, now)
         sweeper.mark_cancelled(db, [r.id for r in stale])
         report.stale = len(stale)
         outgoing = _render(db, groups, policy, now, default_locale)
@@ -115,11 +120,62 @@ def _render(db, groups, policy: Policy, now: datetime, default_locale: str) -> l
         person = people.get(lead.recipient_id) if lead.recipient_id else None
         channel = lead.slack_channel_id or (person.slack_user_id if person and person.active else None)
         ids = [r.id for r in batch.reminders]
-        if channel is None or lead.case_id not in codes:
+        locale = (person.locale if person else None) or default_locale
+        rendered = _render_conference(db, lead, codes, policy, now, locale)
+        if rendered is None and lead.case_id in codes:
+            due_on = lead.due_at.astimezone(policy.zone).date()
+            rendered = nudge(lead.kind, codes[lead.case_id], due_on, today, lead.id, locale)
+        if channel is None or rendered is None:
             sweeper.mark_cancelled(db, ids)  # nobody to tell (recipient deactivated): not a failure to retry
             continue
-        locale = (person.locale if person else None) or default_locale
-        due_on = lead.due_at.astimezone(policy.zone).date()
-        text, blocks = nudge(lead.kind, codes[lead.case_id], due_on, today, lead.id, locale)
+        text, blocks = rendered
         outgoing.append(Outgoing(ids, channel, text, blocks))
     return outgoing
+
+
+def _render_conference(
+    db: Session, lead: Reminder, codes: dict[int, str], policy: Policy, now: datetime, locale: str
+) -> tuple[str, list[dict]] | None:
+    """A conference reminder or an action-item nudge (case-linked ones too: they show the item's own
+    due date and a done button); None for the other case reminders or a row whose subject is gone."""
+    item_id = conferences.action_item_id_of(lead)
+    if item_id is not None:
+        item = db.get(ActionItem, item_id)
+        if item is None:
+            return None  # a case row falls back to the plain nudge; a case-less one is dropped
+        brief = conferences.brief(db, item.conference)
+        return conference_views.action_item_nudge(
+            item.id,
+            codes.get(item.case_id) if item.case_id else None,
+            item.due_date,
+            now.astimezone(policy.zone).date(),
+            brief,
+            policy.zone,
+            locale,
+            reminder_id=lead.id if lead.case_id else None,
+        )
+    if lead.case_id is not None or lead.conference_id is None:
+        return None
+    conference = db.get(CaseConference, lead.conference_id)
+    if conference is None:
+        return None
+    following = 0
+    if lead.kind == ReminderKind.CONFERENCE_CANCELLED and conference.series_key:
+        following = len(
+            db.scalars(
+                select(CaseConference.id).where(
+                    CaseConference.series_key == conference.series_key,
+                    CaseConference.scheduled_at > conference.scheduled_at,
+                    CaseConference.cancelled_at == conference.cancelled_at,
+                )
+            ).all()
+        )
+    agenda = conferences.agenda_figures(db, conference, now, policy)
+    return conference_views.conference_nudge(
+        lead.kind,
+        conferences.brief(db, conference),
+        agenda,
+        policy.zone,
+        locale,
+        cancelled_following=following,
+    )

@@ -119,7 +119,20 @@ def consent(
     )
 
 
-def intake(*, with_consent: bool = True, intake_held: bool = True, name: str = CLIENT_NAME) -> IntakeInput:
+def sharing_consent(*recipient_names: str) -> ConsentInput:
+    """A third-party consent naming organisations outside the directory (e.g. at a conference)."""
+    return consent().model_copy(
+        update={"scope": ConsentScope.THIRD_PARTY, "recipient_names": list(recipient_names)}
+    )
+
+
+def intake(
+    *,
+    with_consent: bool = True,
+    intake_held: bool = True,
+    name: str = CLIENT_NAME,
+    consents: list[ConsentInput] | None = None,
+) -> IntakeInput:
     return IntakeInput(
         client=ClientInput(
             name=name, birth_date=date(1970, 5, 1), contact="010-0000-0000", address="가상시 가상구"
@@ -129,7 +142,7 @@ def intake(*, with_consent: bool = True, intake_held: bool = True, name: str = C
         intake_summary="실직 후 주거비 체납",
         confidentiality_notice_given=intake_held,
         intake_held=intake_held,
-        consents=[consent()] if with_consent else [],
+        consents=consents if consents is not None else ([consent()] if with_consent else []),
     )
 
 

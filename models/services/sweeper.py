@@ -15,8 +15,10 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from models.case import Case
+from models.conference import CaseConference
 from models.enums import CaseStatus, ReminderStatus
 from models.reminder import Reminder
+from models.services.conferences import PRE_MEETING_KINDS, STEP_ORDER, stale_reason
 
 MAX_ATTEMPTS = 5
 CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this belongs to a sender that died
@@ -35,16 +37,23 @@ def due(db: Session, now: datetime, limit: int = 1000) -> list[Reminder]:
 
 
 def claim(db: Session, now: datetime, limit: int = 1000) -> list[int]:
+    """At most `limit` due rows, marked CLAIMED in one statement; the ids are returned."""
     candidates = _due_query(now).order_by(Reminder.due_at, Reminder.id).limit(limit)
-    if db.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    claimed = db.scalars(
-        update(Reminder)
-        .where(Reminder.id.in_(candidates.scalar_subquery()), Reminder.status == ReminderStatus.PENDING)
-        .values(status=ReminderStatus.CLAIMED, claimed_at=now, attempts=Reminder.attempts + 1)
-        .returning(Reminder.id)
+    mark = update(Reminder).values(
+        status=ReminderStatus.CLAIMED, claimed_at=now, attempts=Reminder.attempts + 1
     )
-    return sorted(claimed)
+    if db.get_bind().dialect.name == "postgresql":
+        # The ids are picked once, in a MATERIALIZED CTE: as a plain subquery the planner may rescan
+        # it inside a join, and each rescan skips the rows this statement just locked and takes the
+        # next ones, so one claim could take every due row. FOR UPDATE re-checks each row's status
+        # as it locks it, and SKIP LOCKED leaves rows another sweeper holds to that sweeper.
+        picked = candidates.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        statement = mark.where(Reminder.id == picked.c.id)
+    else:
+        # SQLite: the single UPDATE holds the database's write lock, so the subquery's rows are still
+        # PENDING when they are marked.
+        statement = mark.where(Reminder.id.in_(candidates.scalar_subquery()))
+    return sorted(db.scalars(statement.returning(Reminder.id)))
 
 
 def release_stale_claims(db: Session, now: datetime) -> int:
@@ -65,22 +74,44 @@ class Batch:
 
     @property
     def lead(self) -> Reminder:
-        return max(self.reminders, key=lambda r: r.due_at)
+        # On a tie (a D-1 moved back onto the D-3 day) the later step of a conference speaks.
+        return max(self.reminders, key=lambda r: (r.due_at, STEP_ORDER.get(r.kind, 0)))
 
 
-def batches(db: Session, ids: list[int]) -> tuple[list[Batch], list[Reminder]]:
-    """Group the claimed rows; rows of cases closed since they were due are returned as stale."""
+def batches(db: Session, ids: list[int], now: datetime | None = None) -> tuple[list[Batch], list[Reminder]]:
+    """Group the claimed rows; rows of cases closed since they were due are returned as stale.
+
+    Conference rows are grouped per conference, and the reminders before a meeting fold into the
+    latest one due (a sweep after an outage sends the D-1 reminder, not also the papers and agenda calls). Rows
+    of a cancelled conference, and pre-meeting rows once it has started (at `now`), are stale.
+    """
     rows = list(db.scalars(select(Reminder).where(Reminder.id.in_(ids)).order_by(Reminder.due_at)))
     case_status = dict(
         db.execute(
             select(Case.id, Case.status).where(Case.id.in_({r.case_id for r in rows if r.case_id}))
         ).all()
     )
+    conference_ids = {r.conference_id for r in rows if r.conference_id}
+    conferences = (
+        {c.id: c for c in db.scalars(select(CaseConference).where(CaseConference.id.in_(conference_ids)))}
+        if conference_ids
+        else {}
+    )
     groups: dict[tuple, list[Reminder]] = {}
     stale = []
     for row in rows:
         if row.case_id and case_status.get(row.case_id) in (CaseStatus.CLOSED, CaseStatus.ARCHIVED):
             stale.append(row)
+            continue
+        conference = conferences.get(row.conference_id) if row.conference_id else None
+        if conference is not None and row.case_id is None:
+            if stale_reason(row, conference, now or row.due_at) is not None:
+                stale.append(row)
+                continue
+            kind = "before_meeting" if row.kind in PRE_MEETING_KINDS else row.kind.value
+            groups.setdefault(
+                ("conference", conference.id, kind, row.recipient_id, row.slack_channel_id), []
+            ).append(row)
             continue
         groups.setdefault((row.case_id, row.kind, row.recipient_id, row.slack_channel_id), []).append(row)
     return [Batch(group) for group in groups.values()], stale

@@ -1,0 +1,866 @@
+"""사례회의: scheduling, the agenda by case code, outcomes and action items, and their reminders.
+
+Conference content (questions, decisions, action items) is case content: it stays in the database and
+in modals shown to people allowed to see it. Reminders carry the conference type, time and case codes.
+
+Reminder rows of a conference carry `conference_id` and a key `conf:{id}:{local start}:{kind}:{who}`,
+so a reschedule makes new keys and `refresh_conference` cancels the old pending ones.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from models.cadence import add_months, at_local
+from models.case import Case
+from models.conference import ActionItem, CaseConference, ConferenceCase, ConferenceParticipant
+from models.enums import (
+    AuditAction,
+    CaseStatus,
+    ConferencePurpose,
+    ConferenceRecurrence,
+    ConferenceStatus,
+    ConferenceType,
+    ConsentScope,
+    ReminderKind,
+    ReminderStatus,
+    StaffRole,
+    Stage,
+    TaskStatus,
+)
+from models.errors import DomainError, InvalidInput, Message, NotAllowed, NotFound, RuleViolation
+from models.reminder import Reminder
+from models.schemas import ConferenceCaseInput, ConferenceInput, OutcomeInput, RescheduleInput
+from models.services import access, reminders
+from models.services.audit import record_access, record_event
+from models.services.calendar import WorkCalendar
+from models.services.changes import case_changed
+from models.services.consents import sharing_consent_for
+from models.services.context import Ctx, Policy
+from models.services.desk import snapshots
+from models.services.lifecycle import derive
+from models.staff import StaffMember
+
+# Days before the meeting for the reminders sent at the working morning (domain.md §4).
+BEFORE_MEETING: tuple[tuple[ReminderKind, int], ...] = (
+    (ReminderKind.CONFERENCE_AGENDA, 7),
+    (ReminderKind.CONFERENCE_PAPERS, 3),
+    (ReminderKind.CONFERENCE_DAY_BEFORE, 1),
+)
+SOON_BEFORE = timedelta(hours=1)
+# The second prompt to record the outcome, if the first was not acted on (domain.md §4: D+2 minutes).
+RECORD_AGAIN_DAYS = 2
+ACTION_ITEM_LEAD_DAYS = 2  # as the case reminders: an action item is nudged two days before it is due
+# Reminders that only make sense before the meeting starts; the sweep drops them after that.
+PRE_MEETING_KINDS = frozenset(
+    {
+        ReminderKind.CONFERENCE_AGENDA,
+        ReminderKind.CONFERENCE_PAPERS,
+        ReminderKind.CONFERENCE_DAY_BEFORE,
+        ReminderKind.CONFERENCE_SOON,
+    }
+)
+# The order of the steps before a meeting: the latest due one speaks for any folded into it.
+STEP_ORDER = {
+    ReminderKind.CONFERENCE_AGENDA: 1,
+    ReminderKind.CONFERENCE_PAPERS: 2,
+    ReminderKind.CONFERENCE_DAY_BEFORE: 3,
+    ReminderKind.CONFERENCE_SOON: 4,
+}
+# Participants get these by DM even when the conference has a channel.
+PARTICIPANT_KINDS = frozenset({ReminderKind.CONFERENCE_DAY_BEFORE, ReminderKind.CONFERENCE_SOON})
+CONFERENCE_KINDS = frozenset(
+    {*PRE_MEETING_KINDS, ReminderKind.CONFERENCE_RECORD, ReminderKind.CONFERENCE_CANCELLED}
+)
+# Keys of the case reminders for action items: `case:{id}:e{episode}:ACTION_ITEM:{item id}:{due}`.
+_CASE_ACTION_ITEM_KEY = re.compile(rf":{ReminderKind.ACTION_ITEM.value}:(\d+):")
+_CONFERENCE_ACTION_ITEM_KEY = re.compile(r"^conf:\d+:item:(\d+):")
+
+NO_CONFERENCE = Message("사례회의를 찾을 수 없습니다.", "No such case conference.")
+NOT_ORGANISER = Message(
+    "회의 의장, 회의를 잡은 사람 또는 팀 슈퍼바이저만 할 수 있습니다.",
+    "Only the chair, the person who scheduled the conference or a team supervisor can do this.",
+)
+NOT_TEAM = Message(
+    "이 사례회의는 다른 팀의 회의입니다. 참석자나 팀원만 볼 수 있습니다.",
+    "This conference belongs to another team; only its participants and team members can see it.",
+)
+
+
+class CaseRefused(NotAllowed, InvalidInput):
+    """A case on the agenda that the actor may not see: audited as a refusal by the unit of work
+    (a NotAllowed), shown under the field it was typed in (an InvalidInput)."""
+
+    def __init__(self, field: str, message: Message, refusal: NotAllowed) -> None:
+        DomainError.__init__(self, message)
+        self.errors = {field: message}
+        self.actor_id, self.actor_ref = refusal.actor_id, refusal.actor_ref
+        self.case_id, self.case_code = refusal.case_id, refusal.case_code
+        self.surface, self.detail = refusal.surface, refusal.detail
+
+
+# ------------------------------------------------------------------ what callers read
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """One case on the agenda. Only `question` is case content; it is filled for modal viewers allowed
+    to see the case and never for messages."""
+
+    code: str
+    purpose: ConferencePurpose
+    stage: Stage
+    overdue: int
+    max_severity: int | None  # of the latest completed assessment; None before any
+    open_referrals: int
+    third_party_consent: bool  # standard agenda (8): consent check before externals hear the case
+    question: str | None = None
+    decision: str | None = None
+
+
+@dataclass(frozen=True)
+class ConferenceBrief:
+    """What lists, modals and reminders show of a conference; no case content."""
+
+    id: int
+    conference_type: ConferenceType
+    status: ConferenceStatus
+    scheduled_at: datetime
+    duration_minutes: int
+    channel_id: str | None
+    chair_id: int
+    chair_name: str
+    recurrence: ConferenceRecurrence
+    series_key: str | None
+    recorded: bool
+    codes: tuple[str, ...]
+    external_count: int
+    can_change: bool = False
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.scheduled_at + timedelta(minutes=self.duration_minutes)
+
+
+def brief(db: Session, conference: CaseConference, actor: StaffMember | None = None) -> ConferenceBrief:
+    chair = db.get(StaffMember, conference.chair_id)
+    codes = _codes(db, conference)
+    return ConferenceBrief(
+        id=conference.id,
+        conference_type=conference.conference_type,
+        status=conference.status,
+        scheduled_at=conference.scheduled_at,
+        duration_minutes=conference.duration_minutes,
+        channel_id=conference.slack_channel_id,
+        chair_id=conference.chair_id,
+        chair_name=chair.display_name if chair else "",
+        recurrence=conference.recurrence,
+        series_key=conference.series_key,
+        recorded=conference.recorded_at is not None,
+        codes=tuple(codes[c.case_id] for c in conference.cases),
+        external_count=sum(1 for p in conference.participants if p.external),
+        can_change=actor is not None and _is_organiser(actor, conference),
+    )
+
+
+def _codes(db: Session, conference: CaseConference) -> dict[int, str]:
+    ids = [c.case_id for c in conference.cases]
+    return dict(db.execute(select(Case.id, Case.code).where(Case.id.in_(ids))).all()) if ids else {}
+
+
+# ------------------------------------------------------------------ who may
+
+
+def _is_organiser(staff: StaffMember, conference: CaseConference) -> bool:
+    if not staff.active or staff.role == StaffRole.ADMIN:
+        return False
+    if staff.id in (conference.chair_id, conference.created_by_id):
+        return True
+    return staff.role == StaffRole.SUPERVISOR and staff.team_id == conference.team_id
+
+
+def _may_view(staff: StaffMember, conference: CaseConference) -> bool:
+    if not staff.active or staff.role == StaffRole.ADMIN:
+        return False
+    if staff.team_id == conference.team_id or _is_organiser(staff, conference):
+        return True
+    return any(p.staff_id == staff.id for p in conference.participants)
+
+
+def _refuse(ctx: Ctx, detail: str, message: Message) -> NotAllowed:
+    return access.refuse(ctx, None, detail, message)
+
+
+def load(db: Session, ctx: Ctx, conference_id: int) -> CaseConference:
+    """A conference the actor may see (team members, participants, the chair)."""
+    access.require_active(ctx)
+    conference = db.get(CaseConference, conference_id)
+    if conference is None:
+        raise NotFound(NO_CONFERENCE)
+    if not _may_view(ctx.actor, conference):
+        raise _refuse(ctx, f"conference {conference_id}", NOT_TEAM)
+    return conference
+
+
+def _load_to_change(db: Session, ctx: Ctx, conference_id: int, purpose: str) -> CaseConference:
+    conference = load(db, ctx, conference_id)
+    if not _is_organiser(ctx.actor, conference):
+        raise _refuse(ctx, f"{purpose} conference {conference_id}", NOT_ORGANISER)
+    if conference.status == ConferenceStatus.CANCELLED:
+        raise RuleViolation(
+            "CONFERENCE_CANCELLED",
+            Message("취소된 사례회의입니다.", "This conference has been cancelled."),
+        )
+    return conference
+
+
+# ------------------------------------------------------------------ scheduling
+
+
+def _active_staff(db: Session, ids: list[int]) -> dict[int, StaffMember]:
+    found = db.scalars(select(StaffMember).where(StaffMember.id.in_(ids))) if ids else []
+    return {m.id: m for m in found if m.active and m.role != StaffRole.ADMIN}
+
+
+def _agenda_cases(db: Session, ctx: Ctx, cases: list[ConferenceCaseInput]) -> list[Case]:
+    """The cases by code, each visible to the actor; an unknown or hidden code is an error on its
+    row's field (`cases.{index}.code`)."""
+    found = []
+    for index, entry in enumerate(cases):
+        field = f"cases.{index}.code"
+        case = db.scalar(select(Case).where(Case.code == entry.code))
+        if case is None:
+            raise InvalidInput(
+                {field: Message(f"사례 {entry.code}을(를) 찾을 수 없습니다.", f"No case {entry.code}.")}
+            )
+        if not access.can_access(db, ctx.actor, case):
+            message = Message(
+                f"사례 {entry.code}을(를) 볼 권한이 없어 안건에 올릴 수 없습니다.",
+                f"You do not have access to case {entry.code}, so you cannot put it on the agenda.",
+            )
+            raise CaseRefused(field, message, access.refuse(ctx, case, "conference agenda"))
+        if case.status == CaseStatus.ARCHIVED:
+            raise InvalidInput(
+                {
+                    field: Message(
+                        f"사례 {entry.code}은(는) 보존 처리되었습니다.", f"Case {entry.code} is archived."
+                    )
+                }
+            )
+        found.append(case)
+    return found
+
+
+def _require_sharing_basis(db: Session, ctx: Ctx, cases: list[Case], organisations: list[str]) -> None:
+    """R5: a case is discussed with outside members only under a THIRD_PARTY consent naming each
+    member's organisation; otherwise the agenda row says so (the case can go to an internal meeting)."""
+    for index, case in enumerate(cases):
+        for organisation in organisations:
+            if sharing_consent_for(db, case, organisation, ctx.today) is None:
+                raise InvalidInput(
+                    {
+                        f"cases.{index}.code": Message(
+                            f"{case.code}: '{organisation}'에 제공하는 제3자 제공 동의가 없어 외부 참석자와 "
+                            "논의할 수 없습니다. 동의를 받거나 내부 회의에서 다루세요.",
+                            f"{case.code}: no third-party consent names '{organisation}', so it cannot be "
+                            "discussed with outside members. Get consent or take it to an internal meeting.",
+                        )
+                    }
+                )
+
+
+def occurrence_times(
+    first: datetime, recurrence: ConferenceRecurrence, count: int, policy: Policy
+) -> list[datetime]:
+    """The start of every occurrence, the same local time each time (months keep the day, clamped)."""
+    local = first.astimezone(policy.zone)
+    times = []
+    for index in range(count):
+        match recurrence:
+            case ConferenceRecurrence.WEEKLY:
+                day = local.date() + timedelta(weeks=index)
+            case ConferenceRecurrence.BIWEEKLY:
+                day = local.date() + timedelta(weeks=2 * index)
+            case ConferenceRecurrence.MONTHLY:
+                day = add_months(local.date(), index)
+            case _:
+                day = local.date()
+        times.append(datetime.combine(day, local.time(), tzinfo=policy.zone))
+    return times
+
+
+def _require_future(ctx: Ctx, moment: datetime) -> None:
+    if moment <= ctx.now:
+        raise InvalidInput(
+            {
+                "scheduled_at": Message(
+                    "회의 시각이 이미 지났습니다. 앞으로의 시각을 고르세요.",
+                    "That time has passed. Choose a time in the future.",
+                )
+            }
+        )
+
+
+def schedule(db: Session, ctx: Ctx, data: ConferenceInput) -> list[CaseConference]:
+    """Schedule a conference (or every occurrence of a series); returns the occurrences in order."""
+    access.require_active(ctx)
+    actor = ctx.actor
+    if actor.role == StaffRole.ADMIN:
+        raise _refuse(
+            ctx,
+            "schedule conference",
+            Message(
+                "관리자는 사례회의를 잡을 수 없습니다.", "Administrators cannot schedule case conferences."
+            ),
+        )
+    _require_future(ctx, data.scheduled_at)
+    chair_id = data.chair_id or actor.id
+    chair = _active_staff(db, [chair_id]).get(chair_id)
+    if chair is None or chair.team_id != actor.team_id:
+        raise InvalidInput(
+            {"chair_id": Message("의장은 같은 팀의 직원이어야 합니다.", "The chair must be on your team.")}
+        )
+    participants = _active_staff(db, data.participant_ids)
+    missing = [i for i in data.participant_ids if i not in participants]
+    if missing:
+        raise InvalidInput(
+            {
+                "participant_ids": Message(
+                    "Casebot에 등록되지 않은 참석자가 있습니다. 외부 참석자는 '외부 참석자'에 적어 주세요.",
+                    "Some participants are not registered in Casebot. Put outside members under "
+                    "'External members'.",
+                )
+            }
+        )
+    cases = _agenda_cases(db, ctx, data.cases)
+    _require_sharing_basis(db, ctx, cases, [e.organisation for e in data.externals])
+    times = occurrence_times(data.scheduled_at, data.recurrence, data.occurrences, ctx.policy)
+    series_key = uuid.uuid4().hex if len(times) > 1 else None
+    conferences = []
+    for index, moment in enumerate(times):
+        conference = CaseConference(
+            team_id=actor.team_id,
+            conference_type=data.conference_type,
+            status=ConferenceStatus.SCHEDULED,
+            scheduled_at=moment,
+            duration_minutes=data.duration_minutes,
+            slack_channel_id=data.slack_channel_id,
+            chair_id=chair.id,
+            created_by_id=actor.id,
+            series_key=series_key,
+            recurrence=data.recurrence,
+            created_at=ctx.now,
+        )
+        conference.participants = [
+            ConferenceParticipant(staff_id=staff_id) for staff_id in dict.fromkeys(data.participant_ids)
+        ] + [
+            ConferenceParticipant(
+                external=True,
+                external_name=e.name,
+                organisation=e.organisation,
+                role=e.role,
+                confidentiality_pledge=e.confidentiality_pledge,
+            )
+            for e in data.externals
+        ]
+        # The cases go on the first occurrence; later ones get theirs from the D-7 agenda call.
+        if index == 0:
+            conference.cases = [
+                ConferenceCase(case_id=case.id, purpose=entry.purpose, question=entry.question)
+                for case, entry in zip(cases, data.cases, strict=True)
+            ]
+        db.add(conference)
+        conferences.append(conference)
+    db.flush()
+    first = conferences[0]
+    for case in cases:
+        record_event(
+            db, ctx, case, "conference_scheduled", conference=first.id, type=data.conference_type.value
+        )
+    record_access(
+        db, ctx, None, AuditAction.CREATE, "conference", f"{len(conferences)} occurrence(s) from #{first.id}"
+    )
+    for conference in conferences:
+        refresh_conference(db, conference, ctx.policy, now=ctx.now)
+    return conferences
+
+
+def add_cases(
+    db: Session, ctx: Ctx, conference_id: int, entries: list[ConferenceCaseInput]
+) -> CaseConference:
+    """Put more cases on a scheduled conference's agenda (answering the D-7 agenda call)."""
+    conference = load(db, ctx, conference_id)
+    if conference.status != ConferenceStatus.SCHEDULED:
+        raise RuleViolation(
+            "CONFERENCE_NOT_SCHEDULED",
+            Message(
+                "예정된 회의에만 안건을 더할 수 있습니다.",
+                "Only a scheduled conference takes new agenda items.",
+            ),
+        )
+    cases = _agenda_cases(db, ctx, entries)
+    _require_sharing_basis(
+        db, ctx, cases, [p.organisation or "" for p in conference.participants if p.external]
+    )
+    already = {c.case_id for c in conference.cases}
+    for index, (case, entry) in enumerate(zip(cases, entries, strict=True)):
+        if case.id in already:
+            raise InvalidInput(
+                {
+                    f"cases.{index}.code": Message(
+                        f"{case.code}은(는) 이미 안건에 있습니다.", f"{case.code} is already on the agenda."
+                    )
+                }
+            )
+        conference.cases.append(
+            ConferenceCase(case_id=case.id, purpose=entry.purpose, question=entry.question)
+        )
+        already.add(case.id)  # the same code twice in one submission: the second row says so
+        record_event(db, ctx, case, "conference_agenda_added", conference=conference.id)
+    db.flush()
+    return conference
+
+
+def reschedule(db: Session, ctx: Ctx, conference_id: int, data: RescheduleInput) -> CaseConference:
+    """Move one occurrence; its pending reminders are replaced by ones for the new time."""
+    conference = _load_to_change(db, ctx, conference_id, "reschedule")
+    if conference.status != ConferenceStatus.SCHEDULED:
+        raise RuleViolation(
+            "CONFERENCE_HELD",
+            Message("이미 열린 회의는 옮길 수 없습니다.", "A conference that has been held cannot be moved."),
+        )
+    _require_future(ctx, data.scheduled_at)
+    previous = conference.scheduled_at
+    conference.scheduled_at = data.scheduled_at
+    if data.duration_minutes:
+        conference.duration_minutes = data.duration_minutes
+    db.flush()
+    for case in _cases_of(db, conference):
+        record_event(
+            db,
+            ctx,
+            case,
+            "conference_rescheduled",
+            conference=conference.id,
+            to=data.scheduled_at.isoformat(),
+        )
+    record_access(
+        db, ctx, None, AuditAction.UPDATE, "conference", f"#{conference.id} moved from {previous.isoformat()}"
+    )
+    refresh_conference(db, conference, ctx.policy, now=ctx.now)
+    return conference
+
+
+def cancel(db: Session, ctx: Ctx, conference_id: int, *, following: bool = False) -> list[CaseConference]:
+    """Cancel one occurrence, or it and the later scheduled ones of its series; pending reminders go."""
+    conference = _load_to_change(db, ctx, conference_id, "cancel")
+    if conference.status != ConferenceStatus.SCHEDULED:
+        raise RuleViolation(
+            "CONFERENCE_HELD",
+            Message(
+                "이미 열린 회의는 취소할 수 없습니다.", "A conference that has been held cannot be cancelled."
+            ),
+        )
+    targets = [conference]
+    if following and conference.series_key:
+        targets += list(
+            db.scalars(
+                select(CaseConference)
+                .where(
+                    CaseConference.series_key == conference.series_key,
+                    CaseConference.scheduled_at > conference.scheduled_at,
+                    CaseConference.status == ConferenceStatus.SCHEDULED,
+                )
+                .order_by(CaseConference.scheduled_at)
+            )
+        )
+    for target in targets:
+        target.status = ConferenceStatus.CANCELLED
+        target.cancelled_at = ctx.now
+        for case in _cases_of(db, target):
+            record_event(db, ctx, case, "conference_cancelled", conference=target.id)
+    db.flush()
+    record_access(
+        db, ctx, None, AuditAction.UPDATE, "conference", f"cancelled {', '.join(f'#{c.id}' for c in targets)}"
+    )
+    for target in targets:
+        refresh_conference(db, target, ctx.policy, now=ctx.now)
+    return targets
+
+
+def _cases_of(db: Session, conference: CaseConference) -> list[Case]:
+    ids = [c.case_id for c in conference.cases]
+    return list(db.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.code))) if ids else []
+
+
+# ------------------------------------------------------------------ outcome and action items
+
+
+def record_outcome(db: Session, ctx: Ctx, conference_id: int, data: OutcomeInput) -> CaseConference:
+    """The chair records decisions per case and action items; the conference is HELD."""
+    conference = _load_to_change(db, ctx, conference_id, "record")
+    if conference.recorded_at is not None:
+        raise RuleViolation(
+            "CONFERENCE_RECORDED",
+            Message(
+                "이 회의의 결과는 이미 기록되었습니다.", "The outcome of this conference is already recorded."
+            ),
+        )
+    if ctx.now < conference.scheduled_at:
+        raise RuleViolation(
+            "CONFERENCE_NOT_HELD",
+            Message(
+                "회의 시작 전에는 결과를 기록할 수 없습니다.",
+                "The outcome can be recorded once the meeting has started.",
+            ),
+        )
+    by_code = {case.code: case for case in _cases_of(db, conference)}
+    entries = {entry.case_id: entry for entry in conference.cases}
+    for index, decision in enumerate(data.decisions):
+        case = by_code.get(decision.code)
+        if case is None:
+            raise InvalidInput(
+                {
+                    f"decisions.{index}": Message(
+                        f"{decision.code}은(는) 안건에 없습니다.", f"{decision.code} is not on the agenda."
+                    )
+                }
+            )
+        entries[case.id].decision = decision.decision
+    owners = _active_staff(db, [i.owner_id for i in data.action_items if i.owner_id is not None])
+    items = []
+    for index, entry in enumerate(data.action_items):
+        if entry.owner_id is not None and entry.owner_id not in owners:
+            raise InvalidInput(
+                {
+                    f"action_items.{index}.owner_id": Message(
+                        "담당자가 Casebot에 등록된 직원이 아닙니다. 외부 담당자 칸에 적어 주세요.",
+                        "The owner is not registered in Casebot. Put them under the external owner.",
+                    )
+                }
+            )
+        case = None
+        if entry.code is not None:
+            case = by_code.get(entry.code)
+            if case is None:
+                raise InvalidInput(
+                    {
+                        f"action_items.{index}.code": Message(
+                            f"{entry.code}은(는) 이 회의의 안건이 아닙니다.",
+                            f"{entry.code} is not on this agenda.",
+                        )
+                    }
+                )
+        if entry.due_date < ctx.today:
+            raise InvalidInput(
+                {
+                    f"action_items.{index}.due_date": Message(
+                        "기한이 이미 지났습니다.", "The due date has passed."
+                    )
+                }
+            )
+        items.append(
+            ActionItem(
+                case_id=case.id if case else None,
+                description=entry.description,
+                owner_id=entry.owner_id,
+                owner_external=entry.owner_external,
+                due_date=entry.due_date,
+                status=TaskStatus.OPEN,
+                created_at=ctx.now,
+            )
+        )
+    conference.action_items.extend(items)
+    conference.recorded_at = ctx.now
+    conference.status = ConferenceStatus.HELD
+    if data.minutes_ref:
+        conference.minutes_ref = data.minutes_ref
+    db.flush()
+    for case in by_code.values():
+        # The timeline says that a decision was made; its text stays on the conference record.
+        case_changed(
+            db,
+            ctx,
+            case,
+            "conference_held",
+            conference=conference.id,
+            action_items=sum(1 for i in items if i.case_id == case.id),
+        )
+    record_access(db, ctx, None, AuditAction.UPDATE, "conference", f"#{conference.id} outcome recorded")
+    refresh_conference(db, conference, ctx.policy, now=ctx.now)
+    return conference
+
+
+def complete_action_item(db: Session, ctx: Ctx, item_id: int) -> ActionItem:
+    """Its owner, the chair, the organiser or a team supervisor marks an action item done."""
+    item = load_action_item(db, ctx, item_id)
+    if item.status != TaskStatus.OPEN:
+        return item  # a second click: already done
+    item.status, item.done_at = TaskStatus.DONE, ctx.now
+    db.flush()
+    conference = item.conference
+    if item.case_id is not None:
+        case_changed(db, ctx, db.get_one(Case, item.case_id), "action_item_done", item=item.id)
+    else:
+        record_access(
+            db, ctx, None, AuditAction.UPDATE, "conference", f"#{conference.id} item {item.id} done"
+        )
+    refresh_conference(db, conference, ctx.policy, now=ctx.now)
+    return item
+
+
+def load_action_item(db: Session, ctx: Ctx, item_id: int) -> ActionItem:
+    access.require_active(ctx)
+    item = db.get(ActionItem, item_id)
+    if item is None:
+        raise NotFound(Message("실행과제를 찾을 수 없습니다.", "No such action item."))
+    if item.owner_id != ctx.actor.id and not _is_organiser(ctx.actor, item.conference):
+        raise _refuse(ctx, f"action item {item_id}", NOT_ORGANISER)
+    if item.case_id is not None:
+        record_access(db, ctx, db.get_one(Case, item.case_id), AuditAction.READ, "conference_action_item")
+    return item
+
+
+# ------------------------------------------------------------------ lists and the agenda
+
+
+def upcoming(db: Session, ctx: Ctx, *, limit: int = 15) -> list[ConferenceBrief]:
+    """The person's conferences (chair, organiser or participant) still to come or still to record."""
+    access.require_active(ctx)
+    actor = ctx.actor
+    since = ctx.now - timedelta(days=14)  # a meeting just held stays listed until its outcome is in
+    mine = or_(
+        CaseConference.chair_id == actor.id,
+        CaseConference.created_by_id == actor.id,
+        CaseConference.id.in_(
+            select(ConferenceParticipant.conference_id).where(ConferenceParticipant.staff_id == actor.id)
+        ),
+    )
+    found = db.scalars(
+        select(CaseConference)
+        .where(
+            mine, CaseConference.status == ConferenceStatus.SCHEDULED, CaseConference.scheduled_at >= since
+        )
+        .order_by(CaseConference.scheduled_at, CaseConference.id)
+        .limit(limit)
+    )
+    return [brief(db, conference, actor) for conference in found]
+
+
+def agenda(db: Session, ctx: Ctx, conference: CaseConference) -> list[AgendaItem]:
+    """The agenda with each case's figures; questions and decisions only on cases the viewer may see."""
+    if not _may_view(ctx.actor, conference):
+        raise _refuse(ctx, f"agenda of conference {conference.id}", NOT_TEAM)
+    figures = agenda_figures(db, conference, ctx.now, ctx.policy)
+    cases = {c.id: c for c in _cases_of(db, conference)}
+    by_code = {figure.code: figure for figure in figures}
+    shown = []
+    for entry in conference.cases:
+        case = cases[entry.case_id]
+        figure = by_code[case.code]
+        if access.can_access(db, ctx.actor, case):
+            record_access(db, ctx, case, AuditAction.READ, "conference_agenda", f"conference {conference.id}")
+            figure = replace(figure, question=entry.question, decision=entry.decision)
+        shown.append(figure)
+    return shown
+
+
+def agenda_figures(
+    db: Session, conference: CaseConference, now: datetime, policy: Policy
+) -> list[AgendaItem]:
+    """Per case code: stage, overdue items, latest max severity, open referrals. No case content."""
+    cases = _cases_of(db, conference)
+    if not cases:
+        return []
+    overdue = _overdue_counts(db, [c.id for c in cases], now)
+    today = now.astimezone(policy.zone).date()
+    purposes = {entry.case_id: entry.purpose for entry in conference.cases}
+    items = {}
+    for snap in snapshots(db, cases):
+        case = snap.case
+        latest = snap.latest_assessment
+        items[case.id] = AgendaItem(
+            code=case.code,
+            purpose=purposes[case.id],
+            stage=derive(snap, today).stage,
+            overdue=overdue.get(case.id, 0),
+            max_severity=latest.max_severity if latest is not None else None,
+            open_referrals=sum(1 for r in snap.referrals if not r.status.terminal),
+            third_party_consent=snap.active_consent(ConsentScope.THIRD_PARTY, today) is not None,
+        )
+    return [items[entry.case_id] for entry in conference.cases]
+
+
+def _overdue_counts(db: Session, case_ids: list[int], now: datetime) -> dict[int, int]:
+    """Obligations past due per case, each counted once (escalation copies and per-supervisor rows
+    of one obligation are the same item)."""
+    rows = db.execute(
+        select(Reminder.case_id, Reminder.key).where(
+            Reminder.case_id.in_(case_ids),
+            Reminder.status == ReminderStatus.PENDING,
+            Reminder.due_at < now,
+            Reminder.kind != ReminderKind.CONTACT_OVERDUE,
+        )
+    ).all()
+    seen: dict[int, set[str]] = {}
+    for case_id, key in rows:
+        seen.setdefault(case_id, set()).add(re.sub(r":s\d+$", "", key))
+    return {case_id: len(keys) for case_id, keys in seen.items()}
+
+
+def action_item_id_of(reminder: Reminder) -> int | None:
+    """The action item a reminder row is about (case rows and conference rows alike)."""
+    if reminder.kind != ReminderKind.ACTION_ITEM:
+        return None
+    match = _CONFERENCE_ACTION_ITEM_KEY.match(reminder.key) or _CASE_ACTION_ITEM_KEY.search(reminder.key)
+    return int(match.group(1)) if match else None
+
+
+# ------------------------------------------------------------------ reminders
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    kind: ReminderKind
+    due_at: datetime
+    recipient_id: int | None
+    channel_id: str | None
+
+
+def _working_day_on_or_before(calendar: WorkCalendar, day: date) -> date:
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def _working_day_on_or_after(calendar: WorkCalendar, day: date) -> date:
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def due_items(db: Session, conference: CaseConference, policy: Policy) -> dict[str, _Wanted]:
+    """Every reminder the conference should have, by key (pure apart from reading participants)."""
+    zone, hour = policy.zone, policy.workday_start_hour
+    calendar = WorkCalendar(zone, hour)
+    start = conference.scheduled_at
+    local = start.astimezone(zone)
+    base = f"conf:{conference.id}:{local:%Y%m%dT%H%M}"
+    wanted: dict[str, _Wanted] = {}
+    channel = conference.slack_channel_id
+    people = list(
+        dict.fromkeys(
+            [conference.chair_id, *(p.staff_id for p in conference.participants if p.staff_id is not None)]
+        )
+    )
+
+    def tell(kind: ReminderKind, due_at: datetime) -> None:
+        if channel:
+            wanted[f"{base}:{kind.value}:ch"] = _Wanted(kind, due_at, None, channel)
+        if kind in PARTICIPANT_KINDS or not channel:
+            for person in people:
+                wanted[f"{base}:{kind.value}:s{person}"] = _Wanted(kind, due_at, person, None)
+
+    if conference.status == ConferenceStatus.SCHEDULED:
+        for kind, days in BEFORE_MEETING:
+            # The working morning that many days before; on a holiday or weekend the working day before.
+            day = _working_day_on_or_before(calendar, local.date() - timedelta(days=days))
+            due = at_local(day, zone, hour)
+            if due < start:
+                tell(kind, due)
+        soon = start - SOON_BEFORE
+        # An hour before a 9:00 meeting is before working time: the day-before reminder covers it.
+        if soon.astimezone(zone).hour >= hour:
+            tell(ReminderKind.CONFERENCE_SOON, soon)
+        end = start + timedelta(minutes=conference.duration_minutes)
+        chair = conference.chair_id
+        wanted[f"{base}:{ReminderKind.CONFERENCE_RECORD.value}:s{chair}:end"] = _Wanted(
+            ReminderKind.CONFERENCE_RECORD, end, chair, None
+        )
+        again = _working_day_on_or_after(
+            calendar, end.astimezone(zone).date() + timedelta(days=RECORD_AGAIN_DAYS)
+        )
+        wanted[f"{base}:{ReminderKind.CONFERENCE_RECORD.value}:s{chair}:d{RECORD_AGAIN_DAYS}"] = _Wanted(
+            ReminderKind.CONFERENCE_RECORD, at_local(again, zone, hour), chair, None
+        )
+    elif (
+        conference.status == ConferenceStatus.CANCELLED
+        and conference.cancelled_at is not None
+        and start > conference.cancelled_at
+        and not _earlier_cancelled_together(db, conference)
+    ):
+        tell(ReminderKind.CONFERENCE_CANCELLED, conference.cancelled_at)
+
+    for item in conference.action_items:
+        # Items about a case are nudged by the case's reminders (reminders.due_items); the rest here.
+        if item.case_id is None and item.owner_id is not None and item.status == TaskStatus.OPEN:
+            day = _working_day_on_or_before(calendar, item.due_date - timedelta(days=ACTION_ITEM_LEAD_DAYS))
+            wanted[f"conf:{conference.id}:item:{item.id}:{item.due_date}"] = _Wanted(
+                ReminderKind.ACTION_ITEM, at_local(day, zone, hour), item.owner_id, None
+            )
+    return wanted
+
+
+def _earlier_cancelled_together(db: Session, conference: CaseConference) -> bool:
+    """One cancellation notice for "this and the following" occurrences: the first one says it."""
+    if not conference.series_key:
+        return False
+    earlier = db.scalar(
+        select(CaseConference.id)
+        .where(
+            CaseConference.series_key == conference.series_key,
+            CaseConference.scheduled_at < conference.scheduled_at,
+            CaseConference.status == ConferenceStatus.CANCELLED,
+            CaseConference.cancelled_at == conference.cancelled_at,
+        )
+        .limit(1)
+    )
+    return earlier is not None
+
+
+def refresh_conference(
+    db: Session, conference: CaseConference, policy: Policy, *, now: datetime | None = None
+) -> list[Reminder]:
+    """Make the conference's reminder rows match it; returns the pending rows.
+
+    New rows whose time is already past at `now` are not created (a conference scheduled five days
+    ahead gets no D-7 call); rows already sent are never touched; pending rows no longer wanted
+    (the old time of a moved meeting, a cancelled one) are cancelled.
+    """
+    db.flush()
+    wanted = due_items(db, conference, policy)
+    existing = {r.key: r for r in db.scalars(select(Reminder).where(Reminder.conference_id == conference.id))}
+
+    def keep_new(key: str, item: reminders.Wanted) -> bool:
+        kind, due_at = item[0], item[1]
+        return now is None or due_at >= now or kind == ReminderKind.CONFERENCE_CANCELLED
+
+    reminders.reconcile(
+        db,
+        existing,
+        {key: (w.kind, w.due_at, w.recipient_id, w.channel_id) for key, w in wanted.items()},
+        lambda key, kind: Reminder(key=key, kind=kind, conference_id=conference.id, attempts=0),
+        keep_new=keep_new,
+    )
+    return [
+        r
+        for r in db.scalars(select(Reminder).where(Reminder.conference_id == conference.id))
+        if r.status == ReminderStatus.PENDING
+    ]
+
+
+def stale_reason(reminder: Reminder, conference: CaseConference, now: datetime) -> str | None:
+    """Why a claimed conference row should not be sent any more (the sweep drops it), or None."""
+    if conference.status == ConferenceStatus.CANCELLED and reminder.kind != ReminderKind.CONFERENCE_CANCELLED:
+        return "cancelled"
+    if reminder.kind in PRE_MEETING_KINDS and now >= conference.scheduled_at:
+        return "started"
+    if reminder.kind == ReminderKind.CONFERENCE_RECORD and conference.recorded_at is not None:
+        return "recorded"
+    return None
