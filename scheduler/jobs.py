@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from slack_sdk import WebClient
 
+from models import privacy
 from models.db import UnitOfWork
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
@@ -33,19 +34,27 @@ def install(runtime: Runtime) -> None:
     _runtime = runtime
 
 
+def _current() -> Runtime:
+    """The installed runtime, with a fresh set of seen client values for the outbound gate: a job
+    checks its messages against what it read itself, not what earlier jobs in this thread read."""
+    if _runtime is None:
+        raise RuntimeError("scheduler runtime not installed")
+    privacy.begin_scope()
+    return _runtime
+
+
 def sweep_reminders() -> None:
     """Every minute: send what is due (nothing outside working time)."""
     from scheduler.sweep import sweep
 
-    if _runtime is None:
-        raise RuntimeError("scheduler runtime not installed")
+    runtime = _current()
     report = sweep(
-        _runtime.uow,
-        _runtime.client,
-        _runtime.policy,
-        _runtime.calendar,
+        runtime.uow,
+        runtime.client,
+        runtime.policy,
+        runtime.calendar,
         datetime.now(UTC),
-        default_locale=_runtime.default_locale,
+        default_locale=runtime.default_locale,
     )
     if report.sent or report.failed or report.stale:
         log.info("reminder sweep: %s", report)
@@ -55,7 +64,35 @@ def send_digests() -> None:
     """09:00 on working days: the daily digest, and on the week's first working day the weekly one."""
     from scheduler.digests import send_daily, send_weekly
 
-    if _runtime is None:
-        raise RuntimeError("scheduler runtime not installed")
+    runtime = _current()
     now = datetime.now(UTC)
-    log.info("digests: %d daily, %d weekly", send_daily(_runtime, now), send_weekly(_runtime, now))
+    log.info("digests: %d daily, %d weekly", send_daily(runtime, now), send_weekly(runtime, now))
+
+
+def run_housekeeping() -> None:
+    """06:30 on working days: consent expiry (and later the retention purge); see scheduler/housekeeping.py."""
+    from scheduler.housekeeping import run_daily
+
+    runtime = _current()
+    run_daily(runtime, datetime.now(UTC))
+
+
+def post_team_boards() -> None:
+    """09:00 on working days: each linked team channel's board (nothing on holidays or weekends)."""
+    from scheduler.board import post_morning_boards
+
+    runtime = _current()
+    report = post_morning_boards(runtime, datetime.now(UTC))
+    if report.posted or report.failed:
+        log.info("%s", report)
+
+
+def refresh_team_boards() -> None:
+    """Every minute in working time: boards whose items changed are updated in place; a board still
+    missing today (a channel linked later, a failed post) is posted."""
+    from scheduler.board import refresh_boards
+
+    runtime = _current()
+    report = refresh_boards(runtime, datetime.now(UTC))
+    if report.posted or report.updated or report.failed:
+        log.info("%s", report)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -31,7 +32,13 @@ def build_scheduler(engine: Engine) -> BackgroundScheduler:
     )
     # Fixed jobs with stable ids: re-adding them at every start replaces, never duplicates.
     scheduler.add_job(
-        "scheduler.jobs:sweep_reminders", "interval", minutes=1, id="reminders.sweep", replace_existing=True
+        "scheduler.jobs:sweep_reminders",
+        "interval",
+        minutes=1,
+        id="reminders.sweep",
+        replace_existing=True,
+        # At once on start, not a minute later: what fell due while no process led goes out now.
+        next_run_time=datetime.now(UTC),
     )
     scheduler.add_job(
         "scheduler.jobs:send_digests",
@@ -41,6 +48,34 @@ def build_scheduler(engine: Engine) -> BackgroundScheduler:
         minute=0,
         timezone="Asia/Seoul",
         id="digests.morning",
+        replace_existing=True,
+    )
+    # Team boards: the morning post (skips holidays itself: WorkCalendar), and in-place updates.
+    scheduler.add_job(
+        "scheduler.jobs:post_team_boards",
+        "cron",
+        day_of_week="mon-fri",
+        hour=9,
+        minute=0,
+        timezone="Asia/Seoul",
+        id="boards.morning",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "scheduler.jobs:refresh_team_boards",
+        "interval",
+        minutes=1,
+        id="boards.refresh",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "scheduler.jobs:run_housekeeping",
+        "cron",
+        day_of_week="mon-fri",
+        hour=6,
+        minute=30,
+        timezone="Asia/Seoul",
+        id="housekeeping.daily",
         replace_existing=True,
     )
     return scheduler
@@ -79,8 +114,9 @@ class LeaderElection:
 class SchedulerService:
     """Starts the scheduler as soon as this process becomes the leader; stops it on shutdown."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, retry_seconds: float = RETRY_SECONDS) -> None:
         self.engine = engine
+        self.retry_seconds = retry_seconds
         self.election = LeaderElection(engine)
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
@@ -99,7 +135,7 @@ class SchedulerService:
                     return
             except Exception:
                 log.exception("leader election failed; retrying")
-            self._stop.wait(RETRY_SECONDS)
+            self._stop.wait(self.retry_seconds)
 
     def stop(self) -> None:
         self._stop.set()

@@ -7,6 +7,7 @@ cancelled; rows already sent are never touched. Every service that changes a cas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from models.cadence import add_months, at_local
 from models.case import Case
+from models.consent import Consent
 from models.enums import (
     CaseIntensity,
     CaseStatus,
+    ConsentScope,
     ReferralStatus,
     ReminderKind,
     ReminderStatus,
@@ -38,7 +41,10 @@ class DueItem:
     recipient_id: int | None
 
 
-def due_items(snap: CaseSnapshot, policy: Policy, supervisors: list[int] | None = None) -> list[DueItem]:
+def due_items(
+    snap: CaseSnapshot, policy: Policy, supervisors: list[int] | None = None, *, today: date | None = None
+) -> list[DueItem]:
+    """`today` (the agency's date) leaves out warnings about consents that have already expired."""
     case, cad = snap.case, policy.cadences
     items: list[DueItem] = []
     manager = case.case_manager_id
@@ -57,6 +63,8 @@ def due_items(snap: CaseSnapshot, policy: Policy, supervisors: list[int] | None 
     live_consents = [c for c in snap.consents if c.withdrawn_at is None and c.expires_on]
     for consent in live_consents:
         assert consent.expires_on is not None
+        if today is not None and consent.expires_on < today:
+            continue  # "expires soon" for a consent already expired would only arrive late and be wrong
         for days in cad.consent_expiry_warning_days:
             # Consents belong to the case, not to an episode: the key survives a reopening.
             items.append(
@@ -67,6 +75,17 @@ def due_items(snap: CaseSnapshot, policy: Policy, supervisors: list[int] | None 
                     manager,
                 )
             )
+    for consent in _consents_referrals_outlive(snap):
+        assert consent.expires_on is not None
+        # The first morning the referral goes on without consent: the manager renews it or stops it (R5).
+        items.append(
+            DueItem(
+                f"case:{case.id}:{ReminderKind.CONSENT_EXPIRY.value}:{consent.id}:{consent.expires_on}:expired",
+                ReminderKind.CONSENT_EXPIRY,
+                on(consent.expires_on + timedelta(days=1)),
+                manager,
+            )
+        )
 
     if case.status == CaseStatus.AFTERCARE:
         for check in snap.open_aftercare:
@@ -157,6 +176,43 @@ def due_items(snap: CaseSnapshot, policy: Policy, supervisors: list[int] | None 
     return items
 
 
+def _consents_referrals_outlive(snap: CaseSnapshot) -> list[Consent]:
+    """THIRD_PARTY consents with an end date that referrals under way rely on, unless a later consent
+    naming the same recipient takes over (a renewal)."""
+    found = []
+    for consent in snap.consents:
+        if consent.scope != ConsentScope.THIRD_PARTY or consent.withdrawn_at or consent.expires_on is None:
+            continue
+        resources = {r.id: r.resource_id for r in snap.referrals}
+        if any(
+            not _renewed(snap.consents, consent, resources[referral_id])
+            for referral_id in referrals_relying_on(snap, consent)
+        ):
+            found.append(consent)
+    return found
+
+
+def referrals_relying_on(snap: CaseSnapshot, consent: Consent) -> list[int]:
+    """Referrals under way that were sent on this consent (and have no statutory basis instead)."""
+    return [
+        r.id
+        for r in snap.referrals
+        if r.consent_id == consent.id and r.statutory_basis is None and not r.status.terminal
+    ]
+
+
+def _renewed(consents: list[Consent], expiring: Consent, resource_id: int) -> bool:
+    assert expiring.expires_on is not None
+    return any(
+        other.id != expiring.id
+        and other.scope == ConsentScope.THIRD_PARTY
+        and other.withdrawn_at is None
+        and (other.expires_on is None or other.expires_on > expiring.expires_on)
+        and resource_id in (other.recipient_resource_ids or [])
+        for other in consents
+    )
+
+
 def _next_contact_due(snap: CaseSnapshot, policy: Policy) -> datetime:
     """When the next contact is due, by intensity, from the last contact reached (or classification)."""
     case, cad = snap.case, policy.cadences
@@ -180,29 +236,59 @@ def _next_contact_due(snap: CaseSnapshot, policy: Policy) -> datetime:
     return at_local(due, policy.zone, policy.workday_start_hour)
 
 
-def refresh(db: Session, case: Case, policy: Policy, *, snap: CaseSnapshot | None = None) -> list[Reminder]:
-    """Bring the case's reminder rows in line with its record; returns the pending rows."""
-    db.flush()
-    snap = snap or snapshot(db, case)
-    supervisors = case_supervisors(db, case)  # on a restricted case, only the named supervisors
-    wanted = {item.key: item for item in due_items(snap, policy, supervisors)}
-    existing = {r.key: r for r in db.scalars(select(Reminder).where(Reminder.case_id == case.id))}
+Wanted = tuple[ReminderKind, datetime, int | None, str | None]  # kind, due at, recipient, channel
 
+
+def reconcile(
+    db: Session,
+    existing: dict[str, Reminder],
+    wanted: dict[str, Wanted],
+    new_row: Callable[[str, ReminderKind], Reminder],
+    *,
+    keep_new: Callable[[str, Wanted], bool] = lambda key, item: True,
+) -> None:
+    """Make the rows match what is wanted, by key: new obligations added (if `keep_new` says so),
+    moved ones updated, ones no longer wanted cancelled; rows sent, being sent or given up on are never
+    touched, and a snooze still holds."""
     for key, reminder in existing.items():
         if reminder.status == ReminderStatus.PENDING and key not in wanted:
             reminder.status = ReminderStatus.CANCELLED
-    for key, item in wanted.items():
+    for key, (kind, due_at, recipient_id, channel_id) in wanted.items():
         reminder = existing.get(key)
         if reminder is None:
-            reminder = Reminder(key=key, kind=item.kind, case_id=case.id, attempts=0)
+            if not keep_new(key, wanted[key]):
+                continue
+            reminder = new_row(key, kind)
             db.add(reminder)
         elif reminder.status in (ReminderStatus.SENT, ReminderStatus.CLAIMED, ReminderStatus.FAILED):
             continue
         reminder.status = ReminderStatus.PENDING
         snoozed = reminder.snoozed_until
-        reminder.due_at = max(item.due_at, snoozed) if snoozed else item.due_at
-        reminder.recipient_id = item.recipient_id
+        reminder.due_at = max(due_at, snoozed) if snoozed else due_at
+        reminder.recipient_id = recipient_id
+        reminder.slack_channel_id = channel_id
     db.flush()
+
+
+def refresh(
+    db: Session, case: Case, policy: Policy, *, today: date, snap: CaseSnapshot | None = None
+) -> list[Reminder]:
+    """Bring the case's reminder rows in line with its record; returns the pending rows.
+
+    `today` (the agency's date) cancels warnings about consents already expired rather than sending
+    them late."""
+    db.flush()
+    snap = snap or snapshot(db, case)
+    supervisors = case_supervisors(db, case)  # on a restricted case, only the named supervisors
+    wanted = {item.key: item for item in due_items(snap, policy, supervisors, today=today)}
+    existing = {r.key: r for r in db.scalars(select(Reminder).where(Reminder.case_id == case.id))}
+
+    reconcile(
+        db,
+        existing,
+        {key: (item.kind, item.due_at, item.recipient_id, None) for key, item in wanted.items()},
+        lambda key, kind: Reminder(key=key, kind=kind, case_id=case.id, attempts=0),
+    )
 
     pending = [
         r

@@ -42,6 +42,7 @@ from models.services.reminders import refresh
 from models.staff import StaffMember
 from tests.factories import (
     NOW,
+    TODAY,
     assessment_input,
     case_in_monitoring,
     consent,
@@ -675,12 +676,12 @@ def test_refresh_is_idempotent(db, world):
     assert len(before) == len({r[1] for r in before})  # one row per key
 
     for _ in range(2):
-        refresh(db, db.get(Case, case.id), Policy())
+        refresh(db, db.get(Case, case.id), Policy(), today=TODAY)
         assert table_state(db, case) == before
 
     # A fresh load from the database (as the next request would see it) changes nothing either.
     db.expire_all()
-    refresh(db, db.get(Case, case.id), Policy())
+    refresh(db, db.get(Case, case.id), Policy(), today=TODAY)
     assert table_state(db, case) == before
 
 
@@ -691,7 +692,7 @@ def test_refresh_is_idempotent_whatever_zone_the_clock_was_given_in(db, world, z
     case = classified_case(db, world, CaseIntensity.CRISIS, NOW.astimezone(zone), crisis=True)
     before = table_state(db, case)
     db.expire_all()
-    refresh(db, db.get(Case, case.id), Policy())
+    refresh(db, db.get(Case, case.id), Policy(), today=TODAY)
     assert table_state(db, case) == before
     assert pending(db, case, K.NEXT_CONTACT) == [
         (K.NEXT_CONTACT, world.manager.id, datetime(2026, 3, 3, 1, 0, tzinfo=UTC), PENDING)
@@ -814,11 +815,11 @@ def test_conference_action_items_remind_their_owner_two_days_ahead(db, world):
         due_date=date(2026, 3, 20),
     )
     db.add(external)
-    refresh(db, db.get(Case, case.id), Policy())
+    refresh(db, db.get(Case, case.id), Policy(), today=TODAY)
     assert rows(db, case, K.ACTION_ITEM) == [(K.ACTION_ITEM, world.coworker.id, nine(2026, 3, 18), PENDING)]
 
     db.get(ActionItem, item.id).status = TaskStatus.DONE
-    refresh(db, db.get(Case, case.id), Policy())
+    refresh(db, db.get(Case, case.id), Policy(), today=TODAY)
     assert rows(db, case, K.ACTION_ITEM) == [(K.ACTION_ITEM, world.coworker.id, nine(2026, 3, 18), CANCELLED)]
 
 

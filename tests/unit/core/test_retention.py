@@ -93,3 +93,32 @@ def test_the_timeline_stays_append_only_outside_a_purge(db, world):
         db.execute(delete(CaseEvent).where(CaseEvent.case_id == case.id))
     with pytest.raises(Exception, match="append-only"), db.begin_nested():
         db.execute(text("DELETE FROM cases WHERE id = :id"), {"id": case.id})  # the cascade is guarded too
+
+
+def test_the_daily_housekeeping_job_destroys_what_is_past_its_retention(db, uow, world):
+    from datetime import datetime
+
+    from slack_sdk import WebClient
+
+    from models.case import Case
+    from models.services.calendar import WorkCalendar
+    from models.services.context import Policy
+    from scheduler import housekeeping
+    from scheduler.jobs import Runtime
+
+    policy = Policy()
+    case = closed_case(db, world)
+    code, until = case.code, case.retention_until
+    db.flush()
+    runtime = Runtime(
+        uow, WebClient(base_url="http://127.0.0.1:9/"), policy, WorkCalendar(policy.zone, 9, 18), "ko"
+    )
+    # The first working morning after the retention date (weekends and public holidays skipped).
+    day = until + timedelta(days=1)
+    while not runtime.calendar.is_working_day(day):
+        day += timedelta(days=1)
+    reports = housekeeping.run_daily(
+        runtime, datetime(day.year, day.month, day.day, 6, 30, tzinfo=policy.zone)
+    )
+    assert reports["retention_purge"].destroyed == [code]
+    assert db.scalar(select(func.count()).select_from(Case).where(Case.code == code)) == 0

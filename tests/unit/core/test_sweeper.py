@@ -21,7 +21,7 @@ from models.services.calendar import WorkCalendar
 from models.services.context import Policy
 from models.services.reminders import refresh
 from scheduler.sweep import sweep
-from tests.factories import CLIENT_NAME, case_in_monitoring, intake
+from tests.factories import CLIENT_NAME, TODAY, case_in_monitoring, intake
 from tests.slackfake import FakeSlack
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -82,7 +82,7 @@ def test_two_concurrent_claimers_never_take_the_same_row(empty_database_url, bac
             if not ids:
                 return
             taken[index].extend(ids)
-            time.sleep(0.002)  # a real sweeper sends between claims; this lets the other one in
+            time.sleep(0.02)  # a real sweeper sends (about a second per channel) between claims
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
     for thread in threads:
@@ -224,7 +224,7 @@ def test_snooze_survives_recomputation(db, world):
     reminder.status = ReminderStatus.SENT
     until = kst(2026, 6, 1, 9, 0)
     sweeper.snooze(db, world.manager.id, reminder.id, until)
-    refresh(db, case, Policy())
+    refresh(db, case, Policy(), today=TODAY)
     db.refresh(reminder)
     assert reminder.status == ReminderStatus.PENDING and reminder.due_at == until.astimezone(UTC)
     with pytest.raises(Exception, match="No such reminder"):

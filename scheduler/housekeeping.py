@@ -1,0 +1,104 @@
+"""The daily housekeeping job (working days, early morning, before the first sweep and the digests).
+
+Housekeeping is a list of tasks run one after the other; one failing is logged and does not stop the
+others: consent expiry, then the retention purge (R10).
+Every task must be safe to run twice: the job runs again after a restart or on another leader.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from models.services import housekeeping, idempotency, retention
+from scheduler.jobs import Runtime
+
+log = logging.getLogger("casebot.scheduler")
+
+
+@dataclass
+class ConsentExpiryReport:
+    already_done_today: bool = False
+    since: str | None = None
+    recorded: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        if self.already_done_today:
+            return "consent expiry: already done today"
+        window = f"since {self.since}" if self.since else "all time (first run)"
+        return f"consent expiry ({window}): {self.recorded} recorded, {self.failed} failed"
+
+
+def consent_expiry(runtime: Runtime, now: datetime) -> ConsentExpiryReport:
+    """Record each consent expired since the last run once; the run's marker is written only when
+    every expiry went through, so a failed one is tried again on the next run."""
+    today = now.astimezone(runtime.policy.zone).date()
+    report = ConsentExpiryReport()
+    with runtime.uow() as db:
+        if idempotency.remembered(db, housekeeping.run_key(today)) is not None:
+            report.already_done_today = True
+            return report
+        previous = housekeeping.last_run(db)
+        since = previous - housekeeping.LOOKBACK if previous else None
+        expiries = housekeeping.expired_since(db, today, since)
+    report.since = since.isoformat() if since else None
+    for expiry in expiries:
+        try:
+            _, first = idempotency.once(
+                runtime.uow,
+                expiry.key,
+                lambda db, expiry=expiry: housekeeping.record_expiry(db, expiry, runtime.policy, now),
+            )
+        except Exception:
+            log.exception("consent expiry of consent #%s not recorded", expiry.consent_id)
+            report.failed += 1
+            continue
+        report.recorded += 1 if first else 0
+    if not report.failed:
+        idempotency.once(runtime.uow, housekeeping.run_key(today), lambda db: {"recorded": report.recorded})
+    return report
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    run: Callable[[Runtime, datetime], object]  # returns a report whose str() goes to the log
+
+
+def retention_purge(runtime: Runtime, now: datetime) -> retention.PurgeReport:
+    """R10: cases past their retention date destroyed, each in its own unit of work, so one failure
+    leaves the others done (and itself tried again tomorrow)."""
+    zone = runtime.policy.zone
+    today = now.astimezone(zone).date()
+    report = retention.PurgeReport()
+    with runtime.uow() as db:
+        due = retention.expired_case_ids(db, today)
+    for case_id in due:
+        try:
+            with runtime.uow() as db:
+                report.destroyed.append(retention.purge_case(db, case_id, now=now, zone=zone))
+        except Exception:
+            log.exception("retention purge of case #%s failed; tried again on the next run", case_id)
+    return report
+
+
+TASKS: tuple[Task, ...] = (Task("consent_expiry", consent_expiry), Task("retention_purge", retention_purge))
+
+
+def run_daily(runtime: Runtime, now: datetime, tasks: tuple[Task, ...] = TASKS) -> dict[str, object]:
+    """Every task once, on working days only; returns each task's report (None when it failed)."""
+    if not runtime.calendar.is_working_day(now.astimezone(runtime.policy.zone).date()):
+        return {}
+    reports: dict[str, object] = {}
+    for task in tasks:
+        try:
+            reports[task.name] = task.run(runtime, now)
+        except Exception:
+            log.exception("housekeeping task %s failed", task.name)
+            reports[task.name] = None
+            continue
+        log.info("housekeeping: %s", reports[task.name])
+    return reports
