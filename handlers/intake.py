@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.i18n import t
 from bot.ids import View
-from bot.views.intake import YES, intake_done_modal, intake_modal
-from handlers.common import Invocation, metadata, subcommand, submit_once
-from models.enums import NextStep, SignerRelationship
-from models.schemas import IntakeInput
+from bot.views.intake import REFERRAL_SOURCES, YES, intake_done_modal, intake_modal
+from handlers.common import Invocation, conversation_id, metadata, subcommand, submit_once
+from models.enums import ConsentMethod, NextStep, SignerRelationship
+from models.errors import InvalidInput, Message
+from models.schemas import STRICT_CONTEXT, IntakeInput
 from models.services import cases
 from models.services.context import Ctx
 
+log = logging.getLogger("casebot")
 BLOCKS = [
     "referral_source",
     "client.name",
@@ -44,14 +48,39 @@ ALIASES = {
     "consents.scope": "consent_scopes",
     "signer_relationship": "guardian.name",
 }
+# privacy_mode=strict: the modal has no identifier inputs, and the system-of-record number instead.
+STRICT_BLOCKS = [
+    "referral_source",
+    "client.external_ref",
+    "client.sex",
+    "client.life_stage",
+    "client.under14",
+    "presenting_needs",
+    "intake_summary",
+    "guardian.relationship_kind",
+    "guardian.verified",
+    "confidentiality_notice_given",
+    "consent_scopes",
+    "refusal_notice",
+]
+STRICT_ALIASES = {
+    "client": "client.external_ref",
+    "guardians": "guardian.relationship_kind",
+    "consents": "refusal_notice",
+    "consents.signer_name": "guardian.verified",
+    "consents.scope": "consent_scopes",
+    "signer_relationship": "guardian.verified",
+}
 
 
 def register(app: App) -> None:
     app.view(View.INTAKE)(submit_intake)
 
 
-def parse_intake(form: dict, locale: str, today: date) -> IntakeInput:
+def parse_intake(form: dict, locale: str, today: date, *, strict: bool = False) -> IntakeInput:
     """The modal's values as the core's input; raises ValidationError with field locations."""
+    if strict:
+        return _parse_strict_intake(form, locale, today)
     under14 = YES in (form.get("client.under14") or [])
     guardian_name = form.get("guardian.name")
     signer, relationship = (
@@ -94,7 +123,7 @@ def parse_intake(form: dict, locale: str, today: date) -> IntakeInput:
                 "life_stage": form.get("client.life_stage"),
                 "under14": under14,
             },
-            "referral_source": t(f"intake.source.{form.get('referral_source') or 'other'}", "ko"),
+            "referral_source": referral_source(form),
             "presenting_needs": form.get("presenting_needs") or [],
             "intake_summary": form.get("intake_summary"),
             "confidentiality_notice_given": YES in (form.get("confidentiality_notice_given") or []),
@@ -105,10 +134,71 @@ def parse_intake(form: dict, locale: str, today: date) -> IntakeInput:
     )
 
 
+def _parse_strict_intake(form: dict, locale: str, today: date) -> IntakeInput:
+    """Strict mode: no names anywhere; a consent is the signed paper form kept in the system of record."""
+    under14 = YES in (form.get("client.under14") or [])
+    verified = YES in (form.get("guardian.verified") or [])
+    relationship_kind = form.get("guardian.relationship_kind")
+    consents = [
+        {
+            "scope": scope,
+            "signer_name": None,
+            "signer_relationship": SignerRelationship.PARENT if under14 else SignerRelationship.SELF,
+            "purposes": t("intake.modal.consent_purposes", locale),
+            "items": t("intake.modal.consent_items", locale),
+            "retention": t("intake.modal.consent_retention", locale),
+            "refusal_notice_given": YES in (form.get("refusal_notice") or []),
+            "method": ConsentMethod.WRITTEN,
+            "guardian_verified": under14 and verified,
+            "given_on": today,
+        }
+        for scope in form.get("consent_scopes") or []
+    ]
+    guardians = []
+    if relationship_kind or verified:
+        guardians.append(
+            {"relationship_kind": relationship_kind or "보호자", "is_legal_representative": under14}
+        )
+    return IntakeInput.model_validate(
+        {
+            "client": {
+                "external_ref": form.get("client.external_ref"),
+                "sex": form.get("client.sex"),
+                "life_stage": form.get("client.life_stage"),
+                "under14": under14,
+            },
+            "referral_source": referral_source(form),
+            "presenting_needs": form.get("presenting_needs") or [],
+            "intake_summary": form.get("intake_summary"),
+            "confidentiality_notice_given": YES in (form.get("confidentiality_notice_given") or []),
+            "intake_held": True,
+            "guardians": guardians,
+            "consents": consents,
+        },
+        context=STRICT_CONTEXT,
+    )
+
+
+def referral_source(form: dict) -> str:
+    """The chosen source as recorded (in Korean); a value the modal never offered is a field error."""
+    source = form.get("referral_source") or "other"
+    if source not in REFERRAL_SOURCES:
+        raise InvalidInput(
+            {"referral_source": Message("목록에서 선택해 주세요.", "Choose one of the options.")}
+        )
+    return t(f"intake.source.{source}", "ko")
+
+
 @subcommand("new", "접수", "신규")
 def open_intake(call: Invocation) -> None:
+    policy = call.context["policy"]
     call.open_modal(
-        intake_modal(call.locale, call.context["policy"].profile, channel_id=call.command.get("channel_id"))
+        intake_modal(
+            call.locale,
+            policy.profile,
+            channel_id=call.command.get("channel_id"),
+            strict=policy.strict_privacy,
+        )
     )
 
 
@@ -119,13 +209,14 @@ def _open_case(db: Session, ctx: Ctx, data: IntakeInput) -> dict[str, object]:
 
 def submit_intake(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
     locale = context["locale"]
+    strict = context["policy"].strict_privacy
     outcome = submit_once(
         ack,
         view,
         context,
-        blocks=BLOCKS,
-        aliases=ALIASES,
-        parse=lambda form, ctx: parse_intake(form, locale, ctx.today),
+        blocks=STRICT_BLOCKS if strict else BLOCKS,
+        aliases=STRICT_ALIASES if strict else ALIASES,
+        parse=lambda form, ctx: parse_intake(form, locale, ctx.today, strict=strict),
         work=_open_case,
     )
     if outcome is None:
@@ -133,10 +224,13 @@ def submit_intake(ack: Ack, view: dict, context: BoltContext, client: WebClient)
     result, first_time = outcome
     code, next_step = str(result["code"]), NextStep(str(result["next_step"]))
     ack(response_action="update", view=intake_done_modal(locale, code, next_step))
-    channel = metadata(view).get("channel")
+    channel = conversation_id(metadata(view).get("channel"))
     if first_time and channel:
-        client.chat_postEphemeral(
-            channel=channel,
-            user=context.user_id,
-            text=t("intake.done.message", locale, code=code, next_step=next_step.label(locale)),
-        )
+        try:
+            client.chat_postEphemeral(
+                channel=channel,
+                user=context.user_id,
+                text=t("intake.done.message", locale, code=code, next_step=next_step.label(locale)),
+            )
+        except SlackApiError as error:  # the case is opened and the modal said so: a lost note is no failure
+            log.warning("could not post the intake confirmation: %s", error.response.get("error"))

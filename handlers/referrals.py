@@ -32,12 +32,20 @@ from bot.views.referrals import (
     refer_modal,
     referral_message,
 )
-from handlers.common import Invocation, button_value, clicked_in, metadata, subcommand, submit_once
+from handlers.common import (
+    Invocation,
+    button_value,
+    clicked_in,
+    metadata,
+    record_id,
+    subcommand,
+    submit_once,
+)
 from models.case import Case
 from models.consent import Consent
 from models.enums import ConsentMethod, ConsentScope, ReferralStatus, SignerRelationship, Surface
 from models.errors import DomainError, InvalidInput, Message, RuleViolation, invalid_input_from
-from models.schemas import ConsentInput, ReferralInput
+from models.schemas import STRICT_CONTEXT, ConsentInput, ReferralInput
 from models.services import access, consents, idempotency, referrals, resources
 from models.services.cases import require_open
 from models.services.context import Ctx
@@ -139,6 +147,7 @@ def _form_view(
         covered=covered_resources(db, ctx, case),
         selected=selected,
         channel_id=channel_id,
+        strict=ctx.policy.strict_privacy,
     )
 
 
@@ -179,7 +188,8 @@ def resource_picked(ack: Ack, body: dict, action: dict, context: BoltContext, cl
     ack()
     view = body["view"]
     meta = metadata(view)
-    selected = int((action.get("selected_option") or {}).get("value") or 0) or None
+    option = action.get("selected_option")
+    selected = (record_id(option, "value") if isinstance(option, dict) else 0) or None
     locale = context["locale"]
     new_view = _refusal_or(
         context,
@@ -208,7 +218,7 @@ def _consent_block(field: str) -> str:
     return ALIASES.get(field, CONSENT_NOW)
 
 
-def parse_refer(form: dict[str, Any], locale: str, today: Any) -> ReferForm:
+def parse_refer(form: dict[str, Any], locale: str, today: Any, *, strict: bool = False) -> ReferForm:
     """The modal's values as the core's inputs; every problem at once, each on its own block."""
     errors: dict[str, Message] = {}
     resource_id = form.get("resource_id")
@@ -240,7 +250,8 @@ def parse_refer(form: dict[str, Any], locale: str, today: Any) -> ReferForm:
                 _present(
                     {
                         "scope": ConsentScope.THIRD_PARTY,
-                        "signer_name": form.get("consent.signer_name"),
+                        # Strict mode: the signed form, with the name, stays in the system of record.
+                        "signer_name": None if strict else form.get("consent.signer_name"),
                         "signer_relationship": relationship,
                         "purposes": t("referrals.consent.purposes", locale),
                         "items": t("referrals.consent.items", locale),
@@ -251,7 +262,8 @@ def parse_refer(form: dict[str, Any], locale: str, today: Any) -> ReferForm:
                         "guardian_verified": YES in (form.get("consent.guardian_verified") or []),
                         "given_on": today,
                     }
-                )
+                ),
+                context=STRICT_CONTEXT if strict else None,
             )
         except ValidationError as error:
             for name, message in invalid_input_from(error).errors.items():
@@ -299,7 +311,7 @@ def submit_refer(ack: Ack, view: dict, context: BoltContext, client: WebClient) 
         context,
         blocks=BLOCKS,
         aliases=ALIASES,
-        parse=lambda form, ctx: parse_refer(form, locale, ctx.today),
+        parse=lambda form, ctx: parse_refer(form, locale, ctx.today, strict=ctx.policy.strict_privacy),
         work=lambda db, ctx, form: _send(db, ctx, code, form),
     )
     if outcome is None:
@@ -341,7 +353,10 @@ def move_referral(ack: Ack, body: dict, action: dict, context: BoltContext, clie
     if context["actor"] is None:
         return answer(t("common.not_staff", locale))
     value = button_value(action)
-    referral_id, to = int(value["referral_id"]), ReferralStatus(value["to"])
+    referral_id, status = record_id(value, "referral_id"), value.get("to")
+    if not referral_id or not isinstance(status, str) or status not in ReferralStatus.__members__:
+        return  # not a button this app made: nothing to move
+    to = ReferralStatus(status)
     ctx: Ctx = context["ctx_for"](Surface.BUTTON)
 
     def move(db: Session) -> dict[str, object]:

@@ -16,7 +16,8 @@ class Client(Base):
     __tablename__ = "clients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(EncryptedText(), info=PII)
+    # None under privacy_mode=strict: the person is known here only by `external_ref`.
+    name: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
     birth_date: Mapped[date | None] = mapped_column(EncryptedDate(), info=PII)
     sex: Mapped[str | None] = mapped_column(String(10))
     contact: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
@@ -57,7 +58,7 @@ class Guardian(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(EncryptedText(), info=PII)
+    name: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)  # None under strict mode
     relationship_kind: Mapped[str] = mapped_column(String(40))
     contact: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
     is_legal_representative: Mapped[bool] = mapped_column(default=False)

@@ -18,7 +18,8 @@ class Consent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     scope: Mapped[ConsentScope] = mapped_column(StrEnumType(ConsentScope))
-    signer_name: Mapped[str] = mapped_column(EncryptedText(), info=PII)
+    # None under privacy_mode=strict: the signed form is kept in the agency's system of record.
+    signer_name: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
     signer_relationship: Mapped[SignerRelationship] = mapped_column(StrEnumType(SignerRelationship))
     purposes: Mapped[str] = mapped_column(Text)
     items: Mapped[str] = mapped_column(Text)

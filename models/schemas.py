@@ -13,6 +13,8 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -20,6 +22,9 @@ from models.enums import (
     AfterCareAction,
     AfterCareStatus,
     ClosureReason,
+    ConferencePurpose,
+    ConferenceRecurrence,
+    ConferenceType,
     ConsentMethod,
     ConsentScope,
     ContactKind,
@@ -36,7 +41,7 @@ from models.enums import (
     StaffRole,
     StatutoryBasis,
 )
-from models.errors import BilingualValueError, InvalidInput, invalid_input_from
+from models.errors import BilingualValueError, InvalidInput, Message, invalid_input_from
 
 # 주민등록번호: six digits (birth date), an optional separator, then a 1-8 gender/century digit and six more.
 _RRN = re.compile(r"(?<!\d)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\s*[-–]?\s*[1-8]\d{6}(?!\d)")
@@ -66,9 +71,68 @@ def _stripped(value: str | None) -> str | None:
 SafeText = Annotated[str, AfterValidator(_no_rrn)]
 OptionalText = Annotated[str | None, AfterValidator(_stripped), AfterValidator(_no_rrn)]
 
+# privacy_mode=strict: parse with `model_validate(data, context=STRICT_CONTEXT)` and names may be absent
+# (the core refuses them there; models/services/strict.py). Without it a name is required, as always.
+# The check is a field validator (run on the default too), so a parsed input nested in another model
+# is not checked again without the context.
+STRICT_CONTEXT = {"privacy_mode": "strict"}
+
+
+def parsed_for_strict_mode(info: ValidationInfo) -> bool:
+    return (info.context or {}).get("privacy_mode") == "strict"
+
+
+NAME_NEEDED = {
+    "client": Message("이름을 입력해 주세요.", "Enter the client's name."),
+    "guardian": Message("보호자 이름을 입력해 주세요.", "Enter the guardian's name."),
+    "signer": Message("서명한 사람의 이름을 입력해 주세요.", "Enter the name of the person who signed."),
+}
+
+
+def _named_unless_strict(message: Message) -> AfterValidator:
+    def check(value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and not parsed_for_strict_mode(info):
+            raise BilingualValueError(message.ko, message.en)
+        return value
+
+    return AfterValidator(check)
+
+
+# The agency's system-of-record number (e.g. 행복e음): letters, digits and inner dashes, never an RRN.
+_EXTERNAL_REF = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?")
+
+
+def _external_ref_format(value: str | None) -> str | None:
+    if value is not None and not _EXTERNAL_REF.fullmatch(value):
+        raise BilingualValueError(
+            "기관 시스템 번호는 영문·숫자·하이픈(-)으로 64자 이내로 입력해 주세요.",
+            "The system-of-record number takes up to 64 letters, digits and dashes.",
+        )
+    return value
+
+
+ExternalRef = Annotated[
+    str | None, AfterValidator(_stripped), AfterValidator(_no_rrn), AfterValidator(_external_ref_format)
+]
+
+
+# Any date a form takes lies in this range: beyond it a date is a slip of the picker, and the
+# schedules computed from it (reminders, after-care, retention) would run off the calendar.
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2100, 12, 31)
+
 
 class Form(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _date_in_range(cls, value: object) -> object:
+        day = value.date() if isinstance(value, datetime) else value
+        if isinstance(day, date) and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise BilingualValueError(
+                "1900년부터 2100년 사이의 날짜를 입력해 주세요.", "Enter a date between 1900 and 2100."
+            )
+        return value
 
 
 class HouseholdMemberInput(Form):
@@ -79,7 +143,9 @@ class HouseholdMemberInput(Form):
 
 
 class GuardianInput(Form):
-    name: SafeText = Field(min_length=1, max_length=100)
+    name: Annotated[OptionalText, _named_unless_strict(NAME_NEEDED["guardian"])] = Field(
+        None, max_length=100, validate_default=True
+    )
     relationship_kind: SafeText = Field(min_length=1, max_length=40)
     contact: OptionalText = Field(None, max_length=100)
     is_legal_representative: bool = False
@@ -87,7 +153,9 @@ class GuardianInput(Form):
 
 
 class ClientInput(Form):
-    name: SafeText = Field(min_length=1, max_length=100)
+    name: Annotated[OptionalText, _named_unless_strict(NAME_NEEDED["client"])] = Field(
+        None, max_length=100, validate_default=True
+    )
     birth_date: date | None = None
     sex: str | None = Field(None, max_length=10)
     contact: OptionalText = Field(None, max_length=100)
@@ -96,7 +164,7 @@ class ClientInput(Form):
     characteristics: list[SafeText] = Field(default_factory=list)
     interpreter_needed: bool = False
     under14: bool = False
-    external_ref: OptionalText = Field(None, max_length=64)
+    external_ref: ExternalRef = Field(None, max_length=64)
 
     @model_validator(mode="after")
     def _birth_date_in_past(self) -> ClientInput:
@@ -109,7 +177,10 @@ class ClientInput(Form):
 
 class ConsentInput(Form):
     scope: ConsentScope
-    signer_name: SafeText = Field(min_length=1, max_length=100)
+    # Required unless parsed for strict mode, where the signed form stays in the system of record.
+    signer_name: Annotated[OptionalText, _named_unless_strict(NAME_NEEDED["signer"])] = Field(
+        None, max_length=100, validate_default=True
+    )
     signer_relationship: SignerRelationship = SignerRelationship.SELF
     purposes: SafeText = Field(min_length=1, max_length=1000)
     items: SafeText = Field(min_length=1, max_length=1000)
@@ -318,3 +389,125 @@ def check_free_text(field: str, value: str | None) -> None:
         _FREE_TEXT.validate_python(value)
     except ValidationError as error:
         raise InvalidInput({field: next(iter(invalid_input_from(error).errors.values()))}) from None
+
+
+# ------------------------------------------------------------------ case conferences (사례회의)
+
+
+def _upper_code(value: str) -> str:
+    return value.strip().upper()
+
+
+CaseCode = Annotated[str, AfterValidator(_upper_code), Field(min_length=3, max_length=32)]
+
+
+class ConferenceCaseInput(Form):
+    """A case on the agenda, by code, with the question put to the meeting (stays in the database)."""
+
+    code: CaseCode
+    purpose: ConferencePurpose = ConferencePurpose.REVIEW
+    question: OptionalText = Field(None, max_length=1000)
+
+
+class ExternalMemberInput(Form):
+    """A member from another organisation; the pledge is required before case content is shared."""
+
+    name: SafeText = Field(min_length=1, max_length=100)
+    organisation: SafeText = Field(min_length=1, max_length=200)
+    role: OptionalText = Field(None, max_length=100)
+    confidentiality_pledge: bool = False
+
+
+MAX_OCCURRENCES = 24
+
+
+class ConferenceInput(Form):
+    conference_type: ConferenceType
+    scheduled_at: datetime
+    duration_minutes: int = Field(60, ge=15, le=480)
+    slack_channel_id: str | None = Field(None, pattern=r"^[CG][A-Z0-9]{2,31}$")
+    chair_id: int | None = None
+    participant_ids: list[int] = Field(default_factory=list)
+    externals: list[ExternalMemberInput] = Field(default_factory=list, max_length=30)
+    cases: list[ConferenceCaseInput] = Field(default_factory=list, max_length=30)
+    recurrence: ConferenceRecurrence = ConferenceRecurrence.NONE
+    occurrences: int = Field(1, ge=1, le=MAX_OCCURRENCES)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ConferenceInput:
+        if self.scheduled_at.tzinfo is None:
+            raise BilingualValueError(
+                "회의 시각에 시간대가 없습니다.", "The meeting time has no time zone.", field="scheduled_at"
+            )
+        codes = [c.code for c in self.cases]
+        for index, code in enumerate(codes):
+            if code in codes[:index]:
+                raise BilingualValueError(
+                    "같은 사례번호가 두 번 있습니다.",
+                    "A case code appears twice.",
+                    field=f"cases.{index}.code",
+                )
+        if self.recurrence == ConferenceRecurrence.NONE and self.occurrences != 1:
+            raise BilingualValueError(
+                "반복하지 않는 회의는 1회만 잡을 수 있습니다. 반복 주기를 고르세요.",
+                "A conference that does not repeat has one occurrence. Choose how often it repeats.",
+                field="recurrence",
+            )
+        if self.recurrence != ConferenceRecurrence.NONE and self.occurrences < 2:
+            raise BilingualValueError(
+                "반복 회의는 2회 이상이어야 합니다.",
+                "A recurring conference needs at least two occurrences.",
+                field="occurrences",
+            )
+        for external in self.externals:
+            if not external.confidentiality_pledge:
+                raise BilingualValueError(
+                    "외부 참석자는 비밀유지 서약을 해야 사례 내용을 나눌 수 있습니다.",
+                    "External members must sign a confidentiality pledge before case content is shared.",
+                    field="externals",
+                )
+        return self
+
+
+class RescheduleInput(Form):
+    scheduled_at: datetime
+    duration_minutes: int | None = Field(None, ge=15, le=480)
+
+    @model_validator(mode="after")
+    def _aware(self) -> RescheduleInput:
+        if self.scheduled_at.tzinfo is None:
+            raise BilingualValueError(
+                "회의 시각에 시간대가 없습니다.", "The meeting time has no time zone.", field="scheduled_at"
+            )
+        return self
+
+
+class DecisionInput(Form):
+    code: CaseCode
+    decision: OptionalText = Field(None, max_length=3000)
+
+
+class ActionItemInput(Form):
+    """An action item: an owner on staff or a named external owner, a due date, optionally a case."""
+
+    description: SafeText = Field(min_length=1, max_length=1000)
+    owner_id: int | None = None
+    owner_external: OptionalText = Field(None, max_length=100)
+    due_date: date
+    code: CaseCode | None = None
+
+    @model_validator(mode="after")
+    def _one_owner(self) -> ActionItemInput:
+        if (self.owner_id is None) == (self.owner_external is None):
+            raise BilingualValueError(
+                "담당자를 직원 또는 외부 담당자 중 하나로 정해 주세요.",
+                "Give the item one owner: a staff member or an external owner.",
+                field="owner_id",
+            )
+        return self
+
+
+class OutcomeInput(Form):
+    decisions: list[DecisionInput] = Field(default_factory=list)
+    action_items: list[ActionItemInput] = Field(default_factory=list, max_length=30)
+    minutes_ref: OptionalText = Field(None, max_length=300)

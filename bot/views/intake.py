@@ -40,14 +40,27 @@ INTAKE_CONSENT_SCOPES = (
 YES = "yes"
 
 
-def intake_modal(locale: str, profile: Profile, *, channel_id: str | None = None) -> dict:
-    k = "intake.modal."
+def intake_modal(
+    locale: str, profile: Profile, *, channel_id: str | None = None, strict: bool = False
+) -> dict:
+    """The intake form; `strict` (privacy_mode=strict) asks for no identifier at all."""
+    blocks = _strict_blocks(locale, profile) if strict else _standard_blocks(locale, profile)
+    return modal(
+        View.INTAKE,
+        t("intake.modal.title", locale),
+        blocks,
+        submit=t("intake.modal.submit", locale),
+        close=t("intake.modal.close", locale),
+        private_metadata=json.dumps({"channel": channel_id}) if channel_id else "",
+    )
 
+
+def _standard_blocks(locale: str, profile: Profile) -> list[dict]:
     def label(key: str) -> str:
-        return t(k + key, locale)
+        return t("intake.modal." + key, locale)
 
-    blocks = [
-        section(t(k + "notice", locale)),
+    return [
+        section(label("notice")),
         select(
             "referral_source",
             label("referral_source"),
@@ -96,14 +109,74 @@ def intake_modal(locale: str, profile: Profile, *, channel_id: str | None = None
         ),
         checkboxes("refusal_notice", label("refusal_notice"), [(label("refusal_notice_option"), YES)]),
     ]
-    return modal(
-        View.INTAKE,
-        label("title"),
-        blocks,
-        submit=label("submit"),
-        close=label("close"),
-        private_metadata=json.dumps({"channel": channel_id}) if channel_id else "",
-    )
+
+
+def _strict_blocks(locale: str, profile: Profile) -> list[dict]:
+    """No name, birth date, contact or address, the client's or a guardian's: only the system's number."""
+
+    def label(key: str) -> str:
+        return t("intake.modal." + key, locale)
+
+    def strict(key: str) -> str:
+        return t("strict.intake." + key, locale)
+
+    return [
+        section(label("notice")),
+        section(strict("notice")),
+        select(
+            "referral_source",
+            label("referral_source"),
+            [(t(f"intake.source.{s}", locale), s) for s in REFERRAL_SOURCES],
+        ),
+        text_input(
+            "client.external_ref", strict("external_ref"), max_length=64, hint=strict("external_ref_hint")
+        ),
+        select(
+            "client.sex",
+            label("sex"),
+            [(t(f"intake.sex.{s}", locale), s) for s in ("female", "male", "other")],
+            optional=True,
+        ),
+        select(
+            "client.life_stage",
+            label("life_stage"),
+            [(s.label(locale), s.value) for s in LifeStage],
+            optional=True,
+        ),
+        checkboxes("client.under14", label("under14"), [(label("under14_option"), YES)]),
+        multi_select(
+            "presenting_needs",
+            label("presenting_needs"),
+            [(d.label(locale), d.value) for d in domains_for(profile)],
+            optional=True,
+        ),
+        text_input(
+            "intake_summary",
+            label("intake_summary"),
+            optional=True,
+            multiline=True,
+            hint=strict("intake_summary_hint"),
+        ),
+        text_input(
+            "guardian.relationship_kind", strict("guardian_relationship"), optional=True, max_length=40
+        ),
+        checkboxes(
+            "guardian.verified", strict("guardian_verified"), [(strict("guardian_verified_option"), YES)]
+        ),
+        checkboxes(
+            "confidentiality_notice_given",
+            label("notice_given"),
+            [(label("notice_given_option"), YES)],
+            optional=False,
+        ),
+        checkboxes(
+            "consent_scopes",
+            label("consent_scopes"),
+            [(s.label(locale), s.value) for s in INTAKE_CONSENT_SCOPES],
+            hint=strict("consent_hint"),
+        ),
+        checkboxes("refusal_notice", label("refusal_notice"), [(label("refusal_notice_option"), YES)]),
+    ]
 
 
 def intake_done_modal(locale: str, code: str, next_step: NextStep) -> dict:

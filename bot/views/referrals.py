@@ -137,8 +137,12 @@ def refer_modal(
     covered: Iterable[int] = (),
     selected: int | None = None,
     channel_id: str | None = None,
+    strict: bool = False,
 ) -> dict:
-    """The referral form; `covered` are the resources an active THIRD_PARTY consent names."""
+    """The referral form; `covered` are the resources an active THIRD_PARTY consent names.
+
+    `strict` (privacy_mode=strict): no signer's name; the signed form stays in the system of record.
+    """
     k = "referrals.modal."
 
     def label(key: str, **values: object) -> str:
@@ -172,7 +176,9 @@ def refer_modal(
             block_id=CONSENT_STATUS,
         ),
         checkboxes(CONSENT_NOW, label("consent_now"), [(label("consent_now_option"), YES)]),
-        text_input("consent.signer_name", label("signer_name"), optional=True, max_length=100),
+        context(t("strict.consent.signed_on_paper", locale))
+        if strict
+        else text_input("consent.signer_name", label("signer_name"), optional=True, max_length=100),
         select(
             "consent.signer_relationship",
             label("signer_relationship"),

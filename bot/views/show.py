@@ -75,8 +75,11 @@ def _listing(title: str, lines: list[str], empty: str) -> dict:
 def _client_fields(summary: CaseSummary, locale: str) -> list[tuple[str, str]]:
     client, unknown = summary.case.client, t("show.modal.unknown", locale)
     band = summary.age_band
+    # Strict mode: the person is known here only by the system-of-record number, never by name.
+    ref = (t("strict.show.external_ref", locale), b.cut(client.external_ref or unknown, 100))
+    name = (t("show.modal.name", locale), b.cut(client.name or unknown, 100))
     pairs = [
-        (t("show.modal.name", locale), b.cut(client.name, 100)),
+        ref if summary.strict_privacy else name,
         (
             t("show.modal.age", locale),
             t("show.modal.age_band", locale, band=band) if band is not None else unknown,
@@ -86,6 +89,8 @@ def _client_fields(summary: CaseSummary, locale: str) -> list[tuple[str, str]]:
             client.life_stage.label(locale) if client.life_stage else unknown,
         ),
     ]
+    if client.external_ref and not summary.strict_privacy:
+        pairs.append(ref)
     if client.under14:
         pairs.append((t("show.modal.under14", locale), "✓"))
     return pairs

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from models.cadence import Cadences
 from models.enums import Profile, Surface
 from models.staff import StaffMember
+
+# privacy_mode=strict: no direct identifiers in Casebot; the case links to the system of record by number.
+PrivacyMode = Literal["standard", "strict"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,11 @@ class Policy:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Seoul"))
     profile: Profile = Profile.WELFARE_CENTRE
     workday_start_hour: int = 9
+    privacy_mode: PrivacyMode = "standard"
+
+    @property
+    def strict_privacy(self) -> bool:
+        return self.privacy_mode == "strict"
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,9 @@ from models.enums import (
 from models.errors import Message, RuleViolation
 from models.resource import Resource
 from models.schemas import (
+    STRICT_CONTEXT,
     AfterCareInput,
     AssessmentInput,
-    ClientInput,
     ClosureInput,
     ConsentInput,
     ContactInput,
@@ -207,31 +207,29 @@ def _case(
         return Ctx(actor=actor, surface=Surface.SYSTEM, now=clock["t"], policy=policy)
 
     first = ctx()
-    name = f"{SURNAMES[index % len(SURNAMES)]}{GIVEN[index % len(GIVEN)]} (가상)"
     domains = domains_for(policy.profile)
     needs = rng.sample(list(domains), 2)
     case = cases.open_case(
         db,
         first,
-        IntakeInput(
-            client=ClientInput(
-                name=name,
-                birth_date=date(1950 + rng.randint(0, 60), rng.randint(1, 12), rng.randint(1, 28)),
-                contact="010-0000-0000 (가상)",
-                address="가상시 가상구 예시로 1",
-                life_stage=rng.choice(list(LifeStage)),
-            ),
-            referral_source=rng.choice(["행정복지센터", "본인 내방", "이웃 제보", "학교", "병원"]),
-            presenting_needs=needs,
-            intake_summary="예시 초기상담 내용 (가상)" if target >= 1 else None,
-            confidentiality_notice_given=target >= 1,
-            intake_held=target >= 1,
+        IntakeInput.model_validate(
+            {
+                "client": _client(policy, rng, index),
+                "referral_source": rng.choice(["행정복지센터", "본인 내방", "이웃 제보", "학교", "병원"]),
+                "presenting_needs": needs,
+                "intake_summary": "예시 초기상담 내용 (가상)" if target >= 1 else None,
+                "confidentiality_notice_given": target >= 1,
+                "intake_held": target >= 1,
+            },
+            context=_context(policy),
         ),
     )
     if target < 1:
         return
     if target >= 2:
-        consents.record_consent(db, ctx(days=0.1), case.code, _consent(ConsentScope.COLLECT_USE, first.today))
+        consents.record_consent(
+            db, ctx(days=0.1), case.code, _consent(policy, ConsentScope.COLLECT_USE, first.today)
+        )
     if target < 3:
         return
     severities = {d: rng.choice((0, 1, 1, 2, 2, 3)) for d in domains}
@@ -303,7 +301,7 @@ def _case(
         return
     linked = ctx(days=rng.uniform(1, 3))
     consents.record_consent(
-        db, linked, case.code, _consent(ConsentScope.THIRD_PARTY, linked.today, [resource.id])
+        db, linked, case.code, _consent(policy, ConsentScope.THIRD_PARTY, linked.today, [resource.id])
     )
     referral = referrals.create(
         db,
@@ -352,18 +350,41 @@ def _case(
         )
 
 
-def _consent(scope: ConsentScope, given: date, recipients: list[int] | None = None) -> ConsentInput:
-    return ConsentInput(
-        scope=scope,
-        signer_name="서명인 (가상)",
-        purposes="사례관리 서비스 제공 (예시)",
-        items="성명, 연락처, 사정 결과 (예시)",
-        recipient_resource_ids=recipients or [],
-        retention="종결 후 5년",
-        refusal_notice_given=True,
-        method=ConsentMethod.WRITTEN,
-        given_on=given,
-        expires_on=given + timedelta(days=365),
+def _context(policy: Policy) -> dict[str, str] | None:
+    """Strict mode parses inputs with the strict context: names may (and must) be absent."""
+    return STRICT_CONTEXT if policy.strict_privacy else None
+
+
+def _client(policy: Policy, rng: random.Random, index: int) -> dict[str, object]:
+    if policy.strict_privacy:  # identifiers stay in the system of record; a demo number stands in
+        return {"external_ref": f"DEMO-{index + 1:04d}", "life_stage": rng.choice(list(LifeStage))}
+    return {
+        "name": f"{SURNAMES[index % len(SURNAMES)]}{GIVEN[index % len(GIVEN)]} (가상)",
+        "birth_date": date(1950 + rng.randint(0, 60), rng.randint(1, 12), rng.randint(1, 28)),
+        "contact": "010-0000-0000 (가상)",
+        "address": "가상시 가상구 예시로 1",
+        "life_stage": rng.choice(list(LifeStage)),
+    }
+
+
+def _consent(
+    policy: Policy, scope: ConsentScope, given: date, recipients: list[int] | None = None
+) -> ConsentInput:
+    return ConsentInput.model_validate(
+        {
+            "scope": scope,
+            # Strict mode: the signed form (and the signer's name) stay in the system of record.
+            "signer_name": None if policy.strict_privacy else "서명인 (가상)",
+            "purposes": "사례관리 서비스 제공 (예시)",
+            "items": "성명, 연락처, 사정 결과 (예시)",
+            "recipient_resource_ids": recipients or [],
+            "retention": "종결 후 5년",
+            "refusal_notice_given": True,
+            "method": ConsentMethod.WRITTEN,
+            "given_on": given,
+            "expires_on": given + timedelta(days=365),
+        },
+        context=_context(policy),
     )
 
 

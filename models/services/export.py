@@ -46,6 +46,11 @@ LABELS = {
     "access": ("열람·처리 기록", "Who accessed the record"),
     "none": ("없음", "none"),
     "episode": ("회차", "Episode"),
+    # A consent recorded under privacy_mode=strict has no signer's name.
+    "signed_on_paper": (
+        "서면 동의 (서명한 동의서는 기관 시스템에 보관)",
+        "Signed on paper (kept in the agency's system)",
+    ),
 }
 
 
@@ -239,10 +244,12 @@ def export_case(
     doc.heading("consents")
     for consent in rows(Consent):
         doc.lines.append(f"### {consent.scope.label(locale)}")
+        if consent.signer_name is None:
+            doc.item(FIELDS["signer_name"][0 if locale == "ko" else 1], _l("signed_on_paper", locale))
         doc.fields(
             consent,
             [
-                "signer_name",
+                *(["signer_name"] if consent.signer_name is not None else []),
                 "signer_relationship",
                 "purposes",
                 "items",
