@@ -2,7 +2,9 @@
 
 Run by hand (not a test):  .venv/bin/python -m bench.slack_commands [--database postgresql] [--cases N]
 Both apps run in this run on the same server (waitress, 8 threads) and the same Bolt settings; the
-bare app only acks. Requests are signed slash commands on loopback. Prints p50/p95 and ratios.
+bare app only acks. Requests are signed slash commands on loopback. Prints p50/p95 and ratios, how long
+Casebot kept working after its last ack (work it queued behind the acks), and the load average (other
+processes on the machine make the figures noisy).
 """
 
 from __future__ import annotations
@@ -104,6 +106,37 @@ def timed_commands(port: int, count: int, concurrency: int, text_: str, user: st
         return list(pool.map(one, range(count)))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pid: int, quiet: float = 0.3, limit: float = 120) -> float:
+    """Wait until the process has used no CPU for `quiet` s; the seconds it kept working after the last ack.
+
+    Casebot acks first and may still be doing the work of a burst (queued after the ack) when the last
+    answer arrives; measuring the bare app meanwhile would slow it down and flatter the ratio.
+    """
+    started = time.perf_counter()
+    last, last_change = cpu_seconds(pid), started
+    while time.perf_counter() - started < limit:
+        time.sleep(0.05)
+        now = cpu_seconds(pid)
+        if now != last:
+            last, last_change = now, time.perf_counter()
+        elif time.perf_counter() - last_change >= quiet:
+            break
+    return max(0.0, last_change - started)
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+
+
 def p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
@@ -137,19 +170,24 @@ def main() -> None:
             wait_up(port)
         for port in (casebot_port, bare_port):  # warm up connections, caches, the staff lookup
             timed_commands(port, 50, 5, "help", user)
+        print(f"load average before: {load()}")
         print(
             f"{'':10} {'conc':>4} {'casebot p50':>12} {'p95':>8} {'bare p50':>9} {'p95':>8} {'p50 ratio':>9}"
+            f" {'busy after':>10}"
         )
         # /case help is answered in the ack; /case list acks, then reads the database and posts to Slack.
         for command_text in ("help", "list"):
             for concurrency in (1, 10):
                 ours = timed_commands(casebot_port, args.requests, concurrency, command_text, user)
+                busy_after = settle(casebot.pid)  # its queued post-ack work, if any, done first
                 bare = timed_commands(bare_port, args.requests, concurrency, command_text, user)
                 label = f"{command_text} ack"
                 print(
                     f"{label:10} {concurrency:>4} {p(ours, 50):>12.2f} {p(ours, 95):>8.2f} "
                     f"{p(bare, 50):>9.2f} {p(bare, 95):>8.2f} {p(ours, 50) / p(bare, 50):>9.2f}"
+                    f" {busy_after:>9.1f}s"
                 )
+        print(f"load average after: {load()}")
     finally:
         for process in helpers:
             process.terminate()

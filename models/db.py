@@ -41,6 +41,8 @@ def _create(url: str, **options: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
+            if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # a read-only lookup (the staff check before an ack) must not queue for the lock
             # IMMEDIATE takes the write lock at the start and waits for it (the busy timeout). A plain
             # BEGIN that reads and then writes fails at once (SQLITE_BUSY) when another process (the
             # scheduler, a CLI command) wrote in between. SQLite serialises writers anyway.
