@@ -139,15 +139,24 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> None:
     if settings.slack_bot_token is None:
         raise CliError("SLACK_BOT_TOKEN is not set: reminders are sent through Slack.")
     calendar = WorkCalendar(settings.zone, settings.working_hours.start_hour, settings.working_hours.end_hour)
+    client = make_web_client(settings)
     report = sweep(
         uow,
-        make_web_client(settings),
+        client,
         settings.policy(),
         calendar,
         now,
         default_locale=settings.default_locale,
     )
     print(report)
+    # The team channels' boards for that time too (posted once a day, then updated in place).
+    from scheduler.board import refresh_boards
+    from scheduler.jobs import Runtime
+
+    runtime = Runtime(uow, client, settings.policy(), calendar, settings.default_locale)
+    boards = refresh_boards(runtime, now)
+    if not boards.outside_working_time:
+        print(boards)
 
 
 def _operator() -> str:
