@@ -14,6 +14,9 @@ from typing import Any
 
 Block = dict[str, Any]
 
+# The value of a lone "yes" checkbox option.
+YES = "yes"
+
 LIMITS = {
     "title": 24,
     "submit": 24,
@@ -224,6 +227,28 @@ def checkboxes(
     chosen = [o for o in opts if o["value"] in set(initial)]
     if chosen:
         element["initial_options"] = chosen
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
+def users_input(
+    block_id: str,
+    label: str,
+    *,
+    multi: bool = False,
+    initial: list[str] | str | None = None,
+    optional: bool = False,
+    hint: str | None = None,
+    max_selected: int = 30,
+) -> Block:
+    """A people picker; the handler maps the Slack user ids it returns to staff members."""
+    if multi:
+        element: dict = {"type": "multi_users_select", "max_selected_items": max_selected}
+        if initial:
+            element["initial_users"] = list(initial)[:max_selected]
+    else:
+        element = {"type": "users_select"}
+        if initial:
+            element["initial_user"] = initial
     return _input(block_id, label, element, optional=optional, hint=hint)
 
 

@@ -6,6 +6,7 @@ case content loads the case through `load_case`, so no caller can skip the check
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 from sqlalchemy import exists, false, or_, select, union
@@ -92,8 +93,30 @@ def require_role(ctx: Ctx, *roles: StaffRole, detail: str) -> None:
         )
 
 
+# `<prefix>-<year>-<sequence>` (models/services/codes.py): what may be quoted back in a "not found".
+CODE_SHAPE = re.compile(r"[A-Z]{1,10}-\d{4}-\d{4,9}")
+
+
+def case_code(text: str) -> str:
+    """The text as a case code (trimmed, upper case); NotFound if it is not shaped like one.
+
+    What is not a code (a phone number or a name typed by mistake) is not quoted back, so the answer
+    never carries it into Slack, where the outbound privacy gate would refuse it.
+    """
+    code = text.strip().upper()
+    if not CODE_SHAPE.fullmatch(code):
+        raise NotFound(
+            Message(
+                "사례번호 형식이 아닙니다. 사례번호를 확인하세요 (예: C-2026-0007).",
+                "That is not a case code. Check it (e.g. C-2026-0007).",
+            )
+        )
+    return code
+
+
 def find_case(db: Session, code: str) -> Case:
-    case = db.scalar(select(Case).where(Case.code == code.strip().upper()))
+    code = case_code(code)
+    case = db.scalar(select(Case).where(Case.code == code))
     if case is None:
         raise NotFound(
             Message(
@@ -110,8 +133,9 @@ def load_case(db: Session, ctx: Ctx, code_or_case: str | Case, *, purpose: str =
     case = code_or_case if isinstance(code_or_case, Case) else find_case(db, code_or_case)
     if not can_access(db, ctx.actor, case):
         raise refuse(ctx, case, purpose)
-    if purpose == "read":
-        record_access(db, ctx, case, AuditAction.READ, "case")
+    # Every opening of a case is a read of its content (a modal shows it, a write starts from it):
+    # logged with what it was for, so the log answers "who looked at this case" on its own (R9).
+    record_access(db, ctx, case, AuditAction.READ, "case", "" if purpose == "read" else purpose)
     return case
 
 

@@ -12,7 +12,7 @@ from models.client import Client, Guardian, HouseholdMember
 from models.enums import CaseIntensity, CaseStatus, StaffRole, Stage
 from models.errors import InvalidInput, Message, RuleViolation
 from models.schemas import IntakeInput, check_free_text
-from models.services import access
+from models.services import access, strict
 from models.services.changes import case_changed
 from models.services.codes import next_case_code
 from models.services.consents import add_consent
@@ -39,6 +39,7 @@ def require_open(case: Case, closed: tuple[CaseStatus, ...] = CLOSED_STATUSES) -
 def open_case(db: Session, ctx: Ctx, data: IntakeInput) -> Case:
     """Register a case: at intake (`intake_held`) or as a referral awaiting its first interview."""
     access.require_role(ctx, StaffRole.CASE_MANAGER, StaffRole.SUPERVISOR, detail="open case")
+    strict.check_intake(ctx, data)  # privacy_mode=strict: no identifiers, a system-of-record number
     manager = _case_manager_for(db, ctx, data.case_manager_id)
     client = Client(**data.client.model_dump())
     client.household = [HouseholdMember(**m.model_dump()) for m in data.household]
@@ -248,7 +249,10 @@ def restrict(db: Session, ctx: Ctx, code: str, named_ids: list[int]) -> Case:
                 )
             }
         )
-    for grant in db.scalars(select(CaseAccessGrant).where(CaseAccessGrant.case_id == case.id)):
+    grants = list(db.scalars(select(CaseAccessGrant).where(CaseAccessGrant.case_id == case.id)))
+    if case.restricted and {g.staff_id for g in grants} == {m.id for m in members}:
+        return case  # nothing changes: no timeline entry
+    for grant in grants:
         db.delete(grant)
     db.flush()
     for member in members:
@@ -284,3 +288,41 @@ def _require_manager_or_supervisor(ctx: Ctx, case: Case, what: str) -> None:
                 "Only the case manager or a supervisor can change who sees the case.",
             ),
         )
+
+
+@dataclass(frozen=True)
+class AccessCircle:
+    """Who sees a case beside its case manager: for the "who sees this case" dialogue."""
+
+    case: Case
+    coworker_ids: list[int]
+    named_ids: list[int]
+
+
+def access_circle(db: Session, ctx: Ctx, code: str) -> AccessCircle:
+    case = access.load_case(db, ctx, code)
+    coworkers = db.scalars(select(CaseWorker.staff_id).where(CaseWorker.case_id == case.id))
+    named = db.scalars(select(CaseAccessGrant.staff_id).where(CaseAccessGrant.case_id == case.id))
+    return AccessCircle(case, sorted(coworkers), sorted(named))
+
+
+def set_access(
+    db: Session, ctx: Ctx, code: str, *, coworker_ids: list[int], restricted: bool, named_ids: list[int]
+) -> Case:
+    """Co-workers added or removed, and the case restricted to named people or opened to the team again;
+    each change is on the timeline. Only the case manager or a supervisor may do this."""
+    case = access.load_case(db, ctx, code, purpose="change access")
+    _require_manager_or_supervisor(ctx, case, "change access")
+    wanted = set(coworker_ids) - {case.case_manager_id}
+    current = {w.staff_id: w for w in db.scalars(select(CaseWorker).where(CaseWorker.case_id == case.id))}
+    for staff_id in sorted(wanted - current.keys()):
+        add_coworker(db, ctx, case.code, staff_id)
+    for staff_id in sorted(current.keys() - wanted):
+        db.delete(current[staff_id])
+        db.flush()
+        case_changed(db, ctx, case, "coworker_removed", staff=staff_id)
+    if restricted:
+        restrict(db, ctx, case.code, named_ids)
+    elif case.restricted:
+        unrestrict(db, ctx, case.code)
+    return case

@@ -168,7 +168,11 @@ def test_every_write_adds_a_timeline_entry_and_an_audit_row(db, world):
         audit = db.scalars(select(AuditLog).where(AuditLog.case_id == case.id).order_by(AuditLog.id)).all()
         new_events, new_audit = events[seen_events:], audit[seen_audit:]
         assert new_events, f"{step} left no timeline entry"
-        assert [a.action for a in new_audit if a.action not in WRITES] == [], step
+        # A write opens the case first: that opening is logged as a read, with what it was for.
+        opened = [a for a in new_audit if a.action not in WRITES]
+        assert {a.action for a in opened} == ({AuditAction.READ} if step != "open_case" else set()), step
+        assert all(a.actor_id == actor.id and a.detail for a in opened), step
+        new_audit = [a for a in new_audit if a.action in WRITES]
         assert sorted(a.record for a in new_audit) == sorted(e.event for e in new_events), step
         for event in new_events:
             assert event.actor_id == actor.id, step
@@ -271,7 +275,10 @@ def test_a_refusal_of_a_deactivated_member_is_logged_without_a_case(uow, committ
         refusal = s.scalars(select(AuditLog).where(AuditLog.action == AuditAction.REFUSED)).one()
         assert (refusal.actor_id, refusal.actor_ref) == (world.coworker.id, "UCOWORKER")
         assert (refusal.case_id, refusal.case_code, refusal.record) == (None, None, "access")
-        assert count(s, AuditLog, AuditLog.action == AuditAction.READ) == 0
+        assert (
+            count(s, AuditLog, AuditLog.action == AuditAction.READ, AuditLog.actor_id == world.coworker.id)
+            == 0
+        )
 
 
 # --- append-only ----------------------------------------------------------------------------------

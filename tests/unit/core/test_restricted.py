@@ -107,3 +107,26 @@ def test_unrestricting_gives_the_team_supervisors_their_view_back(db, world, res
     cases.unrestrict(db, world.ctx(world.supervisor), restricted.code)
     assert access.load_case(db, world.ctx(second_supervisor), restricted.code).id == restricted.id
     assert set(access.case_supervisors(db, restricted)) == {world.supervisor.id, second_supervisor.id}
+
+
+def test_set_access_adds_and_removes_co_workers_on_the_timeline(db, world, second_supervisor):
+    from models.audit import CaseEvent
+
+    case = case_in_monitoring(db, world)
+    cases.set_access(
+        db, world.ctx(), case.code, coworker_ids=[world.coworker.id], restricted=False, named_ids=[]
+    )
+    assert access.can_access(db, world.coworker, case)
+    cases.set_access(db, world.ctx(), case.code, coworker_ids=[], restricted=False, named_ids=[])
+    assert not access.can_access(db, world.coworker, case)
+    events = db.scalars(select(CaseEvent.event).where(CaseEvent.case_id == case.id)).all()
+    assert events[-2:] == ["coworker_added", "coworker_removed"]
+    cases.set_access(
+        db, world.ctx(), case.code, coworker_ids=[], restricted=True, named_ids=[world.supervisor.id]
+    )
+    cases.set_access(
+        db, world.ctx(), case.code, coworker_ids=[], restricted=True, named_ids=[world.supervisor.id]
+    )
+    events = db.scalars(select(CaseEvent.event).where(CaseEvent.case_id == case.id)).all()
+    assert events.count("restricted") == 1  # saving the same circle again changes nothing
+    assert not access.can_access(db, second_supervisor, case)
