@@ -19,9 +19,9 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload, selectinload
 
-from models.assessment import Assessment
+from models.assessment import Assessment, AssessmentRating
 from models.case import Case
-from models.closure import AfterCareCheck, Closure
+from models.closure import AfterCareCheck, Closure, GoalAttainmentRecord
 from models.conference import ActionItem
 from models.consent import Consent
 from models.contact import ContactNote
@@ -34,12 +34,12 @@ from models.enums import (
     StaffRole,
     TaskStatus,
 )
-from models.plan import ServicePlan
+from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.referral import Referral
 from models.services import access, closure
 from models.services.audit import record_access
 from models.services.context import Ctx
-from models.services.lifecycle import CaseSnapshot, CaseState, derive, snapshot
+from models.services.lifecycle import CaseSnapshot, CaseState, derive, snapshot, without_content
 from models.staff import StaffMember
 
 DEFAULT_PAGE_SIZE = 25
@@ -131,7 +131,7 @@ def my_desk(db: Session, ctx: Ctx, *, page: int = 0, page_size: int = DEFAULT_PA
     shown = list(
         db.scalars(
             _my_cases_query(ctx)
-            .options(lazyload(Case.client))  # no client data is needed for the desk
+            .options(lazyload(Case.client), *without_content(Case))  # no client data is needed for the desk
             .order_by(Case.next_due_on.is_(None), Case.next_due_on, Case.code)
             .offset(page * page_size)
             .limit(page_size)
@@ -170,33 +170,22 @@ def snapshots(db: Session, cases: list[Case]) -> list[CaseSnapshot]:
                 grouped[row.case_id].append(row)
         return grouped
 
-    consents = by_case(db.scalars(select(Consent).where(Consent.case_id.in_(ids))), episode=False)
-    assessments = by_case(
-        db.scalars(
-            select(Assessment).where(Assessment.case_id.in_(ids)).options(selectinload(Assessment.ratings))
-        )
-    )
+    def rows(model, *where, children=()):  # type: ignore[no-untyped-def]
+        query = select(model).where(model.case_id.in_(ids), *where).options(*without_content(model))
+        for relationship, child in children:
+            query = query.options(selectinload(relationship).options(*without_content(child)))
+        return db.scalars(query)
+
+    consents = by_case(rows(Consent), episode=False)
+    assessments = by_case(rows(Assessment, children=[(Assessment.ratings, AssessmentRating)]))
     plans = by_case(
-        db.scalars(
-            select(ServicePlan)
-            .where(ServicePlan.case_id.in_(ids))
-            .options(selectinload(ServicePlan.goals), selectinload(ServicePlan.tasks))
-        )
+        rows(ServicePlan, children=[(ServicePlan.goals, PlanGoal), (ServicePlan.tasks, PlanTask)])
     )
-    referrals = by_case(db.scalars(select(Referral).where(Referral.case_id.in_(ids))))
-    notes = by_case(db.scalars(select(ContactNote).where(ContactNote.case_id.in_(ids))))
-    closures = by_case(
-        db.scalars(select(Closure).where(Closure.case_id.in_(ids)).options(selectinload(Closure.attainments)))
-    )
-    aftercare = by_case(
-        db.scalars(select(AfterCareCheck).where(AfterCareCheck.case_id.in_(ids))), episode=False
-    )
-    items = by_case(
-        db.scalars(
-            select(ActionItem).where(ActionItem.case_id.in_(ids), ActionItem.status == TaskStatus.OPEN)
-        ),
-        episode=False,
-    )
+    referrals = by_case(rows(Referral))
+    notes = by_case(rows(ContactNote))
+    closures = by_case(rows(Closure, children=[(Closure.attainments, GoalAttainmentRecord)]))
+    aftercare = by_case(rows(AfterCareCheck), episode=False)
+    items = by_case(rows(ActionItem, ActionItem.status == TaskStatus.OPEN), episode=False)
     return [
         CaseSnapshot(
             case=c,
@@ -333,6 +322,8 @@ class CaseSummary:
     state: CaseState
     today: date
     zone: ZoneInfo
+    # Strict mode shows the system-of-record number where a name would be.
+    strict_privacy: bool = False
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
@@ -373,4 +364,10 @@ class CaseSummary:
 def case_summary(db: Session, ctx: Ctx, code: str) -> CaseSummary:
     case = access.load_case(db, ctx, code)
     snap = snapshot(db, case)
-    return CaseSummary(snap=snap, state=derive(snap, ctx.today), today=ctx.today, zone=ctx.policy.zone)
+    return CaseSummary(
+        snap=snap,
+        state=derive(snap, ctx.today),
+        today=ctx.today,
+        zone=ctx.policy.zone,
+        strict_privacy=ctx.policy.strict_privacy,
+    )

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
-from models.assessment import Assessment
+from models.assessment import Assessment, AssessmentRating
 from models.case import Case
-from models.closure import AfterCareCheck, Closure
+from models.closure import AfterCareCheck, Closure, GoalAttainmentRecord
 from models.conference import ActionItem
 from models.consent import Consent
 from models.contact import ContactNote
@@ -31,7 +31,7 @@ from models.enums import (
     Stage,
     TaskStatus,
 )
-from models.plan import ServicePlan
+from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.referral import Referral
 
 # The seed documents' 5-stage model and the school 8-stage model as views onto stages 0-9.
@@ -130,42 +130,43 @@ class CaseSnapshot:
         )
 
 
+def without_content(*models: type) -> list:
+    """Loader options that leave client data (columns tagged PII or SENSITIVE) unloaded.
+
+    Deriving a stage or a due date needs dates, statuses and codes, never a narrative: not loading
+    them spares decrypting each one (encryption at rest) and recording it for the outbound gate. A
+    caller that does read one gets it loaded on access, in the same session.
+    """
+    options = []
+    for model in models:
+        for column in model.__table__.columns:  # type: ignore[attr-defined]
+            if column.info.get("sensitivity"):
+                options.append(defer(getattr(model, column.key)))
+    return options
+
+
 def snapshot(db: Session, case: Case) -> CaseSnapshot:
-    def episode(model):  # type: ignore[no-untyped-def]
-        return list(db.scalars(select(model).where(model.case_id == case.id, model.episode == case.episode)))
+    """The case's records, without their client data (see `without_content`)."""
+
+    def rows(model, *where, children=()):  # type: ignore[no-untyped-def]
+        query = select(model).where(model.case_id == case.id, *where).options(*without_content(model))
+        for relationship, child in children:
+            query = query.options(selectinload(relationship).options(*without_content(child)))
+        return list(db.scalars(query))
+
+    def episode(model, children=()):  # type: ignore[no-untyped-def]
+        return rows(model, model.episode == case.episode, children=children)
 
     return CaseSnapshot(
         case=case,
-        consents=list(db.scalars(select(Consent).where(Consent.case_id == case.id))),
-        assessments=list(
-            db.scalars(
-                select(Assessment)
-                .where(Assessment.case_id == case.id, Assessment.episode == case.episode)
-                .options(selectinload(Assessment.ratings))
-            )
-        ),
-        plans=list(
-            db.scalars(
-                select(ServicePlan)
-                .where(ServicePlan.case_id == case.id, ServicePlan.episode == case.episode)
-                .options(selectinload(ServicePlan.goals), selectinload(ServicePlan.tasks))
-            )
-        ),
+        consents=rows(Consent),
+        assessments=episode(Assessment, children=[(Assessment.ratings, AssessmentRating)]),
+        plans=episode(ServicePlan, children=[(ServicePlan.goals, PlanGoal), (ServicePlan.tasks, PlanTask)]),
         referrals=episode(Referral),
         notes=episode(ContactNote),
-        closures=list(
-            db.scalars(
-                select(Closure)
-                .where(Closure.case_id == case.id, Closure.episode == case.episode)
-                .options(selectinload(Closure.attainments))
-            )
-        ),
-        aftercare=list(db.scalars(select(AfterCareCheck).where(AfterCareCheck.case_id == case.id))),
-        action_items=list(
-            db.scalars(
-                select(ActionItem).where(ActionItem.case_id == case.id, ActionItem.status == TaskStatus.OPEN)
-            )
-        ),
+        closures=episode(Closure, children=[(Closure.attainments, GoalAttainmentRecord)]),
+        aftercare=rows(AfterCareCheck),
+        action_items=rows(ActionItem, ActionItem.status == TaskStatus.OPEN),
     )
 
 
