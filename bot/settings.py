@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from models.cadence import Cadences
 from models.crypto import EncryptionKeyError, Keyring
 from models.enums import Profile
-from models.services.context import Policy
+from models.services.context import Policy, PrivacyMode
 
 
 class WorkingHours(BaseModel):
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     default_locale: str = "ko"
     profile: Profile = Profile.WELFARE_CENTRE
     environment: str = "development"
+    # strict: no direct identifiers in Casebot at all; a case carries the system of record's number.
+    privacy_mode: PrivacyMode = "standard"
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -46,6 +48,9 @@ class Settings(BaseSettings):
     # Fernet keys, comma-separated, newest first: identifiers and narratives are encrypted with the
     # first and read with any (models/crypto.py). Required outside development.
     encryption_keys: SecretStr | None = None
+    # The bot process runs the scheduler (one leader per database); off when an operator runs
+    # `casebot reminders send` from cron instead, and in tests that move time themselves.
+    scheduler_enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(3000, ge=1, le=65535)
 
@@ -103,6 +108,7 @@ class Settings(BaseSettings):
             zone=self.zone,
             profile=self.profile,
             workday_start_hour=self.working_hours.start_hour,
+            privacy_mode=self.privacy_mode,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +52,34 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)
+    _migrate(engine, lambda config: command.upgrade(config, revision))
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    with engine.begin() as connection:
-        command.downgrade(alembic_config(connection), revision)
+    _migrate(engine, lambda config: command.downgrade(config, revision))
+
+
+def _migrate(engine: Engine, run: Callable[[Config], None]) -> None:
+    """Run migrations in one transaction. On SQLite, batch mode alters a table by copying it and
+    dropping the old one, which foreign keys referring to it would refuse: they are switched off for
+    the migration (only possible outside a transaction) and checked before it commits."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                run(alembic_config(connection))
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(
+                            f"migration left {len(broken)} broken foreign key(s): {broken[:5]}"
+                        )
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def head_revision() -> str:

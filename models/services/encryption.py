@@ -13,7 +13,7 @@ from sqlalchemy import Column, Table, Text, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from models.base import Base
-from models.crypto import EncryptedText, Keyring, is_encrypted
+from models.crypto import PREFIX, EncryptedText, Keyring, is_encrypted
 
 PAGE = 500
 
@@ -94,3 +94,13 @@ def rotate(db: Session, keyring: Keyring) -> KeyReport:
     after = status(db, keyring)
     report.current, report.older, report.plaintext = after.current, after.older, after.plaintext
     return report
+
+
+def holds_encrypted(db: Session) -> bool:
+    """Whether any encrypted column holds an encrypted value (one row is enough)."""
+    for _table, columns in encrypted_columns():
+        for column in columns:
+            raw = type_coerce(column, Text())
+            if db.execute(select(raw).where(raw.startswith(PREFIX)).limit(1)).first() is not None:
+                return True
+    return False

@@ -10,10 +10,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 
 from models.db import UnitOfWork, make_engine, make_session_factory
+from tests.conftest import TEST_KEY, TEST_KEYRING
 from tests.slackfake import FakeSlack
 
 SIGNING_SECRET = "e2e-signing-secret"
@@ -31,31 +34,61 @@ class RunningBot:
     slack: FakeSlack
     uow: UnitOfWork
     process: subprocess.Popen
+    database_url: str = ""
 
     @property
     def events_url(self) -> str:
         return self.url + "/slack/events"
 
 
+def bot_environment(database_url: str, slack_url: str, **extra: str) -> dict[str, str]:
+    """What `casebot` processes of a test run with: the test's database and Slack stand-in, client data
+    encrypted as in production, and no scheduler of its own (tests move time with
+    `casebot reminders send --as-of`; a test that wants the scheduler sets SCHEDULER_ENABLED=true)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-e2e",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_url,
+        "ENCRYPTION_KEYS": TEST_KEY,
+        "SCHEDULER_ENABLED": "false",
+        **extra,
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    return env
+
+
+def send_reminders_as_of(bot: RunningBot, moment: datetime, cwd: Path) -> str:
+    """`casebot reminders send --as-of T` as an operator (or cron) runs it; returns what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "reminders", "send", "--as-of", moment.isoformat()],
+        env=bot_environment(bot.database_url, bot.slack.url),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def bot_env() -> dict[str, str]:
+    """Extra environment for `casebot run`; a test module overrides it (e.g. PRIVACY_MODE=strict)."""
+    return {}
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def bot(request, empty_database_url, tmp_path) -> Iterator[RunningBot]:
+def bot(request, empty_database_url, tmp_path, bot_env) -> Iterator[RunningBot]:
     database_url = empty_database_url(request.param)
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, keyring=TEST_KEYRING)
     from models import schema
 
     schema.upgrade(engine)  # PostgreSQL is never migrated by `run`; SQLite would be, this keeps them alike
     port = free_port()
     with FakeSlack() as slack:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SLACK_BOT_TOKEN": "xoxb-e2e",
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.url,
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-        }
-        env.pop("SLACK_APP_TOKEN", None)
+        env = bot_environment(database_url, slack.url, HOST="127.0.0.1", PORT=str(port), **bot_env)
         log = (tmp_path / "bot.log").open("w")
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run"],
@@ -67,7 +100,7 @@ def bot(request, empty_database_url, tmp_path) -> Iterator[RunningBot]:
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(url, process, tmp_path / "bot.log")
-            yield RunningBot(url, slack, UnitOfWork(make_session_factory(engine)), process)
+            yield RunningBot(url, slack, UnitOfWork(make_session_factory(engine)), process, database_url)
         finally:
             process.terminate()
             process.wait(timeout=10)

@@ -26,12 +26,15 @@ def send(bot, text: str, user_id: str, **kwargs):
     return post(bot.events_url, request.body, request.headers)
 
 
-def test_unsigned_and_stale_requests_are_refused(bot):
-    request = slash_command("wrong-secret", text="help", user_id="U1")
+def test_unsigned_and_stale_requests_are_refused_and_logged(bot, tmp_path):
+    request = slash_command("wrong-secret", text="help 가나다테스트", user_id="U1")
     assert post(bot.events_url, request.body, request.headers)[0] == 401
     stale = slash_command(SIGNING_SECRET, text="help", user_id="U1", timestamp=int(time.time()) - 6 * 60)
     assert post(bot.events_url, stale.body, stale.headers)[0] == 401
     assert bot.slack.calls("chat.postEphemeral") == []
+    log = (tmp_path / "bot.log").read_text()
+    assert log.count("refused a request with an invalid or stale Slack signature from 127.0.0.1") == 2
+    assert "가나다테스트" not in log and SIGNING_SECRET not in log  # neither the body nor the secret
 
 
 def test_unknown_user_gets_a_polite_refusal_and_nothing_else(bot):

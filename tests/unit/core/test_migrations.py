@@ -52,3 +52,36 @@ def test_out_of_date_schema_is_refused_with_the_command_to_run(empty_database_ur
     schema.upgrade(engine)
     schema.ensure_current(engine)  # no error once upgraded
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_a_database_with_cases_upgrades_and_downgrades(empty_database_url, backend_name):
+    """SQLite alters tables by copying them: rows that other tables refer to must survive that."""
+    from sqlalchemy import text
+
+    engine = make_engine(empty_database_url(backend_name))
+    rows = [
+        "INSERT INTO teams (id, name, case_code_prefix, created_at) VALUES (1, 't', 'C', CURRENT_TIMESTAMP)",
+        "INSERT INTO staff_members (id, slack_user_id, display_name, role, team_id, active, created_at) "
+        "VALUES (1, 'U1', 'w', 'case_manager', 1, true, CURRENT_TIMESTAMP)",
+        "INSERT INTO clients (id, name, birth_date, characteristics, interpreter_needed, under14, created_at) "
+        "VALUES (1, '가상', '1970-05-01', '[]', false, false, CURRENT_TIMESTAMP)",
+        "INSERT INTO cases (id, code, profile, status, crisis, restricted, client_id, team_id, case_manager_id, "
+        "presenting_needs, confidentiality_notice_given, referred_at, episode, episode_started_at, updated_at) "
+        "VALUES (1, 'C-2026-0001', 'welfare_centre', 'OPEN', false, false, 1, 1, 1, '[]', true, "
+        "CURRENT_TIMESTAMP, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    ]
+    try:
+        schema.upgrade(engine, "0004")
+        with engine.begin() as connection:
+            for row in rows:
+                connection.execute(text(row))
+        schema.upgrade(engine)
+        joined = "SELECT c.code, k.name FROM cases c JOIN clients k ON k.id = c.client_id"
+        with engine.connect() as connection:
+            assert connection.execute(text(joined)).all() == [("C-2026-0001", "가상")]
+        schema.downgrade(engine, "0004")  # and back: the same copy-and-drop in reverse
+        with engine.connect() as connection:
+            assert connection.execute(text(joined)).all() == [("C-2026-0001", "가상")]
+    finally:
+        engine.dispose()
