@@ -127,9 +127,9 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> None:
             codes = dict(db.execute(wanted).all())
             for r in rows:
                 local = r.due_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
-                print(
-                    f"#{r.id}\t{codes.get(r.case_id, '-')}\t{r.kind.value}\tstaff #{r.recipient_id}\tdue {local}"
-                )
+                about = codes.get(r.case_id) or (f"conference #{r.conference_id}" if r.conference_id else "-")
+                to = f"staff #{r.recipient_id}" if r.recipient_id else f"channel {r.slack_channel_id or '-'}"
+                print(f"#{r.id}\t{about}\t{r.kind.value}\t{to}\tdue {local}")
             print(f"{len(rows)} reminder(s) due as of {now.astimezone(settings.zone):%Y-%m-%d %H:%M %Z}")
         return
     from bot.slack_client import make_web_client

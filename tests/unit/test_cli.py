@@ -197,3 +197,38 @@ def test_reminders_due_and_send_as_of_a_time(database_url, capsys):
         assert "Outside working time" in capsys.readouterr().out
     assert run(database_url, "reminders", "due", "--as-of", as_of) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("0 reminder")
+
+
+def test_reminders_due_names_conference_rows_and_their_channel(database_url, capsys):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from models.enums import ConferenceType
+    from models.schemas import ConferenceInput
+    from models.services import conferences
+    from tests.factories import make_world
+
+    run(database_url, "db", "upgrade")
+    engine = make_engine(database_url)
+    with make_session_factory(engine)() as db:
+        world = make_world(db)
+        seoul = ZoneInfo("Asia/Seoul")
+        data = ConferenceInput(
+            conference_type=ConferenceType.INTERNAL,
+            scheduled_at=datetime(2026, 3, 17, 14, 0, tzinfo=seoul),
+            duration_minutes=60,
+            slack_channel_id="C0CLI",
+            participant_ids=[],
+            cases=[],
+        )
+        [conference] = conferences.schedule(db, world.ctx(), data)
+        conference_id = conference.id
+        db.commit()
+    engine.dispose()
+    capsys.readouterr()
+    assert run(database_url, "reminders", "due", "--as-of", "2026-03-10T09:30") == 0  # D-7, 09:00
+    lines = capsys.readouterr().out.splitlines()
+    assert any(
+        f"conference #{conference_id}" in line and "CONFERENCE_AGENDA" in line and "channel C0CLI" in line
+        for line in lines
+    ), lines
