@@ -28,6 +28,7 @@ class View(StrEnum):
     CONFERENCE_RECORD = "case.conference.record.modal"
     ACTION_ITEM = "case.conference.item.modal"
     ACCESS = "case.access.modal"
+    ACCESS_LOG = "team.access_log.modal"
 
 
 class Action(StrEnum):

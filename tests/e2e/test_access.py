@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from bot.ids import View
@@ -10,6 +12,7 @@ from models.enums import StaffRole
 from tests.e2e.conftest import RunningBot
 from tests.e2e.helpers import add_staff, choices, command, state, submit
 from tests.e2e.test_notes import case_in_monitoring
+from tests.factories import CLIENT_NAME
 
 
 def users(*ids: str) -> dict:
@@ -72,3 +75,19 @@ def test_restricting_a_case_hides_it_from_an_unnamed_supervisor(bot: RunningBot)
     assert inputs["coworkers"]["initial_users"] == ["UCW1"]
     assert inputs["named"]["initial_users"] == ["USUP"]
     assert inputs["restricted"]["initial_options"][0]["value"] == "yes"
+
+
+def test_a_supervisor_reviews_the_teams_access_in_a_modal_and_a_case_manager_cannot(bot: RunningBot):
+    code = case_in_monitoring(bot)
+    command(bot, f"show {code}", "UCM1")  # a read to review
+    status, _ = command(bot, "audit", "USUP")
+    assert status == 200
+    view = bot.slack.wait_for("views.open")[-1].params["view"]
+    assert view["callback_id"] == View.ACCESS_LOG
+    shown = json.dumps(view, ensure_ascii=False)
+    assert code in shown and "UCM1" in shown  # case codes and staff only
+    assert CLIENT_NAME not in shown
+    posted = len(bot.slack.calls("chat.postEphemeral"))
+    command(bot, "audit", "UCM1")
+    refusal = bot.slack.wait_for("chat.postEphemeral", count=posted + 1)[-1]
+    assert refusal.params["user"] == "UCM1" and "슈퍼바이저" in refusal.params["text"]

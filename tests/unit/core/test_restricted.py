@@ -130,3 +130,28 @@ def test_set_access_adds_and_removes_co_workers_on_the_timeline(db, world, secon
     events = db.scalars(select(CaseEvent.event).where(CaseEvent.case_id == case.id)).all()
     assert events.count("restricted") == 1  # saving the same circle again changes nothing
     assert not access.can_access(db, second_supervisor, case)
+
+
+def test_a_supervisor_reviews_the_teams_access_without_restricted_cases_they_are_not_named_on(
+    db, world, restricted, second_supervisor
+):
+    from datetime import timedelta
+
+    from models.services import audit
+
+    open_case = case_in_monitoring(db, world)
+    with pytest.raises(NotAllowed) as refused:
+        access.load_case(db, world.ctx(world.outsider), open_case.code)
+    audit.record_refusal(db, refused.value)  # what the unit of work does after its rollback
+    db.flush()
+    since = world.ctx().now - timedelta(days=30)
+    named = audit.team_review(db, world.ctx(world.supervisor), since)
+    codes = {r.case_code for r in named.recent} | {r.case_code for r in named.refusals}
+    assert restricted.code in codes
+    unnamed = audit.team_review(db, world.ctx(second_supervisor), since)
+    seen = {r.case_code for r in unnamed.recent}
+    assert open_case.code in seen and restricted.code not in seen
+    assert [r.case_code for r in unnamed.refusals] == [open_case.code]  # the outsider's attempt
+    assert dict((who, reads) for who, reads, _ in unnamed.by_person)["Manager"] > 0
+    with pytest.raises(NotAllowed):  # a case manager does not review the team's access
+        audit.team_review(db, world.ctx(world.manager), since)
