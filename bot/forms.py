@@ -8,39 +8,67 @@ from models.errors import InvalidInput
 
 
 def read_state(view: dict) -> dict[str, Any]:
-    """{block_id: value} for every input: text, number, select(s), radio, checkboxes, pickers."""
+    """{block_id: value} for every input: text, number, select(s), radio, checkboxes, pickers.
+
+    Values are only ever a string, None or a list of strings (a datetimepicker's timestamp: an int),
+    whatever the payload holds: a malformed or forged state reads as empty inputs (which the form's
+    validation then reports), never as an exception in a handler.
+    """
     values: dict[str, Any] = {}
-    for block_id, actions in view.get("state", {}).get("values", {}).items():
+    state = view.get("state")
+    blocks = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(blocks, dict):
+        return values
+    for block_id, actions in blocks.items():
+        if not isinstance(actions, dict):
+            continue
         for element in actions.values():
-            values[block_id] = _value(element)
+            if isinstance(element, dict):
+                values[block_id] = _value(element)
     return values
+
+
+def _text(value: Any) -> str | None:
+    # NUL never comes from a person typing, and PostgreSQL refuses it in any text (a "could not save").
+    text = value.replace("\x00", "").strip() if isinstance(value, str) else ""
+    return text or None
+
+
+def _option(chosen: Any) -> str | None:
+    return _text(chosen.get("value")) if isinstance(chosen, dict) else None
+
+
+def _strings(items: Any) -> list[str]:
+    texts = [_text(item) for item in items] if isinstance(items, list) else []
+    return [text for text in texts if text is not None]
 
 
 def _value(element: dict) -> Any:
     kind = element.get("type")
     if kind in ("plain_text_input", "number_input", "url_text_input", "email_text_input"):
-        value = element.get("value")
-        return value.strip() if isinstance(value, str) and value.strip() else None
+        return _text(element.get("value"))
     if kind in ("static_select", "radio_buttons", "external_select"):
-        chosen = element.get("selected_option")
-        return chosen["value"] if chosen else None
+        return _option(element.get("selected_option"))
     if kind in ("multi_static_select", "checkboxes", "multi_external_select"):
-        return [o["value"] for o in element.get("selected_options") or []]
+        options = element.get("selected_options")
+        chosen = [_option(o) for o in options] if isinstance(options, list) else []
+        return [value for value in chosen if value is not None]
     if kind == "datepicker":
-        return element.get("selected_date")
+        return _text(element.get("selected_date"))
     if kind == "timepicker":
-        return element.get("selected_time")
+        return _text(element.get("selected_time"))
     if kind == "datetimepicker":
-        return element.get("selected_date_time")
+        moment = element.get("selected_date_time")
+        return moment if isinstance(moment, int) and not isinstance(moment, bool) else None
     if kind == "users_select":
-        return element.get("selected_user")
+        return _text(element.get("selected_user"))
     if kind == "multi_users_select":
-        return element.get("selected_users") or []
+        return _strings(element.get("selected_users"))
     if kind == "conversations_select":
-        return element.get("selected_conversation")
+        return _text(element.get("selected_conversation"))
     if kind == "channels_select":
-        return element.get("selected_channel")
-    return element.get("value")
+        return _text(element.get("selected_channel"))
+    return _text(element.get("value"))
 
 
 def slack_errors(

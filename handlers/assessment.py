@@ -40,7 +40,15 @@ from bot.views.assessment import (
     step_block_ids,
     step_count,
 )
-from handlers.common import Invocation, button_value, clicked_in, metadata, subcommand, submit_once
+from handlers.common import (
+    Invocation,
+    button_value,
+    clicked_in,
+    metadata,
+    record_id,
+    subcommand,
+    submit_once,
+)
 from models.assessment import Assessment
 from models.case import Case
 from models.db import UnitOfWork
@@ -265,9 +273,12 @@ def _profile_of(uow: UnitOfWork, assessment_id: int) -> Profile | None:
 def submit_step(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
     locale = context["locale"]
     meta = metadata(view)
-    assessment_id, step, code = int(meta["assessment_id"]), int(meta["step"]), str(meta["code"])
+    # A stale or forged metadata finds no assessment (id 0): the core's "not found" under the first field.
+    assessment_id = record_id(meta, "assessment_id")
     uow: UnitOfWork = context["uow"]
     profile = _profile_of(uow, assessment_id) or context["policy"].profile
+    step = meta.get("step")
+    step = step if type(step) is int and 0 <= step < step_count(profile) else 0
     blocks = step_block_ids(profile, step)
     if context["actor"] is None:
         return ack(response_action="errors", errors={blocks[0]: t("common.not_staff", locale)})
@@ -285,6 +296,7 @@ def submit_step(ack: Ack, view: dict, context: BoltContext, client: WebClient) -
     try:
         with uow() as db:
             assessment = assessments.save_draft(db, ctx, assessment_id, data, step=target)
+            code = db.get_one(Case, assessment.case_id).code  # the case's own, not what the payload says
             next_view = _step_view(locale, profile, code, assessment, target)
     except InvalidInput as error:
         return ack(response_action="errors", errors=slack_errors(error, locale, blocks))

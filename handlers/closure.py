@@ -35,7 +35,16 @@ from bot.views.closure import (
     manager_notice_text,
     return_modal,
 )
-from handlers.common import Invocation, button_value, clicked_in, metadata, subcommand, submit_once
+from handlers.common import (
+    Invocation,
+    button_value,
+    clicked_in,
+    conversation_id,
+    metadata,
+    record_id,
+    subcommand,
+    submit_once,
+)
 from models.case import Case
 from models.closure import Closure
 from models.enums import AfterCareAction, CaseStatus, StaffRole, Surface
@@ -184,7 +193,8 @@ def submit_close(ack: Ack, view: dict, context: BoltContext, client: WebClient) 
     locale = context["locale"]
     meta = metadata(view)
     code = str(meta.get("code") or "")
-    goal_ids = [int(g) for g in meta.get("goals") or [] if isinstance(g, int)]
+    goals = meta.get("goals")
+    goal_ids = [g for g in goals if type(g) is int] if isinstance(goals, list) else []
 
     def work(db: Session, ctx: Ctx, data: ClosureInput) -> dict[str, object]:
         closure = closures.request_closure(db, ctx, code, data)
@@ -305,16 +315,14 @@ class ReturnInput(BaseModel):
 def submit_return(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
     locale = context["locale"]
     meta = metadata(view)
-    closure_id = meta.get("closure_id")
+    closure_id = record_id(meta, "closure_id")
     outcome = submit_once(
         ack,
         view,
         context,
         blocks=["comment"],
         parse=lambda form, ctx: ReturnInput(comment=form.get("comment")),
-        work=lambda db, ctx, data: _decide(
-            db, ctx, int(closure_id or 0), approve=False, comment=data.comment
-        ),
+        work=lambda db, ctx, data: _decide(db, ctx, closure_id, approve=False, comment=data.comment),
     )
     if outcome is None:
         return
@@ -327,8 +335,8 @@ def submit_return(ack: Ack, view: dict, context: BoltContext, client: WebClient)
             result,
             approved=False,
             supervisor=str(context.user_id),
-            channel=meta.get("channel"),
-            ts=meta.get("ts"),
+            channel=conversation_id(meta.get("channel")),
+            ts=meta["ts"] if isinstance(meta.get("ts"), str) else None,
         )
 
 
@@ -377,7 +385,7 @@ def parse_aftercare(form: dict[str, Any]) -> AfterCareInput:
 def submit_aftercare(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
     locale = context["locale"]
     meta = metadata(view)
-    check_id = int(meta.get("check_id") or 0)
+    check_id = record_id(meta, "check_id")
 
     def work(db: Session, ctx: Ctx, data: AfterCareInput) -> dict[str, object]:
         check = closures.record_aftercare(db, ctx, check_id, data)

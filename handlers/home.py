@@ -12,6 +12,7 @@ from bot.i18n import t
 from bot.ids import Action
 from bot.views.home import home_view, not_registered_home
 from bot.views.show import show_error_modal, show_modal
+from handlers.common import button_value, record_id
 from models.enums import StaffRole, Surface
 from models.errors import DomainError
 from models.services import desk
@@ -48,10 +49,7 @@ def _retry_reason(request: BoltRequest) -> str | None:
 
 def home_page(ack: Ack, action: dict, context: BoltContext, client: WebClient) -> None:
     ack()
-    try:
-        page = int(json.loads(action.get("value") or "{}").get("page", 0))
-    except (ValueError, TypeError, AttributeError):
-        page = 0
+    page = record_id(button_value(action), "page")  # 0, the first page, for anything but a page number
     publish_home(client, context, page=page)
 
 

@@ -20,9 +20,10 @@ from bot.ids import Action, Shortcut, View
 from bot.views.notes import YES, note_blocks_of, note_done_modal, note_modal
 from handlers.common import Invocation, button_value, clicked_in, metadata, subcommand, submit_once
 from models.enums import Surface
-from models.errors import DomainError, InvalidInput, Message
+from models.errors import DomainError, InvalidInput, Message, NotFound
 from models.schemas import ContactInput
 from models.services import cases, notes
+from models.services.access import case_code
 from models.services.context import Ctx
 
 # Core field names that are not blocks of the note view.
@@ -82,11 +83,11 @@ def open_note_from_button(
 
 
 def _code_of(action: dict) -> str | None:
+    """The button's case code; None for a value that holds none (not a button this app made)."""
     try:
-        code = button_value(action).get("code")
-    except (ValueError, AttributeError):
+        return case_code(str(button_value(action).get("code") or ""))
+    except NotFound:
         return None
-    return str(code).strip().upper() if code else None
 
 
 def open_note_from_message(ack: Ack, shortcut: dict, context: BoltContext, client: WebClient) -> None:

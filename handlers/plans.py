@@ -12,11 +12,22 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.errors import loggable
+from bot.forms import read_state
 from bot.i18n import t
 from bot.ids import Action, View
 from bot.views.plans import GOAL_ROWS, TASK_ROWS, YES, plan_done_blocks, plan_done_modal, plan_modal
 from bot.views.referrals import ResourceChoice, loading_modal, notice_modal
-from handlers.common import Invocation, button_value, clicked_in, metadata, subcommand, submit_once
+from handlers.common import (
+    Invocation,
+    button_value,
+    clicked_in,
+    conversation_id,
+    metadata,
+    record_id,
+    subcommand,
+    submit_once,
+)
+from models.case import Case
 from models.enums import ConsentMethod, Surface
 from models.errors import DomainError, InvalidInput, Message, invalid_input_from
 from models.schemas import PlanInput
@@ -149,7 +160,7 @@ def parse_plan(form: dict[str, Any], rows: Rows) -> PlanInput:
         task = _present({name: form.get(p + name) for name in TASK_FIELDS if name != "goal_index"})
         number = form.get(p + "goal_index")
         if number:
-            goal_row = int(number) - 1
+            goal_row = int(number) - 1 if number.isdecimal() and len(number) < 4 else -1  # offered: 1..3
             if goal_row in rows.goals:
                 task["goal_index"] = rows.goals.index(goal_row)
             else:
@@ -211,7 +222,7 @@ def submit_plan(ack: Ack, view: dict, context: BoltContext, client: WebClient) -
     result, first_time = outcome
     plan_id, version = int(str(result["plan_id"])), int(str(result["version"]))
     agreed, method = bool(result["agreed"]), ConsentMethod(str(result["method"]))
-    channel = meta.get("channel")
+    channel = conversation_id(meta.get("channel"))
     ack(
         response_action="update",
         view=plan_done_modal(
@@ -234,11 +245,8 @@ def submit_plan(ack: Ack, view: dict, context: BoltContext, client: WebClient) -
 
 
 def _chosen_method(view: dict) -> str:
-    for element in (view.get("state", {}).get("values", {}).get("agreement_method") or {}).values():
-        chosen = element.get("selected_option")
-        if chosen and chosen.get("value") in ConsentMethod.__members__:
-            return str(chosen["value"])
-    return ConsentMethod.WRITTEN.value
+    chosen = read_state(view).get("agreement_method")  # read_state copes with any shape of state
+    return chosen if chosen in ConsentMethod.__members__ else ConsentMethod.WRITTEN.value
 
 
 # ------------------------------------------------------------------ the "client agreed" button
@@ -252,13 +260,17 @@ def agree_plan(
     if context["actor"] is None:
         return answer_privately(client, body, context, t("common.not_staff", locale))
     value = button_value(action)
-    plan_id, code = int(value["plan_id"]), str(value.get("code") or "")
-    method = ConsentMethod(value.get("method") or ConsentMethod.WRITTEN.value)
+    plan_id, chosen = record_id(value, "plan_id"), value.get("method")
+    if not plan_id:
+        return  # not a button this app made
+    offered = isinstance(chosen, str) and chosen in ConsentMethod.__members__
+    method = ConsentMethod(chosen) if offered else ConsentMethod.WRITTEN
     ctx: Ctx = context["ctx_for"](Surface.BUTTON)
 
     def agree(db: Session) -> dict[str, object]:
         plan = plans.agree(db, ctx, plan_id, method)
-        return {"plan_id": plan.id, "version": plan.version}
+        code = db.get_one(Case, plan.case_id).code  # the case's own code, not what the button says
+        return {"plan_id": plan.id, "version": plan.version, "code": code}
 
     try:
         # Keyed by plan: two clicks racing each other cannot both agree (the key is unique).
@@ -267,7 +279,7 @@ def agree_plan(
         return answer_privately(client, body, context, error.text(locale))
     if not first_time:
         return answer_privately(client, body, context, t("plans.done.already", locale))
-    version = int(str(result["version"]))
+    version, code = int(str(result["version"])), str(result.get("code") or value.get("code") or "")
     view = body.get("view")
     if view:
         client.views_update(

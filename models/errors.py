@@ -104,7 +104,9 @@ def invalid_input_from(error: ValidationError) -> InvalidInput:
         ctx_error = (item.get("ctx") or {}).get("error")
         if isinstance(ctx_error, BilingualValueError):
             # A rule over several fields names the field it is about (the Slack block id too).
-            key = ".".join(str(p) for p in (*item["loc"], ctx_error.field) if p) if ctx_error.field else field
+            # `p != ""`, not `if p`: a list index 0 is falsy but names the first row (`action_items.0.x`).
+            parts = (str(p) for p in (*item["loc"], ctx_error.field) if p != "")
+            key = ".".join(parts) if ctx_error.field else field
             errors.setdefault(key, ctx_error.message)
             continue
         ko = _PYDANTIC_KO.get(item["type"], "입력값을 확인해 주세요.")
