@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from bot.ids import Action, View
 from models import Case, Consent, Referral, Resource, ServicePlan
 from models.assessment import Assessment
-from models.audit import CaseEvent
+from models.audit import AuditLog, CaseEvent
 from models.client import Client
 from models.closure import AfterCareCheck, Closure
 from models.contact import ContactNote
@@ -33,6 +33,7 @@ from models.enums import (
     AfterCareStatus,
     AssessmentKind,
     AssessmentStatus,
+    AuditAction,
     CaseIntensity,
     CaseStatus,
     ClosureStatus,
@@ -552,4 +553,18 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
     assert [(m["previous"], m["to"]) for m in moves] == [("DRAFT", "SENT"), ("SENT", "IN_SERVICE")]
     # every step's values are saved to the draft (the final step's too, before completing): 3 steps, twice
     assert timeline(bot, code).count("assessment_draft_saved") == 6
+
+    # The access log (R9): every change has its row with the same actor, and every modal opened on
+    # this case was a read with its own row (whoever opened it, from the surface they used).
+    events = rows(bot, CaseEvent, code)
+    audit = rows(bot, AuditLog, code)
+    changes = [(a.record, a.actor_id) for a in audit if a.action in (AuditAction.CREATE, AuditAction.UPDATE)]
+    assert sorted(changes) == sorted((e.event, e.actor_id) for e in events)
+    reads = [a for a in audit if a.action == AuditAction.READ]
+    modals_on_case = [
+        c for c in bot.slack.calls("views.open") if code in json.dumps(c.params["view"], ensure_ascii=False)
+    ]
+    assert len(reads) >= len(modals_on_case) > 0
+    assert {a.actor_id for a in reads} >= {e.actor_id for e in events}
+    assert all(a.surface is not None and a.at is not None for a in reads)
     print(f"\nlifecycle through Slack: {time.monotonic() - started:.2f}s")
