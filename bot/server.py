@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
 from bot.app import build_app
@@ -52,25 +54,47 @@ def prepare_database(settings: Settings) -> Engine:
     return engine
 
 
-def wsgi_app(app: App):  # -> WSGI callable
+def wsgi_app(app: App, signing_secret: str | None):  # -> WSGI callable
+    """Slack's endpoint and /healthz. A request whose signature is missing, forged or older than five
+    minutes is refused (401) and logged before Bolt parses its body, so junk from anyone who can reach
+    the port never gets further; a signed body Bolt cannot parse is a 400, not a server error."""
     handler = SlackRequestHandler(app, path="/slack/events")
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
+
+    def refuse(environ, start_response, status: str):  # type: ignore[no-untyped-def]
+        start_response(status, [("Content-Type", "text/plain")])
+        return [status.encode()]
 
     def application(environ, start_response):  # type: ignore[no-untyped-def]
         if environ.get("PATH_INFO") == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
-
-        def logged_start_response(status, headers, exc_info=None):  # type: ignore[no-untyped-def]
-            if status.startswith("401"):
-                # Bolt refused the signature (forged, or older than five minutes): say so, with where
-                # it came from, never with the body (it may hold client text).
+        if verifier is not None and environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length > 0 else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            try:
+                signed = verifier.is_valid(
+                    body,
+                    environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+                    environ.get("HTTP_X_SLACK_SIGNATURE"),
+                )
+            except ValueError:  # a timestamp that is not a number
+                signed = False
+            if not signed:
+                # Forged or stale: say so, with where it came from, never with the body (client text).
                 log.warning(
                     "refused a request with an invalid or stale Slack signature from %s",
                     environ.get("REMOTE_ADDR", "?"),
                 )
-            return start_response(status, headers, exc_info)
-
-        return handler(environ, logged_start_response)
+                return refuse(environ, start_response, "401 Unauthorized")
+        try:
+            return handler(environ, start_response)
+        except Exception:
+            log.warning(
+                "refused a signed request Bolt could not parse (%s)", environ.get("CONTENT_TYPE", "?")
+            )
+            return refuse(environ, start_response, "400 Bad Request")
 
     return application
 
@@ -101,8 +125,11 @@ def run(settings: Settings) -> None:
 
     log.info("Casebot listening on http://%s:%s/slack/events", settings.host, settings.port)
     print(f"Casebot listening on http://{settings.host}:{settings.port}/slack/events", flush=True)
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     try:
-        waitress.serve(wsgi_app(app), host=settings.host, port=settings.port, threads=8, ident="casebot")
+        waitress.serve(
+            wsgi_app(app, secret), host=settings.host, port=settings.port, threads=8, ident="casebot"
+        )
     finally:
         if scheduler is not None:
             scheduler.stop()

@@ -1,0 +1,313 @@
+"""Every modal the app accepts submissions for, opened through the app itself.
+
+A scenario sets up what the modal needs (a case at the right stage, a conference, a pending closure)
+through the core services, then opens the modal the way a person would — `/case …`, a button, the
+message shortcut — and takes the view the app sent to Slack. The properties then submit variations of
+exactly that view, so field errors can be checked against the block ids the modal really has.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from hypothesis import strategies as st
+
+from bot.ids import Action, Shortcut, View
+from bot.views.assessment import assessment_modal, step_count
+from models.assessment import Assessment
+from models.case import Case
+from models.enums import (
+    CaseIntensity,
+    ClosureReason,
+    ConferenceType,
+    GoalAttainment,
+    Profile,
+)
+from models.schemas import AssessmentInput, ClosureInput, ConferenceCaseInput, ConferenceInput
+from models.services import assessments, cases, conferences, plans
+from models.services import closure as closures
+from models.services.lifecycle import snapshot
+from models.staff import StaffMember
+from tests.factories import NOW, assessment_input, intake, plan_input
+from tests.property.conftest import SIGNING_SECRET, Bot
+from tests.property.strategies import KOREAN_WORDS
+from tests.slackfake.requests import block_actions, message_shortcut, slash_command
+
+MANAGER, SUPERVISOR = "UMANAGER", "USUPER"
+
+
+@dataclass
+class Opened:
+    """A modal as the app opened it, and who submits it."""
+
+    views: list[dict]  # one, or one per step of a multi-step modal (any of them may be submitted)
+    user: str
+    codes: list[str] = field(default_factory=list)
+    text: dict = field(default_factory=dict)  # block-id pattern → plausible typed text
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    view: View
+    open: Callable[[Bot], Opened]
+    # What a successful submission writes besides bookkeeping: table → exact change in rows, or None
+    # where the number depends on what was submitted (consents ticked, rows filled, co-workers removed).
+    writes: dict[str, int | None] = field(default_factory=dict)
+    keyed: bool = True  # the work is remembered per view id (submit_once): a repeat changes nothing
+    closes: bool = False  # success closes the modal (an empty ack) instead of updating it
+    # Besides audit_log, what a refused submission may still write. Only the assessment: it is saved
+    # as you go, so a refused completion keeps the last step's text in the draft (and its timeline entry).
+    keeps_draft: bool = False
+
+
+# ------------------------------------------------------------------------------------ the world
+
+
+def _ctx(bot: Bot, user: str = MANAGER, now=NOW):  # type: ignore[no-untyped-def]
+    world = bot.world
+    staff = {m.slack_user_id: m for m in (world.manager, world.supervisor, world.coworker, world.admin)}
+    return world.ctx(staff[user], now=now)
+
+
+def new_case(bot: Bot, stage: str) -> str:
+    """A case of the manager's at `stage`: open, assessed (and classified), monitoring, pending, aftercare."""
+    ctx = _ctx(bot)
+    with bot.uow() as db:
+        case = cases.open_case(db, ctx, intake())
+        code = case.code
+        if stage in ("assessed", "monitoring", "pending", "aftercare"):
+            assessments.assess(db, ctx, code, assessment_input())
+            cases.classify(db, ctx, code, CaseIntensity.GENERAL)
+        if stage in ("monitoring", "pending", "aftercare"):
+            plans.create_plan(db, ctx, code, plan_input(start=ctx.today, resource_id=bot.world.resource.id))
+    if stage in ("pending", "aftercare"):
+        with bot.uow() as db:
+            case = db.query(Case).filter_by(code=code).one()
+            goals = snapshot(db, case).plan_in_force.goals
+            request = ClosureInput(
+                reason=ClosureReason.GOAL_ACHIEVED,
+                attainments={g.id: GoalAttainment.MET for g in goals},
+                worker_evaluation="목표 달성",
+                client_informed=True,
+                aftercare_plan="3개월 후 전화",
+            )
+            closure_id = closures.request_closure(db, ctx, code, request).id
+    if stage == "aftercare":
+        with bot.uow() as db:
+            closures.decide_closure(db, _ctx(bot, SUPERVISOR), closure_id, approve=True)
+    return code
+
+
+def pending_closure_id(bot: Bot, code: str) -> int:
+    with bot.uow() as db:
+        case = db.query(Case).filter_by(code=code).one()
+        return snapshot(db, case).pending_closure.id
+
+
+def new_conference(bot: Bot, code: str, *, held: bool) -> int:
+    """A conference the manager organises, with `code` on the agenda: in two days, or two days ago."""
+    when = (NOW + timedelta(days=2 if not held else -2)).replace(hour=5, minute=0)  # 14:00 in Seoul
+    booked_at = when - timedelta(days=1)  # scheduling needs a time in the future of when it is booked
+    with bot.uow() as db:
+        data = ConferenceInput(
+            conference_type=ConferenceType.INTERNAL,
+            scheduled_at=when,
+            cases=[ConferenceCaseInput(code=code)],
+        )
+        [conference] = conferences.schedule(db, _ctx(bot, now=booked_at), data)
+        return conference.id
+
+
+# ------------------------------------------------------------------------------------ opening
+
+
+def _opened_by(bot: Bot, request, callback_id: str) -> dict:  # type: ignore[no-untyped-def]
+    mark = bot.mark()
+    reply = bot.post(request)
+    assert reply.status == 200, reply
+    views = [v for v in bot.sent_views(mark) if v.get("callback_id") == callback_id]
+    assert views, f"{callback_id} was not opened: {bot.sent_views(mark)} {bot.errors.take()}"
+    assert not bot.errors.take()
+    return views[-1]
+
+
+def command(bot: Bot, text: str, callback_id: str, user: str = MANAGER) -> dict:
+    return _opened_by(
+        bot, slash_command(SIGNING_SECRET, text=text, user_id=user, channel_id="C0001"), callback_id
+    )
+
+
+def button(bot: Bot, action_id: str, value: dict, callback_id: str, user: str = MANAGER) -> dict:
+    request = block_actions(
+        SIGNING_SECRET,
+        user_id=user,
+        actions=[{"action_id": action_id, "value": json.dumps(value)}],
+        channel_id="D0001",
+        message={"text": "", "ts": "1700000000.000100"},
+    )
+    return _opened_by(bot, request, callback_id)
+
+
+def _intake(bot: Bot) -> Opened:
+    return Opened([command(bot, "new", View.INTAKE)], MANAGER)
+
+
+def _note(bot: Bot) -> Opened:
+    code = new_case(bot, "open")
+    return Opened([command(bot, f"note {code}", View.NOTE)], MANAGER, [code])
+
+
+def _note_from_message(bot: Bot) -> Opened:
+    code = new_case(bot, "open")
+    request = message_shortcut(
+        SIGNING_SECRET,
+        user_id=MANAGER,
+        callback_id=Shortcut.ADD_AS_NOTE,
+        message={"text": "어머니와 통화함 📞", "user": "U0OTHER"},
+        channel_id="C0001",
+    )
+    return Opened([_opened_by(bot, request, View.NOTE)], MANAGER, [code])
+
+
+def _assess(bot: Bot) -> Opened:
+    code = new_case(bot, "open")
+    first = command(bot, f"assess {code}", View.ASSESS)
+    meta = json.loads(first["private_metadata"])
+    with bot.uow() as db:
+        assessment = db.get_one(Assessment, int(meta["assessment_id"]))
+        kind = assessment.kind
+    # Later steps, built by the same builder the app uses when it moves the modal on.
+    empty = AssessmentInput.model_construct(ratings=[])
+    steps = [first] + [
+        assessment_modal(
+            "ko",
+            Profile.WELFARE_CENTRE,
+            assessment_id=assessment.id,
+            code=code,
+            kind=kind,
+            step=s,
+            saved=empty,
+        )
+        for s in range(1, step_count(Profile.WELFARE_CENTRE))
+    ]
+    return Opened(steps, MANAGER, [code])
+
+
+def _reassess(bot: Bot) -> Opened:
+    code = new_case(bot, "monitoring")
+    view = command(bot, f"reassess {code}", View.ASSESS)
+    return Opened([view], MANAGER, [code])
+
+
+def _classify(bot: Bot) -> Opened:
+    code = new_case(bot, "assessed")
+    return Opened([command(bot, f"classify {code}", View.CLASSIFY)], MANAGER, [code])
+
+
+def _plan(bot: Bot) -> Opened:
+    code = new_case(bot, "assessed")
+    return Opened([command(bot, f"plan {code}", View.PLAN)], MANAGER, [code])
+
+
+def _refer(bot: Bot) -> Opened:
+    code = new_case(bot, "monitoring")
+    return Opened([command(bot, f"refer {code}", View.REFER)], MANAGER, [code])
+
+
+def _close(bot: Bot) -> Opened:
+    code = new_case(bot, "monitoring")
+    return Opened([command(bot, f"close {code}", View.CLOSE)], MANAGER, [code])
+
+
+def _closure_return(bot: Bot) -> Opened:
+    code = new_case(bot, "pending")
+    closure_id = pending_closure_id(bot, code)
+    view = button(bot, Action.RETURN_CLOSURE, {"closure_id": closure_id}, View.CLOSURE_RETURN, SUPERVISOR)
+    return Opened([view], SUPERVISOR, [code])
+
+
+def _aftercare(bot: Bot) -> Opened:
+    code = new_case(bot, "aftercare")
+    return Opened([command(bot, f"aftercare {code}", View.AFTERCARE)], MANAGER, [code])
+
+
+def _schedule(bot: Bot) -> Opened:
+    codes = [new_case(bot, "open") for _ in range(3)]
+    externals = st.lists(
+        st.tuples(KOREAN_WORDS, KOREAN_WORDS).map(lambda p: f"{p[0]} / {p[1]}"), max_size=2
+    ).map("\n".join)
+    return Opened([command(bot, "conference", View.CONFERENCE)], MANAGER, codes, {r"^externals$": externals})
+
+
+def _conference_button(action: Action, callback_id: View, *, held: bool) -> Callable[[Bot], Opened]:
+    def open_(bot: Bot) -> Opened:
+        conference_id = new_conference(bot, new_case(bot, "open"), held=held)
+        view = button(bot, action, {"conference_id": conference_id}, callback_id)
+        # Cases not on the agenda yet, for the rows of the agenda modal.
+        return Opened([view], MANAGER, [new_case(bot, "open"), new_case(bot, "open")])
+
+    return open_
+
+
+def _access(bot: Bot) -> Opened:
+    code = new_case(bot, "open")
+    return Opened([command(bot, f"access {code}", View.ACCESS)], MANAGER, [code])
+
+
+ANY = None
+SCENARIOS = [
+    Scenario(
+        "intake",
+        View.INTAKE,
+        _intake,
+        {"cases": 1, "clients": 1, "consents": ANY, "guardians": ANY, "case_code_counters": ANY},
+    ),
+    Scenario("note", View.NOTE, _note, {"contact_notes": 1}),
+    Scenario("note_from_message", View.NOTE, _note_from_message, {"contact_notes": 1}),
+    Scenario("assess", View.ASSESS, _assess, {"assessment_ratings": ANY}, keyed=False, keeps_draft=True),
+    Scenario("reassess", View.ASSESS, _reassess, {"assessment_ratings": ANY}, keyed=False, keeps_draft=True),
+    Scenario("classify", View.CLASSIFY, _classify),
+    Scenario("plan", View.PLAN, _plan, {"service_plans": 1, "plan_goals": ANY, "plan_tasks": ANY}),
+    Scenario("refer", View.REFER, _refer, {"referrals": 1, "consents": ANY}),
+    Scenario("close", View.CLOSE, _close, {"closures": 1, "goal_attainments": ANY}),
+    Scenario("closure_return", View.CLOSURE_RETURN, _closure_return, closes=True),
+    Scenario("aftercare", View.AFTERCARE, _aftercare),  # the check is updated; a crisis reopens the case
+    Scenario(
+        "conference",
+        View.CONFERENCE,
+        _schedule,
+        {"case_conferences": ANY, "conference_cases": ANY, "conference_participants": ANY},
+    ),
+    Scenario(
+        "conference_agenda",
+        View.CONFERENCE_AGENDA,
+        _conference_button(Action.CONFERENCE_AGENDA, View.CONFERENCE_AGENDA, held=False),
+        {"conference_cases": ANY},
+    ),
+    Scenario(
+        "conference_reschedule",
+        View.CONFERENCE_RESCHEDULE,
+        _conference_button(Action.CONFERENCE_RESCHEDULE, View.CONFERENCE_RESCHEDULE, held=False),
+    ),
+    Scenario(
+        "conference_cancel",
+        View.CONFERENCE_CANCEL,
+        _conference_button(Action.CONFERENCE_CANCEL, View.CONFERENCE_CANCEL, held=False),
+    ),
+    Scenario(
+        "conference_record",
+        View.CONFERENCE_RECORD,
+        _conference_button(Action.CONFERENCE_RECORD, View.CONFERENCE_RECORD, held=True),
+        {"conference_action_items": ANY},
+    ),
+    Scenario("access", View.ACCESS, _access, {"case_workers": ANY, "case_access_grants": ANY}),
+]
+
+
+def staff_user_ids(bot: Bot) -> list[str]:
+    with bot.uow() as db:
+        return [m.slack_user_id for m in db.query(StaffMember).all()]
