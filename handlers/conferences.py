@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import loggable
@@ -44,7 +43,7 @@ from models.schemas import (
     OutcomeInput,
     RescheduleInput,
 )
-from models.services import access, conferences
+from models.services import access, conferences, staff
 from models.services.context import Ctx
 from models.staff import StaffMember
 
@@ -334,37 +333,20 @@ def parse_schedule(form: dict[str, Any], zone: ZoneInfo) -> ScheduleForm:
     )
 
 
-def _staff_ids(db: Session, users: list[str], field: str) -> list[int]:
-    """Staff ids of Slack users; anyone not registered is an error on `field`."""
-    if not users:
-        return []
-    found = dict(
-        db.execute(
-            select(StaffMember.slack_user_id, StaffMember.id).where(
-                StaffMember.slack_user_id.in_(users), StaffMember.active.is_(True)
-            )
-        ).all()
+def _not_staff(mentions: str) -> Message:
+    """Someone picked who is not staff: outside members are typed in their own field."""
+    return Message(
+        t("conferences.errors.not_staff_user", "ko", users=mentions),
+        t("conferences.errors.not_staff_user", "en", users=mentions),
     )
-    missing = [user for user in users if user not in found]
-    if missing:
-        mentions = ", ".join(f"<@{user}>" for user in missing)
-        raise InvalidInput(
-            {
-                field: Message(
-                    t("conferences.errors.not_staff_user", "ko", users=mentions),
-                    t("conferences.errors.not_staff_user", "en", users=mentions),
-                )
-            }
-        )
-    return [found[user] for user in users]
 
 
 def submit_schedule(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
     locale, zone = context["locale"], _zone(context)
 
     def work(db: Session, ctx: Ctx, form: ScheduleForm) -> dict[str, object]:
-        participants = _staff_ids(db, form.participant_users, "participant_ids")
-        chair = _staff_ids(db, [form.chair_user], "chair_id") if form.chair_user else []
+        participants = staff.staff_ids_for(db, form.participant_users, "participant_ids", _not_staff)
+        chair = staff.staff_ids_for(db, [form.chair_user], "chair_id", _not_staff) if form.chair_user else []
         data = form.data.model_copy(
             update={"participant_ids": participants, "chair_id": chair[0] if chair else None}
         )
@@ -545,7 +527,9 @@ def _outcome_input(db: Session, form: RecordForm) -> tuple[OutcomeInput, Rows, R
     for index, (_, values, user) in enumerate(form.items):
         entry = dict(values)
         if user:
-            entry["owner_id"] = _staff_ids(db, [user], f"action_items.{index}.owner_id")[0]
+            entry["owner_id"] = staff.staff_ids_for(db, [user], f"action_items.{index}.owner_id", _not_staff)[
+                0
+            ]
         items.append(entry)
     try:
         data = OutcomeInput.model_validate(

@@ -14,8 +14,7 @@ from bot.ids import View
 from bot.views.blocks import YES
 from bot.views.sharing import ACCESS_BLOCKS, access_modal, access_saved_modal
 from handlers.common import Invocation, metadata, subcommand, submit_once
-from models.errors import InvalidInput, Message
-from models.services import cases
+from models.services import cases, staff
 from models.services.context import Ctx
 from models.staff import StaffMember
 
@@ -54,27 +53,6 @@ class AccessForm(BaseModel):
     named: list[str] = []
 
 
-def _staff_ids(db: Session, field: str, slack_ids: list[str]) -> list[int]:
-    """Slack users picked in the modal, as active staff; anyone else is a field error."""
-    found = dict(
-        db.execute(
-            select(StaffMember.slack_user_id, StaffMember.id).where(
-                StaffMember.slack_user_id.in_(slack_ids), StaffMember.active.is_(True)
-            )
-        ).all()
-    )
-    if set(slack_ids) - found.keys():
-        raise InvalidInput(
-            {
-                field: Message(
-                    "Casebot에 등록된 활동 중인 직원만 선택할 수 있습니다.",
-                    "Choose active Casebot staff only.",
-                )
-            }
-        )
-    return [found[s] for s in slack_ids]
-
-
 def submit_access(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
     code = str(metadata(view).get("code") or "")
 
@@ -90,9 +68,9 @@ def submit_access(ack: Ack, view: dict, context: BoltContext, client: WebClient)
             db,
             ctx,
             code,
-            coworker_ids=_staff_ids(db, "coworkers", form.coworkers),
+            coworker_ids=staff.staff_ids_for(db, form.coworkers, "coworkers"),
             restricted=form.restricted,
-            named_ids=_staff_ids(db, "named", form.named) if form.restricted else [],
+            named_ids=staff.staff_ids_for(db, form.named, "named") if form.restricted else [],
         )
         return {"code": case.code, "restricted": case.restricted}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -123,3 +124,35 @@ def _detached(model: type, columns: list[tuple[str, Any]], values: Any) -> Any:
         set_committed_value(instance, key, value)
     make_transient_to_detached(instance)
     return instance
+
+
+def staff_ids_for(
+    db: Session,
+    slack_user_ids: list[str],
+    field: str,
+    unknown: Callable[[str], Message] | None = None,
+) -> list[int]:
+    """Active staff ids of Slack users picked in a modal, in order; anyone else is an error on `field`
+    naming them (`unknown(mentions)` words it for the dialogue, e.g. where outside members go)."""
+    if not slack_user_ids:
+        return []
+    found = dict(
+        db.execute(
+            select(StaffMember.slack_user_id, StaffMember.id).where(
+                StaffMember.slack_user_id.in_(slack_user_ids), StaffMember.active.is_(True)
+            )
+        ).all()
+    )
+    missing = [user for user in slack_user_ids if user not in found]
+    if missing:
+        mentions = ", ".join(f"<@{user}>" for user in missing)
+        message = (
+            unknown(mentions)
+            if unknown
+            else Message(
+                f"Casebot에 등록된 활동 중인 직원이 아닙니다: {mentions}",
+                f"Not active Casebot staff: {mentions}",
+            )
+        )
+        raise InvalidInput({field: message})
+    return [found[user] for user in slack_user_ids]
