@@ -53,6 +53,7 @@ def snooze(ack: Ack, body: dict, action: dict, context: BoltContext, client: Web
         if channel:
             client.chat_postEphemeral(channel=channel, user=actor.slack_user_id, text=error.text(locale))
         return
-    text = t("reminders.snoozed", locale, code=code, what=what, until=until.date().isoformat())
+    key = "reminders.snoozed" if code else "reminders.snoozed_no_case"  # a conference's item has no code
+    text = t(key, locale, code=code, what=what, until=until.date().isoformat())
     if channel and ts:  # the nudge itself says it is snoozed
         client.chat_update(channel=channel, ts=ts, text=text, blocks=[section(text)])

@@ -152,7 +152,7 @@ def _render_conference(
             brief,
             policy.zone,
             locale,
-            reminder_id=lead.id if lead.case_id else None,
+            reminder_id=lead.id,  # the owner's own row: they may snooze it, with or without a case
         )
     if lead.case_id is not None or lead.conference_id is None:
         return None

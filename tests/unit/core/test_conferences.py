@@ -10,6 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
+from bot.ids import Action
 from models.case import Case
 from models.conference import ActionItem, CaseConference
 from models.enums import (
@@ -549,5 +550,7 @@ def test_the_cancellation_notice_and_the_action_item_nudge_are_sent(db, uow, wor
     for dm in dms:
         actions = [e["action_id"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]]
         assert actions[:2] == ["case.conference.item.done", "case.conference.item.show"]
+        # Every nudge can be put off, an item with no case too (the recipient snoozes their own row).
+        assert actions[2:] == [f"{Action.SNOOZE_REMINDER}.1", f"{Action.SNOOZE_REMINDER}.7"]
     db.expire_all()
     assert db.scalar(select(ActionItem.status).where(ActionItem.case_id == case.id)) == TaskStatus.OPEN
