@@ -14,6 +14,7 @@ from datetime import date
 from bot.i18n import t
 from bot.ids import Action, View
 from bot.views.blocks import (
+    YES,
     Block,
     actions,
     button,
@@ -32,7 +33,6 @@ from models.enums import AssessmentKind, CaseIntensity, NeedDomain, NextStep, Pr
 from models.schemas import AssessmentInput, RatingInput
 
 DOMAINS_PER_PAGE = 5
-YES = "yes"
 GOTO = "goto_step"
 CRISIS_SCREEN = "crisis_screen"
 SCREEN_FIELDS = (

@@ -13,6 +13,7 @@ from datetime import date
 from bot.i18n import t
 from bot.ids import Action, View
 from bot.views.blocks import (
+    YES,
     Block,
     actions,
     button,
@@ -34,8 +35,6 @@ from models.enums import (
     GoalAttainment,
     Profile,
 )
-
-YES = "yes"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bot.i18n import t
 from bot.ids import Action, View
 from bot.views.blocks import (
     LIMITS,
+    YES,
     Block,
     actions,
     button,
@@ -37,7 +38,6 @@ from models.services.conferences import AgendaItem, ConferenceBrief
 CASE_ROWS = 4  # agenda rows in the scheduling modal; more cases can be added from the agenda modal
 ADD_ROWS = 2  # agenda rows in the agenda modal
 ACTION_ROWS = 3  # action-item rows in the record modal
-YES = "yes"
 THIS_ONE, FOLLOWING = "this", "following"
 DEFAULT_TIME = time(14, 0)
 

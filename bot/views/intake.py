@@ -7,6 +7,7 @@ import json
 from bot.i18n import t
 from bot.ids import View
 from bot.views.blocks import (
+    YES,
     checkboxes,
     context,
     date_input,
@@ -37,7 +38,6 @@ INTAKE_CONSENT_SCOPES = (
     ConsentScope.OUT_OF_PURPOSE,
     ConsentScope.MEDIA,
 )
-YES = "yes"
 
 
 def intake_modal(

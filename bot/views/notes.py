@@ -13,6 +13,7 @@ from datetime import date
 from bot.i18n import t
 from bot.ids import View
 from bot.views.blocks import (
+    YES,
     Block,
     checkboxes,
     context,
@@ -26,7 +27,6 @@ from bot.views.blocks import (
 )
 from models.enums import ContactKind, ContactOutcome, ContactType, MonitoringResult
 
-YES = "yes"
 SCALE = ("1", "2", "3", "4", "5")
 # The inputs of the note modal, in order; the first one present takes errors about the whole form.
 NOTE_BLOCKS = [

@@ -13,6 +13,7 @@ from datetime import date
 from bot.i18n import t
 from bot.ids import Action, View
 from bot.views.blocks import (
+    YES,
     Block,
     actions,
     button,
@@ -30,7 +31,6 @@ from models.enums import ConsentMethod, NeedDomain, Profile, ResponsibleParty, d
 
 GOAL_ROWS = 3
 TASK_ROWS = 3
-YES = "yes"
 
 
 def goal_blocks(row: int, locale: str, domains: Sequence[NeedDomain]) -> list[Block]:

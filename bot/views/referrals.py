@@ -15,6 +15,7 @@ from bot.i18n import t
 from bot.ids import Action, View
 from bot.views.blocks import (
     LIMITS,
+    YES,
     Block,
     actions,
     button,
@@ -40,7 +41,6 @@ from models.enums import (
     domains_for,
 )
 
-YES = "yes"
 # The R5 part of the form: ticking this records a THIRD_PARTY consent naming the chosen agency.
 CONSENT_NOW = "consent_now"
 CONSENT_STATUS = "consent_status"
