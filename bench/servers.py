@@ -11,7 +11,7 @@ import time
 
 
 def fake_slack(port: int) -> None:
-    from tests.slackfake import FakeSlack
+    from sandbox.slack import FakeSlack
 
     with FakeSlack(port=port):
         while True:

@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 from bench.seed import manager_id, seed, supervisor_id  # noqa: E402
 from models import schema  # noqa: E402
 from models.db import make_engine  # noqa: E402
+from sandbox.slack import FakeSlack  # noqa: E402
+from sandbox.slack.requests import event, post, slash_command  # noqa: E402
 from tests.e2e.conftest import free_port  # noqa: E402
-from tests.slackfake import FakeSlack  # noqa: E402
-from tests.slackfake.requests import event, post, slash_command  # noqa: E402
 
 SECRET = "bench-secret"
 PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from models.db import UnitOfWork, make_engine, make_session_factory
+from sandbox.slack import FakeSlack
 from tests.conftest import TEST_KEY, TEST_KEYRING
-from tests.slackfake import FakeSlack
 
 SIGNING_SECRET = "e2e-signing-secret"
 

@@ -8,8 +8,8 @@ from typing import Any
 from models.enums import StaffRole
 from models.schemas import StaffInput
 from models.services import staff
+from sandbox.slack.requests import post, slash_command, view_submission
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot
-from tests.slackfake.requests import post, slash_command, view_submission
 
 
 def text(value: str | None) -> dict:

@@ -16,10 +16,10 @@ from models.enums import AssessmentKind, AssessmentStatus, CaseIntensity, Profil
 from models.services import assessments, cases
 from models.services.context import Ctx
 from models.staff import StaffMember
+from sandbox.slack.requests import block_actions, post
 from tests.e2e.conftest import SIGNING_SECRET
 from tests.e2e.helpers import add_staff, choice, choices, command, day, state, submit, text
 from tests.factories import CLIENT_NAME, assessment_input, intake
-from tests.slackfake.requests import block_actions, post
 
 PAGES = domain_pages(Profile.WELFARE_CENTRE)
 FINAL = len(PAGES)

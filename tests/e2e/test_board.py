@@ -18,12 +18,12 @@ from models.services import assessments, cases, plans, staff
 from models.services.calendar import WorkCalendar
 from models.services.context import Ctx
 from models.staff import Team
+from sandbox.slack.requests import block_actions, post
 from tests.conftest import TEST_KEY
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot
 from tests.e2e.helpers import add_staff, command, submit
 from tests.e2e.test_notes import valid_note
 from tests.factories import CLIENT_NAME, assessment_input, intake, plan_input
-from tests.slackfake.requests import block_actions, post
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CHANNEL = "C0BOARD1"

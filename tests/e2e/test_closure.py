@@ -10,11 +10,11 @@ from bot.ids import Action, View
 from models import Case
 from models.closure import AfterCareCheck, Closure
 from models.enums import CaseStatus, ClosureStatus, StaffRole
+from sandbox.slack.requests import block_actions, post
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot
 from tests.e2e.helpers import add_staff, choice, choices, command, state, submit, text
 from tests.e2e.test_notes import assert_no_private_text, case_in_monitoring
 from tests.factories import CLIENT_NAME
-from tests.slackfake.requests import block_actions, post
 
 EVALUATION = "대상자가 주거급여를 받게 되어 체납이 해소됨"
 COMMENT = "목표 달성 근거를 보완해 주세요"

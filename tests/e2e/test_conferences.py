@@ -26,10 +26,10 @@ from models.services import cases
 from models.services.calendar import WorkCalendar
 from models.services.context import Ctx
 from models.staff import StaffMember
+from sandbox.slack.requests import block_actions, post
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot, send_reminders_as_of
 from tests.e2e.helpers import add_staff, command, submit
 from tests.factories import CLIENT_NAME, consent, intake, sharing_consent
-from tests.slackfake.requests import block_actions, post
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CALENDAR = WorkCalendar(SEOUL, 9, 18)

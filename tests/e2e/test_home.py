@@ -14,10 +14,10 @@ from models.schemas import ClosureInput
 from models.services import assessments, cases, closure, plans, staff
 from models.services.context import Ctx
 from models.services.lifecycle import snapshot
+from sandbox.slack.requests import block_actions, event, post
 from tests.e2e.conftest import SIGNING_SECRET
 from tests.e2e.helpers import add_staff, command
 from tests.factories import assessment_input, intake, plan_input
-from tests.slackfake.requests import block_actions, event, post
 
 NAME = "홍가상"
 # The bot runs on the real clock: a new case's first due date is its assessment, 10 days after intake.

@@ -48,10 +48,10 @@ from models.enums import (
     Stage,
 )
 from models.services.lifecycle import derive, snapshot
+from sandbox.slack.requests import block_actions, event, post
+from sandbox.slack.server import Call
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot
 from tests.e2e.helpers import add_staff, command, submit
-from tests.slackfake.requests import block_actions, event, post
-from tests.slackfake.server import Call
 
 SEOUL = ZoneInfo("Asia/Seoul")
 MANAGER, SUPERVISOR = "UCM1", "USUP"

@@ -14,11 +14,11 @@ from models.contact import ContactNote
 from models.enums import CaseIntensity, StaffRole, Surface
 from models.services import assessments, cases, plans
 from models.services.context import Ctx
+from sandbox.slack.requests import block_actions, message_shortcut, post
+from sandbox.slack.server import WORKSPACE_URL
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot
 from tests.e2e.helpers import add_staff, choice, choices, command, day, state, submit, text
 from tests.factories import CLIENT_NAME, assessment_input, intake, plan_input
-from tests.slackfake.requests import block_actions, message_shortcut, post
-from tests.slackfake.server import WORKSPACE_URL
 
 SEOUL = ZoneInfo("Asia/Seoul")
 MESSAGE_TEXT = "어머니와 통화함: 월세 두 달 밀림, 병원 예약 필요"

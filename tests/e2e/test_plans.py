@@ -11,10 +11,10 @@ from models import Case, Resource, ServicePlan
 from models.enums import CaseStatus, PlanStatus, ResourceCategory, ResourceSector, Surface
 from models.services import assessments, cases, staff
 from models.services.context import Ctx
+from sandbox.slack.requests import block_actions, post
 from tests.e2e.conftest import SIGNING_SECRET
 from tests.e2e.helpers import add_staff, choice, choices, command, day, state, submit, text
 from tests.factories import NOW, assessment_input, intake
-from tests.slackfake.requests import block_actions, post
 
 NAME = "홍가상"
 

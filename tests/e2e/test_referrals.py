@@ -11,10 +11,10 @@ from models import Case, Consent, Referral, Resource
 from models.enums import ConsentScope, ReferralStatus, ResourceCategory, ResourceSector, Surface
 from models.services import cases, consents, staff
 from models.services.context import Ctx
+from sandbox.slack.requests import block_actions, post
 from tests.e2e.conftest import SIGNING_SECRET
 from tests.e2e.helpers import add_staff, choice, choices, command, state, submit, text
 from tests.factories import NOW, consent, intake
-from tests.slackfake.requests import block_actions, post
 
 NAME = "홍가상"
 REASON = "월세 3개월 체납으로 퇴거 위기"

@@ -9,9 +9,9 @@ from models.enums import StaffRole, Surface
 from models.schemas import StaffInput
 from models.services import cases, staff
 from models.services.context import Ctx
+from sandbox.slack.requests import post, slash_command
 from tests.e2e.conftest import SIGNING_SECRET
 from tests.factories import NOW, intake
-from tests.slackfake.requests import post, slash_command
 
 
 def add_staff(bot, user_id: str, role: StaffRole = StaffRole.CASE_MANAGER, team: str = "1팀"):

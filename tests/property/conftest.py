@@ -37,10 +37,10 @@ from models import (
     schema,
 )
 from models.db import UnitOfWork, make_engine, make_session_factory
+from sandbox.slack import FakeSlack
+from sandbox.slack.requests import SignedRequest
 from tests.conftest import TEST_KEY, TEST_KEYRING
 from tests.factories import NOW, World, make_world
-from tests.slackfake import FakeSlack
-from tests.slackfake.requests import SignedRequest
 
 SIGNING_SECRET = "property-signing-secret"
 

@@ -31,10 +31,10 @@ from models.services import assessments, cases, conferences, plans
 from models.services import closure as closures
 from models.services.lifecycle import snapshot
 from models.staff import StaffMember
+from sandbox.slack.requests import block_actions, message_shortcut, slash_command
 from tests.factories import NOW, assessment_input, intake, plan_input
 from tests.property.conftest import SIGNING_SECRET, Bot
 from tests.property.strategies import KOREAN_WORDS
-from tests.slackfake.requests import block_actions, message_shortcut, slash_command
 
 MANAGER, SUPERVISOR = "UMANAGER", "USUPER"
 

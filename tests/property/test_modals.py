@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from bot.ids import View
 from models.idempotency import ProcessedRequest
+from sandbox.slack.requests import new_view_id, view_submission
 from tests.factories import TODAY
 from tests.property.conftest import AUDIT_ONLY, SIGNING_SECRET, Bot, Reply, changed_tables, view_problems
 from tests.property.scenarios import SCENARIOS, Scenario, staff_user_ids
@@ -40,7 +41,6 @@ from tests.property.strategies import (
     metadata,
     state_values,
 )
-from tests.slackfake.requests import new_view_id, view_submission
 
 # Written by the successful work besides its own record: history, audit, the once-per-view key, nudges.
 BOOKKEEPING = frozenset({"audit_log", "case_events", "processed_requests", "reminders"})

@@ -22,10 +22,7 @@ from hypothesis import strategies as st
 from bot.ids import Action, Shortcut, View
 from handlers.common import ALIASES, SUBCOMMANDS
 from models.enums import ConsentMethod, ReferralStatus
-from tests.property.conftest import AUDIT_ONLY, SIGNING_SECRET, Bot, Reply, changed_tables, view_problems
-from tests.property.scenarios import MANAGER, new_case
-from tests.property.strategies import JSON_JUNK, SLACK_IDS, action_values, arbitrary_text, long_text
-from tests.slackfake.requests import (
+from sandbox.slack.requests import (
     SignedRequest,
     block_actions,
     event,
@@ -33,6 +30,9 @@ from tests.slackfake.requests import (
     sign,
     slash_command,
 )
+from tests.property.conftest import AUDIT_ONLY, SIGNING_SECRET, Bot, Reply, changed_tables, view_problems
+from tests.property.scenarios import MANAGER, new_case
+from tests.property.strategies import JSON_JUNK, SLACK_IDS, action_values, arbitrary_text, long_text
 
 USERS = ["UMANAGER", "USUPER", "UADMIN", "UCOWORKER", "UOUTSIDER", "UNOBODY"]
 CHANNELS = ["C0001", "D0001", "G0001"]

@@ -18,7 +18,7 @@ from models.enums import StaffRole
 from models.schemas import StaffInput
 from models.services import staff
 from models.services.staff import StaffLookup
-from tests.slackfake import FakeSlack
+from sandbox.slack import FakeSlack
 
 
 def command(text: str) -> BoltRequest:

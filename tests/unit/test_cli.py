@@ -164,7 +164,7 @@ def test_settings_error_is_one_line_naming_the_variable(monkeypatch, capsys):
 
 
 def test_reminders_due_and_send_as_of_a_time(database_url, capsys):
-    from tests.slackfake import FakeSlack
+    from sandbox.slack import FakeSlack
 
     run(database_url, "db", "upgrade")
     run(database_url, "demo-data", "--cases", "12")

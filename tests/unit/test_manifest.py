@@ -11,8 +11,8 @@ import yaml
 from slack_bolt import App, BoltRequest
 
 import handlers
-from tests.slackfake import FakeSlack
-from tests.slackfake.requests import message_shortcut, slash_command
+from sandbox.slack import FakeSlack
+from sandbox.slack.requests import message_shortcut, slash_command
 
 ROOT = Path(__file__).resolve().parents[2]
 # The vendored copy of Slack's schema (MIT, see tests/data/manifest.schema.LICENSE).
@@ -109,7 +109,7 @@ def test_app_home_is_enabled_with_its_event():
 def test_each_declared_bot_event_has_a_listener(event_type):
     from slack_sdk import WebClient
 
-    from tests.slackfake.requests import event
+    from sandbox.slack.requests import event
 
     with FakeSlack() as slack:
         app = App(

@@ -31,8 +31,8 @@ from models.client import Client
 from models.db import UnitOfWork
 from models.enums import ReminderKind, Stage
 from models.privacy import SeenValues, Tag, scan
-from tests.slackfake import FakeSlack
-from tests.slackfake import requests as slack_requests
+from sandbox.slack import FakeSlack
+from sandbox.slack import requests as slack_requests
 
 NAME = "홍길동테스트"
 PHONE = "010-1234-5678"

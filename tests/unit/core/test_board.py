@@ -34,10 +34,10 @@ from models.services.calendar import WorkCalendar
 from models.services.context import Policy
 from models.services.lifecycle import snapshot
 from models.staff import StaffMember, Team
+from sandbox.slack import FakeSlack
 from scheduler import board as board_jobs
 from scheduler import jobs
 from tests.factories import CLIENT_NAME, World, assessment_input, contact, intake, plan_input
-from tests.slackfake import FakeSlack
 
 SEOUL = ZoneInfo("Asia/Seoul")
 POLICY = Policy()

@@ -39,9 +39,9 @@ from models.schemas import (
 from models.services import conferences, referrals, sweeper
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
+from sandbox.slack import FakeSlack
 from scheduler.sweep import sweep
 from tests.factories import NOW, case_in_monitoring
-from tests.slackfake import FakeSlack
 
 SEOUL = ZoneInfo("Asia/Seoul")
 K = ReminderKind

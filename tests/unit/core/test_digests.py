@@ -13,9 +13,9 @@ from models.reminder import Reminder
 from models.services import cases
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
+from sandbox.slack import FakeSlack
 from scheduler import digests, jobs
 from tests.factories import CLIENT_NAME, intake
-from tests.slackfake import FakeSlack
 
 SEOUL = ZoneInfo("Asia/Seoul")
 

@@ -21,12 +21,12 @@ from models.services.calendar import WorkCalendar
 from models.services.context import Policy
 from models.services.lifecycle import snapshot
 from models.services.reminders import due_items
+from sandbox.slack import FakeSlack
 from scheduler import housekeeping as job
 from scheduler.jobs import Runtime
 from scheduler.runner import build_scheduler
 from scheduler.sweep import sweep
 from tests.factories import NOW, case_in_monitoring, consent
-from tests.slackfake import FakeSlack
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CAL = WorkCalendar(SEOUL, 9, 18)

@@ -104,7 +104,7 @@ def test_two_sweeper_processes_send_each_reminder_of_a_burst_exactly_once(shared
     from models.db import make_engine
     from models.enums import ReminderStatus
     from models.reminder import Reminder
-    from tests.slackfake import FakeSlack
+    from sandbox.slack import FakeSlack
 
     database_url = shared_database
     codes = _seed_burst(database_url)

@@ -20,10 +20,10 @@ from models.schemas import StaffInput
 from models.services import cases, staff
 from models.services.calendar import WorkCalendar
 from models.services.context import Ctx, Policy
+from sandbox.slack import FakeSlack
 from scheduler import jobs
 from scheduler.runner import LeaderElection, build_scheduler
 from tests.factories import intake
-from tests.slackfake import FakeSlack
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -20,9 +20,9 @@ from models.services import cases, sweeper
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
 from models.services.reminders import refresh
+from sandbox.slack import FakeSlack
 from scheduler.sweep import sweep
 from tests.factories import CLIENT_NAME, TODAY, case_in_monitoring, intake
-from tests.slackfake import FakeSlack
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CAL = WorkCalendar(SEOUL, 9, 18)

@@ -21,8 +21,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from tests.slackfake import FakeSlack
-from tests.slackfake import requests as slack_requests
+from sandbox.slack import FakeSlack
+from sandbox.slack import requests as slack_requests
 
 SECRET = "test-signing-secret"
 
