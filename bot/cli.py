@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from bot.settings import Settings, SettingsError, load_settings
 from models import schema
 from models.db import UnitOfWork, make_engine, make_session_factory
-from models.enums import StaffRole
+from models.enums import Profile, StaffRole
 from models.errors import DomainError, InvalidInput, invalid_input_from
 from models.schemas import StaffInput
 from models.services import resources, staff
@@ -68,19 +68,105 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> None:
                 f"Added #{member.id} {member.slack_user_id} {member.display_name} ({member.role.value}, {member.team.name})"
             )
     elif args.action == "list":
+        school = settings.profile == Profile.SCHOOL
         with uow() as db:
             rows = staff.list_staff(db)
             if not rows:
                 print(
                     "No staff yet. Add someone with `casebot staff add SLACK_USER_ID --name ... --role ... --team ...`."
                 )
+            # Under the school profile, each person's head-of-school approval (학생맞춤통합지원법 §17⑦).
+            standing = staff.approval_statuses(db, [m.id for m in rows], _today(settings)) if school else {}
             for m in rows:
                 state = "active" if m.active else "inactive"
-                print(f"#{m.id}\t{m.slack_user_id}\t{m.display_name}\t{m.role.value}\t{m.team.name}\t{state}")
+                line = f"#{m.id}\t{m.slack_user_id}\t{m.display_name}\t{m.role.value}\t{m.team.name}\t{state}"
+                if school:
+                    line += "\t" + ("-" if m.role == StaffRole.ADMIN else standing[m.id].describe())
+                print(line)
+    elif args.action in ("approve", "revoke", "approvals"):
+        _staff_approvals(args, settings, uow)
     else:
         with uow() as db:
             member = staff.deactivate(db, args.id)
             print(f"Deactivated #{member.id} {member.slack_user_id} {member.display_name}")
+
+
+def _today(settings: Settings) -> date:
+    return datetime.now(settings.zone).date()
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"{option}: {text!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
+def _staff_approvals(args: argparse.Namespace, settings: Settings, uow: UnitOfWork) -> None:
+    """The head of the school's approvals to handle student data (학교장 승인, 학생맞춤통합지원법 §17⑦)."""
+    if settings.profile != Profile.SCHOOL and args.action != "approvals":
+        print(
+            f"Note: PROFILE is {settings.profile.value}; approvals are required only under PROFILE=school.",
+            file=sys.stderr,
+        )
+    today = _today(settings)
+    if args.action == "approve":
+        with uow() as db:
+            approval = staff.approve(
+                db,
+                args.id,
+                approved_by=args.by,
+                approved_on=_date(args.on, "--on") or today,
+                reference=args.ref,
+                valid_until=_date(args.until, "--until"),
+                entered_by=_operator(),
+                today=today,
+            )
+            member = db.get_one(StaffMember, approval.staff_id)
+            until = f" until {approval.valid_until.isoformat()}" if approval.valid_until else ""
+            print(
+                f"Approved #{member.id} {member.slack_user_id} {member.display_name} to handle student data: "
+                f"{approval.approved_by}, {approval.approved_on.isoformat()}{until}, ref {approval.reference} "
+                f"(approval #{approval.id})"
+            )
+    elif args.action == "revoke":
+        with uow() as db:
+            approval = staff.revoke_approval(db, args.id, revoked_by=_operator(), reason=args.reason)
+            member = db.get_one(StaffMember, approval.staff_id)
+            print(
+                f"Revoked approval #{approval.id} of #{member.id} {member.slack_user_id} {member.display_name}: "
+                "no more access to student cases."
+            )
+    else:
+        with uow() as db:
+            rows = staff.approval_history(db, args.id)
+            if not rows:
+                print(
+                    "No approvals on record. Record one with `casebot staff approve USERID --by ... --ref ...`."
+                )
+            people = {m.id: m for m in staff.list_staff(db)}
+            for a in rows:
+                member = people[a.staff_id]
+                until = a.valid_until.isoformat() if a.valid_until else "-"
+                entered = a.entered_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+                if a.revoked_at is not None:
+                    revoked = a.revoked_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+                    state = f"revoked {revoked} by {a.revoked_by}" + (
+                        f" ({a.revoke_reason})" if a.revoke_reason else ""
+                    )
+                elif a.approved_on > today:
+                    state = "not yet in force"
+                elif a.valid_until is not None and a.valid_until < today:
+                    state = "ended"
+                else:
+                    state = "in force"
+                print(
+                    f"#{a.id}\t{member.slack_user_id}\t{member.display_name}\t{a.approved_by}\t"
+                    f"{a.approved_on.isoformat()}\tuntil {until}\tref {a.reference}\t"
+                    f"entered {entered} by {a.entered_by}\t{state}"
+                )
 
 
 def cmd_resources(args: argparse.Namespace, settings: Settings) -> None:
@@ -311,6 +397,24 @@ def build_parser() -> argparse.ArgumentParser:
     people_actions.add_parser("list", help="list staff")
     off = people_actions.add_parser("deactivate", help="deactivate a staff member (by id or Slack user id)")
     off.add_argument("id")
+    approve = people_actions.add_parser(
+        "approve",
+        help="record the head of the school's approval to handle student data (학교장 승인, school profile)",
+    )
+    approve.add_argument("id", help="staff id or Slack user id")
+    approve.add_argument("--by", required=True, help='who approved, as on the document, e.g. "교장 김가상"')
+    approve.add_argument("--ref", required=True, help="the approval's document or register number")
+    approve.add_argument("--on", help="approval date, YYYY-MM-DD (default today)")
+    approve.add_argument("--until", help="last day the approval holds, YYYY-MM-DD (default: open-ended)")
+    revoke = people_actions.add_parser(
+        "revoke", help="revoke a staff member's approval (kept as history; access ends at once)"
+    )
+    revoke.add_argument("id", help="staff id or Slack user id")
+    revoke.add_argument("--reason", help="why (logged), e.g. moved to another school")
+    history = people_actions.add_parser(
+        "approvals", help="every approval on record, revoked ones too (of one person if given)"
+    )
+    history.add_argument("id", nargs="?", help="staff id or Slack user id")
     people.set_defaults(handler=cmd_staff)
 
     res = commands.add_parser("resources", help="the community resource directory")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from typing import Any, cast
 
 from pydantic import BaseModel
@@ -47,10 +48,10 @@ from handlers.common import (
 )
 from models.case import Case
 from models.closure import Closure
-from models.enums import AfterCareAction, CaseStatus, StaffRole, Surface
+from models.enums import AfterCareAction, CaseStatus, Surface
 from models.errors import DomainError
 from models.schemas import AfterCareInput, ClosureInput
-from models.services import access, staff
+from models.services import access
 from models.services import closure as closures
 from models.services.cases import require_open
 from models.services.context import Ctx
@@ -181,12 +182,8 @@ def parse_closure(form: dict[str, Any]) -> ClosureInput:
     )
 
 
-def _supervisors_of(db: Session, team_id: int) -> list[StaffMember]:
-    return [
-        member
-        for member in staff.list_staff(db, include_inactive=False)
-        if member.team_id == team_id and member.role == StaffRole.SUPERVISOR
-    ]
+def _supervisors_of(db: Session, case: Case, today: date) -> list[StaffMember]:
+    return [db.get_one(StaffMember, staff_id) for staff_id in access.case_supervisors(db, case, today=today)]
 
 
 def submit_close(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
@@ -202,7 +199,8 @@ def submit_close(ack: Ack, view: dict, context: BoltContext, client: WebClient) 
         return {
             "code": case.code,
             "closure_id": closure.id,
-            "supervisors": [[s.slack_user_id, s.locale] for s in _supervisors_of(db, case.team_id)],
+            # Those who see the case: on a restricted case the named, on a school case the approved.
+            "supervisors": [[s.slack_user_id, s.locale] for s in _supervisors_of(db, case, ctx.today)],
         }
 
     outcome = submit_once(

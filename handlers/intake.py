@@ -17,7 +17,7 @@ from handlers.common import Invocation, conversation_id, metadata, subcommand, s
 from models.enums import ConsentMethod, NextStep, SignerRelationship
 from models.errors import InvalidInput, Message
 from models.schemas import STRICT_CONTEXT, IntakeInput
-from models.services import cases
+from models.services import access, cases
 from models.services.context import Ctx
 
 log = logging.getLogger("casebot")
@@ -192,6 +192,11 @@ def referral_source(form: dict) -> str:
 @subcommand("new", "접수", "신규")
 def open_intake(call: Invocation) -> None:
     policy = call.context["policy"]
+    if access.approval_required(policy.profile):
+        # Refused (and logged) before the form, not after it is filled in: the head of the school's
+        # approval is checked again when the case is saved.
+        with call.context["uow"]() as db:
+            cases.require_may_open(db, call.ctx())
     call.open_modal(
         intake_modal(
             call.locale,

@@ -32,6 +32,9 @@ class StaffRole(LabeledEnum):
     CASE_MANAGER = "case_manager", "사례관리자", "Case manager"
     SUPERVISOR = "supervisor", "슈퍼바이저", "Supervisor"
     ADMIN = "admin", "관리자", "Administrator"
+    # A teacher, school nurse or counsellor the principal approved to take part in named students'
+    # cases (학생맞춤통합지원법 §17⑦): a co-worker on those cases only, never a case owner, no caseload.
+    SCHOOL_STAFF = "school_staff", "승인 교직원", "Approved school staff"
 
 
 class CaseStatus(LabeledEnum):

@@ -24,7 +24,7 @@ from models.conference import ActionItem, CaseConference
 from models.db import UnitOfWork
 from models.enums import ReminderKind
 from models.reminder import Reminder
-from models.services import conferences, sweeper
+from models.services import access, conferences, sweeper
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
 from models.staff import StaffMember
@@ -114,6 +114,9 @@ def _render(db, groups, policy: Policy, now: datetime, default_locale: str) -> l
     staff_ids = {b.lead.recipient_id for b in groups if b.lead.recipient_id}
     people = {m.id: m for m in db.scalars(select(StaffMember).where(StaffMember.id.in_(staff_ids)))}
     today = now.astimezone(policy.zone).date()
+    # School cases: nothing about them to anyone without the head of the school's approval (§17⑦).
+    leads = {(b.lead.case_id, b.lead.recipient_id) for b in groups if b.lead.case_id and b.lead.recipient_id}
+    barred = access.unapproved_on_school_cases(db, leads, today)
     outgoing = []
     for batch in groups:
         lead = batch.lead
@@ -125,8 +128,9 @@ def _render(db, groups, policy: Policy, now: datetime, default_locale: str) -> l
         if rendered is None and lead.case_id in codes:
             due_on = lead.due_at.astimezone(policy.zone).date()
             rendered = nudge(lead.kind, codes[lead.case_id], due_on, today, lead.id, locale)
-        if channel is None or rendered is None:
-            sweeper.mark_cancelled(db, ids)  # nobody to tell (recipient deactivated): not a failure to retry
+        if channel is None or rendered is None or (lead.case_id, lead.recipient_id) in barred:
+            # Nobody to tell (recipient deactivated or, on a school case, not approved): no failure to retry.
+            sweeper.mark_cancelled(db, ids)
             continue
         text, blocks = rendered
         outgoing.append(Outgoing(ids, channel, text, blocks))

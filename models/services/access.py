@@ -2,22 +2,27 @@
 
 Admins manage staff, teams and resources; they do not read case content. Every service that touches
 case content loads the case through `load_case`, so no caller can skip the check or the audit entry.
+
+A school's student cases (profile SCHOOL) need one more thing: only staff the head of the school
+approved may handle student data (학생맞춤통합지원법 §17⑦). Without an approval in force on the day,
+nobody — case manager, co-worker, supervisor — opens, lists or is nudged about a school case.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import exists, false, or_, select, union
+from sqlalchemy import ColumnElement, exists, false, or_, select, union
 from sqlalchemy.orm import Session
 
 from models.case import Case, CaseAccessGrant, CaseWorker
-from models.enums import AuditAction, StaffRole
+from models.enums import AuditAction, Profile, StaffRole
 from models.errors import Message, NotAllowed, NotFound
 from models.services.audit import record_access
-from models.services.context import Ctx
-from models.staff import StaffMember
+from models.services.context import Ctx, Policy
+from models.staff import DataHandlingApproval, StaffMember
 
 T = TypeVar("T")
 
@@ -31,10 +36,152 @@ NO_ACCESS = Message(
 )
 
 
-def can_access(db: Session, staff: StaffMember, case: Case) -> bool:
+# --- the head of the school's approval (학교장 승인, 학생맞춤통합지원법 §17⑦) -----------------------------
+
+SCHOOL_APPROVAL_LAW = "학생맞춤통합지원법 §17⑦"
+_WHY_KO = "학교장이 승인한 교직원만 학생의 사례 정보를 다룰 수 있습니다(학생맞춤통합지원법 제17조제7항)."
+_WHY_EN = (
+    "Only staff approved by the head of the school may handle student case data "
+    "(학생맞춤통합지원법 §17⑦, the Student Customised Support Act)."
+)
+_ASK_KO = "학교장에게 승인을 요청하고, 승인을 받으면 Casebot 관리자에게 승인 등록을 부탁하세요."
+_ASK_EN = "Ask the principal for approval; once approved, ask your Casebot administrator to record it."
+NOT_APPROVED = Message(
+    f"{_WHY_KO} 등록된 승인이 없습니다. {_ASK_KO}",
+    f"{_WHY_EN} You have no approval on record. {_ASK_EN}",
+)
+
+
+def approval_required(profile: Profile) -> bool:
+    """Student data (the SCHOOL profile) is handled by approved staff only; other profiles never ask."""
+    return profile == Profile.SCHOOL
+
+
+def agency_today() -> date:
+    """Today in the agency's default time zone, for checks made without a request's `Ctx`."""
+    return datetime.now(Policy().zone).date()
+
+
+def approval_in_force(staff_id: int, today: date) -> ColumnElement[bool]:
+    """SQL: the staff member holds an approval in force on `today` (not revoked, begun, not ended)."""
+    return exists().where(
+        DataHandlingApproval.staff_id == staff_id,
+        DataHandlingApproval.revoked_at.is_(None),
+        DataHandlingApproval.approved_on <= today,
+        or_(DataHandlingApproval.valid_until.is_(None), DataHandlingApproval.valid_until >= today),
+    )
+
+
+def is_approved(db: Session, staff_id: int, today: date | None = None) -> bool:
+    return bool(db.scalar(select(approval_in_force(staff_id, today or agency_today()))))
+
+
+def approved_staff_ids(db: Session, staff_ids: set[int], today: date) -> set[int]:
+    """Those of `staff_ids` who hold an approval in force on `today` (one query for a batch)."""
+    if not staff_ids:
+        return set()
+    rows = db.scalars(
+        select(DataHandlingApproval.staff_id).where(
+            DataHandlingApproval.staff_id.in_(staff_ids),
+            DataHandlingApproval.revoked_at.is_(None),
+            DataHandlingApproval.approved_on <= today,
+            or_(DataHandlingApproval.valid_until.is_(None), DataHandlingApproval.valid_until >= today),
+        )
+    )
+    return set(rows)
+
+
+def unapproved_on_school_cases(db: Session, pairs: set[tuple[int, int]], today: date) -> set[tuple[int, int]]:
+    """The (case id, staff id) pairs, e.g. of nudges about to go out, where the case is a school case
+    and the person holds no approval in force on `today`: they are told nothing about it."""
+    case_ids = {case_id for case_id, _ in pairs}
+    if not case_ids:
+        return set()
+    school = set(db.scalars(select(Case.id).where(Case.id.in_(case_ids), Case.profile == Profile.SCHOOL)))
+    on_school = {(case_id, staff_id) for case_id, staff_id in pairs if case_id in school}
+    approved = approved_staff_ids(db, {staff_id for _, staff_id in on_school}, today)
+    return {(case_id, staff_id) for case_id, staff_id in on_school if staff_id not in approved}
+
+
+def handles_case_data(staff_id: int, today: date) -> ColumnElement[bool]:
+    """SQL over `Case`: the case is not a school case, or the person is approved to handle it."""
+    return or_(Case.profile != Profile.SCHOOL, approval_in_force(staff_id, today))
+
+
+def not_approved_message(db: Session, staff_id: int, today: date) -> Message:
+    """Why there is no approval in force: none on record, revoked, or ended (with the date)."""
+    latest = db.scalar(
+        select(DataHandlingApproval)
+        .where(DataHandlingApproval.staff_id == staff_id)
+        .order_by(DataHandlingApproval.entered_at.desc(), DataHandlingApproval.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        return NOT_APPROVED
+    if latest.revoked_at is not None:
+        return Message(
+            f"{_WHY_KO} 승인이 철회되었습니다. {_ASK_KO}",
+            f"{_WHY_EN} Your approval was revoked. {_ASK_EN}",
+        )
+    if latest.valid_until is not None and latest.valid_until < today:
+        ended = latest.valid_until.isoformat()
+        return Message(
+            f"{_WHY_KO} 승인 기간이 {ended}에 끝났습니다. {_ASK_KO}",
+            f"{_WHY_EN} Your approval ended on {ended}. {_ASK_EN}",
+        )
+    starts = latest.approved_on.isoformat()
+    return Message(
+        f"{_WHY_KO} 승인은 {starts}부터 유효합니다. {_ASK_KO}",
+        f"{_WHY_EN} Your approval takes effect on {starts}. {_ASK_EN}",
+    )
+
+
+def require_approval(db: Session, ctx: Ctx, case: Case | None = None, *, purpose: str) -> None:
+    """Refuse (audited) a school-case action by someone without an approval in force.
+
+    The profile is the case's own when there is a case (a student's case stays one), else the
+    deployment's. Admins are left to the usual checks: they never handle case data anyway.
+    """
+    profile = case.profile if case is not None else ctx.policy.profile
+    if not approval_required(profile) or ctx.actor.role == StaffRole.ADMIN:
+        return
+    if is_approved(db, ctx.actor.id, ctx.today):
+        return
+    raise refuse(
+        ctx,
+        case,
+        f"{purpose}: no head-of-school approval in force ({SCHOOL_APPROVAL_LAW})",
+        not_approved_message(db, ctx.actor.id, ctx.today),
+    )
+
+
+def may_be_assigned(db: Session, member: StaffMember, profile: Profile, today: date) -> bool:
+    """Whether someone may be put on a case of that profile (case manager, co-worker, named person)."""
+    return not approval_required(profile) or is_approved(db, member.id, today)
+
+
+NOT_APPROVED_ASSIGNEE = Message(
+    "학교장의 승인을 받은 교직원만 학생 사례에 지정할 수 있습니다(학생맞춤통합지원법 제17조제7항). "
+    "Casebot 관리자에게 그 직원의 승인 등록을 요청하세요.",
+    "Only staff approved by the head of the school can be put on a student's case "
+    "(학생맞춤통합지원법 §17⑦). Ask your Casebot administrator to record their approval.",
+)
+
+# Who may own cases (open them, be their case manager): approved school staff take part in named
+# cases as co-workers only, and admins never handle case content.
+CASE_OWNER_ROLES = (StaffRole.CASE_MANAGER, StaffRole.SUPERVISOR)
+
+
+# --- who sees a case ---------------------------------------------------------------------------------
+
+
+def can_access(db: Session, staff: StaffMember, case: Case, *, today: date | None = None) -> bool:
     """The case manager, co-workers and team supervisors; on a restricted case, supervisors only when
-    named (family violence, child protection: the circle is kept as small as the work allows)."""
+    named (family violence, child protection: the circle is kept as small as the work allows). On a
+    school case only while they hold the head of the school's approval (`today`: the agency's date)."""
     if not staff.active or staff.role == StaffRole.ADMIN:
+        return False
+    if approval_required(case.profile) and not is_approved(db, staff.id, today):
         return False
     if case.case_manager_id == staff.id:
         return True
@@ -49,8 +196,9 @@ def can_access(db: Session, staff: StaffMember, case: Case) -> bool:
     )
 
 
-def case_supervisors(db: Session, case: Case) -> list[int]:
-    """Active supervisors who see the case: the team's, or on a restricted case the named ones."""
+def case_supervisors(db: Session, case: Case, *, today: date | None = None) -> list[int]:
+    """Active supervisors who see the case: the team's, or on a restricted case the named ones; on a
+    school case only those holding an approval in force."""
     query = select(StaffMember.id).where(
         StaffMember.team_id == case.team_id,
         StaffMember.role == StaffRole.SUPERVISOR,
@@ -59,6 +207,14 @@ def case_supervisors(db: Session, case: Case) -> list[int]:
     if case.restricted:
         named = select(CaseAccessGrant.staff_id).where(CaseAccessGrant.case_id == case.id)
         query = query.where(StaffMember.id.in_(named))
+    if approval_required(case.profile):
+        day = today or agency_today()
+        approved = select(DataHandlingApproval.staff_id).where(
+            DataHandlingApproval.revoked_at.is_(None),
+            DataHandlingApproval.approved_on <= day,
+            or_(DataHandlingApproval.valid_until.is_(None), DataHandlingApproval.valid_until >= day),
+        )
+        query = query.where(StaffMember.id.in_(approved))
     return list(db.scalars(query.order_by(StaffMember.id)))
 
 
@@ -131,7 +287,8 @@ def load_case(db: Session, ctx: Ctx, code_or_case: str | Case, *, purpose: str =
     """The case, if the actor may see it; the read is logged. Refusals raise NotAllowed."""
     require_active(ctx)
     case = code_or_case if isinstance(code_or_case, Case) else find_case(db, code_or_case)
-    if not can_access(db, ctx.actor, case):
+    require_approval(db, ctx, case, purpose=purpose)  # school cases: says why and whom to ask
+    if not can_access(db, ctx.actor, case, today=ctx.today):
         raise refuse(ctx, case, purpose)
     # Every opening of a case is a read of its content (a modal shows it, a write starts from it):
     # logged with what it was for, so the log answers "who looked at this case" on its own (R9).
@@ -159,19 +316,23 @@ def own_case_ids(staff: StaffMember):  # -> CompoundSelect
     return union(managed, coworked, named)
 
 
-def own_cases_query(staff: StaffMember):  # -> Select[tuple[Case]]
-    """ "My cases": managed or co-worked (not the whole team, even for a supervisor)."""
+def own_cases_query(staff: StaffMember, *, today: date | None = None):  # -> Select[tuple[Case]]
+    """ "My cases": managed or co-worked (not the whole team, even for a supervisor); school cases
+    only while the person holds an approval in force on `today`."""
     if not staff.active or staff.role == StaffRole.ADMIN:
         return select(Case).where(false())
-    return select(Case).where(Case.id.in_(own_case_ids(staff)))
+    allowed = handles_case_data(staff.id, today or agency_today())
+    return select(Case).where(Case.id.in_(own_case_ids(staff)), allowed)
 
 
-def visible_cases_query(staff: StaffMember):  # -> Select[tuple[Case]]
-    """The cases a staff member may see: their own, and for a supervisor the whole team's."""
+def visible_cases_query(staff: StaffMember, *, today: date | None = None):  # -> Select[tuple[Case]]
+    """The cases a staff member may see: their own, and for a supervisor the whole team's (never for
+    approved school staff, who see only the cases they are named on)."""
     if not staff.active or staff.role == StaffRole.ADMIN:
         return select(Case).where(false())
     mine = Case.id.in_(own_case_ids(staff))
+    allowed = handles_case_data(staff.id, today or agency_today())
     if staff.role == StaffRole.SUPERVISOR:
         team = (Case.team_id == staff.team_id) & Case.restricted.is_(False)
-        return select(Case).where(or_(team, mine))
-    return select(Case).where(mine)
+        return select(Case).where(or_(team, mine), allowed)
+    return select(Case).where(mine, allowed)

@@ -36,9 +36,16 @@ def require_open(case: Case, closed: tuple[CaseStatus, ...] = CLOSED_STATUSES) -
         )
 
 
+def require_may_open(db: Session, ctx: Ctx) -> None:
+    """Case managers and supervisors open cases; under the school profile only with the head of the
+    school's approval. Also asked before the intake modal opens, so nobody fills it in for nothing."""
+    access.require_role(ctx, *access.CASE_OWNER_ROLES, detail="open case")
+    access.require_approval(db, ctx, purpose="open case")
+
+
 def open_case(db: Session, ctx: Ctx, data: IntakeInput) -> Case:
     """Register a case: at intake (`intake_held`) or as a referral awaiting its first interview."""
-    access.require_role(ctx, StaffRole.CASE_MANAGER, StaffRole.SUPERVISOR, detail="open case")
+    require_may_open(db, ctx)
     strict.check_intake(ctx, data)  # privacy_mode=strict: no identifiers, a system-of-record number
     manager = _case_manager_for(db, ctx, data.case_manager_id)
     client = Client(**data.client.model_dump())
@@ -74,14 +81,22 @@ def _case_manager_for(db: Session, ctx: Ctx, staff_id: int | None) -> StaffMembe
     if staff_id is None or staff_id == ctx.actor.id:
         return ctx.actor
     manager = db.get(StaffMember, staff_id)
-    if manager is None or not manager.active or manager.team_id != ctx.actor.team_id:
+    if (
+        manager is None
+        or not manager.active
+        or manager.team_id != ctx.actor.team_id
+        or manager.role not in access.CASE_OWNER_ROLES
+    ):
         raise InvalidInput(
             {
                 "case_manager_id": Message(
-                    "같은 팀의 활동 중인 직원을 선택하세요.", "Choose an active member of your team."
+                    "같은 팀의 활동 중인 사례관리자를 선택하세요.",
+                    "Choose an active case manager of your team.",
                 )
             }
         )
+    if not access.may_be_assigned(db, manager, ctx.policy.profile, ctx.today):
+        raise InvalidInput({"case_manager_id": access.NOT_APPROVED_ASSIGNEE})
     return manager
 
 
@@ -160,7 +175,7 @@ def transfer(db: Session, ctx: Ctx, code: str, new_manager_id: int) -> Case:
         target is None
         or not target.active
         or target.team_id != case.team_id
-        or target.role == StaffRole.ADMIN
+        or target.role not in access.CASE_OWNER_ROLES
     ):
         raise InvalidInput(
             {
@@ -170,6 +185,8 @@ def transfer(db: Session, ctx: Ctx, code: str, new_manager_id: int) -> Case:
                 )
             }
         )
+    if not access.may_be_assigned(db, target, case.profile, ctx.today):
+        raise InvalidInput({"new_manager_id": access.NOT_APPROVED_ASSIGNEE})
     previous = case.case_manager_id
     case.case_manager_id = target.id
     case_changed(db, ctx, case, "transferred", previous=previous, to=target.id)
@@ -178,11 +195,24 @@ def transfer(db: Session, ctx: Ctx, code: str, new_manager_id: int) -> Case:
 
 def add_coworker(db: Session, ctx: Ctx, code: str, staff_id: int) -> CaseWorker:
     case = access.load_case(db, ctx, code, purpose="add co-worker")
+    if ctx.actor.role == StaffRole.SCHOOL_STAFF:
+        # Approved school staff take part in a case; who else does is for its case manager to decide.
+        raise access.refuse(
+            ctx,
+            case,
+            "add co-worker",
+            Message(
+                "승인 교직원은 사례에 다른 사람을 추가할 수 없습니다. 담당 사례관리자에게 요청하세요.",
+                "Approved school staff cannot add people to a case. Ask its case manager.",
+            ),
+        )
     staff = db.get(StaffMember, staff_id)
     if staff is None or not staff.active or staff.role == StaffRole.ADMIN:
         raise InvalidInput(
             {"staff_id": Message("활동 중인 직원을 선택하세요.", "Choose an active staff member.")}
         )
+    if not access.may_be_assigned(db, staff, case.profile, ctx.today):
+        raise InvalidInput({"staff_id": access.NOT_APPROVED_ASSIGNEE})
     existing = db.scalar(
         select(CaseWorker).where(CaseWorker.case_id == case.id, CaseWorker.staff_id == staff.id)
     )
@@ -214,7 +244,8 @@ def show(db: Session, ctx: Ctx, code: str) -> CaseView:
 def my_cases(db: Session, ctx: Ctx, *, include_closed: bool = False) -> list[Case]:
     """Cases the actor manages or co-works on (not the whole team, even for a supervisor)."""
     access.require_active(ctx)
-    query = access.own_cases_query(ctx.actor)
+    access.require_approval(db, ctx, purpose="my cases")
+    query = access.own_cases_query(ctx.actor, today=ctx.today)
     if not include_closed:
         query = query.where(Case.status.not_in((CaseStatus.CLOSED, CaseStatus.ARCHIVED)))
     return list(db.scalars(query.order_by(Case.next_due_on.is_(None), Case.next_due_on, Case.code)))
@@ -240,6 +271,8 @@ def restrict(db: Session, ctx: Ctx, code: str, named_ids: list[int]) -> Case:
                 )
             }
         )
+    if not all(access.may_be_assigned(db, m, case.profile, ctx.today) for m in members):
+        raise InvalidInput({"named": access.NOT_APPROVED_ASSIGNEE})
     if not any(m.is_supervisor for m in members):
         raise InvalidInput(
             {

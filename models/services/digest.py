@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from models.case import Case
 from models.enums import ReminderKind, ReminderStatus, StaffRole
 from models.reminder import Reminder
+from models.services.access import handles_case_data
 from models.services.context import Policy
 from models.staff import StaffMember
 
@@ -34,6 +35,7 @@ def due_between(db: Session, staff_id: int, first: date, last: date, policy: Pol
             Reminder.status == ReminderStatus.PENDING,
             Reminder.due_at >= start,
             Reminder.due_at < end,
+            handles_case_data(staff_id, first),  # school cases: approved staff only (§17⑦)
         )
         .order_by(Reminder.due_at, Case.code)
     ).all()

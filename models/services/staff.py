@@ -1,19 +1,26 @@
-"""Staff and teams. A Slack user who is not active staff can do nothing."""
+"""Staff and teams. A Slack user who is not active staff can do nothing.
+
+Under the school profile staff also need the head of the school's approval to handle student data
+(학생맞춤통합지원법 §17⑦): recorded here by an operator, revoked but never deleted, both audited.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from models.audit import AuditLog
 from models.base import utcnow
+from models.enums import AuditAction, StaffRole, Surface
 from models.errors import InvalidInput, Message, NotFound
-from models.schemas import StaffInput
-from models.staff import StaffMember, Team
+from models.schemas import StaffInput, check_free_text
+from models.staff import DataHandlingApproval, StaffMember, Team
 
 
 def get_or_create_team(db: Session, name: str) -> Team:
@@ -156,3 +163,209 @@ def staff_ids_for(
         )
         raise InvalidInput({field: message})
     return [found[user] for user in slack_user_ids]
+
+
+# --- the head of the school's approval (학교장 승인) ------------------------------------------------
+
+APPROVAL_RECORD = "staff_approval"  # the access log's name for these rows
+
+
+def _log_approval(
+    db: Session, at: datetime, operator: str, action: AuditAction, detail: str, surface: Surface
+) -> None:
+    # The operator is not staff (a CLI user): known by reference only, like an unknown Slack user.
+    db.add(
+        AuditLog(
+            at=at,
+            actor_id=None,
+            actor_ref=operator[:64],
+            action=action,
+            record=APPROVAL_RECORD,
+            surface=surface,
+            detail=detail[:300],
+        )
+    )
+
+
+def open_approval(db: Session, staff_id: int) -> DataHandlingApproval | None:
+    """The person's unrevoked approval (at most one), whether or not its dates cover today."""
+    return db.scalar(
+        select(DataHandlingApproval).where(
+            DataHandlingApproval.staff_id == staff_id, DataHandlingApproval.revoked_at.is_(None)
+        )
+    )
+
+
+def approve(
+    db: Session,
+    ref: str,
+    *,
+    approved_by: str,
+    approved_on: date,
+    reference: str,
+    valid_until: date | None,
+    entered_by: str,
+    today: date,
+    now: datetime | None = None,
+    surface: Surface = Surface.CLI,
+) -> DataHandlingApproval:
+    """Record the head of the school's approval for a staff member (by id or Slack user id).
+
+    A person's earlier unrevoked approval is closed as superseded, so the history shows each one.
+    """
+    member = find_staff(db, ref)
+    approved_by, reference = approved_by.strip(), reference.strip()
+    problems: dict[str, Message] = {}
+    if not member.active:
+        problems["staff"] = Message("비활성 직원입니다.", "The staff member is deactivated.")
+    elif member.role == StaffRole.ADMIN:
+        problems["staff"] = Message(
+            "관리자는 사례 정보를 다루지 않으므로 승인 대상이 아닙니다.",
+            "Administrators do not handle case data, so they are not approved.",
+        )
+    if not approved_by or len(approved_by) > 100:
+        problems["approved_by"] = Message(
+            "승인한 학교장의 직위와 성명을 100자 이내로 적어 주세요 (예: 교장 김가상).",
+            "Give the approving head's title and name, up to 100 characters (e.g. 교장 김가상).",
+        )
+    if not reference or len(reference) > 100:
+        problems["reference"] = Message(
+            "승인 문서번호를 100자 이내로 적어 주세요.", "Give the approval's document number (up to 100)."
+        )
+    if approved_on > today:
+        problems["approved_on"] = Message("승인일이 오늘보다 뒤입니다.", "The approval date is after today.")
+    if valid_until is not None and (valid_until < approved_on or valid_until < today):
+        problems["valid_until"] = Message(
+            "종료일은 승인일과 오늘 이후여야 합니다.",
+            "The end date must not be before the approval date or today.",
+        )
+    if problems:
+        raise InvalidInput(problems)
+    check_free_text("approved_by", approved_by)
+    check_free_text("reference", reference)
+    moment = now or utcnow()
+    previous = open_approval(db, member.id)
+    if previous is not None:
+        previous.revoked_at = moment
+        previous.revoked_by = entered_by[:64]
+        previous.revoke_reason = "superseded"
+        db.flush()  # closed before the new one opens: one open approval per person
+    approval = DataHandlingApproval(
+        staff_id=member.id,
+        approved_by=approved_by,
+        approved_on=approved_on,
+        reference=reference,
+        valid_until=valid_until,
+        entered_by=entered_by[:64],
+        entered_at=moment,
+    )
+    db.add(approval)
+    db.flush()
+    until = valid_until.isoformat() if valid_until else "open-ended"
+    replaced = f", supersedes #{previous.id}" if previous is not None else ""
+    _log_approval(
+        db,
+        moment,
+        entered_by,
+        AuditAction.CREATE,
+        f"approval #{approval.id} for staff #{member.id} {member.slack_user_id}: by {approved_by}, "
+        f"ref {reference}, from {approved_on.isoformat()} until {until}{replaced}",
+        surface,
+    )
+    return approval
+
+
+def revoke_approval(
+    db: Session,
+    ref: str,
+    *,
+    revoked_by: str,
+    reason: str | None = None,
+    now: datetime | None = None,
+    surface: Surface = Surface.CLI,
+) -> DataHandlingApproval:
+    """Revoke a staff member's approval: the row stays as history, the person loses access at once."""
+    member = find_staff(db, ref)
+    approval = open_approval(db, member.id)
+    if approval is None:
+        raise NotFound(
+            Message(
+                f"직원 {member.slack_user_id}에게 철회할 승인이 없습니다.",
+                f"Staff member {member.slack_user_id} has no approval to revoke.",
+            )
+        )
+    reason = (reason or "").strip() or None
+    if reason is not None:
+        check_free_text("reason", reason)
+    approval.revoked_at = now or utcnow()
+    approval.revoked_by = revoked_by[:64]
+    approval.revoke_reason = reason[:300] if reason else None
+    db.flush()
+    why = f": {reason}" if reason else ""
+    _log_approval(
+        db,
+        approval.revoked_at,
+        revoked_by,
+        AuditAction.UPDATE,
+        f"approval #{approval.id} for staff #{member.id} {member.slack_user_id} revoked{why}",
+        surface,
+    )
+    return approval
+
+
+@dataclass(frozen=True)
+class ApprovalStatus:
+    """A staff member's approval as the staff list shows it."""
+
+    state: str  # "approved", "expired", "not yet", "revoked", "none"
+    approval: DataHandlingApproval | None
+
+    def describe(self) -> str:
+        a = self.approval
+        if a is None:
+            return "not approved"
+        if self.state == "revoked":
+            return f"approval revoked {a.revoked_at.date().isoformat() if a.revoked_at else ''}".rstrip()
+        if self.state == "expired":
+            return f"approval ended {a.valid_until.isoformat() if a.valid_until else ''} (ref {a.reference})"
+        if self.state == "not yet":
+            return f"approval starts {a.approved_on.isoformat()} (ref {a.reference})"
+        until = f" until {a.valid_until.isoformat()}" if a.valid_until else ""
+        return f"approved {a.approved_on.isoformat()}{until} by {a.approved_by} (ref {a.reference})"
+
+
+def approval_statuses(db: Session, staff_ids: list[int], today: date) -> dict[int, ApprovalStatus]:
+    """Each person's standing: their open approval if any (in force, ended or not begun), else their
+    latest revoked one, else none."""
+    rows = db.scalars(
+        select(DataHandlingApproval)
+        .where(DataHandlingApproval.staff_id.in_(staff_ids))
+        .order_by(DataHandlingApproval.entered_at, DataHandlingApproval.id)
+    )
+    latest: dict[int, DataHandlingApproval] = {}
+    for row in rows:  # the open one wins; otherwise the last revoked
+        if latest.get(row.staff_id) is None or latest[row.staff_id].revoked_at is not None:
+            latest[row.staff_id] = row
+    statuses = {}
+    for staff_id in staff_ids:
+        approval = latest.get(staff_id)
+        if approval is None:
+            state = "none"
+        elif approval.revoked_at is not None:
+            state = "revoked"
+        elif approval.approved_on > today:
+            state = "not yet"
+        elif approval.valid_until is not None and approval.valid_until < today:
+            state = "expired"
+        else:
+            state = "approved"
+        statuses[staff_id] = ApprovalStatus(state, approval)
+    return statuses
+
+
+def approval_history(db: Session, ref: str | None = None) -> list[DataHandlingApproval]:
+    """Every approval on record (revoked and superseded ones too), oldest first; of one person if given."""
+    query = select(DataHandlingApproval).order_by(DataHandlingApproval.entered_at, DataHandlingApproval.id)
+    if ref is not None:
+        query = query.where(DataHandlingApproval.staff_id == find_staff(db, ref).id)
+    return list(db.scalars(query))

@@ -69,6 +69,23 @@ RRN_SHAPES = ("900101-1234567", "9001011234567", "900101 - 1234567", "051231–4
 SCHOOL = Policy(profile=Profile.SCHOOL)
 
 
+def school_ctx(db, world):
+    """The case manager under the school profile, with the head of the school's approval (§17⑦)."""
+    from models.services import staff
+
+    staff.approve(
+        db,
+        world.manager.slack_user_id,
+        approved_by="교장 김가상",
+        approved_on=TODAY,
+        reference="교무-1",
+        valid_until=None,
+        entered_by="cli:test",
+        today=TODAY,
+    )
+    return world.ctx(policy=SCHOOL)
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -292,7 +309,7 @@ def test_assessment_without_a_strength_is_refused(db, world):
 
 
 def test_school_profile_requires_the_school_domains_too(db, world):
-    ctx = world.ctx(policy=SCHOOL)
+    ctx = school_ctx(db, world)
     case = cases.open_case(db, ctx, intake())
     assert case.profile == Profile.SCHOOL
     with pytest.raises(InvalidInput) as excinfo:
@@ -604,7 +621,7 @@ def test_school_only_closure_reasons_are_refused_outside_the_school_profile(db, 
 
 
 def test_school_only_closure_reason_is_accepted_in_the_school_profile(db, world):
-    ctx = world.ctx(policy=SCHOOL)
+    ctx = school_ctx(db, world)
     case = cases.open_case(db, ctx, intake())
     assessments.assess(db, ctx, case.code, assessment_input(profile=Profile.SCHOOL))
     cases.classify(db, ctx, case.code, CaseIntensity.GENERAL)
