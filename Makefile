@@ -25,6 +25,7 @@ run: setup
 ## Set up and run the whole test suite (SQLite and PostgreSQL; CI=true requires PostgreSQL).
 test: setup
 	bash scripts/ensure-postgres
+	bash scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 

@@ -220,29 +220,15 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> None:
         return
     from bot.slack_client import make_web_client
     from models.services.calendar import WorkCalendar
-    from scheduler.sweep import sweep
+    from scheduler.jobs import Runtime, run_due
 
     if settings.slack_bot_token is None:
         raise CliError("SLACK_BOT_TOKEN is not set: reminders are sent through Slack.")
     calendar = WorkCalendar(settings.zone, settings.working_hours.start_hour, settings.working_hours.end_hour)
-    client = make_web_client(settings)
-    report = sweep(
-        uow,
-        client,
-        settings.policy(),
-        calendar,
-        now,
-        default_locale=settings.default_locale,
-    )
-    print(report)
-    # The team channels' boards for that time too (posted once a day, then updated in place).
-    from scheduler.board import refresh_boards
-    from scheduler.jobs import Runtime
-
-    runtime = Runtime(uow, client, settings.policy(), calendar, settings.default_locale)
-    boards = refresh_boards(runtime, now)
-    if not boards.outside_working_time:
-        print(boards)
+    runtime = Runtime(uow, make_web_client(settings), settings.policy(), calendar, settings.default_locale)
+    # The due reminders, then the team channels' boards for that time (posted once a day, then updated).
+    for line in run_due(runtime, now):
+        print(line)
 
 
 def _operator() -> str:
@@ -364,8 +350,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from bot.server import StartupError, run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    no_slack = settings.slack_bot_token is None and settings.slack_app_token is None
     try:
-        run(settings)
+        if args.sandbox or (no_slack and settings.slack_signing_secret is None):
+            from sandbox.runner import run as run_sandbox
+
+            if not args.sandbox:
+                print("No Slack tokens are set: starting the sandbox (see README).", flush=True)
+            run_sandbox(settings)
+        else:
+            run(settings)
     except StartupError as exc:
         raise CliError(str(exc)) from None
 
@@ -463,7 +457,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     keys.set_defaults(handler=cmd_keys)
 
-    run = commands.add_parser("run", help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    run = commands.add_parser(
+        "run",
+        help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP; with no Slack tokens, the sandbox)",
+    )
+    run.add_argument(
+        "--sandbox", action="store_true", help="the sandbox even if Slack tokens are set: Slack in a browser"
+    )
     run.set_defaults(handler=cmd_run)
 
     demo = commands.add_parser("demo-data", help="fill the database with a clearly fictional data set")

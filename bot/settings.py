@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # The bot process runs the scheduler (one leader per database); off when an operator runs
     # `casebot reminders send` from cron instead, and in tests that move time themselves.
     scheduler_enabled: bool = True
+    # `casebot run` without Slack tokens starts the sandbox, on a database of its own (demo data).
+    sandbox_database_url: str = "sqlite:///casebot-sandbox.sqlite3"
     host: str = "127.0.0.1"
     port: int = Field(3000, ge=1, le=65535)
 

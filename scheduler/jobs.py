@@ -4,6 +4,8 @@ arguments: what they need (unit of work, Slack client, settings) is installed on
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -96,3 +98,35 @@ def refresh_team_boards() -> None:
     report = refresh_boards(runtime, datetime.now(UTC))
     if report.posted or report.updated or report.failed:
         log.info("%s", report)
+
+
+def run_due(
+    runtime: Runtime, now: datetime, *, digests: bool = False, sleep: Callable[[float], None] = time.sleep
+) -> list[str]:
+    """What the scheduler does by ``now``, at once: send the due reminders, bring the team boards up to
+    date and, with ``digests``, send the day's digests if the working day has begun. `casebot reminders
+    send --as-of` (cron, tests) and the sandbox's clock run this; returns one report line per part."""
+    from scheduler.board import refresh_boards
+    from scheduler.digests import send_daily, send_weekly
+    from scheduler.sweep import sweep
+
+    privacy.begin_scope()
+    lines = [
+        str(
+            sweep(
+                runtime.uow,
+                runtime.client,
+                runtime.policy,
+                runtime.calendar,
+                now,
+                default_locale=runtime.default_locale,
+                sleep=sleep,
+            )
+        )
+    ]
+    boards = refresh_boards(runtime, now)
+    if not boards.outside_working_time:
+        lines.append(str(boards))
+    if digests and runtime.calendar.is_working_time(now):
+        lines.append(f"Digests: {send_daily(runtime, now)} daily, {send_weekly(runtime, now)} weekly")
+    return lines

@@ -255,6 +255,30 @@ def view_submission(
     return _interactive(secret, payload, timestamp)
 
 
+def view_closed(
+    secret: str,
+    *,
+    user_id: str,
+    view: Payload,
+    is_cleared: bool = False,
+    team_id: str = TEAM_ID,
+    timestamp: int | None = None,
+) -> SignedRequest:
+    """The user closed a modal whose view asked for ``notify_on_close``."""
+    payload: Payload = {
+        "type": "view_closed",
+        "team": team_object(team_id),
+        "user": user_object(user_id, team_id),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "view": _complete_view(view, team_id),
+        "is_cleared": is_cleared,
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+    return _interactive(secret, payload, timestamp)
+
+
 def message_shortcut(
     secret: str,
     *,

@@ -43,6 +43,7 @@ _PROSE_FIELDS = frozenset({"text", "markdown_text", "alt_text", "title", "initia
 
 Payload = dict[str, Any]
 Responder = Payload | Callable[[Payload], Payload]
+Listener = Callable[["Call", Payload], None]
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ class FakeSlack:
         self._views: dict[str, Payload] = {}
         self._scheduled: dict[str, Payload] = {}
         self._home_views: dict[str, str] = {}  # user id -> id of the App Home view published for them
+        self._listeners: list[Listener] = []
         # Counters survive reset() so ids and timestamps never repeat within one server's lifetime.
         self._ts_base = int(time.time())
         self._ts_counter = itertools.count(1)
@@ -238,6 +240,19 @@ class FakeSlack:
     def _methods_seen(self) -> list[str]:
         with self._cond:
             return [c.method for c in self._calls]
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(call, body)`` after each answered call (the sandbox's workspace follows along)."""
+        with self._cond:
+            self._listeners.append(listener)
+
+    def _notify(self, call: Call, status: int, body: Payload | str) -> None:
+        if status != 200 or (isinstance(body, dict) and not body.get("ok")):
+            return  # a failed call changed nothing in the workspace
+        with self._cond:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(call, body if isinstance(body, dict) else {"ok": True})
 
     # ------------------------------------------------------------------ per-test configuration
 
@@ -709,12 +724,15 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 headers = dict(self.headers.items())
                 params = self._params(parts.query)
                 if parts.path.startswith("/api/"):
-                    method = parts.path[len("/api/") :]
-                    fake._record(Call(method, params, headers, time.time(), parts.path))
-                    status, body, extra = fake._handle(method, params, headers)
+                    call = Call(parts.path[len("/api/") :], params, headers, time.time(), parts.path)
+                    fake._record(call)
+                    status, body, extra = fake._handle(call.method, params, headers)
+                    fake._notify(call, status, body)
                 elif parts.path.startswith("/response_url/"):
-                    fake._record(Call("response_url", params, headers, time.time(), parts.path))
+                    call = Call("response_url", params, headers, time.time(), parts.path)
+                    fake._record(call)
                     status, body, extra = fake._handle_response_url(params)
+                    fake._notify(call, status, body)
                 else:
                     fake._record(Call(parts.path, params, headers, time.time(), parts.path))
                     status, body, extra = 404, {"ok": False, "error": "unknown_path"}, {}

@@ -1,0 +1,127 @@
+"""`casebot run` without Slack tokens (or `casebot sandbox`): the whole bot on this machine, in a browser.
+
+One process, one port on 127.0.0.1: the real bot (same handlers, same database code) answers signed
+requests at /slack/events, the sandbox page and its API are served beside it, and the bot's Web API calls
+go to the local Slack stand-in on another loopback port. Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import partial
+
+from pydantic import SecretStr
+
+from bot.app import build_app
+from bot.server import StartupError, prepare_database, wsgi_app
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from models.db import UnitOfWork, make_session_factory
+from models.services.calendar import WorkCalendar
+from sandbox import setup
+from sandbox.slack.server import FakeSlack
+from sandbox.web import Clock, Sandbox
+from sandbox.workspace import Workspace
+from scheduler.jobs import Runtime, run_due
+
+log = logging.getLogger("casebot.sandbox")
+HOST = "127.0.0.1"  # never anything else: the sandbox is for this machine only
+BOT_PATHS = ("/slack/events", "/healthz")
+TICK_SECONDS = 60
+
+
+def sandbox_settings(settings: Settings, slack_url: str, signing_secret: str) -> Settings:
+    """The bot's settings in the sandbox: its own database, the stand-in's URL, throwaway credentials."""
+    return settings.model_copy(
+        update={
+            "database_url": settings.sandbox_database_url,
+            "slack_bot_token": SecretStr("xoxb-sandbox"),
+            "slack_signing_secret": SecretStr(signing_secret),
+            "slack_app_token": None,
+            "slack_api_url": slack_url,
+            "host": HOST,
+        }
+    )
+
+
+def run(settings: Settings) -> None:
+    if not settings.is_development:
+        raise StartupError(
+            "The sandbox runs only with ENVIRONMENT=development; in production set SLACK_BOT_TOKEN and "
+            "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)."
+        )
+    import waitress
+
+    signing_secret = secrets.token_hex(16)
+    slack = FakeSlack(host=HOST).start()
+    settings = sandbox_settings(settings, slack.url, signing_secret)
+    engine = prepare_database(settings)
+    uow = UnitOfWork(make_session_factory(engine))
+    for line in setup.prepare(uow, settings.policy()):
+        print(f"Sandbox: {line}", flush=True)
+    people, channels = setup.people(uow), setup.channels(uow)
+    for person in people:
+        slack.set_user(person.slack_user_id, locale=person.locale, name=person.name, real_name=person.name)
+    for channel in channels:
+        slack.set_channel(channel.id, name=channel.name, members=sorted(channel.members))
+    workspace = Workspace(people, channels)
+    slack.subscribe(workspace.observe)
+
+    client = make_web_client(settings)
+    calendar = WorkCalendar(settings.zone, settings.working_hours.start_hour, settings.working_hours.end_hour)
+    clock = Clock(calendar)
+    # The bot reads the sandbox's clock: what staff do is dated at the sandbox's time, so records and
+    # the reminders computed from them agree with the nudges the clock control brings.
+    app = build_app(settings, uow=uow, client=client, clock=clock.now)
+    runtime = Runtime(uow, client, settings.policy(), calendar, settings.default_locale)
+    sandbox = Sandbox(workspace, slack, signing_secret, clock, partial(_catch_up, runtime))
+    if settings.scheduler_enabled:
+        # The scheduler's minute, on the sandbox's clock (APScheduler would run on real time).
+        threading.Thread(target=_tick, args=(sandbox,), name="sandbox-clock", daemon=True).start()
+
+    application = _dispatch(wsgi_app(app, signing_secret), sandbox)
+    server = waitress.create_server(application, host=HOST, port=settings.port, threads=8, ident="casebot")
+    port = server.effective_port  # type: ignore[union-attr]
+    sandbox.events_url = f"http://{HOST}:{port}/slack/events"
+    sandbox.allowed_hosts = frozenset({f"{HOST}:{port}", f"localhost:{port}"})
+    if settings.host != HOST:
+        print(f"Sandbox: HOST={settings.host} ignored; the sandbox listens on {HOST} only.", flush=True)
+    print(
+        f"Casebot sandbox (no Slack workspace; nothing leaves this machine): open http://{HOST}:{port}/",
+        flush=True,
+    )
+    log.info("sandbox database %s, Slack stand-in %s", settings.database_url, slack.url)
+    try:
+        server.run()
+    finally:
+        slack.stop()
+
+
+def _catch_up(runtime: Runtime, moment: datetime) -> list[str]:
+    # The stand-in has no rate limit, so a clock jump need not pace its messages a second apart.
+    return run_due(runtime, moment, digests=True, sleep=lambda seconds: None)
+
+
+def _tick(sandbox: Sandbox) -> None:
+    while True:
+        time.sleep(TICK_SECONDS)
+        try:
+            sandbox.tick()
+        except Exception:  # the next minute tries again, as the scheduler's jobs do
+            log.exception("sandbox scheduler tick failed")
+
+
+def _dispatch(bot: Callable, sandbox: Sandbox) -> Callable:
+    """Slack's paths go to the bot, everything else to the sandbox page."""
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") in BOT_PATHS:
+            return bot(environ, start_response)
+        return sandbox(environ, start_response)
+
+    return application

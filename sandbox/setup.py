@@ -1,0 +1,108 @@
+"""The sandbox's people and channels, and its first start: the fictional demo data set, a few shared
+cases and the team channels, all made through the real services (and so audited like anything else)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models.base import utcnow
+from models.case import Case, CaseWorker
+from models.db import UnitOfWork
+from models.enums import Surface
+from models.services import board, cases, demo
+from models.services.cases import CLOSED_STATUSES
+from models.services.context import Ctx, Policy
+from models.staff import StaffMember
+from sandbox.workspace import Channel, Person
+
+DEMO_CASES = 30
+SHARED_CASES = 3  # the co-worker shares this many of the case manager's open cases
+
+# (Slack id, persona in Korean and English, Slack locale): one of each role the privacy rules tell apart.
+# Two of them use English, so both languages are on show.
+PERSONAS = (
+    ("UDEMO01", "사례관리자", "Case manager", "ko-KR"),
+    ("UDEMO02", "공동 사례관리자", "Co-worker", "en-US"),
+    ("UDEMO00", "슈퍼바이저", "Supervisor", "ko-KR"),
+    ("UDEMOADMIN", "기관 관리자", "Administrator", "ko-KR"),
+    ("UDEMO11", "다른 팀 사례관리자", "Case manager, another team", "en-US"),
+)
+CASE_MANAGER, COWORKER = PERSONAS[0][0], PERSONAS[1][0]
+# One channel per demo team, named after it; each team's channel carries its board.
+TEAM_CHANNELS = (("C0SANDBOX1", 0), ("C0SANDBOX2", 1))
+
+
+def prepare(uow: UnitOfWork, policy: Policy) -> list[str]:
+    """Idempotent: what is missing is made, what exists is left alone; returns what was done."""
+    done: list[str] = []
+    with uow() as db:
+        if db.scalar(select(StaffMember).where(StaffMember.slack_user_id == CASE_MANAGER)) is None:
+            done.append(demo.load(db, policy, cases=DEMO_CASES))
+    with uow() as db:
+        done += _share_cases(db, policy)
+    with uow() as db:
+        done += _link_channels(db, policy)
+    return done
+
+
+def _staff(db, slack_user_id: str) -> StaffMember:  # type: ignore[no-untyped-def]
+    return db.scalars(select(StaffMember).where(StaffMember.slack_user_id == slack_user_id)).one()
+
+
+def _share_cases(db, policy: Policy) -> list[str]:  # type: ignore[no-untyped-def]
+    manager, coworker = _staff(db, CASE_MANAGER), _staff(db, COWORKER)
+    shared = db.scalar(select(CaseWorker).where(CaseWorker.staff_id == coworker.id))
+    if shared is not None:
+        return []
+    open_cases = db.scalars(
+        select(Case.code)
+        .where(Case.case_manager_id == manager.id, Case.status.not_in(CLOSED_STATUSES))
+        .order_by(Case.id)
+        .limit(SHARED_CASES)
+    ).all()
+    ctx = Ctx(actor=manager, surface=Surface.SYSTEM, now=utcnow(), policy=policy)
+    for code in open_cases:
+        cases.add_coworker(db, ctx, code, coworker.id)
+    return [f"{coworker.display_name} shares {len(open_cases)} case(s) with {manager.display_name}"]
+
+
+def _link_channels(db, policy: Policy) -> list[str]:  # type: ignore[no-untyped-def]
+    done = []
+    for channel_id, team_index in TEAM_CHANNELS:
+        supervisor = _staff(db, f"UDEMO{team_index}0")
+        if supervisor.team.slack_channel_id is None:
+            ctx = Ctx(actor=supervisor, surface=Surface.SYSTEM, now=utcnow(), policy=policy)
+            board.link_channel(db, ctx, channel_id)
+            done.append(f"{supervisor.team.name} linked to its channel")
+    return done
+
+
+def people(uow: UnitOfWork) -> list[Person]:
+    with uow() as db:
+        found = []
+        for slack_user_id, persona_ko, persona_en, locale in PERSONAS:
+            member = _staff(db, slack_user_id)
+            found.append(
+                Person(
+                    slack_user_id,
+                    member.display_name,
+                    member.role.value,
+                    persona_ko,
+                    persona_en,
+                    member.team.name,
+                    locale,
+                )
+            )
+        return found
+
+
+def channels(uow: UnitOfWork) -> list[Channel]:
+    with uow() as db:
+        found = []
+        for channel_id, team_index in TEAM_CHANNELS:
+            team = _staff(db, f"UDEMO{team_index}0").team
+            members = {m.slack_user_id for m in team.members}
+            if team_index == 0:
+                members.add("UDEMOADMIN")  # the admin sits in the first team (demo.py)
+            found.append(Channel(channel_id, team.name, frozenset(members)))
+        return found
