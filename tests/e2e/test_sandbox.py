@@ -220,3 +220,35 @@ def test_a_second_start_keeps_the_data_and_does_not_load_the_demo_again(tmp_path
     with running_sandbox(tmp_path, SCHEDULER_ENABLED="false", SANDBOX_DATABASE_URL=url) as second:
         assert "Demo data loaded" not in second.log()
         assert len(second.api("/api/session")["users"]) == 5
+
+
+def test_the_message_shortcut_turns_a_message_into_a_contact_note_draft(sandbox):
+    sandbox.api("/api/clock", {"to": "next_working_morning"})
+    posted = wait_until(
+        lambda: [m for m in messages(sandbox, MANAGER, "D" + MANAGER) if not m["ephemeral"]],
+        what="a message from Casebot in the DM",
+    )
+    message = posted[-1]
+    sandbox.api(
+        "/api/shortcut",
+        {
+            "user": MANAGER,
+            "channel": "D" + MANAGER,
+            "ts": message["ts"],
+            "callback_id": "case.note.from_message",
+        },
+    )
+    note = wait_until(lambda: modals(sandbox, MANAGER), what="the contact note modal")[-1]
+    assert note["callback_id"] and message["text"] in json.dumps(note, ensure_ascii=False)
+    sandbox.api("/api/close", {"user": MANAGER, "view_id": note["id"]})
+    # A message the user cannot see cannot be picked.
+    status, answer = sandbox.post(
+        "/api/shortcut",
+        {
+            "user": OUTSIDER,
+            "channel": "D" + MANAGER,
+            "ts": message["ts"],
+            "callback_id": "case.note.from_message",
+        },
+    )
+    assert status == 400, answer
