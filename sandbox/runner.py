@@ -108,12 +108,13 @@ def _catch_up(runtime: Runtime, moment: datetime) -> list[str]:
 
 
 def _tick(sandbox: Sandbox) -> None:
+    """At once on start (like the scheduler's first sweep), then every minute."""
     while True:
-        time.sleep(TICK_SECONDS)
         try:
             sandbox.tick()
         except Exception:  # the next minute tries again, as the scheduler's jobs do
             log.exception("sandbox scheduler tick failed")
+        time.sleep(TICK_SECONDS)
 
 
 def _dispatch(bot: Callable, sandbox: Sandbox) -> Callable:
