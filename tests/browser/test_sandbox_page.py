@@ -5,6 +5,7 @@ the nudge about it arrives. Screenshots of the intake modal and the App Home go 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -117,3 +118,72 @@ def test_the_page_follows_the_users_language_and_roles(page: Page, sandbox: Sand
     composer.fill("hello")
     composer.press("Enter")
     expect(page.get_by_test_id("composer-note")).to_contain_text("/case")
+
+
+def test_a_supervisor_schedules_a_conference_with_every_kind_of_input(page: Page, sandbox: SandboxProcess):
+    """The conference modal has selects, date and time pickers, number inputs, a channel select, user
+    selects and checkboxes: the page must hand all of them to the bot in Slack's shapes."""
+    supervisor, channel = "UDEMO00", "C0SANDBOX1"
+    code = team_case_code(sandbox)
+    open_as(page, sandbox, supervisor)
+    page.get_by_test_id(f"nav-{channel}").click()
+    composer = page.get_by_test_id("composer")
+    composer.fill("/case conference")
+    composer.press("Enter")
+    modal = page.get_by_test_id("modal")
+    expect(modal).to_have_attribute("data-callback-id", "case.conference.modal")
+    # Ten days after the sandbox's own time (earlier tests moved its clock on).
+    now = date.fromisoformat(sandbox.api("/api/session")["clock"]["now"][:10])
+    day = (now + timedelta(days=10)).isoformat()
+    block(page, "conference_type").locator("select").select_option("INTERNAL")
+    block(page, "scheduled_at").locator("input").fill(day)
+    block(page, "scheduled_time").locator("input").fill("15:30")
+    block(page, "duration_minutes").locator("input").fill("90")
+    block(page, "slack_channel_id").locator("select").select_option(channel)
+    block(page, "chair_id").locator("select").select_option(supervisor)
+    participants = block(page, "participant_ids").locator("select")
+    participants.select_option(MANAGER)
+    participants.select_option("UDEMO02")
+    block(page, "cases.0.code").locator("input").fill(code)
+    block(page, "cases.0.purpose").locator("select").select_option("REVIEW")
+    block(page, "cases.0.question").locator("input, textarea").fill(
+        "주거급여 신청 여부를 정하기 (비공개 질문)"
+    )
+    page.get_by_test_id("modal-submit").click()
+    # The modal turns into the confirmation: the day, the time and the agenda's case code.
+    expect(modal).to_contain_text(code, timeout=15_000)
+    expect(modal).to_contain_text("15:30")
+    expect(page.get_by_test_id("field-error")).to_have_count(0)
+    page.get_by_test_id("modal-close").click()
+    expect(modal).to_have_count(0)
+
+    # A week on, the team channel gets the conference's reminder (D-3: prepare the papers); the
+    # question asked of the conference stays out of the channel.
+    posts = page.get_by_test_id("messages")
+    page.get_by_test_id("clock-plus-week").click()
+    page.get_by_test_id("clock-next-morning").click()
+    reminder = posts.get_by_test_id("message").filter(has_text="15:30").filter(has_text="D-3")
+    expect(reminder).to_have_count(1, timeout=20_000)
+    expect(posts).not_to_contain_text("비공개 질문")
+
+
+def team_case_code(sandbox: SandboxProcess) -> str:
+    """An open case of the first team, for the conference's agenda."""
+    from sqlalchemy import select
+
+    from models.case import Case
+    from models.db import make_engine, make_session_factory
+    from models.services.cases import CLOSED_STATUSES
+    from models.staff import StaffMember
+
+    engine = make_engine(sandbox.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            manager = db.scalars(select(StaffMember).where(StaffMember.slack_user_id == MANAGER)).one()
+            return db.scalars(
+                select(Case.code)
+                .where(Case.case_manager_id == manager.id, Case.status.not_in(CLOSED_STATUSES))
+                .order_by(Case.id)
+            ).first()
+    finally:
+        engine.dispose()
