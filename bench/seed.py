@@ -1,7 +1,8 @@
 """Bulk-load a large, fictional caseload straight through SQLAlchemy Core (services are too slow for 100k).
 
 50 teams of 1 supervisor and 10 case managers; cases spread evenly, so each supervisor's team holds
-cases/50 open cases (2,000 for 100,000). Due dates are spread from 30 days ago to 60 days ahead.
+cases/50 open cases (2,000 for 100,000). Due dates are spread from 30 days ago to 60 days ahead. The
+stored stage and next step are what `lifecycle.derive` makes of each row, as the services would store.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, insert
 
 from models import Case, Client, StaffMember, Team
 from models.enums import CaseIntensity, CaseStatus, Profile, StaffRole
+from models.services.lifecycle import CaseSnapshot, store_state
 
 TEAMS = 50
 MANAGERS_PER_TEAM = 10
@@ -110,5 +112,15 @@ def seed(engine: Engine, cases: int, *, seed_value: int = 1) -> None:
                         "next_due_on": today + timedelta(days=rng.randint(-30, 60)),
                         "updated_at": now,
                     }
+                )
+            for row in rows:
+                stored = Case(**row)  # not added to any session: only read by the derivation
+                snap = CaseSnapshot(case=stored)  # no consents, assessments or plans: stage 1
+                store_state(snap, today)
+                row.update(
+                    stage=stored.stage,
+                    next_step=stored.next_step,
+                    state_valid_from=stored.state_valid_from,
+                    state_valid_until=stored.state_valid_until,
                 )
             connection.execute(insert(Case), rows)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
 from models.client import Client
 from models.crypto import EncryptedText
-from models.enums import CaseIntensity, CaseStatus, Profile
+from models.enums import CaseIntensity, CaseStatus, NextStep, Profile, Stage
 from models.staff import StaffMember, Team
 
 
@@ -45,6 +45,14 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     # Stored so that "my cases by next due date" is one indexed read (recomputed with the reminders).
     next_due_on: Mapped[date | None] = mapped_column(index=True)
+    # The derived stage and next step, stored for the same reason (`lifecycle.store_state`, called by
+    # `reminders.refresh` with every change). They hold from `state_valid_from` to the day before
+    # `state_valid_until` (None: no bound): a collection-and-use consent starting or ending changes the
+    # derivation with no change to the record. Outside that window, or NULL, they are derived afresh.
+    stage: Mapped[Stage | None] = mapped_column(StrEnumType(Stage))
+    next_step: Mapped[NextStep | None] = mapped_column(StrEnumType(NextStep))
+    state_valid_from: Mapped[date | None]
+    state_valid_until: Mapped[date | None]
     retention_until: Mapped[date | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,13 +1,15 @@
 """Stage and next required step, derived from the record (as Primero derives them), never typed in.
 
 `snapshot()` loads what the derivation needs in a few queries; `derive()` is a pure function of it,
-so it can be tested without a database and reused by the reminders.
+so it can be tested without a database and reused by the reminders. `store_state()` keeps the result
+on the case row whenever the case changes (from `reminders.refresh`), so that lists of many cases read
+it instead of deriving it; `stored_state()` says whether what is stored still holds on a given day.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, selectinload
@@ -219,3 +221,52 @@ def _open_case_stage(snap: CaseSnapshot, today: date) -> tuple[Stage, NextStep]:
     if not monitored:
         return Stage.DELIVERY, NextStep.LOG_CONTACT if snap.referrals else NextStep.LINK_SERVICES
     return Stage.MONITORING, NextStep.LOG_CONTACT
+
+
+def state_window(snap: CaseSnapshot, today: date) -> tuple[date | None, date | None]:
+    """The days around `today` on which `derive` answers as it does today while the record stays as it is:
+    from the first (None: any earlier day) to the day before the second (None: any later day).
+
+    `derive` reads the day only to ask whether a collection-and-use consent is in force, which changes
+    when one starts (`given_on`) or ends (the day after `expires_on`); withdrawing one changes the record.
+    Every case gets its window, whatever its status: wider than needed is never wrong, only slower.
+    """
+    starts: list[date] = []
+    ends: list[date] = []
+    for consent in snap.consents:
+        if consent.scope != ConsentScope.COLLECT_USE or consent.withdrawn_at is not None:
+            continue
+        ended = consent.expires_on + timedelta(days=1) if consent.expires_on is not None else None
+        if ended is not None and ended <= today:
+            starts.append(ended)
+        elif consent.given_on <= today:
+            starts.append(consent.given_on)
+            if ended is not None:
+                ends.append(ended)
+        else:
+            ends.append(consent.given_on)
+    return max(starts, default=None), min(ends, default=None)
+
+
+def store_state(snap: CaseSnapshot, today: date) -> CaseState:
+    """Derive the case's stage and next step and keep them on the case row, with the days they hold."""
+    state = derive(snap, today)
+    case = snap.case
+    case.stage, case.next_step = state.stage, state.next_step
+    case.state_valid_from, case.state_valid_until = state_window(snap, today)
+    return state
+
+
+def stored_state(
+    stage: Stage | None,
+    next_step: NextStep | None,
+    valid_from: date | None,
+    valid_until: date | None,
+    today: date,
+) -> CaseState | None:
+    """The stored stage and next step if they hold on `today`; None when they must be derived."""
+    if stage is None or next_step is None:
+        return None  # never stored (a row written around the services)
+    if (valid_from is not None and today < valid_from) or (valid_until is not None and today >= valid_until):
+        return None
+    return CaseState(stage, next_step)

@@ -28,7 +28,7 @@ from models.enums import (
 from models.reminder import Reminder
 from models.services.access import case_supervisors
 from models.services.context import Policy
-from models.services.lifecycle import CaseSnapshot, snapshot
+from models.services.lifecycle import CaseSnapshot, snapshot, store_state
 
 REASSESSMENT_REQUEST_DAYS = 7
 
@@ -273,7 +273,8 @@ def reconcile(
 def refresh(
     db: Session, case: Case, policy: Policy, *, today: date, snap: CaseSnapshot | None = None
 ) -> list[Reminder]:
-    """Bring the case's reminder rows in line with its record; returns the pending rows.
+    """Bring the case's reminder rows (and its stored due date, stage and next step) in line with its
+    record; returns the pending rows.
 
     `today` (the agency's date) cancels warnings about consents already expired rather than sending
     them late."""
@@ -297,4 +298,5 @@ def refresh(
     ]
     next_due = min((r.due_at for r in pending), default=None)
     case.next_due_on = next_due.astimezone(policy.zone).date() if next_due else None
+    store_state(snap, today)  # the stage and next step the desk shows, kept with the due date
     return pending
