@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
@@ -57,7 +57,19 @@ class GoalAttainmentRecord(Base):
 
 class AfterCareCheck(Base):
     __tablename__ = "aftercare_checks"
-    __table_args__ = (UniqueConstraint("case_id", "due_on"),)
+    # One pending check per case and day. Cancelled and done checks stay as history: a case closed,
+    # reopened and closed again on the same day (or two closing days that fall on the same month end)
+    # gets new checks on the old dates.
+    __table_args__ = (
+        Index(
+            "uq_aftercare_checks_pending_case_id_due_on",
+            "case_id",
+            "due_on",
+            unique=True,
+            sqlite_where=text("done_at IS NULL AND NOT cancelled"),
+            postgresql_where=text("done_at IS NULL AND NOT cancelled"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

@@ -85,3 +85,41 @@ def test_a_database_with_cases_upgrades_and_downgrades(empty_database_url, backe
             assert connection.execute(text(joined)).all() == [("C-2026-0001", "가상")]
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_0010_downgrade_refuses_to_drop_after_care_history_that_repeats_a_date(
+    empty_database_url, backend_name
+):
+    from sqlalchemy import text
+
+    engine = make_engine(empty_database_url(backend_name))
+    setup = [
+        "INSERT INTO teams (id, name, case_code_prefix, created_at) VALUES (1, 't', 'C', CURRENT_TIMESTAMP)",
+        "INSERT INTO staff_members (id, slack_user_id, display_name, role, team_id, active, created_at) "
+        "VALUES (1, 'U1', 'w', 'case_manager', 1, true, CURRENT_TIMESTAMP)",
+        "INSERT INTO clients (id, name, characteristics, interpreter_needed, under14, created_at) "
+        "VALUES (1, '가상', '[]', false, false, CURRENT_TIMESTAMP)",
+        "INSERT INTO cases (id, code, profile, status, crisis, restricted, client_id, team_id, case_manager_id, "
+        "presenting_needs, confidentiality_notice_given, referred_at, episode, episode_started_at, updated_at) "
+        "VALUES (1, 'C-2026-0001', 'welfare_centre', 'AFTERCARE', false, false, 1, 1, 1, '[]', true, "
+        "CURRENT_TIMESTAMP, 2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO aftercare_checks (id, case_id, due_on, cancelled, created_at) "
+        "VALUES (1, 1, '2026-12-23', true, CURRENT_TIMESTAMP)",
+        "INSERT INTO aftercare_checks (id, case_id, due_on, cancelled, created_at) "
+        "VALUES (2, 1, '2026-12-23', false, CURRENT_TIMESTAMP)",
+    ]
+    try:
+        schema.upgrade(engine)
+        with engine.begin() as connection:
+            for row in setup:
+                connection.execute(text(row))
+        with pytest.raises(RuntimeError, match="share a due date"):
+            schema.downgrade(engine, "0009")
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM aftercare_checks WHERE id = 1"))
+        schema.downgrade(engine, "0009")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT id FROM aftercare_checks")).scalars().all() == [2]
+    finally:
+        engine.dispose()
