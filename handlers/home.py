@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.i18n import t
 from bot.ids import Action
-from bot.views.home import home_view, not_registered_home
+from bot.views.home import home_view, not_registered_home, notice_home
 from bot.views.show import show_error_modal, show_modal
 from handlers.common import button_value, record_id
 from models.enums import StaffRole, Surface
@@ -59,12 +59,15 @@ def publish_home(client: WebClient, context: BoltContext, *, page: int) -> None:
         view = not_registered_home(locale)
     else:
         ctx = context["ctx_for"](Surface.APP_HOME)
-        with context["uow"]() as db:
-            caseload = desk.team_caseload(db, ctx) if actor.role == StaffRole.SUPERVISOR else None
-            mine = desk.my_desk(db, ctx, page=page)
-            view = home_view(
-                locale, name=actor.display_name, today=ctx.today.isoformat(), desk=mine, caseload=caseload
-            )
+        try:
+            with context["uow"]() as db:
+                caseload = desk.team_caseload(db, ctx) if actor.role == StaffRole.SUPERVISOR else None
+                mine = desk.my_desk(db, ctx, page=page)
+                view = home_view(
+                    locale, name=actor.display_name, today=ctx.today.isoformat(), desk=mine, caseload=caseload
+                )
+        except DomainError as error:  # e.g. school staff without the head's approval: say why
+            view = notice_home(error.text(locale), locale)
     client.views_publish(user_id=context.user_id, view=view)
 
 

@@ -38,7 +38,12 @@ GROUP_KEYS = {
 
 
 def not_registered_home(locale: str) -> dict:
-    return _home([b.header(t("home.title", locale)), b.section(t("home.not_registered", locale))])
+    return notice_home(t("home.not_registered", locale), locale)
+
+
+def notice_home(text: str, locale: str) -> dict:
+    """The desk's title and one notice instead of the desk (not registered, or refused and why)."""
+    return _home([b.header(t("home.title", locale)), b.section(text)])
 
 
 def home_view(

@@ -123,6 +123,7 @@ def _my_cases_query(ctx: Ctx, *columns):  # -> Select
 def my_desk(db: Session, ctx: Ctx, *, page: int = 0, page_size: int = DEFAULT_PAGE_SIZE) -> Desk:
     """The actor's cases (managed or co-worked; not the whole team, even for a supervisor), by due date."""
     access.require_active(ctx)
+    access.require_approval(db, ctx, purpose="my cases")  # school profile: told why, not an empty desk
     today = ctx.today
     week_end = today + timedelta(days=THIS_WEEK_DAYS)
     # Counted in one row (sums, no GROUP BY, no subquery): cheaper to build than to run.
@@ -291,7 +292,7 @@ def team_caseload(db: Session, ctx: Ctx) -> TeamCaseload:
             .where(
                 StaffMember.team_id == team_id,
                 StaffMember.active.is_(True),
-                StaffMember.role != StaffRole.ADMIN,
+                StaffMember.role.in_(access.CASE_OWNER_ROLES),  # not admins, not approved school staff
             )
             .order_by(StaffMember.display_name, StaffMember.id)
         )

@@ -232,6 +232,21 @@ def test_an_approved_school_staff_co_worker_sees_only_their_cases_and_owns_none(
     assert [w.staff_id for w in theirs.workers] == [teacher.id]
 
 
+def test_the_desk_says_why_to_the_unapproved_and_the_caseload_counts_case_owners_only(db, world, teacher):
+    approve(db, world.manager)
+    approve(db, world.supervisor)
+    open_school_case(db, world)
+    # Unapproved: the desk (/case list, the App Home) refuses with the reason, not an empty list.
+    with pytest.raises(NotAllowed) as excinfo:
+        desk.my_desk(db, school_ctx(world, world.coworker))
+    assert excinfo.value.message == NOT_APPROVED
+    assert desk.my_desk(db, school_ctx(world, world.manager)).total == 1
+    # The supervisor's caseload lists the people who own cases: not approved school staff.
+    approve(db, teacher)
+    workers = {w.staff_id for w in desk.team_caseload(db, school_ctx(world, world.supervisor)).workers}
+    assert world.manager.id in workers and teacher.id not in workers
+
+
 def test_an_approved_school_staff_member_cannot_be_chosen_as_case_manager_at_intake(db, world, teacher):
     approve(db, world.manager)
     approve(db, teacher)
