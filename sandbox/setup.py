@@ -9,7 +9,7 @@ from models.base import utcnow
 from models.case import Case, CaseWorker
 from models.db import UnitOfWork
 from models.enums import Surface
-from models.services import board, cases, demo
+from models.services import board, cases, demo, staff
 from models.services.cases import CLOSED_STATUSES
 from models.services.context import Ctx, Policy
 from models.staff import StaffMember
@@ -45,12 +45,8 @@ def prepare(uow: UnitOfWork, policy: Policy) -> list[str]:
     return done
 
 
-def _staff(db, slack_user_id: str) -> StaffMember:  # type: ignore[no-untyped-def]
-    return db.scalars(select(StaffMember).where(StaffMember.slack_user_id == slack_user_id)).one()
-
-
 def _share_cases(db, policy: Policy) -> list[str]:  # type: ignore[no-untyped-def]
-    manager, coworker = _staff(db, CASE_MANAGER), _staff(db, COWORKER)
+    manager, coworker = staff.find_staff(db, CASE_MANAGER), staff.find_staff(db, COWORKER)
     shared = db.scalar(select(CaseWorker).where(CaseWorker.staff_id == coworker.id))
     if shared is not None:
         return []
@@ -69,7 +65,7 @@ def _share_cases(db, policy: Policy) -> list[str]:  # type: ignore[no-untyped-de
 def _link_channels(db, policy: Policy) -> list[str]:  # type: ignore[no-untyped-def]
     done = []
     for channel_id, team_index in TEAM_CHANNELS:
-        supervisor = _staff(db, f"UDEMO{team_index}0")
+        supervisor = staff.find_staff(db, f"UDEMO{team_index}0")
         if supervisor.team.slack_channel_id is None:
             ctx = Ctx(actor=supervisor, surface=Surface.SYSTEM, now=utcnow(), policy=policy)
             board.link_channel(db, ctx, channel_id)
@@ -81,7 +77,7 @@ def people(uow: UnitOfWork) -> list[Person]:
     with uow() as db:
         found = []
         for slack_user_id, persona_ko, persona_en, locale in PERSONAS:
-            member = _staff(db, slack_user_id)
+            member = staff.find_staff(db, slack_user_id)
             found.append(
                 Person(
                     slack_user_id,
@@ -100,7 +96,7 @@ def channels(uow: UnitOfWork) -> list[Channel]:
     with uow() as db:
         found = []
         for channel_id, team_index in TEAM_CHANNELS:
-            team = _staff(db, f"UDEMO{team_index}0").team
+            team = staff.find_staff(db, f"UDEMO{team_index}0").team
             members = {m.slack_user_id for m in team.members}
             if team_index == 0:
                 members.add("UDEMOADMIN")  # the admin sits in the first team (demo.py)

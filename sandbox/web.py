@@ -49,13 +49,12 @@ class Clock:
     def next_working_morning(self) -> datetime:
         """Half an hour into the next working day (today's, if it has not begun yet)."""
         local = self.now().astimezone(self.calendar.zone)
-        day = local.date() if local.hour < self.calendar.start_hour else local.date() + timedelta(days=1)
-        while not self.calendar.is_working_day(day):
-            day += timedelta(days=1)
-        start = datetime(
-            day.year, day.month, day.day, self.calendar.start_hour, 30, tzinfo=self.calendar.zone
-        )
-        return start.astimezone(UTC)
+        if local.hour >= self.calendar.start_hour:  # today's morning is past: look from midnight on
+            local = datetime.combine(
+                local.date() + timedelta(days=1), datetime.min.time(), self.calendar.zone
+            )
+        start = self.calendar.next_working_start(local)
+        return (start + timedelta(minutes=30)).astimezone(UTC)
 
     def as_json(self) -> Payload:
         return {
