@@ -151,17 +151,10 @@ def _staff_approvals(args: argparse.Namespace, settings: Settings, uow: UnitOfWo
                 member = people[a.staff_id]
                 until = a.valid_until.isoformat() if a.valid_until else "-"
                 entered = a.entered_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+                state = a.standing_on(today)
                 if a.revoked_at is not None:
                     revoked = a.revoked_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
-                    state = f"revoked {revoked} by {a.revoked_by}" + (
-                        f" ({a.revoke_reason})" if a.revoke_reason else ""
-                    )
-                elif a.approved_on > today:
-                    state = "not yet in force"
-                elif a.valid_until is not None and a.valid_until < today:
-                    state = "ended"
-                else:
-                    state = "in force"
+                    state += f" {revoked} by {a.revoked_by}" + (f" ({a.revoke_reason})" if a.revoke_reason else "")
                 print(
                     f"#{a.id}\t{member.slack_user_id}\t{member.display_name}\t{a.approved_by}\t"
                     f"{a.approved_on.isoformat()}\tuntil {until}\tref {a.reference}\t"

@@ -83,8 +83,16 @@ class DataHandlingApproval(Base):
     revoked_by: Mapped[str | None] = mapped_column(String(64))
     revoke_reason: Mapped[str | None] = mapped_column(String(300))
 
+    def standing_on(self, day: date) -> str:
+        """ "revoked", "not yet" (given for a later day), "expired" (past its end date) or "approved"."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.approved_on > day:
+            return "not yet"
+        if self.valid_until is not None and self.valid_until < day:
+            return "expired"
+        return "approved"
+
     def current_on(self, day: date) -> bool:
         """In force on that day: not revoked, already given and not past its end date."""
-        if self.revoked_at is not None or self.approved_on > day:
-            return False
-        return self.valid_until is None or day <= self.valid_until
+        return self.standing_on(day) == "approved"

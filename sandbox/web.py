@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 from models.services.calendar import WorkCalendar
 from sandbox.slack import requests as slack
 from sandbox.slack.server import BOT_USER_ID, FakeSlack
-from sandbox.workspace import Reply, Workspace
+from sandbox.workspace import Message, Reply, Workspace
 
 log = logging.getLogger("casebot.sandbox")
 
@@ -167,9 +167,7 @@ class Sandbox:
         else:
             channel = self._conversation({"user": user, "channel": container.get("channel")})
             ts = str(container.get("ts"))
-            message = self.workspace.message(channel, ts)
-            if message is None:
-                raise PageError("that message is gone")
+            message = self._message(channel, ts)
             request = slack.block_actions(
                 self.signing_secret,
                 user_id=user,
@@ -245,9 +243,7 @@ class Sandbox:
     def shortcut(self, data: Payload) -> Payload:
         user, channel = self._user(data), self._conversation(data)
         ts = str(data.get("ts"))
-        message = self.workspace.message(channel, ts)
-        if message is None:
-            raise PageError("that message is gone")
+        message = self._message(channel, ts)
         request = slack.message_shortcut(
             self.signing_secret,
             user_id=user,
@@ -292,6 +288,12 @@ class Sandbox:
         if channel not in {c["id"] for c in self.workspace.conversations(self._user(data))}:
             raise PageError("that user is not in that conversation")
         return channel
+
+    def _message(self, channel: str, ts: str) -> Message:
+        message = self.workspace.message(channel, ts)
+        if message is None:
+            raise PageError("that message is gone")
+        return message
 
     def _reply_url(self, reply: Reply) -> str:
         return self.slack.response_url(self.workspace.new_reply(reply))

@@ -116,14 +116,15 @@ def not_approved_message(db: Session, staff_id: int, today: date) -> Message:
         .order_by(DataHandlingApproval.entered_at.desc(), DataHandlingApproval.id.desc())
         .limit(1)
     )
-    if latest is None:
+    standing = latest.standing_on(today) if latest is not None else "none"
+    if standing == "none":
         return NOT_APPROVED
-    if latest.revoked_at is not None:
+    if standing == "revoked":
         return Message(
             f"{_WHY_KO} 승인이 철회되었습니다. {_ASK_KO}",
             f"{_WHY_EN} Your approval was revoked. {_ASK_EN}",
         )
-    if latest.valid_until is not None and latest.valid_until < today:
+    if standing == "expired":
         ended = latest.valid_until.isoformat()
         return Message(
             f"{_WHY_KO} 승인 기간이 {ended}에 끝났습니다. {_ASK_KO}",

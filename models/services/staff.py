@@ -349,17 +349,7 @@ def approval_statuses(db: Session, staff_ids: list[int], today: date) -> dict[in
     statuses = {}
     for staff_id in staff_ids:
         approval = latest.get(staff_id)
-        if approval is None:
-            state = "none"
-        elif approval.revoked_at is not None:
-            state = "revoked"
-        elif approval.approved_on > today:
-            state = "not yet"
-        elif approval.valid_until is not None and approval.valid_until < today:
-            state = "expired"
-        else:
-            state = "approved"
-        statuses[staff_id] = ApprovalStatus(state, approval)
+        statuses[staff_id] = ApprovalStatus(approval.standing_on(today) if approval else "none", approval)
     return statuses
 
 
