@@ -114,4 +114,43 @@ def test_the_lookup_checks_the_database_on_every_request(empty_database_url, bac
             staff.deactivate(db, "UCM1")
         assert lookup("UCM1") is None  # refused from the very next request: nothing is cached
     finally:
+        lookup.close()
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_lookup_keeps_a_connection_per_thread_and_replaces_a_broken_one(
+    empty_database_url, backend: str
+) -> None:
+    engine = make_engine(empty_database_url(backend))
+    schema.upgrade(engine)
+    with UnitOfWork(make_session_factory(engine))() as db:
+        staff.add_staff(
+            db, StaffInput(slack_user_id="UCM1", display_name="김복지", role=StaffRole.CASE_MANAGER, team="1팀")
+        )
+    lookup = StaffLookup(engine)
+    try:
+        assert lookup("UCM1") is not None
+        kept = lookup._connection()
+        assert lookup("UCM1") is not None and lookup._connection() is kept  # no checkout per request
+        assert engine.pool.checkedout() == 0  # the app's pool lends the lookup nothing
+
+        other: list[Any] = []
+        worker = threading.Thread(target=lambda: other.extend([lookup("UCM1"), lookup._connection()]))
+        worker.start()
+        worker.join()
+        assert other[0] is not None and other[1] is not kept  # each thread its own connection
+
+        # The connection dies under the lookup (a database restart): the next request still gets its answer.
+        if backend == "postgresql":
+            with engine.connect() as admin:
+                pid = kept.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+                admin.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+        else:
+            kept.connection.dbapi_connection.close()
+        member = lookup("UCM1")
+        assert member is not None and member.slack_user_id == "UCM1"
+        assert lookup._connection() is not kept
+    finally:
+        lookup.close()
         engine.dispose()
