@@ -229,6 +229,8 @@ def test_the_message_shortcut_turns_a_message_into_a_contact_note_draft(sandbox)
         what="a message from Casebot in the DM",
     )
     message = max(posted, key=lambda m: (m["text"].count("\n"), m["ts"]))  # a digest's lines, if any
+    # The sandbox is shared by the module's tests: a modal an earlier test left open is not this one.
+    earlier = {m["id"] for m in modals(sandbox, MANAGER)}
     sandbox.api(
         "/api/shortcut",
         {
@@ -238,7 +240,9 @@ def test_the_message_shortcut_turns_a_message_into_a_contact_note_draft(sandbox)
             "callback_id": "case.note.from_message",
         },
     )
-    note = wait_until(lambda: modals(sandbox, MANAGER), what="the contact note modal")[-1]
+    note = wait_until(
+        lambda: [m for m in modals(sandbox, MANAGER) if m["id"] not in earlier], what="the contact note modal"
+    )[-1]
     # The message's text is the note's summary, ready to edit.
     initial = [b["element"].get("initial_value") for b in note["blocks"] if b["type"] == "input"]
     assert message["text"] in initial
