@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +23,7 @@ from bot.errors import loggable
 from bot.i18n import locale_from_slack, t
 from bot.settings import Settings
 from bot.slack_client import install_outbound_gate
+from models import privacy
 from models.db import UnitOfWork
 from models.services.context import Ctx
 from models.services.staff import StaffLookup, actor_for_slack_user
@@ -32,6 +35,15 @@ log = logging.getLogger("casebot")
 ACK_THREADS = 16
 POST_ACK_SLOTS = 2
 POST_ACK_WAITING = 48
+# Work a listener hands to `later` (answers posted as messages) waits while another request is still
+# before its ack, but never longer than this. A late ack is an error in Slack (and an event's retry); a
+# late answer is only late, and a response_url takes answers for 30 minutes. Past this the process has
+# been overloaded for that long, and the answers take their turn with the acks again.
+LATER_MAX_DEFER = 30.0
+# ... and, in a burst (requests coming in less than this apart), until none has come in for this long.
+# A request on its own is answered at once; in a burst, one that has just come in is likely followed by
+# another. A message 5 ms later is nothing to the person waiting for it.
+LATER_QUIET = 0.005
 LISTENER_THREADS = ACK_THREADS + POST_ACK_WAITING + POST_ACK_SLOTS
 # Slack's users.info, asked once per staff member before the first ack (the answer is in their language):
 # a short timeout and no retries, so that a slow or rate-limited Slack never holds an ack back.
@@ -62,7 +74,8 @@ def build_app(
 
     @app.middleware
     def resolve_actor(context: BoltContext, client: WebClient, next: Callable[[], None]) -> None:
-        """Map the Slack user to a staff member; everybody else gets a polite refusal and nothing else."""
+        """Map the Slack user to a staff member; everybody else gets a polite refusal and nothing else.
+        (One middleware for all the context listeners use: each one more costs every ack.)"""
         context["uow"] = uow
         context["policy"] = settings.policy()
         user_id = context.user_id
@@ -72,7 +85,21 @@ def build_app(
         context["ctx_for"] = lambda surface: Ctx(
             actor=actor, surface=surface, now=now(), policy=settings.policy()
         )
+        context["later"] = lambda work: later(work, context, client)
+        context["checkpoint"] = ack_first.checkpoint
         next()
+
+    def later(work: Callable[[], None], context: BoltContext, client: WebClient) -> None:
+        """`work` after other requests' acks (AckFirst.later); an error in it reaches the user as any
+        listener's would."""
+
+        def job() -> None:
+            try:
+                work()
+            except Exception as error:
+                report_unexpected(error, context, client)
+
+        ack_first.later(job)
 
     def _locale_of(actor, user_id: str, web: WebClient) -> str:  # type: ignore[no-untyped-def]
         """From Slack's users.info once, then cached on the staff record (not when Slack did not answer)."""
@@ -93,8 +120,8 @@ def build_app(
         actor.locale = locale
         return locale
 
-    @app.error
-    def on_error(error: Exception, body: dict, context: BoltContext, client: WebClient) -> None:
+    def report_unexpected(error: Exception, context: BoltContext, client: WebClient) -> None:
+        """A short message with a reference to the user; the reference and the stack in the log."""
         reference = uuid.uuid4().hex[:8]
         log.error("unexpected error, reference %s\n%s", reference, loggable(error))
         user = context.user_id
@@ -108,6 +135,8 @@ def build_app(
                 )
             except Exception as failure:
                 log.error("could not tell the user about error %s\n%s", reference, loggable(failure))
+
+    app.error(report_unexpected)
 
     from handlers import register_all
 
@@ -125,25 +154,40 @@ def user_locale(client: WebClient, user_id: str, default: str) -> str:
 
 
 class AckFirst:
-    """Acks are never queued; what listeners do after their ack runs at most `slots` at a time, in order.
+    """Acks are never queued behind other work.
 
-    Every thread of the process shares one interpreter lock. Ten listeners busy after their ack (a desk
-    query, a Web API call) each got a turn at it before a new request's ack could run, and on two cores the
-    acks of a burst of `/case list` waited hundreds of milliseconds. Now a listener that has acked waits
-    here (without the lock) until a slot is free; an Events API listener, acked by Bolt before it starts,
-    waits at its start. The ack path only ever competes with `slots` busy threads.
-
-    Waiting threads are listener-pool threads; past `max_waiting` of them the work runs at once instead,
-    so that the pool always has threads for new acks (a long burst degrades to the old sharing, never to
-    a late ack).
+    Every thread of the process shares one interpreter lock: whatever runs after an ack slows every
+    other request's ack. Two rules keep acks first:
+    - What a listener does after its ack runs at most `slots` at a time, in order: a listener that has
+      acked waits here (without the lock) until a slot is free; an Events API listener, acked by Bolt
+      before it starts, waits at its start. Past `max_waiting` waiting threads the work runs at once
+      instead, so that the pool always has threads for new acks.
+    - Work that no Slack deadline waits on (an answer posted as a message) goes to `later`: it runs
+      when no request is waiting for its ack, so a burst of requests is acked first and answered
+      right after. A modal is no such work: its trigger expires 3 s after the click or command.
     """
 
-    def __init__(self, slots: int = POST_ACK_SLOTS, max_waiting: int = POST_ACK_WAITING) -> None:
+    def __init__(
+        self,
+        slots: int = POST_ACK_SLOTS,
+        max_waiting: int = POST_ACK_WAITING,
+        max_defer: float = LATER_MAX_DEFER,
+        quiet: float = LATER_QUIET,
+    ) -> None:
         self._slots = threading.Semaphore(slots)
+        self._worker_count = slots
         self._max_waiting = max_waiting
+        self._max_defer = max_defer
+        self._quiet_for = quiet
+        self._last_arrival = 0.0
+        self._last_gap = float("inf")  # between the last two requests
+        self._jobs: queue.SimpleQueue[tuple[float, Callable[[], None]]] = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []
         self._waiting = 0
         self._count_lock = threading.Lock()
         self._local = threading.local()
+        self._before_ack = 0  # requests dispatched and not yet acked
+        self._quiet = threading.Condition()
 
     def executor(self) -> ThreadPoolExecutor:
         return _ListenerPool(self, max_workers=LISTENER_THREADS, thread_name_prefix="casebot")
@@ -152,11 +196,93 @@ class AckFirst:
         """Gated acks for every request (a middleware) and the wait of pre-acked events (start handler)."""
         runner = app.listener_runner
         runner.listener_start_handler = _WaitIfAcked(self, runner.listener_start_handler)
+        dispatch = app.dispatch
+
+        # Every way in (the HTTP adapter, Socket Mode, tests) calls app.dispatch: count from there.
+        def dispatch_counted(request: BoltRequest) -> BoltResponse:
+            pending = self.arrived()
+            request.context["pending_ack"] = pending
+            try:
+                return dispatch(request)
+            finally:
+                pending.acked()  # no ack at all (nothing matched, an error): not pending any more
+
+        app.dispatch = dispatch_counted  # type: ignore[method-assign]
 
         @app.middleware
         def ack_then_queue(context: BoltContext, next: Callable[[], None]) -> None:
-            context["ack"] = _GatedAck(self)  # read by Bolt's listener runner after the middleware
+            # read by Bolt's listener runner after the middleware
+            context["ack"] = _GatedAck(self, context.get("pending_ack"))
             next()
+
+    def arrived(self) -> _PendingAck:
+        with self._quiet:
+            self._before_ack += 1
+            now = time.monotonic()
+            self._last_gap, self._last_arrival = now - self._last_arrival, now
+        return _PendingAck(self)
+
+    def _acked(self) -> None:
+        with self._quiet:
+            self._before_ack -= 1
+            if self._before_ack == 0:
+                self._quiet.notify_all()
+
+    def later(self, work: Callable[[], None]) -> None:
+        """Run `work` on one of `slots` worker threads once no request waits for its ack, or after
+        `max_defer` seconds at most; jobs start in the order given.
+
+        For work no Slack deadline waits on (an answer posted as a message, the App Home): a burst of
+        requests is acked first and answered right after, instead of every ack queueing behind the
+        answers (all threads share one interpreter lock). A modal must open within 3 s of its trigger:
+        that work stays in the listener, after its ack. The listener's thread is free at once, so a
+        long burst ties up no threads, only queued closures. `work` handles its own errors; an error
+        that escapes is logged.
+        """
+        with self._count_lock:
+            if len(self._workers) < self._worker_count:
+                for n in range(len(self._workers), self._worker_count):
+                    worker = threading.Thread(target=self._work, name=f"casebot-later-{n}", daemon=True)
+                    worker.start()
+                    self._workers.append(worker)
+        self._jobs.put((time.monotonic() + self._max_defer, work))
+
+    def checkpoint(self) -> None:
+        """Inside work given to `later`, between its steps: let waiting acks go first (until the job's
+        own deadline). Elsewhere it does nothing."""
+        deadline = getattr(self._local, "deadline", None)
+        if deadline is not None:
+            self._wait_for_quiet(deadline)
+
+    def _work(self) -> None:
+        while True:
+            deadline, work = self._jobs.get()
+            self._wait_for_quiet(deadline)
+            self._local.deadline = deadline
+            try:
+                with privacy.scope():  # what this job reads, its messages are checked against
+                    work()
+            except Exception as error:
+                log.error("work queued after an ack failed\n%s", loggable(error))
+            finally:
+                self._local.deadline = None
+
+    def _wait_for_quiet(self, deadline: float) -> None:
+        """Until no request waits for its ack (in a burst: and none came in for `quiet` seconds), or the
+        deadline."""
+        with self._quiet:
+            while True:
+                now = time.monotonic()
+                if now >= deadline:
+                    return
+                if self._before_ack == 0:
+                    in_burst = self._last_gap < self._quiet_for
+                    quiet_at = self._last_arrival + self._quiet_for if in_burst else now
+                    if now >= quiet_at:
+                        return
+                    self._quiet.wait(min(quiet_at, deadline) - now)
+                else:
+                    self._quiet.wait(deadline - now)  # woken when the last pending ack is done
 
     def run_listener(self, work: Callable[[], Any]) -> Any:
         self._local.listener, self._local.holding = True, False
@@ -183,6 +309,22 @@ class AckFirst:
         self._local.holding = True
 
 
+class _PendingAck:
+    """One request between its arrival and its ack; `acked` counts once however often it is called."""
+
+    def __init__(self, gate: AckFirst) -> None:
+        self._gate = gate
+        self._done = False
+        self._lock = threading.Lock()
+
+    def acked(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self._done = True
+        self._gate._acked()
+
+
 class _ListenerPool(ThreadPoolExecutor):
     def __init__(self, gate: AckFirst, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -193,12 +335,15 @@ class _ListenerPool(ThreadPoolExecutor):
 
 
 class _GatedAck(Ack):
-    def __init__(self, gate: AckFirst) -> None:
+    def __init__(self, gate: AckFirst, pending: _PendingAck | None) -> None:
         super().__init__()
         self._gate = gate
+        self._pending = pending
 
     def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:  # type: ignore[override]
         response = super().__call__(*args, **kwargs)  # Bolt's request thread sees it and answers Slack
+        if self._pending is not None:
+            self._pending.acked()
         self._gate.after_ack()
         return response
 

@@ -50,6 +50,10 @@ def _help(call: Invocation) -> None:  # answered in the ack by handle_case; kept
 
 @subcommand("list", "목록")
 def _list(call: Invocation) -> None:
+    call.later(lambda: _send_list(call))  # a message, no modal: other requests' acks go first
+
+
+def _send_list(call: Invocation) -> None:
     ctx = call.ctx()
     with call.context["uow"]() as db:
         page = desk.my_desk(db, ctx, page_size=LIST_SIZE)

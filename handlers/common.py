@@ -40,6 +40,7 @@ class Invocation:
 
     def reply(self, blocks: list[dict] | None = None, text: str = "") -> None:
         """An ephemeral answer: only the person who asked sees it, and it leaves no history."""
+        self.context["checkpoint"]()  # in work given to `later`: waiting acks first
         self.client.chat_postEphemeral(
             channel=self.command["channel_id"],
             user=self.context.user_id,
@@ -57,6 +58,19 @@ class Invocation:
             self.reply(text=t("common.need_code", self.locale, sub=sub))
             return None
         return case_code(self.args[0])
+
+    def later(self, work: Callable[[], None]) -> None:
+        """`work` once other requests have their acks (bot.app.AckFirst.later): for an answer that is a
+        message, never for a modal (its trigger expires 3 s after the command). A DomainError in it is
+        answered like one in the command itself."""
+
+        def answered() -> None:
+            try:
+                work()
+            except DomainError as error:
+                self.reply(text=error.text(self.locale))
+
+        self.context["later"](answered)
 
     def open_modal(self, view: dict) -> None:
         self.client.views_open(trigger_id=self.command["trigger_id"], view=view)

@@ -94,6 +94,91 @@ def test_past_the_waiting_limit_the_work_runs_at_once(gated_app: App) -> None:
         release.set()
 
 
+def later_app(slack_url: str, **gate_options: Any) -> tuple[App, AckFirst, list[tuple[str, float]]]:
+    """/probe acks, then hands its work to `later`; the work notes when it ran."""
+    gate = AckFirst(slots=1, max_waiting=4, **gate_options)
+    app = App(
+        client=WebClient(token="xoxb-test", base_url=slack_url),
+        request_verification_enabled=False,
+        token_verification_enabled=False,
+        listener_executor=gate.executor(),
+    )
+    gate.install(app)
+    ran: list[tuple[str, float]] = []
+
+    @app.command("/probe")
+    def probe(ack: Any, command: dict) -> None:
+        ack()
+        text = command["text"]
+        gate.later(lambda: ran.append((text, time.monotonic())))
+
+    return app, gate, ran
+
+
+def burst(app: App, seconds: float) -> float:
+    """Requests one after another (each acked, ~10 ms apart) for `seconds`; when the last came in."""
+    end = time.monotonic() + seconds
+    last = time.monotonic()
+    n = 0
+    while time.monotonic() < end:
+        last = time.monotonic()
+        app.dispatch(command(f"burst {n}"))
+        n += 1
+    return last
+
+
+def wait_for(ran: list, count: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while len(ran) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_a_request_on_its_own_is_answered_at_once() -> None:
+    with FakeSlack() as slack:
+        app, _, ran = later_app(slack.url, quiet=2.0, max_defer=30)
+        acked = time.monotonic()
+        app.dispatch(command("alone"))
+        wait_for(ran, 1)
+        assert ran and ran[0][0] == "alone"
+        assert ran[0][1] - acked < 2.0  # no quiet period to wait out: it was no burst
+
+
+def test_in_a_burst_the_answers_wait_until_it_has_passed() -> None:
+    with FakeSlack() as slack:
+        app, _, ran = later_app(slack.url, quiet=0.3, max_defer=30)
+        last_arrival = burst(app, 1.0)
+        during = list(ran)
+        wait_for(ran, 3)
+        # The first request came alone and may have been answered; after the second (10 ms later) the
+        # answers waited for the burst to end and 0.3 s of quiet.
+        assert len(during) <= 1
+        assert len(ran) > 3 and all(at >= last_arrival + 0.3 for _, at in ran[len(during) :])
+
+
+def test_a_burst_that_goes_on_holds_answers_back_no_longer_than_the_limit() -> None:
+    with FakeSlack() as slack:
+        app, _, ran = later_app(slack.url, quiet=0.3, max_defer=0.5)
+        started = time.monotonic()
+        last_arrival = burst(app, 2.0)
+        in_burst = [at for _, at in ran[1:] if at < last_arrival]  # the first came alone: answered at once
+        assert len(in_burst) > 10  # answered while the burst still went on ...
+        assert min(in_burst) - started >= 0.5  # ... each after waiting its 0.5 s
+
+
+def test_an_error_in_later_work_is_logged_and_the_next_work_still_runs(caplog: Any) -> None:
+    gate = AckFirst(slots=1, max_waiting=4, quiet=0.01)
+    ran: list[str] = []
+
+    def fails() -> None:
+        raise RuntimeError("boom")
+
+    gate.later(fails)
+    gate.later(lambda: ran.append("next"))
+    wait_for(ran, 1)
+    assert ran == ["next"]
+    assert "work queued after an ack failed" in caplog.text
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_the_lookup_checks_the_database_on_every_request(empty_database_url, backend: str) -> None:
     engine = make_engine(empty_database_url(backend))
@@ -154,3 +239,73 @@ def test_the_lookup_keeps_a_connection_per_thread_and_replaces_a_broken_one(
     finally:
         lookup.close()
         engine.dispose()
+
+
+def real_app(slack: FakeSlack, uow: UnitOfWork, **settings: Any) -> App:
+    from bot.app import build_app
+    from bot.settings import Settings
+
+    config = Settings(slack_signing_secret="s", slack_api_url=slack.url, _env_file=None, **settings)  # type: ignore[call-arg]
+    return build_app(config, uow=uow, client=WebClient(token="xoxb-test", base_url=slack.url))
+
+
+def send_case(app: App, text: str, user: str = "UCM1") -> Any:
+    body = {
+        "command": "/case",
+        "text": text,
+        "user_id": user,
+        "channel_id": "C0001",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "trigger_id": "1.2.3",
+        "response_url": "https://hooks.slack.com/commands/x",
+    }
+    return app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+
+
+@pytest.fixture
+def manager(uow: UnitOfWork) -> None:
+    with uow() as db:
+        staff.add_staff(
+            db, StaffInput(slack_user_id="UCM1", display_name="김복지", role=StaffRole.CASE_MANAGER, team="1팀")
+        )
+
+
+@pytest.mark.usefixtures("manager")
+def test_case_list_is_acked_empty_and_answered_after(uow: UnitOfWork) -> None:
+    with FakeSlack() as slack:
+        response = send_case(real_app(slack, uow), "list")
+        assert (response.status, response.body) == (200, "")  # the ack carries nothing
+        [answer] = slack.wait_for("chat.postEphemeral")
+        assert answer.params["user"] == "UCM1" and answer.params["channel"] == "C0001"
+        assert "blocks" in answer.params
+
+
+@pytest.mark.usefixtures("manager")
+def test_a_refusal_in_later_work_is_answered_like_the_commands_own(uow: UnitOfWork) -> None:
+    """Under the school profile a member without the principal's approval is told why (DomainError)."""
+    from models.enums import Profile
+
+    with FakeSlack() as slack:
+        send_case(real_app(slack, uow, profile=Profile.SCHOOL), "list")
+        [answer] = slack.wait_for("chat.postEphemeral")
+        assert "blocks" not in answer.params or not answer.params["blocks"]
+        assert "승인" in answer.params["text"]
+
+
+@pytest.mark.usefixtures("manager")
+def test_an_unexpected_error_in_later_work_gives_the_user_a_reference(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    from models.services import desk
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the desk broke")
+
+    monkeypatch.setattr(desk, "my_desk", broken)
+    with FakeSlack() as slack:
+        send_case(real_app(slack, uow), "list")
+        [answer] = slack.wait_for("chat.postEphemeral")
+        reference = answer.params["text"].split("`")[1]
+        assert len(reference) == 8
+        assert f"reference {reference}" in caplog.text and "the desk broke" in caplog.text
