@@ -21,7 +21,9 @@ SHORTCUTS: tuple[str, ...] = (Shortcut.ADD_AS_NOTE,)
 
 def modules() -> list[ModuleType]:
     """Every listener module of the package (importing one registers its /case subcommands)."""
-    found = sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
+    # `commands` (the /case listener) first: Bolt tries listeners in order, and every slash command
+    # is then matched by the first instead of after a dozen button and form listeners, before its ack.
+    found = sorted(pkgutil.iter_modules(__path__), key=lambda m: (m.name != "commands", m.name))
     return [importlib.import_module(f"{__name__}.{info.name}") for info in found]
 
 
