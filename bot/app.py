@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from bot.errors import loggable
 from bot.i18n import locale_from_slack, t
+from bot.middleware import ContextMiddleware
 from bot.settings import Settings
 from bot.slack_client import install_outbound_gate
 from models import privacy
@@ -72,10 +73,10 @@ def build_app(
     bind = getattr(uow.session_factory, "kw", {}).get("bind")
     find_actor = StaffLookup(bind) if isinstance(bind, Engine) else _orm_lookup(uow)
 
-    @app.middleware
-    def resolve_actor(context: BoltContext, client: WebClient, next: Callable[[], None]) -> None:
+    def resolve_actor(context: BoltContext, next: Callable[[], None]) -> None:
         """Map the Slack user to a staff member; everybody else gets a polite refusal and nothing else.
         (One middleware for all the context listeners use: each one more costs every ack.)"""
+        client = context.client
         context["uow"] = uow
         context["policy"] = settings.policy()
         user_id = context.user_id
@@ -88,6 +89,8 @@ def build_app(
         context["later"] = lambda work: later(work, context, client)
         context["checkpoint"] = ack_first.checkpoint
         next()
+
+    app.middleware(ContextMiddleware(resolve_actor))
 
     def later(work: Callable[[], None], context: BoltContext, client: WebClient) -> None:
         """`work` after other requests' acks (AckFirst.later); an error in it reaches the user as any
@@ -209,11 +212,12 @@ class AckFirst:
 
         app.dispatch = dispatch_counted  # type: ignore[method-assign]
 
-        @app.middleware
         def ack_then_queue(context: BoltContext, next: Callable[[], None]) -> None:
             # read by Bolt's listener runner after the middleware
             context["ack"] = _GatedAck(self, context.get("pending_ack"))
             next()
+
+        app.middleware(ContextMiddleware(ack_then_queue))
 
     def arrived(self) -> _PendingAck:
         with self._quiet:

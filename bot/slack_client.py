@@ -42,6 +42,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookResponse
 
+from bot.middleware import ContextMiddleware
 from bot.settings import Settings
 from models import privacy
 
@@ -189,13 +190,14 @@ def install_outbound_gate(app: App) -> None:
     if not isinstance(runner.listener_start_handler, _FreshScopeOnListenerStart):
         runner.listener_start_handler = _FreshScopeOnListenerStart(runner.listener_start_handler)
 
-    @app.middleware
     def gate_outbound(context: BoltContext, next: Callable[[], None]) -> None:
         gated = gated_copy(context.client)
         context["client"] = gated
         context.pop("say", None)  # rebuilt from the gated client on first use
         context["respond"] = GatedRespond(response_url=context.response_url, proxy=gated.proxy, ssl=gated.ssl)
         next()
+
+    app.middleware(ContextMiddleware(gate_outbound))
 
     # The e2e privacy scan looks for this line: the gate is on in the process that served the lifecycle.
     log.info("outbound privacy gate on: %d tagged columns", len(privacy.tagged_columns()))
