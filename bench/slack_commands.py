@@ -1,4 +1,5 @@
-"""Ack latency against a bare Bolt app, /case new → views.open, and the App Home, with 100,000 cases.
+"""Ack latency against a bare Bolt app, /case new → views.open, /case list → its answer, and the App Home,
+with 100,000 cases.
 
 Run by hand (not a test):  .venv/bin/python -m bench.slack_commands [--database postgresql] [--cases N]
 Both apps run in this run on the same server (waitress, 8 threads) and the same Bolt settings; the
@@ -229,6 +230,20 @@ def main() -> None:
                 gaps.append((opened.at - sent) * 1000)
             print(
                 f"/case new → views.open (ms): p50 {p(gaps, 50):.2f}  p95 {p(gaps, 95):.2f}  (n={len(gaps)})"
+            )
+
+            # /case list, one at a time: the answer (work given to `later`) comes at once, no burst to wait out
+            answers = []
+            for _ in range(args.opens):
+                slack.reset()
+                request = slash_command(SECRET, text="list", user_id=user)
+                sent = time.time()
+                post(f"http://127.0.0.1:{casebot_port}/slack/events", request.body, request.headers)
+                answered = slack.wait_for("chat.postEphemeral")[0]
+                answers.append((answered.at - sent) * 1000)
+            print(
+                f"/case list → chat.postEphemeral, one at a time (ms): p50 {p(answers, 50):.2f}  "
+                f"p95 {p(answers, 95):.2f}  (n={len(answers)})"
             )
 
             # App Home of a supervisor whose team holds cases/50 open cases (2,000 for 100,000)
