@@ -36,7 +36,8 @@ def home_opened(event: dict, request: BoltRequest, context: BoltContext, client:
         return
     if event.get("tab", "home") != "home":
         return  # the Messages tab opened: nothing to publish
-    publish_home(client, context, page=0)
+    # No trigger, no deadline: in a burst (everyone opening Slack at nine) the acks go first.
+    context["later"](lambda: publish_home(client, context, page=0))
 
 
 def _retry_reason(request: BoltRequest) -> str | None:
