@@ -211,7 +211,8 @@ def test_the_lookup_keeps_a_connection_per_thread_and_replaces_a_broken_one(
     schema.upgrade(engine)
     with UnitOfWork(make_session_factory(engine))() as db:
         staff.add_staff(
-            db, StaffInput(slack_user_id="UCM1", display_name="김복지", role=StaffRole.CASE_MANAGER, team="1팀")
+            db,
+            StaffInput(slack_user_id="UCM1", display_name="김복지", role=StaffRole.CASE_MANAGER, team="1팀"),
         )
     lookup = StaffLookup(engine)
     try:
@@ -267,7 +268,8 @@ def send_case(app: App, text: str, user: str = "UCM1") -> Any:
 def manager(uow: UnitOfWork) -> None:
     with uow() as db:
         staff.add_staff(
-            db, StaffInput(slack_user_id="UCM1", display_name="김복지", role=StaffRole.CASE_MANAGER, team="1팀")
+            db,
+            StaffInput(slack_user_id="UCM1", display_name="김복지", role=StaffRole.CASE_MANAGER, team="1팀"),
         )
 
 
