@@ -340,9 +340,23 @@ class _ListenerPool(ThreadPoolExecutor):
 
 class _GatedAck(Ack):
     def __init__(self, gate: AckFirst, pending: _PendingAck | None) -> None:
+        self._response: BoltResponse | None = None
         super().__init__()
         self._gate = gate
         self._pending = pending
+
+    @property  # type: ignore[override]
+    def response(self) -> BoltResponse | None:
+        return self._response
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        # A listener that acked and then raised: Bolt's runner sets the response back to None. Unless its
+        # 10 ms poll saw the ack in between, the request then waited 3 s and answered 404, and Slack
+        # showed the user an error on top of the one the error handler sent. The ack stands.
+        if value is None and self._response is not None:
+            return
+        self._response = value
 
     def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:  # type: ignore[override]
         response = super().__call__(*args, **kwargs)  # Bolt's request thread sees it and answers Slack
