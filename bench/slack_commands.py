@@ -18,7 +18,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import text
@@ -30,7 +32,7 @@ from bench.seed import manager_id, seed, supervisor_id  # noqa: E402
 from models import schema  # noqa: E402
 from models.db import make_engine  # noqa: E402
 from sandbox.slack import FakeSlack  # noqa: E402
-from sandbox.slack.requests import event, post, slash_command  # noqa: E402
+from sandbox.slack.requests import SignedRequest, event, post, slash_command  # noqa: E402
 from tests.e2e.conftest import free_port  # noqa: E402
 
 SECRET = "bench-secret"
@@ -105,6 +107,20 @@ def timed_commands(port: int, count: int, concurrency: int, text_: str, user: st
 
     with ThreadPoolExecutor(concurrency) as pool:
         return list(pool.map(one, range(count)))
+
+
+def until_call(
+    slack: FakeSlack, url: str, request_for: Callable[[], SignedRequest], method: str, count: int
+) -> list[float]:
+    """Milliseconds from sending each request to the stand-in (in this process) receiving `method`."""
+    gaps = []
+    for _ in range(count):
+        slack.reset()
+        request = request_for()
+        sent = time.time()
+        post(url, request.body, request.headers)
+        gaps.append((slack.wait_for(method, timeout=30)[0].at - sent) * 1000)
+    return gaps
 
 
 def cpu_seconds(pid: int) -> float:
@@ -225,50 +241,26 @@ def main() -> None:
         casebot, casebot_port = start_casebot(url, slack.url)
         try:
             wait_up(casebot_port)
-            gaps = []
-            for _ in range(args.opens):
-                slack.reset()
-                request = slash_command(SECRET, text="new", user_id=user)
-                sent = time.time()
-                post(f"http://127.0.0.1:{casebot_port}/slack/events", request.body, request.headers)
-                opened = slack.wait_for("views.open")[0]
-                gaps.append((opened.at - sent) * 1000)
-            print(
-                f"/case new → views.open (ms): p50 {p(gaps, 50):.2f}  p95 {p(gaps, 95):.2f}  (n={len(gaps)})"
-            )
+            events_url = f"http://127.0.0.1:{casebot_port}/slack/events"
 
-            # /case list, one at a time: the answer (work given to `later`) comes at once, no burst to wait out
-            answers = []
-            for _ in range(args.opens):
-                slack.reset()
-                request = slash_command(SECRET, text="list", user_id=user)
-                sent = time.time()
-                post(f"http://127.0.0.1:{casebot_port}/slack/events", request.body, request.headers)
-                answered = slack.wait_for("chat.postEphemeral")[0]
-                answers.append((answered.at - sent) * 1000)
-            print(
-                f"/case list → chat.postEphemeral, one at a time (ms): p50 {p(answers, 50):.2f}  "
-                f"p95 {p(answers, 95):.2f}  (n={len(answers)})"
-            )
+            def report(label: str, gaps: list[float]) -> None:
+                print(f"{label} (ms): p50 {p(gaps, 50):.2f}  p95 {p(gaps, 95):.2f}  (n={len(gaps)})")
 
+            new = partial(slash_command, SECRET, text="new", user_id=user)
+            report("/case new → views.open", until_call(slack, events_url, new, "views.open", args.opens))
+            # the answer (work given to `later`) comes at once: one at a time is no burst
+            listed = partial(slash_command, SECRET, text="list", user_id=user)
+            report(
+                "/case list → chat.postEphemeral, one at a time",
+                until_call(slack, events_url, listed, "chat.postEphemeral", args.opens),
+            )
             # App Home of a supervisor whose team holds cases/50 open cases (2,000 for 100,000)
-            renders = []
-            for _ in range(args.homes):
-                slack.reset()
-                home = {
-                    "type": "app_home_opened",
-                    "user": supervisor_id(0),
-                    "tab": "home",
-                    "channel": "D0001",
-                }
-                request = event(SECRET, event=home)
-                sent = time.time()
-                post(f"http://127.0.0.1:{casebot_port}/slack/events", request.body, request.headers)
-                published = slack.wait_for("views.publish", timeout=30)[0]
-                renders.append((published.at - sent) * 1000)
-            print(
-                f"App Home, supervisor of {args.cases // 50:,} open cases → views.publish (ms): "
-                f"p50 {p(renders, 50):.1f}  p95 {p(renders, 95):.1f}  (n={len(renders)})"
+            home = {"type": "app_home_opened", "user": supervisor_id(0), "tab": "home", "channel": "D0001"}
+            report(
+                f"App Home, supervisor of {args.cases // 50:,} open cases → views.publish",
+                until_call(
+                    slack, events_url, partial(event, SECRET, event=home), "views.publish", args.homes
+                ),
             )
         finally:
             casebot.terminate()
