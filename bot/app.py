@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, App, BoltContext
 from slack_bolt.listener.listener_start_handler import ListenerStartHandler
@@ -116,11 +117,12 @@ def build_app(
         except Exception:
             return settings.default_locale  # asked again on the next request
         locale = locale_from_slack(info["user"].get("locale"), settings.default_locale)
+        zone = actor.tz or _zone_name(info["user"].get("tz"))  # dates in the user's zone (notes.zone_of)
         with uow() as db:
             stored = db.get(type(actor), actor.id)
             if stored is not None:
-                stored.locale = locale
-        actor.locale = locale
+                stored.locale, stored.tz = locale, zone
+        actor.locale, actor.tz = locale, zone
         return locale
 
     def report_unexpected(error: Exception, context: BoltContext, client: WebClient) -> None:
@@ -145,6 +147,17 @@ def build_app(
 
     register_all(app)
     return app
+
+
+def _zone_name(value: object) -> str | None:
+    """Slack's `tz` if it names a zone this machine knows (the column holds 64 characters), else None."""
+    if not isinstance(value, str) or not value or len(value) > 64:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return value
 
 
 def user_locale(client: WebClient, user_id: str, default: str) -> str:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy import text as text_sql
 
 from bot.ids import View
-from models import Case, Consent
+from models import Case, Consent, StaffMember
 from tests.e2e.helpers import add_staff, choice, choices, command, day, state, submit, text
 
 NAME = "홍가상"
@@ -111,6 +111,21 @@ def test_errors_speak_the_users_language(bot):
         bot, "UEN1", View.INTAKE, valid_intake(confidentiality_notice_given=choices()), view_id="V7"
     )
     assert "confidentiality" in body["errors"]["confidentiality_notice_given"]
+
+
+def test_the_users_language_and_time_zone_are_kept_from_slack(bot):
+    add_staff(bot, "UEN2")
+    bot.slack.set_user("UEN2", locale="en-US", tz="America/New_York")
+    add_staff(bot, "UODD")
+    bot.slack.set_user("UODD", locale="ko-KR", tz="Mars/Olympus_Mons")  # no such zone: not kept
+    for user in ("UEN2", "UODD"):
+        status, _ = command(bot, "help", user)
+        assert status == 200
+    with bot.uow() as db:
+        kept = dict(db.execute(select(StaffMember.slack_user_id, StaffMember.tz)).all())
+        languages = dict(db.execute(select(StaffMember.slack_user_id, StaffMember.locale)).all())
+    assert (kept["UEN2"], languages["UEN2"]) == ("America/New_York", "en")
+    assert (kept["UODD"], languages["UODD"]) == (None, "ko")
 
 
 def test_someone_who_is_not_staff_cannot_submit(bot):
