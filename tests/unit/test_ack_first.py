@@ -10,6 +10,7 @@ import pytest
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
+from sqlalchemy import select
 
 from bot.app import AckFirst
 from models import schema
@@ -18,6 +19,7 @@ from models.enums import StaffRole
 from models.schemas import StaffInput
 from models.services import staff
 from models.services.staff import StaffLookup
+from models.staff import StaffMember, Team
 from sandbox.slack import FakeSlack
 
 
@@ -212,6 +214,56 @@ def test_the_lookup_checks_the_database_on_every_request(empty_database_url, bac
         with uow() as db:
             staff.deactivate(db, "UCM1")
         assert lookup("UCM1") is None  # refused from the very next request: nothing is cached
+    finally:
+        lookup.close()
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_lookup_builds_a_new_member_only_when_the_row_changed(empty_database_url, backend: str) -> None:
+    engine = make_engine(empty_database_url(backend))
+    schema.upgrade(engine)
+    uow = UnitOfWork(make_session_factory(engine))
+    with uow() as db:
+        staff.add_staff(
+            db,
+            StaffInput(slack_user_id="UCM1", display_name="김복지", role=StaffRole.CASE_MANAGER, team="1팀"),
+        )
+    lookup = StaffLookup(engine)
+    try:
+        first = lookup("UCM1")
+        assert first is not None and lookup("UCM1") is first  # the same row: the same member again
+        with uow() as db:
+            staff.add_staff(
+                db,
+                StaffInput(
+                    slack_user_id="UCM2", display_name="박팀장", role=StaffRole.SUPERVISOR, team="2팀"
+                ),
+            )
+            member = db.scalar(select(StaffMember).where(StaffMember.slack_user_id == "UCM1"))
+            assert member is not None
+            member.role, member.locale = StaffRole.SUPERVISOR, "en"
+        changed = lookup("UCM1")
+        assert changed is not first and changed is not None
+        assert (changed.role, changed.locale, first.role) == (
+            StaffRole.SUPERVISOR,
+            "en",
+            StaffRole.CASE_MANAGER,
+        )
+        with uow() as db:  # a change of the team alone is a changed row too
+            team = db.scalar(select(Team).where(Team.name == "1팀"))
+            assert team is not None
+            team.name = "통합사례관리팀"
+        renamed = lookup("UCM1")
+        assert renamed is not None and renamed is not changed and renamed.team.name == "통합사례관리팀"
+        assert lookup("UCM2") is not None and lookup("UCM2").display_name == "박팀장"  # type: ignore[union-attr]
+        if backend == "postgresql":  # the lookup's own connection holds no transaction open between requests
+            pid = lookup._connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            with engine.connect() as admin:
+                state = admin.exec_driver_sql(
+                    f"SELECT state FROM pg_stat_activity WHERE pid = {pid}"
+                ).scalar()
+            assert state == "idle"
     finally:
         lookup.close()
         engine.dispose()
