@@ -285,8 +285,9 @@ def seen() -> SeenValues:
 
 
 def begin_scope() -> None:
-    """Forget what this context has seen: call where a request or a job starts."""
-    _current.set(SeenValues())
+    """Forget what this context has seen: call where a request or a job starts. (The new set is made on
+    first use: most acks never load a tagged value.)"""
+    _current.set(None)
 
 
 @contextmanager
