@@ -151,17 +151,12 @@ def gated_copy(client: WebClient) -> GatedWebClient:
     """The same client (token, URL, retries, team) behind the gate; Bolt's per-request client goes here."""
     if isinstance(client, GatedWebClient):
         return client
-    return GatedWebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=client.timeout,
-        ssl=client.ssl,
-        proxy=client.proxy,
-        headers=client.headers,
-        team_id=getattr(client, "team_id", None),
-        logger=client.logger,
-        retry_handlers=list(client.retry_handlers) if client.retry_handlers is not None else None,
-    )
+    # Bolt has just built `client` for this request alone: take over its state rather than run
+    # WebClient.__init__ again (user agent, proxy lookup in the environment) before every ack.
+    gated = GatedWebClient.__new__(GatedWebClient)
+    gated.__dict__.update(client.__dict__)
+    gated.retry_handlers = list(client.retry_handlers) if client.retry_handlers is not None else None
+    return gated
 
 
 class GatedRespond(Respond):

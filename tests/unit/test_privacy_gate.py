@@ -22,6 +22,7 @@ from bot.slack_client import (
     GatedRespond,
     GatedWebClient,
     OutboundRefused,
+    gated_copy,
     install_outbound_gate,
     refusal_count,
 )
@@ -352,6 +353,23 @@ def make_app(slack: FakeSlack) -> App:
 def dispatch(app: App, text: str, response_url: str | None = None) -> int:
     body, headers = slack_requests.slash_command(SECRET, text=text, user_id="U1", response_url=response_url)
     return app.dispatch(BoltRequest(body=body, headers=headers)).status
+
+
+def test_the_gated_copy_of_a_request_client_keeps_its_token_url_team_and_retries(slack: FakeSlack) -> None:
+    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+    retry = RateLimitErrorRetryHandler(max_retry_count=2)
+    original = WebClient(token="xoxb-test", base_url=slack.url, team_id="T1", retry_handlers=[retry])
+    gated = gated_copy(original)
+    assert isinstance(gated, GatedWebClient)
+    assert (gated.token, gated.base_url, gated.default_params) == ("xoxb-test", slack.url, {"team_id": "T1"})
+    assert gated.retry_handlers == [retry] and gated.retry_handlers is not original.retry_handlers
+    assert gated_copy(gated) is gated
+    gated.chat_postMessage(channel="C1", text="사례 C-2026-0001 점검 완료")
+    assert [c.params["team_id"] for c in slack.calls("chat.postMessage")] == ["T1"]
+    with pytest.raises(OutboundRefused):
+        gated.chat_postMessage(channel="C1", text="연락처 010-1234-5678")
+    assert len(slack.calls("chat.postMessage")) == 1
 
 
 def test_listeners_client_say_and_respond_all_pass_the_gate(slack: FakeSlack) -> None:
