@@ -69,6 +69,7 @@ def build_app(
         listener_executor=ack_first.executor(),
     )
     ack_first.install(app)
+    _format_debug_lines_only_when_logged(app)
     install_outbound_gate(app)  # first middleware: listeners' client/say/respond pass the privacy gate
     now = clock or (lambda: datetime.now(UTC))
     bind = getattr(uow.session_factory, "kw", {}).get("bind")
@@ -147,6 +148,20 @@ def build_app(
 
     register_all(app)
     return app
+
+
+def _format_debug_lines_only_when_logged(app: App) -> None:
+    """Bolt's listener runner formats every response, body and all, into a debug line before the
+    logger is asked whether it logs debug at all: for a `/case help` ack that was more CPU than building
+    the blocks. Ask first."""
+    runner = app.listener_runner
+    format_and_log = runner._debug_log_completion
+
+    def log_completion(starting_time: float, response: BoltResponse) -> None:
+        if runner.logger.isEnabledFor(logging.DEBUG):
+            format_and_log(starting_time, response)
+
+    runner._debug_log_completion = log_completion  # type: ignore[method-assign]
 
 
 def _zone_name(value: object) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -377,3 +378,28 @@ def test_an_unexpected_error_in_later_work_gives_the_user_a_reference(
         reference = answer.params["text"].split("`")[1]
         assert len(reference) == 8
         assert f"reference {reference}" in caplog.text and "the desk broke" in caplog.text
+
+
+@pytest.mark.usefixtures("manager")
+def test_the_response_is_formatted_into_a_debug_line_only_when_debug_is_logged(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bolt formats the whole response body (help's blocks) for its debug line before every answer."""
+    import slack_bolt.listener.thread_runner as runner_module
+
+    formatted: list[str] = []
+    format_line = runner_module.debug_responding
+
+    def counting(*args: Any) -> str:
+        formatted.append(line := format_line(*args))
+        return line
+
+    monkeypatch.setattr(runner_module, "debug_responding", counting)
+    with FakeSlack() as slack:
+        app = real_app(slack, uow)
+        app.listener_runner.logger.setLevel(logging.INFO)
+        assert send_case(app, "help").status == 200
+        assert formatted == []
+        app.listener_runner.logger.setLevel(logging.DEBUG)
+        assert send_case(app, "help").status == 200
+        assert len(formatted) == 1 and "Responding with status: 200" in formatted[0]
