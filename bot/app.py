@@ -46,6 +46,9 @@ LATER_MAX_DEFER = 30.0
 # A request on its own is answered at once; in a burst, one that has just come in is likely followed by
 # another. A message 5 ms later is nothing to the person waiting for it.
 LATER_QUIET = 0.005
+# How long a listener that has acked waits for Bolt to answer the request (it polls every 10 ms and
+# gives up at 3 s).
+ANSWER_WAIT = 3.5
 LISTENER_THREADS = ACK_THREADS + POST_ACK_WAITING + POST_ACK_SLOTS
 # Slack's users.info, asked once per staff member before the first ack (the answer is in their language):
 # a short timeout and no retries, so that a slow or rate-limited Slack never holds an ack back.
@@ -237,6 +240,7 @@ class AckFirst:
                 return dispatch(request)
             finally:
                 pending.acked()  # no ack at all (nothing matched, an error): not pending any more
+                pending.answered.set()
 
         app.dispatch = dispatch_counted  # type: ignore[method-assign]
 
@@ -325,9 +329,13 @@ class AckFirst:
                 self._slots.release()
             self._local.listener = self._local.holding = False
 
+    def in_listener(self) -> bool:
+        """In a listener thread (not Bolt's request thread)."""
+        return getattr(self._local, "listener", False)
+
     def after_ack(self) -> None:
         """In a listener thread that has acked: wait for a slot, once."""
-        if not getattr(self._local, "listener", False) or self._local.holding:
+        if not self.in_listener() or self._local.holding:
             return  # Bolt's own ack() of an event runs in the request thread: never wait there
         with self._count_lock:
             if self._waiting >= self._max_waiting:
@@ -348,6 +356,7 @@ class _PendingAck:
         self._gate = gate
         self._done = False
         self._lock = threading.Lock()
+        self.answered = threading.Event()  # app.dispatch has returned the response to this request
 
     def acked(self) -> None:
         with self._lock:
@@ -390,6 +399,12 @@ class _GatedAck(Ack):
         response = super().__call__(*args, **kwargs)  # Bolt's request thread sees it and answers Slack
         if self._pending is not None:
             self._pending.acked()
+            if self._gate.in_listener():
+                # Bolt's request thread and the listener's share the response in a closure: if the
+                # listener raised while the request thread was taking the ack, the request got None
+                # (404, "unhandled request") or a 500. The listener goes on once the request is answered
+                # (within Bolt's 10 ms poll); an ack in the request thread itself must not wait.
+                self._pending.answered.wait(ANSWER_WAIT)
         self._gate.after_ack()
         return response
 

@@ -91,6 +91,33 @@ def test_an_error_after_the_ack_leaves_the_ack_standing(gated_app: App) -> None:
         assert time.monotonic() - began < 2
 
 
+def test_an_error_while_bolt_takes_the_ack_does_not_lose_the_answer(gated_app: App) -> None:
+    """Bolt's request thread and the listener's share the response: a listener that raised while the
+    request thread was taking its ack (here: writing its debug line) made the request answer 404."""
+
+    class SlowHandler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            time.sleep(0.03)
+
+    @gated_app.command("/probe")
+    def probe(ack: Any, command: dict) -> None:
+        ack(text=f"ack {command['text']}")
+        time.sleep(0.012)  # past Bolt's next look at the ack (10 ms), within its 30 ms debug line
+        raise RuntimeError("after the ack")
+
+    logger = gated_app.listener_runner.logger
+    handler, level = SlowHandler(logging.DEBUG), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        for n in range(5):
+            response = gated_app.dispatch(command(str(n)))
+            assert (response.status, response.body) == (200, f"ack {n}")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def test_past_the_waiting_limit_the_work_runs_at_once(gated_app: App) -> None:
     release = threading.Event()
     started: list[str] = []
