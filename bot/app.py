@@ -46,9 +46,6 @@ LATER_MAX_DEFER = 30.0
 # A request on its own is answered at once; in a burst, one that has just come in is likely followed by
 # another. A message 5 ms later is nothing to the person waiting for it.
 LATER_QUIET = 0.005
-# How long a listener that has acked waits for Bolt to answer the request (it polls every 10 ms and
-# gives up at 3 s).
-ANSWER_WAIT = 3.5
 LISTENER_THREADS = ACK_THREADS + POST_ACK_WAITING + POST_ACK_SLOTS
 # Slack's users.info, asked once per staff member before the first ack (the answer is in their language):
 # a short timeout and no retries, so that a slow or rate-limited Slack never holds an ack back.
@@ -237,10 +234,17 @@ class AckFirst:
             pending = self.arrived()
             request.context["pending_ack"] = pending
             try:
-                return dispatch(request)
+                response = dispatch(request)
             finally:
                 pending.acked()  # no ack at all (nothing matched, an error): not pending any more
-                pending.answered.set()
+            # A listener that acked is answered with its ack. Bolt's request thread and the listener's
+            # share the response in a closure: a listener that raised while the request thread was
+            # taking its ack made the request answer 404 ("unhandled request") or 500.
+            acked = getattr(request.context.get("ack"), "acked_with", None)
+            if acked is not None and (response is None or (response.status, response.body) != acked[:2]):
+                status, body, headers = acked
+                return BoltResponse(status=status, body=body, headers=headers)
+            return response
 
         app.dispatch = dispatch_counted  # type: ignore[method-assign]
 
@@ -356,7 +360,6 @@ class _PendingAck:
         self._gate = gate
         self._done = False
         self._lock = threading.Lock()
-        self.answered = threading.Event()  # app.dispatch has returned the response to this request
 
     def acked(self) -> None:
         with self._lock:
@@ -378,6 +381,7 @@ class _ListenerPool(ThreadPoolExecutor):
 class _GatedAck(Ack):
     def __init__(self, gate: AckFirst, pending: _PendingAck | None) -> None:
         self._response: BoltResponse | None = None
+        self.acked_with: tuple[int, str, dict] | None = None
         super().__init__()
         self._gate = gate
         self._pending = pending
@@ -397,14 +401,10 @@ class _GatedAck(Ack):
 
     def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:  # type: ignore[override]
         response = super().__call__(*args, **kwargs)  # Bolt's request thread sees it and answers Slack
+        if self.acked_with is None:  # as sent: Bolt's runner may set the status to 500 on error
+            self.acked_with = (response.status, response.body, dict(response.headers))
         if self._pending is not None:
             self._pending.acked()
-            if self._gate.in_listener():
-                # Bolt's request thread and the listener's share the response in a closure: if the
-                # listener raised while the request thread was taking the ack, the request got None
-                # (404, "unhandled request") or a 500. The listener goes on once the request is answered
-                # (within Bolt's 10 ms poll); an ack in the request thread itself must not wait.
-                self._pending.answered.wait(ANSWER_WAIT)
         self._gate.after_ack()
         return response
 
