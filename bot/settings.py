@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     sandbox_database_url: str = "sqlite:///casebot-sandbox.sqlite3"
     host: str = "127.0.0.1"
     port: int = Field(3000, ge=1, le=65535)
+    # Listener work after the ack (modals, answers, messages) runs on this many threads, in order.
+    lazy_workers: int = Field(4, ge=1, le=64)
+    # On SIGTERM: how long the work already acked may take to finish before the process exits anyway.
+    shutdown_grace_seconds: float = Field(20.0, ge=0, le=600)
 
     cadences: Cadences = Cadences()
     working_hours: WorkingHours = WorkingHours()

@@ -10,14 +10,11 @@ Where the gate sits, and why there:
 - `GatedWebClient.api_call`: every `chat_*` method of slack_sdk ends in `api_call`, so one override covers
   them all, the generic `api_call("chat.postMessage", …)` too. `make_web_client` builds this client for
   the scheduler and the CLI sweep.
-- Bolt does not use the client it is given for listeners: since Bolt 1.15 it builds a plain `WebClient` per
-  request. `install_outbound_gate(app)` adds a global middleware (registered first) that replaces the
-  request's `client` with a `GatedWebClient` copy, so the `client` argument, `say` (built from it) and the
-  error handler all pass the gate. `respond` posts to a response_url, not `chat.*`; an ephemeral answer does
-  not persist but `replace_original` / `in_channel` answers do, so it gets `GatedRespond`.
-- It also makes every listener start with an empty set of seen values (`models.privacy.begin_scope`) in the
-  listener's own thread, through Bolt's listener start handler: middleware runs in the request thread,
-  the listener in a pool thread.
+- Listeners never use the plain `WebClient` Bolt builds per request: they reach Slack through their `Turn`
+  (bot/listeners.py), whose client is the app's one `GatedWebClient` (`gated_client`) and whose `respond`
+  is a `GatedRespond` (a response_url answer with `replace_original` / `in_channel` persists).
+- Every listener function starts with an empty set of seen values (`models.privacy.begin_scope`), in the
+  thread it runs in (`bot.listeners.Listeners.bind`).
 
 Not gated: `views.*`. Modals are private and gone when closed. The App Home persists per user but only
 its owner sees it, it is replaced on every publish and is no message history; what it may show is the
@@ -28,21 +25,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
-from slack_bolt.listener.listener_start_handler import ListenerStartHandler
-from slack_bolt.request import BoltRequest
-from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookResponse
 
-from bot.middleware import ContextMiddleware
 from bot.settings import Settings
 from models import privacy
 
@@ -147,16 +138,20 @@ class GatedWebClient(WebClient):
         )
 
 
-def gated_copy(client: WebClient) -> GatedWebClient:
-    """The same client (token, URL, retries, team) behind the gate; Bolt's per-request client goes here."""
+def gated_client(client: WebClient) -> GatedWebClient:
+    """`client` itself if it passes the gate already, else a gated client with its settings."""
     if isinstance(client, GatedWebClient):
         return client
-    # Bolt has just built `client` for this request alone: take over its state rather than run
-    # WebClient.__init__ again (user agent, proxy lookup in the environment) before every ack.
-    gated = GatedWebClient.__new__(GatedWebClient)
-    gated.__dict__.update(client.__dict__)
-    gated.retry_handlers = list(client.retry_handlers) if client.retry_handlers is not None else None
-    return gated
+    return GatedWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=client.headers,
+        logger=client.logger,
+        retry_handlers=list(client.retry_handlers) if client.retry_handlers is not None else None,
+    )
 
 
 class GatedRespond(Respond):
@@ -167,34 +162,9 @@ class GatedRespond(Respond):
         return super().__call__(text, *args, **kwargs)
 
 
-class _FreshScopeOnListenerStart(ListenerStartHandler):
-    """Runs in the listener's thread before the listener: that listener's seen values start empty."""
-
-    def __init__(self, inner: ListenerStartHandler) -> None:
-        self.inner = inner
-
-    def handle(self, request: BoltRequest, response: BoltResponse | None) -> None:
-        privacy.begin_scope()
-        self.inner.handle(request=request, response=response)
-
-
-def install_outbound_gate(app: App) -> None:
-    """Put the gate in front of everything a Bolt listener can send. Call right after creating the App."""
+def announce_gate() -> None:
+    """Say in the log that the gate is on (the e2e privacy scan looks for this line)."""
     privacy.install_recorder()
-    runner = app.listener_runner
-    if not isinstance(runner.listener_start_handler, _FreshScopeOnListenerStart):
-        runner.listener_start_handler = _FreshScopeOnListenerStart(runner.listener_start_handler)
-
-    def gate_outbound(context: BoltContext, next: Callable[[], None]) -> None:
-        gated = gated_copy(context.client)
-        context["client"] = gated
-        context.pop("say", None)  # rebuilt from the gated client on first use
-        context["respond"] = GatedRespond(response_url=context.response_url, proxy=gated.proxy, ssl=gated.ssl)
-        next()
-
-    app.middleware(ContextMiddleware(gate_outbound))
-
-    # The e2e privacy scan looks for this line: the gate is on in the process that served the lifecycle.
     log.info("outbound privacy gate on: %d tagged columns", len(privacy.tagged_columns()))
 
 

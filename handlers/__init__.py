@@ -1,7 +1,7 @@
 """Thin Slack listeners: parse, call one service, render.
 
-Every module in this package with a `register(app)` function is wired by `register_all`, so a new
-dialogue needs no edit here; nothing registers at import time.
+Every module in this package with a `register(on)` function is wired by `register_all` with the app's
+`bot.listeners.Listeners`, so a new dialogue needs no edit here; nothing registers at import time.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ import importlib
 import pkgutil
 from types import ModuleType
 
-from slack_bolt import App
-
 from bot.ids import Shortcut
+from bot.listeners import Listeners
 
 # What manifest.yml must declare; tests/unit/test_manifest.py checks both directions.
 SLASH_COMMANDS = ("/case",)
@@ -20,15 +19,15 @@ SHORTCUTS: tuple[str, ...] = (Shortcut.ADD_AS_NOTE,)
 
 
 def modules() -> list[ModuleType]:
-    """Every listener module of the package (importing one registers its /case subcommands)."""
+    """Every listener module of the package."""
     # `commands` (the /case listener) first: Bolt tries listeners in order, and every slash command
     # is then matched by the first instead of after a dozen button and form listeners, before its ack.
     found = sorted(pkgutil.iter_modules(__path__), key=lambda m: (m.name != "commands", m.name))
     return [importlib.import_module(f"{__name__}.{info.name}") for info in found]
 
 
-def register_all(app: App) -> None:
+def register_all(on: Listeners) -> None:
     for module in modules():
         register = getattr(module, "register", None)
         if callable(register):
-            register(app)
+            register(on)

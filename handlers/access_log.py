@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.listeners import Listeners
 from bot.views.access_log import access_review_modal
-from handlers.common import Invocation, subcommand
+from handlers.common import Invocation
 from models.services import audit
 
 REVIEW_DAYS = 30  # R9: access is reviewed monthly
 
 
-@subcommand("audit", "열람기록")
+def register(on: Listeners) -> None:
+    """Only the subcommand: the modal has no inputs."""
+    on.subcommand("audit", "열람기록")(review_access)
+
+
 def review_access(call: Invocation) -> None:
-    """Refusals (not a supervisor) raise NotAllowed, which the /case handler answers privately."""
-    ctx = call.ctx()
-    with call.context["uow"]() as db:
+    """Refusals (not a supervisor) raise NotAllowed, which is told to the person privately."""
+    ctx, locale = call.ctx(), call.locale  # the locale before the unit of work (remember_locale)
+    with call.uow() as db:
         review = audit.team_review(db, ctx, ctx.now - timedelta(days=REVIEW_DAYS))
-        view = access_review_modal(review, ctx.policy.zone, call.locale)
+        view = access_review_modal(review, ctx.policy.zone, locale)
     call.open_modal(view)
-
-
-def register(app) -> None:  # type: ignore[no-untyped-def]
-    """Nothing beyond the subcommand: the modal has no inputs."""

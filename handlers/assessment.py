@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
-from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from bot.app import user_locale
 from bot.errors import loggable
 from bot.forms import read_state, slack_errors
 from bot.i18n import t
 from bot.ids import Action, View
+from bot.listeners import Listeners, Turn, user_locale
 from bot.notify import dm
 from bot.views.assessment import (
     CLASSIFY_BLOCKS,
@@ -40,17 +38,8 @@ from bot.views.assessment import (
     step_block_ids,
     step_count,
 )
-from handlers.common import (
-    Invocation,
-    button_value,
-    clicked_in,
-    metadata,
-    record_id,
-    subcommand,
-    submit_once,
-)
+from handlers.common import Invocation, button_value, metadata, record_id, submit_once
 from models.assessment import Assessment
-from models.case import Case
 from models.db import UnitOfWork
 from models.enums import (
     AssessmentKind,
@@ -64,19 +53,23 @@ from models.enums import (
 from models.errors import DomainError, InvalidInput, Message, RuleViolation, invalid_input_from
 from models.schemas import AssessmentInput, Form, RatingInput
 from models.services import assessments, cases
-from models.services.access import case_supervisors
 from models.services.audit import record_event
 from models.services.context import Ctx
-from models.staff import StaffMember
+
+if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("casebot")
 
 
-def register(app: App) -> None:
-    app.view(View.ASSESS)(submit_step)
-    app.view(View.CLASSIFY)(submit_classify)
-    app.action(Action.OPEN_ASSESS)(open_assess_button)
-    app.action(Action.OPEN_CLASSIFY)(open_classify_button)
+def register(on: Listeners) -> None:
+    on.view(View.ASSESS, ack=submit_step, lazy=[notify_crisis])
+    on.view(View.CLASSIFY, ack=submit_classify)
+    on.action(Action.OPEN_ASSESS, lazy=[open_assess_button])
+    on.action(Action.OPEN_CLASSIFY, lazy=[open_classify_button])
+    on.subcommand("assess", "사정")(open_assess)
+    on.subcommand("reassess", "재사정")(open_reassess)
+    on.subcommand("classify", "구분")(open_classify)
 
 
 def _both(key: str, **values: object) -> Message:
@@ -122,7 +115,7 @@ def _resume_view(uow: UnitOfWork, ctx: Ctx, code: str, kind: AssessmentKind | No
     """Access and R2 through the core; the open draft (or a new one) at its saved step."""
     with uow() as db:
         assessment = assessments.start(db, ctx, code, kind)
-        case = db.get_one(Case, assessment.case_id)
+        case = assessments.case_of(db, assessment)
         return _step_view(locale, case.profile, case.code, assessment)
 
 
@@ -130,25 +123,22 @@ def _open_assessment(call: Invocation, sub: str, kind: AssessmentKind | None) ->
     code = call.code(sub)
     if code is None:
         return
-    call.open_modal(_resume_view(call.context["uow"], call.ctx(), code, kind, call.locale))
+    call.open_modal(_resume_view(call.uow, call.ctx(), code, kind, call.locale))
 
 
-@subcommand("assess", "사정")
 def open_assess(call: Invocation) -> None:
     _open_assessment(call, "assess", None)
 
 
-@subcommand("reassess", "재사정")
 def open_reassess(call: Invocation) -> None:
     _open_assessment(call, "reassess", AssessmentKind.REASSESSMENT)
 
 
-@subcommand("classify", "구분")
 def open_classify(call: Invocation) -> None:
     code = call.code("classify")
     if code is None:
         return
-    call.open_modal(_classify_view(call.context["uow"], call.ctx(), code, call.locale))
+    call.open_modal(_classify_view(call.uow, call.ctx(), code, call.locale))
 
 
 def _classify_view(uow: UnitOfWork, ctx: Ctx, code: str, locale: str) -> dict:
@@ -164,47 +154,27 @@ def _button_code(action: dict) -> str:
         return ""
 
 
-def _tell(client: WebClient, body: dict, user_id: str, text: str) -> None:
-    """A private answer to a button: ephemeral where the button was, else the user's DM."""
-    channel = clicked_in(body)
-    if channel:
-        client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-    else:
-        dm(client, user_id, text)
-
-
-def _open_from_button(
-    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, build
-) -> None:  # type: ignore[no-untyped-def]
-    ack()
-    locale = context["locale"]
-    user_id = context.user_id or ""
-    if context["actor"] is None:
-        return _tell(client, body, user_id, t("common.not_staff", locale))
-    ctx = context["ctx_for"](Surface.BUTTON)
+def _open_from_button(turn: Turn, build: Callable[[UnitOfWork, Ctx, str, str], dict]) -> None:
+    """Lazy: the modal for the clicked case, or a private answer saying why not."""
+    locale = turn.locale
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", locale))
     try:
-        view = build(context["uow"], ctx, _button_code(action), locale)
+        view = build(turn.uow, turn.ctx(Surface.BUTTON), _button_code(turn.action), locale)
     except DomainError as error:
-        return _tell(client, body, user_id, error.text(locale))
-    if (body.get("view") or {}).get("type") == "modal":
-        client.views_push(trigger_id=body["trigger_id"], view=view)  # a button inside another modal
+        return turn.tell(error.text(locale))
+    if turn.view.get("type") == "modal":
+        turn.client.views_push(trigger_id=turn.trigger_id, view=view)  # a button inside another modal
     else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        turn.client.views_open(trigger_id=turn.trigger_id, view=view)
 
 
-def open_assess_button(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    _open_from_button(
-        ack,
-        body,
-        action,
-        context,
-        client,
-        lambda uow, ctx, code, loc: _resume_view(uow, ctx, code, None, loc),
-    )
+def open_assess_button(turn: Turn) -> None:
+    _open_from_button(turn, lambda uow, ctx, code, loc: _resume_view(uow, ctx, code, None, loc))
 
 
-def open_classify_button(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    _open_from_button(ack, body, action, context, client, _classify_view)
+def open_classify_button(turn: Turn) -> None:
+    _open_from_button(turn, _classify_view)
 
 
 # ------------------------------------------------------------------------------------ the steps
@@ -263,24 +233,21 @@ def _goto(form: dict, steps: int) -> int | None:
 
 def _profile_of(uow: UnitOfWork, assessment_id: int) -> Profile | None:
     with uow() as db:
-        return db.scalar(
-            select(Case.profile)
-            .join(Assessment, Assessment.case_id == Case.id)
-            .where(Assessment.id == assessment_id)
-        )
+        return assessments.profile_of(db, assessment_id)
 
 
-def submit_step(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
-    locale = context["locale"]
+def submit_step(turn: Turn) -> None:
+    """The ack: save the step into the draft and show the next one (or complete at the last step);
+    field errors keep the modal with what was typed."""
+    locale, view, ack = turn.locale, turn.view, turn.ack
     meta = metadata(view)
     # A stale or forged metadata finds no assessment (id 0): the core's "not found" under the first field.
     assessment_id = record_id(meta, "assessment_id")
-    uow: UnitOfWork = context["uow"]
-    profile = _profile_of(uow, assessment_id) or context["policy"].profile
+    profile = _profile_of(turn.uow, assessment_id) or turn.policy.profile
     step = meta.get("step")
     step = step if type(step) is int and 0 <= step < step_count(profile) else 0
     blocks = step_block_ids(profile, step)
-    if context["actor"] is None:
+    if turn.actor is None:
         return ack(response_action="errors", errors={blocks[0]: t("common.not_staff", locale)})
     form = read_state(view)
     try:
@@ -289,30 +256,32 @@ def submit_step(ack: Ack, view: dict, context: BoltContext, client: WebClient) -
         return ack(response_action="errors", errors=slack_errors(error, locale, blocks))
     steps = step_count(profile)
     goto = _goto(form, steps)
-    ctx: Ctx = context["ctx_for"](Surface.MODAL)
+    ctx = turn.ctx(Surface.MODAL)
     if step == steps - 1 and goto is None:
-        return _finish(ack, view, context, client, assessment_id, profile, step, data, blocks)
+        return _finish(turn, assessment_id, profile, step, data, blocks)
     target = step + 1 if goto is None else goto
     try:
-        with uow() as db:
+        with turn.uow() as db:
             assessment = assessments.save_draft(db, ctx, assessment_id, data, step=target)
-            code = db.get_one(Case, assessment.case_id).code  # the case's own, not what the payload says
+            code = assessments.case_of(db, assessment).code  # the case's own, not what the payload says
             next_view = _step_view(locale, profile, code, assessment, target)
     except InvalidInput as error:
         return ack(response_action="errors", errors=slack_errors(error, locale, blocks))
     except DomainError as error:
         return ack(response_action="errors", errors={blocks[0]: error.text(locale)[:2000]})
     except Exception as error:  # keep the modal and what was typed
-        return _failed(ack, view, blocks, locale, error)
+        return _failed(turn, blocks, error)
     ack(response_action="update", view=next_view)
 
 
-def _failed(ack: Ack, view: dict, blocks: list[str], locale: str, error: Exception) -> None:
+def _failed(turn: Turn, blocks: list[str], error: Exception) -> None:
     reference = uuid.uuid4().hex[:8]
     log.error(
-        "submission of %s failed, reference %s\n%s", view.get("callback_id"), reference, loggable(error)
+        "submission of %s failed, reference %s\n%s", turn.view.get("callback_id"), reference, loggable(error)
     )
-    ack(response_action="errors", errors={blocks[0]: t("common.save_failed", locale, ref=reference)})
+    turn.ack(
+        response_action="errors", errors={blocks[0]: t("common.save_failed", turn.locale, ref=reference)}
+    )
 
 
 def _regroup(error: InvalidInput, profile: Profile, step: int) -> InvalidInput:
@@ -352,8 +321,7 @@ def _regroup(error: InvalidInput, profile: Profile, step: int) -> InvalidInput:
 def _save_final(uow: UnitOfWork, ctx: Ctx, assessment_id: int, data: AssessmentInput, step: int) -> None:
     """Keep the last step's text even if completion is refused (a repeat after completion skips this)."""
     with uow() as db:
-        status = db.scalar(select(Assessment.status).where(Assessment.id == assessment_id))
-        if status == AssessmentStatus.DRAFT:
+        if assessments.status_of(db, assessment_id) == AssessmentStatus.DRAFT:
             assessments.save_draft(db, ctx, assessment_id, data, step=step)
 
 
@@ -362,12 +330,8 @@ def _complete(db: Session, ctx: Ctx, assessment_id: int, profile: Profile, step:
         result = assessments.complete(db, ctx, assessment_id)
     except InvalidInput as error:
         raise _regroup(error, profile, step) from None
-    case = db.get_one(Case, result.assessment.case_id)
-    notify: list[list[str]] = []
-    if result.crisis:
-        for staff_id in case_supervisors(db, case):
-            member = db.get_one(StaffMember, staff_id)
-            notify.append([member.slack_user_id, member.locale or ""])
+    case = assessments.case_of(db, result.assessment)
+    notify = [list(pair) for pair in assessments.crisis_recipients(db, case)] if result.crisis else []
     return {
         "code": case.code,
         "kind": result.assessment.kind.value,
@@ -378,19 +342,16 @@ def _complete(db: Session, ctx: Ctx, assessment_id: int, profile: Profile, step:
 
 
 def _finish(
-    ack: Ack,
-    view: dict,
-    context: BoltContext,
-    client: WebClient,
+    turn: Turn,
     assessment_id: int,
     profile: Profile,
     step: int,
     data: AssessmentInput,
     blocks: list[str],
 ) -> None:
-    locale = context["locale"]
+    locale, ack = turn.locale, turn.ack
     try:
-        _save_final(context["uow"], context["ctx_for"](Surface.MODAL), assessment_id, data, step)
+        _save_final(turn.uow, turn.ctx(Surface.MODAL), assessment_id, data, step)
     except InvalidInput as error:
         return ack(response_action="errors", errors=slack_errors(error, locale, blocks))
     except RuleViolation as error:
@@ -399,11 +360,9 @@ def _finish(
     except DomainError as error:
         return ack(response_action="errors", errors={blocks[0]: error.text(locale)[:2000]})
     except Exception as error:
-        return _failed(ack, view, blocks, locale, error)
+        return _failed(turn, blocks, error)
     outcome = submit_once(
-        ack,
-        view,
-        context,
+        turn,
         blocks=blocks,
         parse=lambda form, ctx: data,
         work=lambda db, ctx, _data: _complete(db, ctx, assessment_id, profile, step),
@@ -412,7 +371,7 @@ def _finish(
         return
     result, first_time = outcome
     code = str(result["code"])
-    notify = [(str(user), str(loc)) for user, loc in result["notify"]]  # type: ignore[attr-defined]
+    notify = [[str(user), str(loc)] for user, loc in result["notify"]]  # type: ignore[attr-defined]
     ack(
         response_action="update",
         view=assessment_done_modal(
@@ -425,12 +384,21 @@ def _finish(
         ),
     )
     if first_time and result["crisis"]:
-        for user, stored_locale in notify:  # at once, case code only (R1)
-            try:
-                text, dm_blocks = crisis_message(stored_locale or user_locale(client, user, "ko"), code)
-                dm(client, user, text, dm_blocks)
-            except Exception as error:
-                log.error("crisis DM for %s to a supervisor failed\n%s", code, loggable(error))
+        turn.pass_on(code=code, notify=notify)
+
+
+def notify_crisis(turn: Turn) -> None:
+    """After the ack: a DM to each supervisor of a case found in crisis, at once, case code only (R1)."""
+    outcome = turn.outcome
+    if outcome is None:
+        return
+    code = str(outcome["code"])
+    for user, stored_locale in outcome["notify"]:
+        try:
+            text, dm_blocks = crisis_message(stored_locale or user_locale(turn.client, user, "ko"), code)
+            dm(turn.client, user, text, dm_blocks)
+        except Exception as error:  # one supervisor's failed DM must not keep the others from theirs
+            log.error("crisis DM for %s to a supervisor failed\n%s", code, loggable(error))
 
 
 # ------------------------------------------------------------------------------------ classify
@@ -459,13 +427,11 @@ def _classify(db: Session, ctx: Ctx, code: str, form: ClassifyForm) -> dict[str,
     }
 
 
-def submit_classify(ack: Ack, view: dict, context: BoltContext) -> None:
-    locale = context["locale"]
-    code = str(metadata(view).get("code") or "")
+def submit_classify(turn: Turn) -> None:
+    locale = turn.locale
+    code = str(metadata(turn.view).get("code") or "")
     outcome = submit_once(
-        ack,
-        view,
-        context,
+        turn,
         blocks=CLASSIFY_BLOCKS,
         parse=lambda form, ctx: parse_classify(form, ctx.today),
         work=lambda db, ctx, form: _classify(db, ctx, code, form),
@@ -473,7 +439,7 @@ def submit_classify(ack: Ack, view: dict, context: BoltContext) -> None:
     if outcome is None:
         return
     result, _ = outcome
-    ack(
+    turn.ack(
         response_action="update",
         view=classify_done_modal(
             locale,

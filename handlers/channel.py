@@ -14,8 +14,9 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError
 
 from bot.i18n import t
+from bot.listeners import Listeners
 from bot.views.board import channel_reply
-from handlers.common import Invocation, subcommand
+from handlers.common import Invocation
 from models.errors import DomainError
 from models.services import board
 
@@ -24,7 +25,10 @@ OFF_WORDS = frozenset({"off", "unlink", "해제", "끄기"})
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 
 
-@subcommand("channel", "채널")
+def register(on: Listeners) -> None:
+    on.subcommand("channel", "채널")(channel_command)
+
+
 def channel_command(call: Invocation) -> None:
     here = str(call.command.get("channel_id") or "")
     word = call.args[0].lower() if call.args else ""
@@ -32,7 +36,7 @@ def channel_command(call: Invocation) -> None:
         return _answer(call, t("board.channel.usage", call.locale))
     ctx = call.ctx()
     try:
-        with call.context["uow"]() as db:
+        with call.uow() as db:
             if word in OFF_WORDS:
                 link = board.link_channel(db, ctx, None)
             elif board.CHANNEL_ID.match(here):
@@ -52,8 +56,8 @@ def _answer(call: Invocation, text: str) -> None:
     except SlackApiError as error:
         if error.response.get("error") not in NOT_A_MEMBER:
             raise
-    respond = call.context.respond
+    respond = call.turn.respond
     if respond is not None:
         respond(text=text, response_type="ephemeral")
     else:
-        call.client.chat_postMessage(channel=call.context.user_id, text=text)
+        call.client.chat_postMessage(channel=call.turn.user_id, text=text)

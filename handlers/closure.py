@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel
-from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
 
 from bot.i18n import t
 from bot.ids import Action, View
+from bot.listeners import Listeners, Turn
 from bot.notify import dm
 from bot.views.closure import (
     AFTERCARE_BLOCKS,
@@ -39,66 +37,48 @@ from bot.views.closure import (
 from handlers.common import (
     Invocation,
     button_value,
-    clicked_in,
     conversation_id,
     metadata,
     record_id,
-    subcommand,
     submit_once,
 )
-from models.case import Case
-from models.closure import Closure
 from models.enums import AfterCareAction, CaseStatus, Surface
-from models.errors import DomainError
 from models.schemas import AfterCareInput, ClosureInput
 from models.services import access
 from models.services import closure as closures
 from models.services.cases import require_open
 from models.services.context import Ctx
 from models.services.lifecycle import snapshot
-from models.staff import StaffMember
+
+if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("casebot")
 GOAL_BLOCK = re.compile(r"^goal_(\d+)$")
 
 
-def register(app: App) -> None:
-    app.action(Action.OPEN_CLOSE)(open_close_from_button)
-    app.view(View.CLOSE)(submit_close)
-    app.action(Action.APPROVE_CLOSURE)(approve_closure)
-    app.action(Action.RETURN_CLOSURE)(open_return)
-    app.view(View.CLOSURE_RETURN)(submit_return)
-    app.action(Action.OPEN_AFTERCARE)(open_aftercare_from_button)
-    app.view(View.AFTERCARE)(submit_aftercare)
+def register(on: Listeners) -> None:
+    on.subcommand("close", "종결")(open_close)
+    on.subcommand("aftercare", "사후관리")(open_aftercare)
+    on.action(Action.OPEN_CLOSE, lazy=[open_close_from_button])
+    on.view(View.CLOSE, ack=submit_close, lazy=[ask_supervisors])
+    on.action(Action.APPROVE_CLOSURE, lazy=[approve_closure])
+    on.action(Action.RETURN_CLOSURE, lazy=[open_return])
+    on.view(View.CLOSURE_RETURN, ack=submit_return, lazy=[announce_return])
+    on.action(Action.OPEN_AFTERCARE, lazy=[open_aftercare_from_button])
+    on.view(View.AFTERCARE, ack=submit_aftercare)
 
 
 # ---------------------------------------------------------------- shared bits
 
 
-def tell(client: WebClient, body: dict, user_id: str | None, text: str) -> None:
-    """A private answer to a click: ephemeral where it happened, else in the bot's DM."""
-    channel = clicked_in(body)
-    if channel and user_id:
-        client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-    elif user_id:
-        client.chat_postMessage(channel=user_id, text=text)
-
-
-def _value(action: dict) -> dict[str, Any]:
-    try:
-        value = button_value(action)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _code_of(action: dict) -> str | None:
-    code = _value(action).get("code")
+    code = button_value(action).get("code")
     return str(code).strip().upper() if code else None
 
 
 def _closure_id_of(action: dict) -> int | None:
-    closure_id = _value(action).get("closure_id")
+    closure_id = button_value(action).get("closure_id")
     return closure_id if isinstance(closure_id, int) else None
 
 
@@ -110,13 +90,26 @@ def _message_of(body: dict) -> tuple[str | None, str | None]:
     return channel, ts
 
 
+def _open_from_button(turn: Turn, build: Any) -> None:
+    """A button's modal; a refusal (DomainError) is told to the person privately (bot.listeners)."""
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", turn.locale))
+    code = _code_of(turn.action)
+    if code is None:
+        return
+    view = build(turn, turn.ctx(Surface.BUTTON), code)
+    if isinstance(view, str):
+        return turn.tell(view)
+    turn.client.views_open(trigger_id=turn.trigger_id, view=view)
+
+
 # ---------------------------------------------------------------- closure request
 
 
-def _close_view(context: BoltContext, ctx: Ctx, code: str) -> dict | str:
+def _close_view(turn: Turn, ctx: Ctx, code: str) -> dict | str:
     """The closure modal for a case, or what to tell the user instead."""
-    locale = context["locale"]
-    with context["uow"]() as db:
+    locale = turn.locale
+    with turn.uow() as db:
         case = access.load_case(db, ctx, code)
         require_open(case)
         snap = snapshot(db, case)
@@ -126,41 +119,21 @@ def _close_view(context: BoltContext, ctx: Ctx, code: str) -> dict | str:
         goals = [
             GoalRow(g.id, g.domain.label(locale), g.indicator, g.target) for g in (plan.goals if plan else [])
         ]
-        return close_modal(locale, context["policy"].profile, case.code, goals)
+        return close_modal(locale, turn.policy.profile, case.code, goals)
 
 
-@subcommand("close", "종결")
 def open_close(call: Invocation) -> None:
     code = call.code("close")
     if code is None:
         return
-    view = _close_view(call.context, call.ctx(), code)
+    view = _close_view(call.turn, call.ctx(), code)
     if isinstance(view, str):
         return call.reply(text=view)
     call.open_modal(view)
 
 
-def open_close_from_button(
-    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient
-) -> None:
-    ack()
-    _open_from_button(body, action, context, client, _close_view)
-
-
-def _open_from_button(body: dict, action: dict, context: BoltContext, client: WebClient, build: Any) -> None:
-    locale = context["locale"]
-    if context["actor"] is None:
-        return tell(client, body, context.user_id, t("common.not_staff", locale))
-    code = _code_of(action)
-    if code is None:
-        return
-    try:
-        view = build(context, context["ctx_for"](Surface.BUTTON), code)
-    except DomainError as error:
-        return tell(client, body, context.user_id, error.text(locale))
-    if isinstance(view, str):
-        return tell(client, body, context.user_id, view)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+def open_close_from_button(turn: Turn) -> None:
+    _open_from_button(turn, _close_view)
 
 
 def parse_closure(form: dict[str, Any]) -> ClosureInput:
@@ -182,31 +155,24 @@ def parse_closure(form: dict[str, Any]) -> ClosureInput:
     )
 
 
-def _supervisors_of(db: Session, case: Case, today: date) -> list[StaffMember]:
-    return [db.get_one(StaffMember, staff_id) for staff_id in access.case_supervisors(db, case, today=today)]
-
-
-def submit_close(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
-    locale = context["locale"]
-    meta = metadata(view)
+def submit_close(turn: Turn) -> None:
+    meta = metadata(turn.view)
     code = str(meta.get("code") or "")
     goals = meta.get("goals")
     goal_ids = [g for g in goals if type(g) is int] if isinstance(goals, list) else []
 
     def work(db: Session, ctx: Ctx, data: ClosureInput) -> dict[str, object]:
         closure = closures.request_closure(db, ctx, code, data)
-        case = db.get_one(Case, closure.case_id)
+        # Those who see the case: on a restricted case the named, on a school case the approved.
+        parties = closures.closure_parties(db, closure, today=ctx.today, supervisors=True)
         return {
-            "code": case.code,
+            "code": parties.code,
             "closure_id": closure.id,
-            # Those who see the case: on a restricted case the named, on a school case the approved.
-            "supervisors": [[s.slack_user_id, s.locale] for s in _supervisors_of(db, case, ctx.today)],
+            "supervisors": [[s.slack_user_id, s.locale] for s in parties.supervisors],
         }
 
     outcome = submit_once(
-        ack,
-        view,
-        context,
+        turn,
         blocks=closure_blocks(goal_ids),
         aliases={"attainments": "reason"},
         parse=lambda form, ctx: parse_closure(form),
@@ -215,17 +181,27 @@ def submit_close(ack: Ack, view: dict, context: BoltContext, client: WebClient) 
     if outcome is None:
         return
     result, first_time = outcome
-    case_code = str(result["code"])
-    ack(response_action="update", view=close_done_modal(locale, case_code))
-    if not first_time:
+    turn.ack(response_action="update", view=close_done_modal(turn.locale, str(result["code"])))
+    if first_time:
+        turn.pass_on(
+            code=str(result["code"]), closure_id=result["closure_id"], supervisors=result["supervisors"]
+        )
+
+
+def ask_supervisors(turn: Turn) -> None:
+    """A DM with approve/return buttons to every supervisor who sees the case (after the first save)."""
+    outcome = turn.outcome
+    if outcome is None:
         return
-    supervisors = cast(list[list[Any]], result["supervisors"])
-    closure_id = cast(int, result["closure_id"])
+    locale = turn.locale
+    case_code = str(outcome["code"])
+    supervisors = cast(list[list[Any]], outcome["supervisors"])
+    closure_id = cast(int, outcome["closure_id"])
     for slack_user_id, supervisor_locale in supervisors:
         lang = supervisor_locale or locale
         try:  # one supervisor's DM failing must not keep the others from being asked
             dm(
-                client,
+                turn.client,
                 slack_user_id,
                 t("closure.dm.pending", lang, code=case_code),
                 approval_request_blocks(lang, case_code, closure_id),
@@ -234,8 +210,8 @@ def submit_close(ack: Ack, view: dict, context: BoltContext, client: WebClient) 
             log.error(
                 "approval request DM for closure %s failed: %s", closure_id, error.response.get("error")
             )
-    if not supervisors and context.user_id:
-        dm(client, context.user_id, t("closure.dm.no_supervisor", locale))
+    if not supervisors and turn.user_id:
+        dm(turn.client, turn.user_id, t("closure.dm.no_supervisor", locale))
 
 
 # ---------------------------------------------------------------- the supervisor's decision
@@ -244,10 +220,13 @@ def submit_close(ack: Ack, view: dict, context: BoltContext, client: WebClient) 
 def _decide(
     db: Session, ctx: Ctx, closure_id: int, *, approve: bool, comment: str | None
 ) -> dict[str, object]:
-    closure: Closure = closures.decide_closure(db, ctx, closure_id, approve=approve, comment=comment)
-    case = db.get_one(Case, closure.case_id)
-    manager = db.get_one(StaffMember, case.case_manager_id)
-    return {"code": case.code, "manager": manager.slack_user_id, "manager_locale": manager.locale}
+    closure = closures.decide_closure(db, ctx, closure_id, approve=approve, comment=comment)
+    parties = closures.closure_parties(db, closure)
+    return {
+        "code": parties.code,
+        "manager": parties.manager.slack_user_id,
+        "manager_locale": parties.manager.locale,
+    }
 
 
 def _announce(
@@ -273,36 +252,32 @@ def _announce(
     dm(client, str(result["manager"]), manager_notice_text(manager_locale, code, approved, supervisor))
 
 
-def approve_closure(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    ack()
-    locale = context["locale"]
-    user = context.user_id
-    if context["actor"] is None:
-        return tell(client, body, user, t("common.not_staff", locale))
-    closure_id = _closure_id_of(action)
+def approve_closure(turn: Turn) -> None:
+    """A refusal (not the team's supervisor, decided already) is told privately by bot.listeners."""
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", turn.locale))
+    closure_id = _closure_id_of(turn.action)
     if closure_id is None:
         return
-    ctx: Ctx = context["ctx_for"](Surface.BUTTON)
-    try:
-        with context["uow"]() as db:
-            result = _decide(db, ctx, closure_id, approve=True, comment=None)
-    except DomainError as error:
-        return tell(client, body, user, error.text(locale))
-    channel, ts = _message_of(body)
-    _announce(client, locale, result, approved=True, supervisor=str(user), channel=channel, ts=ts)
+    ctx = turn.ctx(Surface.BUTTON)
+    with turn.uow() as db:
+        result = _decide(db, ctx, closure_id, approve=True, comment=None)
+    channel, ts = _message_of(turn.body)
+    _announce(
+        turn.client, turn.locale, result, approved=True, supervisor=str(turn.user_id), channel=channel, ts=ts
+    )
 
 
-def open_return(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    ack()
-    locale = context["locale"]
-    if context["actor"] is None:
-        return tell(client, body, context.user_id, t("common.not_staff", locale))
-    closure_id = _closure_id_of(action)
+def open_return(turn: Turn) -> None:
+    locale = turn.locale
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", locale))
+    closure_id = _closure_id_of(turn.action)
     if closure_id is None:
         return
-    channel, ts = _message_of(body)
-    client.views_open(
-        trigger_id=body["trigger_id"], view=return_modal(locale, closure_id, channel=channel, ts=ts)
+    channel, ts = _message_of(turn.body)
+    turn.client.views_open(
+        trigger_id=turn.trigger_id, view=return_modal(locale, closure_id, channel=channel, ts=ts)
     )
 
 
@@ -310,14 +285,11 @@ class ReturnInput(BaseModel):
     comment: str | None = None
 
 
-def submit_return(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
-    locale = context["locale"]
-    meta = metadata(view)
+def submit_return(turn: Turn) -> None:
+    meta = metadata(turn.view)
     closure_id = record_id(meta, "closure_id")
     outcome = submit_once(
-        ack,
-        view,
-        context,
+        turn,
         blocks=["comment"],
         parse=lambda form, ctx: ReturnInput(comment=form.get("comment")),
         work=lambda db, ctx, data: _decide(db, ctx, closure_id, approve=False, comment=data.comment),
@@ -325,25 +297,36 @@ def submit_return(ack: Ack, view: dict, context: BoltContext, client: WebClient)
     if outcome is None:
         return
     result, first_time = outcome
-    ack()  # closes the modal
+    turn.ack()  # closes the modal
     if first_time:
-        _announce(
-            client,
-            locale,
-            result,
-            approved=False,
-            supervisor=str(context.user_id),
+        turn.pass_on(
+            result=result,
             channel=conversation_id(meta.get("channel")),
             ts=meta["ts"] if isinstance(meta.get("ts"), str) else None,
         )
 
 
+def announce_return(turn: Turn) -> None:
+    outcome = turn.outcome
+    if outcome is None:
+        return
+    _announce(
+        turn.client,
+        turn.locale,
+        outcome["result"],
+        approved=False,
+        supervisor=str(turn.user_id),
+        channel=outcome["channel"],
+        ts=outcome["ts"],
+    )
+
+
 # ---------------------------------------------------------------- after-care
 
 
-def _aftercare_view(context: BoltContext, ctx: Ctx, code: str) -> dict | str:
-    locale = context["locale"]
-    with context["uow"]() as db:
+def _aftercare_view(turn: Turn, ctx: Ctx, code: str) -> dict | str:
+    locale = turn.locale
+    with turn.uow() as db:
         case = access.load_case(db, ctx, code)
         checks = snapshot(db, case).open_aftercare if case.status == CaseStatus.AFTERCARE else []
         if not checks:
@@ -351,22 +334,18 @@ def _aftercare_view(context: BoltContext, ctx: Ctx, code: str) -> dict | str:
         return aftercare_modal(locale, case.code, checks[0].id, checks[0].due_on)
 
 
-@subcommand("aftercare", "사후관리")
 def open_aftercare(call: Invocation) -> None:
     code = call.code("aftercare")
     if code is None:
         return
-    view = _aftercare_view(call.context, call.ctx(), code)
+    view = _aftercare_view(call.turn, call.ctx(), code)
     if isinstance(view, str):
         return call.reply(text=view)
     call.open_modal(view)
 
 
-def open_aftercare_from_button(
-    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient
-) -> None:
-    ack()
-    _open_from_button(body, action, context, client, _aftercare_view)
+def open_aftercare_from_button(turn: Turn) -> None:
+    _open_from_button(turn, _aftercare_view)
 
 
 def parse_aftercare(form: dict[str, Any]) -> AfterCareInput:
@@ -380,20 +359,17 @@ def parse_aftercare(form: dict[str, Any]) -> AfterCareInput:
     )
 
 
-def submit_aftercare(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
-    locale = context["locale"]
-    meta = metadata(view)
+def submit_aftercare(turn: Turn) -> None:
+    meta = metadata(turn.view)
     check_id = record_id(meta, "check_id")
 
     def work(db: Session, ctx: Ctx, data: AfterCareInput) -> dict[str, object]:
         check = closures.record_aftercare(db, ctx, check_id, data)
-        case = db.get_one(Case, check.case_id)
-        return {"code": case.code, "reopened": case.status == CaseStatus.OPEN}
+        code, reopened = closures.aftercare_outcome(db, check)
+        return {"code": code, "reopened": reopened}
 
     outcome = submit_once(
-        ack,
-        view,
-        context,
+        turn,
         blocks=AFTERCARE_BLOCKS,
         parse=lambda form, ctx: parse_aftercare(form),
         work=work,
@@ -401,7 +377,7 @@ def submit_aftercare(ack: Ack, view: dict, context: BoltContext, client: WebClie
     if outcome is None:
         return
     result, _first_time = outcome
-    ack(
+    turn.ack(
         response_action="update",
-        view=aftercare_done_modal(locale, str(result["code"]), bool(result["reopened"])),
+        view=aftercare_done_modal(turn.locale, str(result["code"]), bool(result["reopened"])),
     )

@@ -1,4 +1,4 @@
-"""What every dialogue shares: the `/case` subcommand registry and the one submission flow."""
+"""What every dialogue shares: a `/case` call, payload readers and the one submission flow."""
 
 from __future__ import annotations
 
@@ -8,21 +8,24 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy.orm import Session
 
 from bot.errors import loggable
 from bot.forms import read_state, slack_errors
 from bot.i18n import t
+from bot.listeners import Turn
+from models.db import UnitOfWork
 from models.enums import Surface
 from models.errors import DomainError, InvalidInput, invalid_input_from
 from models.services import idempotency
 from models.services.access import case_code
 from models.services.context import Ctx
+
+if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("casebot")
 FormT = TypeVar("FormT", bound=BaseModel)
@@ -30,26 +33,38 @@ FormT = TypeVar("FormT", bound=BaseModel)
 
 @dataclass(frozen=True)
 class Invocation:
-    """One `/case <sub> …` call."""
+    """One `/case <sub> …` call, answered in the /case listener's lazy function."""
 
     args: list[str]
-    context: BoltContext
-    locale: str
-    client: WebClient
-    command: dict
+    turn: Turn
+
+    @property
+    def locale(self) -> str:
+        return self.turn.locale
+
+    @property
+    def client(self) -> WebClient:
+        return self.turn.client
+
+    @property
+    def command(self) -> dict:
+        return self.turn.body
+
+    @property
+    def uow(self) -> UnitOfWork:
+        return self.turn.uow
 
     def reply(self, blocks: list[dict] | None = None, text: str = "") -> None:
         """An ephemeral answer: only the person who asked sees it, and it leaves no history."""
-        self.context["checkpoint"]()  # in work given to `later`: waiting acks first
         self.client.chat_postEphemeral(
             channel=self.command["channel_id"],
-            user=self.context.user_id,
+            user=self.turn.user_id,
             text=text or t("help.title", self.locale),
             blocks=blocks,
         )
 
     def ctx(self) -> Ctx:
-        return self.context["ctx_for"](Surface.SLASH_COMMAND)
+        return self.turn.ctx(Surface.SLASH_COMMAND)
 
     def code(self, sub: str) -> str | None:
         """The case code argument, or None after telling the user how to give it; NotFound (answered
@@ -59,39 +74,8 @@ class Invocation:
             return None
         return case_code(self.args[0])
 
-    def later(self, work: Callable[[], None]) -> None:
-        """`work` once other requests have their acks (bot.app.AckFirst.later): for an answer that is a
-        message, never for a modal (its trigger expires 3 s after the command). A DomainError in it is
-        answered like one in the command itself."""
-
-        def answered() -> None:
-            try:
-                work()
-            except DomainError as error:
-                self.reply(text=error.text(self.locale))
-
-        self.context["later"](answered)
-
     def open_modal(self, view: dict) -> None:
         self.client.views_open(trigger_id=self.command["trigger_id"], view=view)
-
-
-SUBCOMMANDS: dict[str, Callable[[Invocation], None]] = {}
-ALIASES: dict[str, str] = {"": "help"}
-
-
-def subcommand(
-    name: str, *aliases: str
-) -> Callable[[Callable[[Invocation], None]], Callable[[Invocation], None]]:
-    """Register `/case <name>` (and Korean aliases) from the module that owns the dialogue."""
-
-    def register(func: Callable[[Invocation], None]) -> Callable[[Invocation], None]:
-        SUBCOMMANDS[name] = func
-        for alias in aliases:
-            ALIASES[alias] = name
-        return func
-
-    return register
 
 
 def button_value(action: dict) -> dict[str, Any]:
@@ -143,9 +127,7 @@ def record_id(values: dict[str, Any], key: str) -> int:
 
 
 def submit_once(
-    ack: Ack,
-    view: dict,
-    context: BoltContext,
+    turn: Turn,
     *,
     blocks: list[str],
     parse: Callable[[dict[str, Any], Ctx], FormT],
@@ -158,11 +140,11 @@ def submit_once(
     returns None when it has already answered with errors. The modal stays open with everything the
     user typed whenever the input is invalid, a rule refuses, or the database fails.
     """
-    locale = context["locale"]
-    if context["actor"] is None:
+    ack, view, locale = turn.ack, turn.view, turn.locale
+    if turn.actor is None:
         ack(response_action="errors", errors={blocks[0]: t("common.not_staff", locale)})
         return None
-    ctx: Ctx = context["ctx_for"](Surface.MODAL)
+    ctx = turn.ctx(Surface.MODAL)
     try:
         form = parse(read_state(view), ctx)
     except ValidationError as error:
@@ -172,7 +154,7 @@ def submit_once(
         ack(response_action="errors", errors=slack_errors(error, locale, blocks, aliases))
         return None
     try:
-        return idempotency.once(context["uow"], f"view:{view['id']}", lambda db: work(db, ctx, form))
+        return idempotency.once(turn.uow, f"view:{view['id']}", lambda db: work(db, ctx, form))
     except InvalidInput as error:
         ack(response_action="errors", errors=slack_errors(error, locale, blocks, aliases))
     except DomainError as error:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import logging
 
-from slack_bolt import Ack, App, BoltContext, BoltRequest
-from slack_sdk import WebClient
-
 from bot.i18n import t
 from bot.ids import Action
+from bot.listeners import Listeners, Turn
 from bot.views.home import home_view, not_registered_home, notice_home
 from bot.views.show import show_error_modal, show_modal
 from handlers.common import button_value, record_id
@@ -20,48 +18,39 @@ from models.services import desk
 log = logging.getLogger("casebot")
 
 
-def register(app: App) -> None:
-    app.event("app_home_opened")(home_opened)
-    app.action(Action.HOME_PAGE)(home_page)
-    app.action(Action.OPEN_SHOW)(show_button)
+def register(on: Listeners) -> None:
+    on.event("app_home_opened", lazy=[home_opened])
+    on.action(Action.HOME_PAGE, lazy=[home_page])
+    on.action(Action.OPEN_SHOW, lazy=[show_button])
 
 
-def home_opened(event: dict, request: BoltRequest, context: BoltContext, client: WebClient) -> None:
+def home_opened(turn: Turn) -> None:
     # Retries: Bolt acknowledges events before the listener runs, so Slack retries only when it got no
     # timely 2xx. After `http_timeout` the first delivery reached us and publishes (or published) the
     # same Home, so the retry is dropped without touching the database. After a connection failure or
     # an error status the first delivery may never have run; republishing is harmless, so it is done.
     # (A dedupe table keyed by event_id would cost a write on every Home opening for no gain here.)
-    if _retry_reason(request) == "http_timeout":
+    if turn.retry_reason == "http_timeout":
         return
+    event = turn.body.get("event") or {}
     if event.get("tab", "home") != "home":
         return  # the Messages tab opened: nothing to publish
-    # No trigger, no deadline: in a burst (everyone opening Slack at nine) the acks go first.
-    context["later"](lambda: publish_home(client, context, page=0))
+    publish_home(turn, page=0)
 
 
-def _retry_reason(request: BoltRequest) -> str | None:
-    """Slack's X-Slack-Retry-Reason on a redelivery (Bolt lower-cases header names), else None."""
-    if not request.headers.get("x-slack-retry-num"):
-        return None
-    reason = request.headers.get("x-slack-retry-reason") or ["unknown_error"]
-    return reason[0] if isinstance(reason, (list, tuple)) else str(reason)
+def home_page(turn: Turn) -> None:
+    page = record_id(button_value(turn.action), "page")  # 0, the first page, for anything but a page number
+    publish_home(turn, page=page)
 
 
-def home_page(ack: Ack, action: dict, context: BoltContext, client: WebClient) -> None:
-    ack()
-    page = record_id(button_value(action), "page")  # 0, the first page, for anything but a page number
-    publish_home(client, context, page=page)
-
-
-def publish_home(client: WebClient, context: BoltContext, *, page: int) -> None:
-    actor, locale = context["actor"], context["locale"]
+def publish_home(turn: Turn, *, page: int) -> None:
+    actor, locale = turn.actor, turn.locale
     if actor is None:
         view = not_registered_home(locale)
     else:
-        ctx = context["ctx_for"](Surface.APP_HOME)
+        ctx = turn.ctx(Surface.APP_HOME)
         try:
-            with context["uow"]() as db:
+            with turn.uow() as db:
                 caseload = desk.team_caseload(db, ctx) if actor.role == StaffRole.SUPERVISOR else None
                 mine = desk.my_desk(db, ctx, page=page)
                 view = home_view(
@@ -69,31 +58,29 @@ def publish_home(client: WebClient, context: BoltContext, *, page: int) -> None:
                 )
         except DomainError as error:  # e.g. school staff without the head's approval: say why
             view = notice_home(error.text(locale), locale)
-    client.views_publish(user_id=context.user_id, view=view)
+    turn.client.views_publish(user_id=turn.user_id, view=view)
 
 
-def show_button(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    ack()
+def show_button(turn: Turn) -> None:
     try:
-        code = str(json.loads(action.get("value") or "{}")["code"])
+        code = str(json.loads(turn.action.get("value") or "{}")["code"])
     except (ValueError, KeyError, TypeError):
         log.warning("case.show.open without a case code")
         return
-    open_case_summary(client, context, body["trigger_id"], code, Surface.BUTTON)
+    open_case_summary(turn, code, Surface.BUTTON)
 
 
-def open_case_summary(
-    client: WebClient, context: BoltContext, trigger_id: str, code: str, surface: Surface
-) -> None:
+def open_case_summary(turn: Turn, code: str, surface: Surface) -> None:
     """The summary modal for someone allowed to see the case; otherwise a modal saying why not."""
-    locale = context["locale"]
-    if context["actor"] is None:
-        client.views_open(trigger_id=trigger_id, view=show_error_modal(t("common.not_staff", locale), locale))
+    locale = turn.locale
+    if turn.actor is None:
+        turn.client.views_open(
+            trigger_id=turn.trigger_id, view=show_error_modal(t("common.not_staff", locale), locale)
+        )
         return
-    ctx = context["ctx_for"](surface)
     try:
-        with context["uow"]() as db:
-            view = show_modal(desk.case_summary(db, ctx, code), locale)
+        with turn.uow() as db:
+            view = show_modal(desk.case_summary(db, turn.ctx(surface), code), locale)
     except DomainError as error:
         view = show_error_modal(error.text(locale), locale)
-    client.views_open(trigger_id=trigger_id, view=view)
+    turn.client.views_open(trigger_id=turn.trigger_id, view=view)

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import TYPE_CHECKING
 
-from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
 
 from bot.i18n import t
 from bot.ids import View
+from bot.listeners import Listeners, Turn
 from bot.views.intake import REFERRAL_SOURCES, YES, intake_done_modal, intake_modal
-from handlers.common import Invocation, conversation_id, metadata, subcommand, submit_once
+from handlers.common import Invocation, conversation_id, metadata, submit_once
 from models.enums import ConsentMethod, NextStep, SignerRelationship
 from models.errors import InvalidInput, Message
 from models.schemas import STRICT_CONTEXT, IntakeInput
 from models.services import access, cases
 from models.services.context import Ctx
+
+if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("casebot")
 BLOCKS = [
@@ -73,8 +75,9 @@ STRICT_ALIASES = {
 }
 
 
-def register(app: App) -> None:
-    app.view(View.INTAKE)(submit_intake)
+def register(on: Listeners) -> None:
+    on.view(View.INTAKE, ack=submit_intake, lazy=[confirm_intake])
+    on.subcommand("new", "접수", "신규")(open_intake)
 
 
 def parse_intake(form: dict, locale: str, today: date, *, strict: bool = False) -> IntakeInput:
@@ -189,13 +192,12 @@ def referral_source(form: dict) -> str:
     return t(f"intake.source.{source}", "ko")
 
 
-@subcommand("new", "접수", "신규")
 def open_intake(call: Invocation) -> None:
-    policy = call.context["policy"]
+    policy = call.turn.policy
     if access.approval_required(policy.profile):
         # Refused (and logged) before the form, not after it is filled in: the head of the school's
         # approval is checked again when the case is saved.
-        with call.context["uow"]() as db:
+        with call.uow() as db:
             cases.require_may_open(db, call.ctx())
     call.open_modal(
         intake_modal(
@@ -212,13 +214,12 @@ def _open_case(db: Session, ctx: Ctx, data: IntakeInput) -> dict[str, object]:
     return {"code": case.code, "next_step": cases.current_state(db, ctx, case).next_step.value}
 
 
-def submit_intake(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
-    locale = context["locale"]
-    strict = context["policy"].strict_privacy
+def submit_intake(turn: Turn) -> None:
+    """The ack: parse and open the case once per view, and show the done modal (or field errors)."""
+    locale = turn.locale
+    strict = turn.policy.strict_privacy
     outcome = submit_once(
-        ack,
-        view,
-        context,
+        turn,
         blocks=STRICT_BLOCKS if strict else BLOCKS,
         aliases=STRICT_ALIASES if strict else ALIASES,
         parse=lambda form, ctx: parse_intake(form, locale, ctx.today, strict=strict),
@@ -228,14 +229,26 @@ def submit_intake(ack: Ack, view: dict, context: BoltContext, client: WebClient)
         return
     result, first_time = outcome
     code, next_step = str(result["code"]), NextStep(str(result["next_step"]))
-    ack(response_action="update", view=intake_done_modal(locale, code, next_step))
-    channel = conversation_id(metadata(view).get("channel"))
+    turn.ack(response_action="update", view=intake_done_modal(locale, code, next_step))
+    channel = conversation_id(metadata(turn.view).get("channel"))
     if first_time and channel:
-        try:
-            client.chat_postEphemeral(
-                channel=channel,
-                user=context.user_id,
-                text=t("intake.done.message", locale, code=code, next_step=next_step.label(locale)),
-            )
-        except SlackApiError as error:  # the case is opened and the modal said so: a lost note is no failure
-            log.warning("could not post the intake confirmation: %s", error.response.get("error"))
+        turn.pass_on(channel=channel, code=code, next_step=next_step.value)
+
+
+def confirm_intake(turn: Turn) -> None:
+    """After the ack: a private note where `/case new` was typed, once, when the case was opened."""
+    outcome = turn.outcome
+    if outcome is None:
+        return
+    locale = turn.locale
+    next_step = NextStep(str(outcome["next_step"]))
+    try:
+        turn.client.chat_postEphemeral(
+            channel=str(outcome["channel"]),
+            user=turn.user_id,
+            text=t(
+                "intake.done.message", locale, code=str(outcome["code"]), next_step=next_step.label(locale)
+            ),
+        )
+    except SlackApiError as error:  # the case is opened and the modal said so: a lost note is no failure
+        log.warning("could not post the intake confirmation: %s", error.response.get("error"))

@@ -7,33 +7,36 @@ is the message's permalink, and no text of the message is ever posted anywhere.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
 
 from bot.i18n import t
 from bot.ids import Action, Shortcut, View
+from bot.listeners import Listeners, Turn
 from bot.views.notes import YES, note_blocks_of, note_done_modal, note_modal
-from handlers.common import Invocation, button_value, clicked_in, metadata, subcommand, submit_once
+from handlers.common import Invocation, button_value, metadata, submit_once
 from models.enums import Surface
-from models.errors import DomainError, InvalidInput, Message, NotFound
+from models.errors import InvalidInput, Message, NotFound
 from models.schemas import ContactInput
 from models.services import cases, notes
 from models.services.access import case_code
 from models.services.context import Ctx
 
+if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
+    from sqlalchemy.orm import Session
+
 # Core field names that are not blocks of the note view.
 ALIASES = {"source_ref": "summary"}
 
 
-def register(app: App) -> None:
-    app.action(Action.OPEN_NOTE)(open_note_from_button)
-    app.shortcut(Shortcut.ADD_AS_NOTE)(open_note_from_message)
-    app.view(View.NOTE)(submit_note)
+def register(on: Listeners) -> None:
+    on.action(Action.OPEN_NOTE, lazy=[open_note_from_button])
+    on.shortcut(Shortcut.ADD_AS_NOTE, lazy=[open_note_from_message])
+    on.view(View.NOTE, ack=submit_note)
+    on.subcommand("note", "기록", "점검")(open_note)
 
 
 def zone_of(ctx: Ctx) -> ZoneInfo:
@@ -51,16 +54,6 @@ def _modal_for(ctx: Ctx, locale: str, **kwargs: Any) -> dict:
     return note_modal(locale, today=ctx.now.astimezone(zone).date(), timezone=zone.key, **kwargs)
 
 
-def tell(client: WebClient, body: dict, user_id: str | None, text: str) -> None:
-    """A private answer to a click or shortcut: ephemeral where it happened, else in the bot's DM."""
-    channel = clicked_in(body)
-    if channel and user_id:
-        client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-    elif user_id:
-        client.chat_postMessage(channel=user_id, text=text)
-
-
-@subcommand("note", "기록", "점검")
 def open_note(call: Invocation) -> None:
     code = call.code("note")
     if code is None:
@@ -68,18 +61,15 @@ def open_note(call: Invocation) -> None:
     call.open_modal(_modal_for(call.ctx(), call.locale, code=code))
 
 
-def open_note_from_button(
-    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient
-) -> None:
-    ack()
-    locale = context["locale"]
-    if context["actor"] is None:
-        return tell(client, body, context.user_id, t("common.not_staff", locale))
-    code = _code_of(action)
+def open_note_from_button(turn: Turn) -> None:
+    locale = turn.locale
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", locale))
+    code = _code_of(turn.action)
     if code is None:
         return
-    view = _modal_for(context["ctx_for"](Surface.BUTTON), locale, code=code)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    view = _modal_for(turn.ctx(Surface.BUTTON), locale, code=code)
+    turn.client.views_open(trigger_id=turn.trigger_id, view=view)
 
 
 def _code_of(action: dict) -> str | None:
@@ -90,27 +80,24 @@ def _code_of(action: dict) -> str | None:
         return None
 
 
-def open_note_from_message(ack: Ack, shortcut: dict, context: BoltContext, client: WebClient) -> None:
-    ack()
-    locale = context["locale"]
-    user = context.user_id
-    if context["actor"] is None:
-        return tell(client, shortcut, user, t("common.not_staff", locale))
-    ctx: Ctx = context["ctx_for"](Surface.SHORTCUT)
-    try:
-        with context["uow"]() as db:
-            codes = [case.code for case in cases.my_cases(db, ctx)]
-    except DomainError as error:
-        return tell(client, shortcut, user, error.text(locale))
+def open_note_from_message(turn: Turn) -> None:
+    """A DomainError (e.g. school staff without approval) is told privately by bot.listeners."""
+    locale = turn.locale
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", locale))
+    ctx = turn.ctx(Surface.SHORTCUT)
+    with turn.uow() as db:
+        codes = [case.code for case in cases.my_cases(db, ctx)]
     if not codes:
-        return tell(client, shortcut, user, t("note.shortcut.no_cases", locale))
+        return turn.tell(t("note.shortcut.no_cases", locale))
+    shortcut = turn.body
     message = shortcut.get("message") or {}
     source = {
         "channel": (shortcut.get("channel") or {}).get("id", ""),
         "ts": shortcut.get("message_ts") or message.get("ts", ""),
     }
     view = _modal_for(ctx, locale, case_codes=codes, summary=message.get("text") or None, source=source)
-    client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+    turn.client.views_open(trigger_id=turn.trigger_id, view=view)
 
 
 def contact_time(day: str | None, clock: str | None, zone: ZoneInfo) -> datetime | None:
@@ -154,9 +141,10 @@ def _permalink(client: WebClient, source: dict) -> str:
         raise InvalidInput({"summary": failed}) from error
 
 
-def submit_note(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
-    locale = context["locale"]
-    meta = metadata(view)
+def submit_note(turn: Turn) -> None:
+    """The ack: field errors, or the done modal (the permalink is asked for in it: its failure is one)."""
+    locale = turn.locale
+    meta = metadata(turn.view)
     blocks = note_blocks_of(meta)
     chosen: dict[str, str] = {}
 
@@ -169,7 +157,7 @@ def submit_note(ack: Ack, view: dict, context: BoltContext, client: WebClient) -
         source = meta.get("source")
         data = parse_note(form, ctx)  # field errors first, before asking Slack for anything
         if isinstance(source, dict):
-            data = parse_note(form, ctx, source_ref=_permalink(client, source))
+            data = parse_note(form, ctx, source_ref=_permalink(turn.client, source))
         return data
 
     def work(db: Session, ctx: Ctx, data: ContactInput) -> dict[str, object]:
@@ -180,12 +168,12 @@ def submit_note(ack: Ack, view: dict, context: BoltContext, client: WebClient) -
             "next_contact_on": data.next_contact_on.isoformat() if data.next_contact_on else None,
         }
 
-    outcome = submit_once(ack, view, context, blocks=blocks, aliases=ALIASES, parse=parse, work=work)
+    outcome = submit_once(turn, blocks=blocks, aliases=ALIASES, parse=parse, work=work)
     if outcome is None:
         return
     result, _first_time = outcome
     next_contact = result.get("next_contact_on")
-    ack(
+    turn.ack(
         response_action="update",
         view=note_done_modal(locale, str(result["code"]), str(next_contact) if next_contact else None),
     )

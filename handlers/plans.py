@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
-from sqlalchemy.orm import Session
 
 from bot.errors import loggable
 from bot.forms import read_state
 from bot.i18n import t
 from bot.ids import Action, View
+from bot.listeners import Listeners, Turn
 from bot.views.plans import GOAL_ROWS, TASK_ROWS, YES, plan_done_blocks, plan_done_modal, plan_modal
 from bot.views.referrals import ResourceChoice, loading_modal, notice_modal
 from handlers.common import (
@@ -24,17 +22,16 @@ from handlers.common import (
     conversation_id,
     metadata,
     record_id,
-    subcommand,
     submit_once,
 )
-from models.case import Case
 from models.enums import ConsentMethod, Surface
 from models.errors import DomainError, InvalidInput, Message, invalid_input_from
 from models.schemas import PlanInput
-from models.services import access, idempotency, plans, resources
-from models.services.cases import require_open
+from models.services import idempotency, plans, resources
 from models.services.context import Ctx
-from models.services.lifecycle import snapshot
+
+if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("casebot")
 
@@ -52,68 +49,51 @@ BLOCKS = [
 ALIASES = {"goals": "goals.0.description", "tasks": "tasks.0.action"}
 
 
-def register(app: App) -> None:
-    app.view(View.PLAN)(submit_plan)
-    app.action(Action.OPEN_PLAN)(open_plan_button)
-    app.action(Action.AGREE_PLAN)(agree_plan)
+def register(on: Listeners) -> None:
+    on.subcommand("plan", "계획")(open_plan_command)
+    on.view(View.PLAN, ack=submit_plan, lazy=[confirm_plan])
+    on.action(Action.OPEN_PLAN, lazy=[open_plan_button])
+    on.action(Action.AGREE_PLAN, lazy=[agree_plan])
 
 
 # ------------------------------------------------------------------ opening
 
 
-@subcommand("plan", "계획")
 def open_plan_command(call: Invocation) -> None:
     code = call.code("plan")
     if code is None:
         return
-    open_plan(
-        call.client,
-        call.context,
-        trigger_id=call.command["trigger_id"],
-        code=code,
-        channel_id=call.command.get("channel_id"),
-        surface=Surface.SLASH_COMMAND,
-    )
+    open_plan(call.turn, code=code, channel_id=call.command.get("channel_id"), surface=Surface.SLASH_COMMAND)
 
 
-def open_plan_button(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    ack()
-    code = str(button_value(action).get("code") or "")
-    channel = clicked_in(body)
-    open_plan(
-        client, context, trigger_id=body["trigger_id"], code=code, channel_id=channel, surface=Surface.BUTTON
-    )
+def open_plan_button(turn: Turn) -> None:
+    code = str(button_value(turn.action).get("code") or "")
+    open_plan(turn, code=code, channel_id=clicked_in(turn.body), surface=Surface.BUTTON)
 
 
-def open_plan(
-    client: WebClient,
-    context: BoltContext,
-    *,
-    trigger_id: str,
-    code: str,
-    channel_id: str | None,
-    surface: Surface,
-) -> None:
+def open_plan(turn: Turn, *, code: str, channel_id: str | None, surface: Surface) -> None:
     """Open a modal at once (the trigger id lasts 3 s), then put the form or the refusal in it."""
-    locale = context["locale"]
+    locale, client = turn.locale, turn.client
     title = t("plans.modal.title", locale)
     opened = client.views_open(
-        trigger_id=trigger_id, view=loading_modal(title, t("plans.modal.loading", locale))
+        trigger_id=turn.trigger_id, view=loading_modal(title, t("plans.modal.loading", locale))
     )
-    if context["actor"] is None:
+    if turn.actor is None:
         view = notice_modal(title, t("common.not_staff", locale), t("plans.modal.close", locale))
     else:
-        ctx: Ctx = context["ctx_for"](surface)
+        ctx = turn.ctx(surface)
         try:
-            with context["uow"]() as db:
-                case = access.load_case(db, ctx, code, purpose="plan")
-                require_open(case)
+            with turn.uow() as db:
+                start = plans.start_plan(db, ctx, code)
                 choices = [ResourceChoice(r.id, r.name, r.category) for r in resources.by_category(db)]
-                waiting = snapshot(db, case).draft_plan
-                draft = (waiting.id, waiting.version) if waiting is not None else None
-                code = case.code
             view = plan_modal(
-                locale, ctx.policy.profile, code, ctx.today, choices, channel_id=channel_id, draft=draft
+                locale,
+                ctx.policy.profile,
+                start.code,
+                ctx.today,
+                choices,
+                channel_id=channel_id,
+                draft=start.draft,
             )
         except DomainError as error:
             view = notice_modal(title, error.text(locale), t("plans.modal.close", locale))
@@ -202,16 +182,15 @@ def _create(db: Session, ctx: Ctx, code: str, data: PlanInput, rows: Rows, metho
     }
 
 
-def submit_plan(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
-    locale = context["locale"]
+def submit_plan(turn: Turn) -> None:
+    """Saved once per view in the ack (field errors come back inline); the confirmation is lazy."""
+    locale, view = turn.locale, turn.view
     meta = metadata(view)
     code = str(meta.get("code") or "")
     rows = Rows()
     chosen_method = _chosen_method(view)
     outcome = submit_once(
-        ack,
-        view,
-        context,
+        turn,
         blocks=BLOCKS,
         aliases=ALIASES,
         parse=lambda form, ctx: parse_plan(form, rows),
@@ -223,25 +202,38 @@ def submit_plan(ack: Ack, view: dict, context: BoltContext, client: WebClient) -
     plan_id, version = int(str(result["plan_id"])), int(str(result["version"]))
     agreed, method = bool(result["agreed"]), ConsentMethod(str(result["method"]))
     channel = conversation_id(meta.get("channel"))
-    ack(
+    turn.ack(
         response_action="update",
         view=plan_done_modal(
             locale, code, plan_id=plan_id, version=version, agreed=agreed, method=method, channel_id=channel
         ),
     )
     if first_time and channel:
-        status = t("plans.done." + ("agreed" if agreed else "draft"), locale)
-        try:
-            client.chat_postEphemeral(
-                channel=channel,
-                user=context.user_id,
-                text=t("plans.done.message", locale, code=code, version=version, status=status),
-                blocks=plan_done_blocks(
-                    locale, code, plan_id=plan_id, version=version, agreed=agreed, method=method
-                ),
-            )
-        except Exception as error:  # the plan is saved; the modal already said so
-            log.warning("could not post the plan confirmation\n%s", loggable(error))
+        turn.pass_on(
+            channel=channel, code=code, plan_id=plan_id, version=version, agreed=agreed, method=method.value
+        )
+
+
+def confirm_plan(turn: Turn) -> None:
+    """The private confirmation in the channel the plan was opened from, once per saved plan."""
+    done = turn.outcome
+    if done is None:
+        return
+    locale, code = turn.locale, str(done["code"])
+    plan_id, version, agreed = int(done["plan_id"]), int(done["version"]), bool(done["agreed"])
+    method = ConsentMethod(str(done["method"]))
+    status = t("plans.done." + ("agreed" if agreed else "draft"), locale)
+    try:
+        turn.client.chat_postEphemeral(
+            channel=str(done["channel"]),
+            user=turn.user_id,
+            text=t("plans.done.message", locale, code=code, version=version, status=status),
+            blocks=plan_done_blocks(
+                locale, code, plan_id=plan_id, version=version, agreed=agreed, method=method
+            ),
+        )
+    except Exception as error:  # the plan is saved; the modal already said so
+        log.warning("could not post the plan confirmation\n%s", loggable(error))
 
 
 def _chosen_method(view: dict) -> str:
@@ -252,37 +244,34 @@ def _chosen_method(view: dict) -> str:
 # ------------------------------------------------------------------ the "client agreed" button
 
 
-def agree_plan(
-    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, respond: Respond
-) -> None:
-    ack()
-    locale = context["locale"]
-    if context["actor"] is None:
-        return answer_privately(client, body, context, t("common.not_staff", locale))
-    value = button_value(action)
+def agree_plan(turn: Turn) -> None:
+    locale = turn.locale
+    if turn.actor is None:
+        return answer_privately(turn, t("common.not_staff", locale))
+    value = button_value(turn.action)
     plan_id, chosen = record_id(value, "plan_id"), value.get("method")
     if not plan_id:
         return  # not a button this app made
     offered = isinstance(chosen, str) and chosen in ConsentMethod.__members__
     method = ConsentMethod(chosen) if offered else ConsentMethod.WRITTEN
-    ctx: Ctx = context["ctx_for"](Surface.BUTTON)
+    ctx = turn.ctx(Surface.BUTTON)
 
     def agree(db: Session) -> dict[str, object]:
         plan = plans.agree(db, ctx, plan_id, method)
-        code = db.get_one(Case, plan.case_id).code  # the case's own code, not what the button says
-        return {"plan_id": plan.id, "version": plan.version, "code": code}
+        # the case's own code, not what the button says
+        return {"plan_id": plan.id, "version": plan.version, "code": plans.case_code_of(db, plan)}
 
     try:
         # Keyed by plan: two clicks racing each other cannot both agree (the key is unique).
-        result, first_time = idempotency.once(context["uow"], f"plan_agree:{plan_id}", agree)
-    except DomainError as error:
-        return answer_privately(client, body, context, error.text(locale))
+        result, first_time = idempotency.once(turn.uow, f"plan_agree:{plan_id}", agree)
+    except DomainError as error:  # answered where clicked, or in the modal the button is in
+        return answer_privately(turn, error.text(locale))
     if not first_time:
-        return answer_privately(client, body, context, t("plans.done.already", locale))
+        return answer_privately(turn, t("plans.done.already", locale))
     version, code = int(str(result["version"])), str(result.get("code") or value.get("code") or "")
-    view = body.get("view")
+    view = turn.view
     if view:
-        client.views_update(
+        turn.client.views_update(
             view_id=view["id"],
             view=plan_done_modal(
                 locale,
@@ -296,7 +285,8 @@ def agree_plan(
         )
         return
     text = t("plans.done.agreed_now", locale, code=code, version=version)
-    if body.get("response_url"):
+    respond = turn.respond
+    if respond is not None:
         respond(
             replace_original=True,
             text=text,
@@ -305,22 +295,18 @@ def agree_plan(
             ),
         )
     else:
-        answer_privately(client, body, context, text)
+        answer_privately(turn, text)
 
 
-def answer_privately(client: WebClient, body: dict, context: BoltContext, text: str) -> None:
+def answer_privately(turn: Turn, text: str) -> None:
     """An ephemeral answer where the click happened, or a note in the modal it came from."""
-    view = body.get("view")
-    channel = (
-        (body.get("channel") or {}).get("id")
-        or (body.get("container") or {}).get("channel_id")
-        or (metadata(view).get("channel") if view else None)
-    )
+    view = turn.view
+    channel = turn.channel_id or (metadata(view).get("channel") if view else None)
     if channel:
-        client.chat_postEphemeral(channel=channel, user=context.user_id, text=text)
+        turn.client.chat_postEphemeral(channel=channel, user=turn.user_id, text=text)
     elif view:
-        locale = context["locale"]
-        client.views_update(
+        locale = turn.locale
+        turn.client.views_update(
             view_id=view["id"],
             view=notice_modal(t("plans.done.title", locale), text, t("plans.modal.close", locale)),
         )

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
-from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.errors import loggable
 from bot.i18n import t
 from bot.ids import Action, View
+from bot.listeners import Listeners, Turn
 from bot.notify import dm
 from bot.views.referrals import (
     CONSENT_NOW,
@@ -38,17 +36,17 @@ from handlers.common import (
     clicked_in,
     metadata,
     record_id,
-    subcommand,
     submit_once,
 )
-from models.case import Case
-from models.consent import Consent
 from models.enums import ConsentMethod, ConsentScope, ReferralStatus, SignerRelationship, Surface
 from models.errors import DomainError, InvalidInput, Message, RuleViolation, invalid_input_from
 from models.schemas import STRICT_CONTEXT, ConsentInput, ReferralInput
 from models.services import access, consents, idempotency, referrals, resources
 from models.services.cases import require_open
 from models.services.context import Ctx
+
+if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("casebot")
 
@@ -77,54 +75,32 @@ ALIASES = {
 STATUS_ACTION = re.compile("^" + re.escape(Action.REFERRAL_STATUS) + "(:[A-Z_]+)?$")
 
 
-def register(app: App) -> None:
-    app.view(View.REFER)(submit_refer)
-    app.action(Action.OPEN_REFER)(open_refer_button)
-    app.action(STATUS_ACTION)(move_referral)
+def register(on: Listeners) -> None:
+    on.subcommand("refer", "연계", "의뢰")(open_refer_command)
+    on.view(View.REFER, ack=submit_refer, lazy=[notify_manager])
+    on.action(Action.OPEN_REFER, lazy=[open_refer_button])
+    on.action(STATUS_ACTION, lazy=[move_referral])
     # Picking an agency re-renders the consent line for it (the inputs keep what was typed).
-    app.action("resource_id", matchers=[_in_refer_modal])(resource_picked)
+    on.action("resource_id", lazy=[resource_picked])
 
 
-def _in_refer_modal(body: dict) -> bool:
-    return (body.get("view") or {}).get("callback_id") == View.REFER
+def _in_refer_modal(turn: Turn) -> bool:
+    return turn.view.get("callback_id") == View.REFER
 
 
 # ------------------------------------------------------------------ opening
 
 
-@subcommand("refer", "연계", "의뢰")
 def open_refer_command(call: Invocation) -> None:
     code = call.code("refer")
     if code is None:
         return
-    open_refer(
-        call.client,
-        call.context,
-        trigger_id=call.command["trigger_id"],
-        code=code,
-        channel_id=call.command.get("channel_id"),
-        surface=Surface.SLASH_COMMAND,
-    )
+    open_refer(call.turn, code=code, channel_id=call.command.get("channel_id"), surface=Surface.SLASH_COMMAND)
 
 
-def open_refer_button(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    ack()
-    code = str(button_value(action).get("code") or "")
-    channel = clicked_in(body)
-    open_refer(
-        client, context, trigger_id=body["trigger_id"], code=code, channel_id=channel, surface=Surface.BUTTON
-    )
-
-
-def covered_resources(db: Session, ctx: Ctx, case: Case) -> set[int]:
-    """Resources that an active THIRD_PARTY consent of the case names as recipients (R5)."""
-    covered: set[int] = set()
-    for consent in db.scalars(
-        select(Consent).where(Consent.case_id == case.id, Consent.scope == ConsentScope.THIRD_PARTY)
-    ):
-        if consent.active_on(ctx.today):
-            covered.update(consent.recipient_resource_ids or [])
-    return covered
+def open_refer_button(turn: Turn) -> None:
+    code = str(button_value(turn.action).get("code") or "")
+    open_refer(turn, code=code, channel_id=clicked_in(turn.body), surface=Surface.BUTTON)
 
 
 def _form_view(
@@ -144,62 +120,55 @@ def _form_view(
         ctx.policy.profile,
         case.code,
         choices,
-        covered=covered_resources(db, ctx, case),
+        covered=consents.covered_resources(db, ctx, case),
         selected=selected,
         channel_id=channel_id,
         strict=ctx.policy.strict_privacy,
     )
 
 
-def open_refer(
-    client: WebClient,
-    context: BoltContext,
-    *,
-    trigger_id: str,
-    code: str,
-    channel_id: str | None,
-    surface: Surface,
-) -> None:
+def open_refer(turn: Turn, *, code: str, channel_id: str | None, surface: Surface) -> None:
     """Open a modal at once (the trigger id lasts 3 s), then put the form or the refusal in it."""
-    locale = context["locale"]
+    locale = turn.locale
     title = t("referrals.modal.title", locale)
-    opened = client.views_open(
-        trigger_id=trigger_id, view=loading_modal(title, t("referrals.modal.loading", locale))
+    opened = turn.client.views_open(
+        trigger_id=turn.trigger_id, view=loading_modal(title, t("referrals.modal.loading", locale))
     )
     view = _refusal_or(
-        context, locale, lambda db, ctx: _form_view(db, ctx, locale, code, channel_id=channel_id), surface
+        turn, lambda db, ctx: _form_view(db, ctx, locale, code, channel_id=channel_id), surface
     )
-    client.views_update(view_id=opened["view"]["id"], hash=opened["view"].get("hash"), view=view)
+    turn.client.views_update(view_id=opened["view"]["id"], hash=opened["view"].get("hash"), view=view)
 
 
-def _refusal_or(context: BoltContext, locale: str, build: Any, surface: Surface) -> dict:
+def _refusal_or(turn: Turn, build: Callable[[Session, Ctx], dict], surface: Surface) -> dict:
+    locale = turn.locale
     title, close = t("referrals.modal.title", locale), t("referrals.modal.close", locale)
-    if context["actor"] is None:
+    if turn.actor is None:
         return notice_modal(title, t("common.not_staff", locale), close)
-    ctx: Ctx = context["ctx_for"](surface)
+    ctx = turn.ctx(surface)
     try:
-        with context["uow"]() as db:
+        with turn.uow() as db:
             return build(db, ctx)
     except DomainError as error:
         return notice_modal(title, error.text(locale), close)
 
 
-def resource_picked(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    ack()
-    view = body["view"]
+def resource_picked(turn: Turn) -> None:
+    if not _in_refer_modal(turn):
+        return  # a select of another view: nothing of this dialogue
+    view = turn.view
     meta = metadata(view)
-    option = action.get("selected_option")
+    option = turn.action.get("selected_option")
     selected = (record_id(option, "value") if isinstance(option, dict) else 0) or None
-    locale = context["locale"]
+    locale = turn.locale
     new_view = _refusal_or(
-        context,
-        locale,
+        turn,
         lambda db, ctx: _form_view(
             db, ctx, locale, str(meta.get("code") or ""), channel_id=meta.get("channel"), selected=selected
         ),
         Surface.MODAL,
     )
-    client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
+    turn.client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
 
 
 # ------------------------------------------------------------------ submission
@@ -290,25 +259,31 @@ def _send(db: Session, ctx: Ctx, code: str, form: ReferForm) -> dict[str, object
         if refusal.rule == "R5":  # shown on the consent block; the referral is rolled back with it
             raise InvalidInput({CONSENT_NOW: refusal.message}) from None
         raise
-    manager = case.case_manager
+    found = referrals.summary(db, referral)
     return {
-        "referral_id": referral.id,
-        "code": case.code,
-        "resource": referral.resource.name,
-        "status": referral.status.value,
-        "response_due": referral.response_due.isoformat() if referral.response_due else None,
-        "manager": manager.slack_user_id if manager.active else None,
-        "manager_locale": manager.locale,
+        "referral_id": found.referral_id,
+        **_shown(found),
+        "manager": found.manager,
+        "manager_locale": found.manager_locale,
     }
 
 
-def submit_refer(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
-    locale = context["locale"]
-    code = str(metadata(view).get("code") or "")
+def _shown(found: referrals.ReferralSummary) -> dict[str, object]:
+    """What the case manager's message shows, as plain data."""
+    return {
+        "code": found.code,
+        "resource": found.resource,
+        "status": found.status.value,
+        "response_due": found.response_due.isoformat() if found.response_due else None,
+    }
+
+
+def submit_refer(turn: Turn) -> None:
+    """Sent once per view in the ack (field errors come back inline); the case manager's DM is lazy."""
+    locale = turn.locale
+    code = str(metadata(turn.view).get("code") or "")
     outcome = submit_once(
-        ack,
-        view,
-        context,
+        turn,
         blocks=BLOCKS,
         aliases=ALIASES,
         parse=lambda form, ctx: parse_refer(form, locale, ctx.today, strict=ctx.policy.strict_privacy),
@@ -318,20 +293,23 @@ def submit_refer(ack: Ack, view: dict, context: BoltContext, client: WebClient) 
         return
     result, first_time = outcome
     status = ReferralStatus(str(result["status"]))
-    ack(
+    turn.ack(
         response_action="update",
         view=refer_done_modal(locale, str(result["code"]), str(result["resource"]), status),
     )
     if first_time and result.get("manager"):
-        notify_manager(client, result, locale)
+        turn.pass_on(**result)
 
 
-def notify_manager(client: WebClient, result: dict[str, object], fallback_locale: str) -> None:
+def notify_manager(turn: Turn) -> None:
     """The case manager's DM: case code, agency, status and the next statuses as buttons."""
-    locale = str(result.get("manager_locale") or fallback_locale)
+    result = turn.outcome
+    if result is None:
+        return
+    locale = str(result.get("manager_locale") or turn.locale)
     text, blocks = _message_for(int(str(result["referral_id"])), result, locale)
     try:
-        dm(client, str(result["manager"]), text, blocks)
+        dm(turn.client, str(result["manager"]), text, blocks)
     except Exception as error:  # the referral is sent; a lost DM must not undo or hide that
         log.warning("could not DM the case manager about a referral\n%s", loggable(error))
 
@@ -339,52 +317,35 @@ def notify_manager(client: WebClient, result: dict[str, object], fallback_locale
 # ------------------------------------------------------------------ status buttons
 
 
-def move_referral(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    ack()
-    locale = context["locale"]
-    container = body.get("container") or {}
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-    ts = (body.get("message") or {}).get("ts") or container.get("message_ts")
-
-    def answer(text: str) -> None:
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=context.user_id, text=text)
-
-    if context["actor"] is None:
-        return answer(t("common.not_staff", locale))
-    value = button_value(action)
+def move_referral(turn: Turn) -> None:
+    """A refused move (a DomainError) is told privately where clicked, by bot.listeners."""
+    locale = turn.locale
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", locale))
+    value = button_value(turn.action)
     referral_id, status = record_id(value, "referral_id"), value.get("to")
     if not referral_id or not isinstance(status, str) or status not in ReferralStatus.__members__:
         return  # not a button this app made: nothing to move
     to = ReferralStatus(status)
-    ctx: Ctx = context["ctx_for"](Surface.BUTTON)
+    ctx = turn.ctx(Surface.BUTTON)
 
     def move(db: Session) -> dict[str, object]:
-        referral = referrals.move(db, ctx, referral_id, to)
-        case = db.get_one(Case, referral.case_id)
-        return {
-            "code": case.code,
-            "resource": referral.resource.name,
-            "status": referral.status.value,
-            "response_due": referral.response_due.isoformat() if referral.response_due else None,
-        }
+        return _shown(referrals.summary(db, referrals.move(db, ctx, referral_id, to)))
 
-    try:
-        # The statuses never go back, so (referral, status) happens at most once: a repeated or racing
-        # click finds the key taken and changes nothing.
-        result, first_time = idempotency.once(
-            context["uow"], f"referral_status:{referral_id}:{to.value}", move
-        )
-    except DomainError as error:
-        return answer(error.text(locale))
+    # The statuses never go back, so (referral, status) happens at most once: a repeated or racing
+    # click finds the key taken and changes nothing.
+    result, first_time = idempotency.once(turn.uow, f"referral_status:{referral_id}:{to.value}", move)
     if not first_time:
-        return answer(t("referrals.message.already", locale, status=to.label(locale)))
+        return turn.tell(t("referrals.message.already", locale, status=to.label(locale)))
     text, blocks = _message_for(referral_id, result, locale)
+    container = turn.body.get("container") or {}
+    ts = (turn.body.get("message") or {}).get("ts") or container.get("message_ts")
+    channel = turn.channel_id
     if channel and ts:
-        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        turn.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
 
-def _message_for(referral_id: int, result: dict[str, object], locale: str) -> tuple[str, list[dict]]:
+def _message_for(referral_id: int, result: dict[str, Any], locale: str) -> tuple[str, list[dict]]:
     status = ReferralStatus(str(result["status"]))
     due = result.get("response_due")
     return referral_message(

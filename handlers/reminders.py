@@ -5,14 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta
 
-from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
-
 from bot.i18n import t
 from bot.ids import Action
+from bot.listeners import Listeners, Turn
 from bot.views.blocks import section
 from handlers.common import button_value, clicked_in, record_id
-from models.case import Case
 from models.enums import Surface
 from models.errors import DomainError
 from models.services import sweeper
@@ -21,23 +18,24 @@ from models.services.calendar import WorkCalendar
 MAX_SNOOZE_DAYS = 30  # the nudges offer a day and a week; a button's value is never trusted further
 
 
-def register(app: App) -> None:
-    app.action(re.compile(rf"^{re.escape(Action.SNOOZE_REMINDER)}\.\d+$"))(snooze)
+def register(on: Listeners) -> None:
+    on.action(re.compile(rf"^{re.escape(Action.SNOOZE_REMINDER)}\.\d+$"), lazy=[snooze])
 
 
-def snooze(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    ack()
-    actor, locale = context["actor"], context["locale"]
+def snooze(turn: Turn) -> None:
+    actor = turn.actor
     if actor is None:
         return
-    value = button_value(action)
+    locale = turn.locale
+    value = button_value(turn.action)
     reminder_id, days = record_id(value, "reminder_id"), value.get("days", 1)
     if not reminder_id:
         return  # not a button this app made
     days = days if type(days) is int and 1 <= days <= MAX_SNOOZE_DAYS else 1
+    body = turn.body
     channel = clicked_in(body)
     ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
-    ctx = context["ctx_for"](Surface.BUTTON)
+    ctx = turn.ctx(Surface.BUTTON)
     policy = ctx.policy
     calendar = WorkCalendar(policy.zone, policy.workday_start_hour)
     day = ctx.today + timedelta(days=days)
@@ -45,15 +43,14 @@ def snooze(ack: Ack, body: dict, action: dict, context: BoltContext, client: Web
         datetime.combine(day, time(policy.workday_start_hour), tzinfo=policy.zone)
     )
     try:
-        with context["uow"]() as db:
-            reminder = sweeper.snooze(db, actor.id, reminder_id, until)
-            code = db.get(Case, reminder.case_id).code if reminder.case_id else ""
-            what = reminder.kind.label(locale)
-    except DomainError as error:
+        with turn.uow() as db:
+            snoozed = sweeper.snooze_nudge(db, actor.id, reminder_id, until)
+    except DomainError as error:  # only where the nudge was clicked, never a DM
         if channel:
-            client.chat_postEphemeral(channel=channel, user=actor.slack_user_id, text=error.text(locale))
+            turn.client.chat_postEphemeral(channel=channel, user=actor.slack_user_id, text=error.text(locale))
         return
+    code, what = snoozed.code, snoozed.kind.label(locale)
     key = "reminders.snoozed" if code else "reminders.snoozed_no_case"  # a conference's item has no code
     text = t(key, locale, code=code, what=what, until=until.date().isoformat())
     if channel and ts:  # the nudge itself says it is snoozed
-        client.chat_update(channel=channel, ts=ts, text=text, blocks=[section(text)])
+        turn.client.chat_update(channel=channel, ts=ts, text=text, blocks=[section(text)])

@@ -2,37 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.ids import View
+from bot.listeners import Listeners, Turn
 from bot.views.blocks import YES
 from bot.views.sharing import ACCESS_BLOCKS, access_modal, access_saved_modal
-from handlers.common import Invocation, metadata, subcommand, submit_once
+from handlers.common import Invocation, metadata, submit_once
 from models.services import cases, staff
 from models.services.context import Ctx
-from models.staff import StaffMember
+
+if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
+    from sqlalchemy.orm import Session
 
 
-def register(app: App) -> None:
-    app.view(View.ACCESS)(submit_access)
+def register(on: Listeners) -> None:
+    on.subcommand("access", "열람")(open_access)
+    on.view(View.ACCESS, ack=submit_access)
 
 
-@subcommand("access", "열람")
 def open_access(call: Invocation) -> None:
     code = call.code("access")
     if code is None:
         return
-    with call.context["uow"]() as db:
+    locale = call.locale  # before the unit of work: the first reading may store it (remember_locale)
+    with call.uow() as db:
         circle = cases.access_circle(db, call.ctx(), code)
-        people = _slack_ids(db, [*circle.coworker_ids, *circle.named_ids, circle.case.case_manager_id])
+        people = staff.slack_ids_of(
+            db, [*circle.coworker_ids, *circle.named_ids, circle.case.case_manager_id]
+        )
         view = access_modal(
-            call.locale,
+            locale,
             circle.case.code,
             coworkers=[people[i] for i in circle.coworker_ids if i in people],
             restricted=circle.case.restricted,
@@ -42,19 +44,14 @@ def open_access(call: Invocation) -> None:
     call.open_modal(view)
 
 
-def _slack_ids(db: Session, staff_ids: list[int]) -> dict[int, str]:
-    rows = db.execute(select(StaffMember.id, StaffMember.slack_user_id).where(StaffMember.id.in_(staff_ids)))
-    return dict(rows.all())
-
-
 class AccessForm(BaseModel):
     coworkers: list[str] = []
     restricted: bool = False
     named: list[str] = []
 
 
-def submit_access(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
-    code = str(metadata(view).get("code") or "")
+def submit_access(turn: Turn) -> None:
+    code = str(metadata(turn.view).get("code") or "")
 
     def parse(form: dict[str, Any], ctx: Ctx) -> AccessForm:
         return AccessForm(
@@ -74,11 +71,11 @@ def submit_access(ack: Ack, view: dict, context: BoltContext, client: WebClient)
         )
         return {"code": case.code, "restricted": case.restricted}
 
-    outcome = submit_once(ack, view, context, blocks=ACCESS_BLOCKS, parse=parse, work=work)
+    outcome = submit_once(turn, blocks=ACCESS_BLOCKS, parse=parse, work=work)
     if outcome is None:
         return
     result, _first_time = outcome
-    ack(
+    turn.ack(
         response_action="update",
-        view=access_saved_modal(context["locale"], str(result["code"]), bool(result["restricted"])),
+        view=access_saved_modal(turn.locale, str(result["code"]), bool(result["restricted"])),
     )

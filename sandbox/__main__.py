@@ -1,5 +1,5 @@
 """`python -m sandbox`: the same as `casebot run --sandbox`."""
 
-from bot.cli import main
+from casebot.cli import main
 
 raise SystemExit(main(["run", "--sandbox"]))

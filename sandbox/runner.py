@@ -17,10 +17,10 @@ from functools import partial
 
 from pydantic import SecretStr
 
-from bot.app import build_app
-from bot.server import StartupError, prepare_database, wsgi_app
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from casebot.app import build_app
+from casebot.server import StartupError, prepare_database, wsgi_app
 from models.db import UnitOfWork, make_session_factory
 from models.services.calendar import WorkCalendar
 from sandbox import setup

@@ -139,3 +139,16 @@ def uow(connection) -> UnitOfWork:
     return UnitOfWork(
         lambda: Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     )
+
+
+def registered_listeners():  # -> bot.listeners.Listeners
+    """Every listener module registered on a throwaway app: the live `/case` words and aliases."""
+    from slack_bolt import App
+
+    import handlers
+    from bot.listeners import Listeners
+
+    app = App(token="xoxb-registry", token_verification_enabled=False, request_verification_enabled=False)
+    on = Listeners(app, deps=None)  # type: ignore[arg-type]  # registering needs no dependencies
+    handlers.register_all(on)
+    return on

@@ -77,7 +77,7 @@ def running_sandbox(cwd: Path, **extra_env: str) -> Iterator[SandboxProcess]:
     log_path = cwd / f"sandbox-{port}.log"
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "casebot.cli", "run"],
             cwd=cwd,
             env=sandbox_environment(port, PYTHONPATH=str(Path(__file__).parents[1]), **extra_env),
             stdout=log,

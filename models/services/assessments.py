@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models.assessment import Assessment, AssessmentRating
 from models.case import Case
 from models.consent import Consent
-from models.enums import AssessmentKind, AssessmentStatus, ConsentScope, NeedDomain, domains_for
+from models.enums import AssessmentKind, AssessmentStatus, ConsentScope, NeedDomain, Profile, domains_for
 from models.errors import InvalidInput, Message, RuleViolation
 from models.schemas import AssessmentInput
 from models.services import access
@@ -19,6 +19,7 @@ from models.services.cases import require_open
 from models.services.changes import case_changed
 from models.services.context import Ctx
 from models.services.lifecycle import snapshot
+from models.staff import StaffMember
 
 NO_CONSENT = Message(
     "개인정보 수집·이용 동의가 없어 사정을 시작할 수 없습니다. 먼저 동의를 기록하세요.",
@@ -197,3 +198,32 @@ def assess(db: Session, ctx: Ctx, code: str, data: AssessmentInput) -> Assessmen
     """Start (or resume) and complete in one call: for the command line, imports and tests."""
     assessment = start(db, ctx, code)
     return complete(db, ctx, assessment.id, data)
+
+
+# ------------------------------------------------------------------------- for the assessment modal
+
+
+def case_of(db: Session, assessment: Assessment) -> Case:
+    """The assessment's case: its own code and profile, never what a payload says."""
+    return db.get_one(Case, assessment.case_id)
+
+
+def profile_of(db: Session, assessment_id: int) -> Profile | None:
+    """The profile of the assessment's case; None for an id no assessment has."""
+    return db.scalar(
+        select(Case.profile)
+        .join(Assessment, Assessment.case_id == Case.id)
+        .where(Assessment.id == assessment_id)
+    )
+
+
+def status_of(db: Session, assessment_id: int) -> AssessmentStatus | None:
+    """DRAFT or COMPLETED; None for an id no assessment has."""
+    return db.scalar(select(Assessment.status).where(Assessment.id == assessment_id))
+
+
+def crisis_recipients(db: Session, case: Case) -> list[tuple[str, str]]:
+    """Who is told of a crisis on the case at once: each supervisor's Slack id and stored language
+    ("" when none is stored yet)."""
+    members = (db.get_one(StaffMember, staff_id) for staff_id in access.case_supervisors(db, case))
+    return [(member.slack_user_id, member.locale or "") for member in members]

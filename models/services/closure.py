@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +29,7 @@ from models.services.cases import require_open
 from models.services.changes import case_changed
 from models.services.context import Ctx
 from models.services.lifecycle import snapshot
+from models.staff import StaffMember
 
 
 def request_closure(db: Session, ctx: Ctx, code: str, data: ClosureInput) -> Closure:
@@ -210,3 +213,47 @@ def pending_approvals(db: Session, ctx: Ctx) -> list[Closure]:
             .order_by(Closure.requested_at)
         )
     )
+
+
+# --- what the Slack dialogue needs after a decision (plain values, usable once the session closes) ---
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A staff member as Slack sees them: who to message, and in which language (None: not known)."""
+
+    slack_user_id: str
+    locale: str | None
+
+
+@dataclass(frozen=True)
+class ClosureParties:
+    """The case code of a closure and who hears about it: its case manager and, when asked for, the
+    supervisors who see the case (on a restricted case the named, on a school case the approved)."""
+
+    code: str
+    manager: Recipient
+    supervisors: list[Recipient]
+
+
+def closure_parties(
+    db: Session, closure: Closure, *, today: date | None = None, supervisors: bool = False
+) -> ClosureParties:
+    case = db.get_one(Case, closure.case_id)
+    manager = db.get_one(StaffMember, case.case_manager_id)
+    asked = (
+        [db.get_one(StaffMember, staff_id) for staff_id in access.case_supervisors(db, case, today=today)]
+        if supervisors
+        else []
+    )
+    return ClosureParties(
+        code=case.code,
+        manager=Recipient(manager.slack_user_id, manager.locale),
+        supervisors=[Recipient(s.slack_user_id, s.locale) for s in asked],
+    )
+
+
+def aftercare_outcome(db: Session, check: AfterCareCheck) -> tuple[str, bool]:
+    """The case code of a recorded after-care check, and whether recording it reopened the case."""
+    case = db.get_one(Case, check.case_id)
+    return case.code, case.status == CaseStatus.OPEN

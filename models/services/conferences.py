@@ -627,6 +627,46 @@ def load_action_item(db: Session, ctx: Ctx, item_id: int) -> ActionItem:
     return item
 
 
+@dataclass(frozen=True)
+class ActionItemDetail:
+    """An action item as its modal shows it: case content, for its owner and the organisers only."""
+
+    id: int
+    description: str
+    code: str | None
+    due_date: date
+    owner: str  # the staff member's name, or the external owner as typed
+    status: TaskStatus
+    conference: ConferenceBrief
+
+
+def _item_detail(db: Session, item: ActionItem) -> ActionItemDetail:
+    owner = item.owner_external or ""
+    if item.owner_id is not None:
+        member = db.get(StaffMember, item.owner_id)
+        owner = member.display_name if member else ""
+    code = db.get_one(Case, item.case_id).code if item.case_id is not None else None
+    return ActionItemDetail(
+        id=item.id,
+        description=item.description,
+        code=code,
+        due_date=item.due_date,
+        owner=owner,
+        status=item.status,
+        conference=brief(db, item.conference),
+    )
+
+
+def action_item_detail(db: Session, ctx: Ctx, item_id: int) -> ActionItemDetail:
+    """What the action-item modal shows (the read of a case's item is audited, as `load_action_item`)."""
+    return _item_detail(db, load_action_item(db, ctx, item_id))
+
+
+def mark_action_item_done(db: Session, ctx: Ctx, item_id: int) -> ActionItemDetail:
+    """`complete_action_item`, answered with plain data for the reply."""
+    return _item_detail(db, complete_action_item(db, ctx, item_id))
+
+
 # ------------------------------------------------------------------ lists and the agenda
 
 

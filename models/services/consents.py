@@ -138,3 +138,14 @@ def third_party_consent_for(db: Session, case: Case, resource_id: int, ctx: Ctx)
         if consent.active_on(ctx.today) and resource_id in (consent.recipient_resource_ids or []):
             return consent
     return None
+
+
+def covered_resources(db: Session, ctx: Ctx, case: Case) -> set[int]:
+    """Resources that an active THIRD_PARTY consent of the case names as recipients (R5)."""
+    covered: set[int] = set()
+    for consent in db.scalars(
+        select(Consent).where(Consent.case_id == case.id, Consent.scope == ConsentScope.THIRD_PARTY)
+    ):
+        if consent.active_on(ctx.today):
+            covered.update(consent.recipient_resource_ids or [])
+    return covered

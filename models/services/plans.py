@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.cadence import add_months
+from models.case import Case
 from models.enums import CaseStatus, ConsentMethod, PlanStatus
 from models.errors import InvalidInput, Message, RuleViolation
 from models.plan import PlanGoal, PlanTask, ServicePlan
@@ -111,3 +114,24 @@ def review(db: Session, ctx: Ctx, plan_id: int) -> ServicePlan:
     plan.review_due = add_months(ctx.today, ctx.policy.cadences.plan_review_months(case.intensity))
     case_changed(db, ctx, case, "plan_reviewed", plan=plan.id)
     return plan
+
+
+@dataclass(frozen=True)
+class PlanStart:
+    """What the plan modal needs of the case: its own code and the draft waiting for agreement."""
+
+    code: str
+    draft: tuple[int, int] | None  # (plan id, version) of the draft plan, if one waits
+
+
+def start_plan(db: Session, ctx: Ctx, code: str) -> PlanStart:
+    """Whether this person may draft a plan for the open case now, and what the modal shows."""
+    case = access.load_case(db, ctx, code, purpose="plan")
+    require_open(case)
+    waiting = snapshot(db, case).draft_plan
+    return PlanStart(case.code, (waiting.id, waiting.version) if waiting is not None else None)
+
+
+def case_code_of(db: Session, plan: ServicePlan) -> str:
+    """The code of the plan's case (not what a button says)."""
+    return db.get_one(Case, plan.case_id).code

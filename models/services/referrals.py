@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -129,3 +130,31 @@ def _require_basis_to_send(db: Session, ctx: Ctx, case: Case, referral: Referral
     if found is None:
         raise RuleViolation("R5", NO_THIRD_PARTY_CONSENT)
     referral.consent_id = found.id
+
+
+@dataclass(frozen=True)
+class ReferralSummary:
+    """What a referral message shows and who gets it, as plain values."""
+
+    referral_id: int
+    code: str
+    resource: str
+    status: ReferralStatus
+    response_due: date | None
+    manager: str | None  # the case manager's Slack id; None once they are no longer active
+    manager_locale: str | None
+
+
+def summary(db: Session, referral: Referral) -> ReferralSummary:
+    """The referral with its case's code, its agency's name and its case manager."""
+    case = db.get_one(Case, referral.case_id)
+    manager = case.case_manager
+    return ReferralSummary(
+        referral_id=referral.id,
+        code=case.code,
+        resource=referral.resource.name,
+        status=referral.status,
+        response_due=referral.response_due,
+        manager=manager.slack_user_id if manager.active else None,
+        manager_locale=manager.locale,
+    )

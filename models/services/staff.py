@@ -267,6 +267,12 @@ def staff_ids_for(
     return [found[user] for user in slack_user_ids]
 
 
+def slack_ids_of(db: Session, staff_ids: list[int]) -> dict[int, str]:
+    """Slack user ids of staff members by staff id (those not found are left out)."""
+    rows = db.execute(select(StaffMember.id, StaffMember.slack_user_id).where(StaffMember.id.in_(staff_ids)))
+    return dict(rows.all())
+
+
 # --- the head of the school's approval (학교장 승인) ------------------------------------------------
 
 APPROVAL_RECORD = "staff_approval"  # the access log's name for these rows

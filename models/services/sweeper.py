@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.case import Case
 from models.conference import CaseConference
-from models.enums import CaseStatus, ReminderStatus
+from models.enums import CaseStatus, ReminderKind, ReminderStatus
 from models.reminder import Reminder
 from models.services.conferences import PRE_MEETING_KINDS, STEP_ORDER, stale_reason
 
@@ -156,3 +156,18 @@ def snooze(db: Session, actor_id: int, reminder_id: int, until: datetime) -> Rem
     reminder.snoozed_until = until
     reminder.due_at = until
     return reminder
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    """What a snoozed nudge was about: its case code ("" for a conference's item) and its kind."""
+
+    code: str
+    kind: ReminderKind
+
+
+def snooze_nudge(db: Session, actor_id: int, reminder_id: int, until: datetime) -> Snoozed:
+    """`snooze`, answered with what the button's message should say."""
+    reminder = snooze(db, actor_id, reminder_id, until)
+    case = db.get(Case, reminder.case_id) if reminder.case_id else None
+    return Snoozed(code=case.code if case is not None else "", kind=reminder.kind)

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.cli import main
 from bot.ids import Action, View
 from bot.settings import load_settings
+from casebot.cli import main
 from models.board import TeamBoardPost
 from models.enums import CaseIntensity, StaffRole, Surface
 from models.services import assessments, cases, plans, staff

@@ -526,7 +526,7 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
         shown = json.dumps(call.params, ensure_ascii=False)
         for private in PRIVATE:
             assert private not in shown, f"{call.method} carries {private!r}"
-    log = (tmp_path / "bot.log").read_text()
+    log = bot.log_text()
     assert "approval request DM" not in log and "Traceback" not in log
 
     # The case timeline, in order (draft saves of the multi-step modal left out) ----------------------

@@ -166,7 +166,7 @@ def test_no_identifier_reaches_slack_history_across_the_lifecycle(
             assert private not in shown, f"{call.method} carries a private value"
 
     # The gate never had to stop anything: the app never tried. It was on in the bot process.
-    log = (tmp_path / "bot.log").read_text()
-    assert "outbound privacy gate on:" in log
+    assert "outbound privacy gate on:" in bot.log_path.read_text()  # said when the process started
+    log = bot.log_text()
     assert "outbound gate refused" not in log and "OutboundRefused" not in log
     assert refusal_count() == refused_before

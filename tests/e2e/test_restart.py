@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _send_as_of(database_url: str, slack_url: str, moment: datetime, cwd: Path) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "reminders", "send", "--as-of", moment.isoformat()],
+        [sys.executable, "-m", "casebot.cli", "reminders", "send", "--as-of", moment.isoformat()],
         env=bot_environment(database_url, slack_url),
         cwd=cwd,
         capture_output=True,
@@ -85,7 +85,7 @@ def test_what_fell_due_while_the_bot_was_down_is_sent_once_after_the_restart(bot
     log_path = tmp_path / "restarted.log"
     with log_path.open("w") as log:
         restarted = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "casebot.cli", "run"],
             env=bot_environment(
                 database_url, bot.slack.url, HOST="127.0.0.1", PORT=str(port), SCHEDULER_ENABLED="true"
             ),

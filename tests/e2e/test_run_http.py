@@ -32,7 +32,7 @@ def test_unsigned_and_stale_requests_are_refused_and_logged(bot, tmp_path):
     stale = slash_command(SIGNING_SECRET, text="help", user_id="U1", timestamp=int(time.time()) - 6 * 60)
     assert post(bot.events_url, stale.body, stale.headers)[0] == 401
     assert bot.slack.calls("chat.postEphemeral") == []
-    log = (tmp_path / "bot.log").read_text()
+    log = bot.log_text()
     assert log.count("refused a request with an invalid or stale Slack signature from 127.0.0.1") == 2
     assert "가나다테스트" not in log and SIGNING_SECRET not in log  # neither the body nor the secret
 

@@ -17,7 +17,7 @@ from tests.e2e.conftest import RunningBot
 from tests.e2e.helpers import add_staff, command
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def bot_env() -> dict[str, str]:
     return {"PROFILE": "school"}
 

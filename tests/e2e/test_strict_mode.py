@@ -25,7 +25,7 @@ IDENTIFIER_BLOCKS = {
 }
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def bot_env() -> dict[str, str]:
     return {"PRIVACY_MODE": "strict"}
 

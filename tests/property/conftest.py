@@ -1,6 +1,6 @@
 """The real Bolt app, in-process, behind its real WSGI surface, for the property-based tests.
 
-`casebot run` serves `bot.server.wsgi_app(build_app(...))` with waitress; here the same WSGI callable is
+`casebot run` serves `casebot.server.wsgi_app(build_app(...))` with waitress; here the same WSGI callable is
 called directly (no socket), so every generated request goes through signature verification, Bolt's
 routing, the middleware and the listeners exactly as in production, only faster than the e2e subprocess.
 
@@ -14,10 +14,7 @@ import io
 import json
 import logging
 import os
-import threading
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,11 +24,12 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
-from bot.app import build_app
-from bot.server import wsgi_app
+from bot.lazy_work import LazyWork
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.views.blocks import LIMITS, check_view
+from casebot.app import build_app
+from casebot.server import wsgi_app
 from models import (
     Base,  # every model imported: every table counted
     schema,
@@ -68,32 +66,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "casebot"))
 
 # What may change when a submission is refused: the audit log (reads and refusals are recorded, R9).
 AUDIT_ONLY = frozenset({"audit_log"})
-
-
-class TrackingExecutor(ThreadPoolExecutor):
-    """Bolt's listener pool, with a way to wait until every listener has finished.
-
-    Bolt answers Slack as soon as a listener acks; the rest of the listener (a DM, an ephemeral answer)
-    runs on in the pool and its errors reach only the app's error log. Waiting for the pool after each
-    request lets a property see those errors too.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=8, thread_name_prefix="property")
-        self._pending: list[Future] = []
-        self._lock = threading.Lock()
-
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
-        future = super().submit(fn, *args, **kwargs)
-        with self._lock:
-            self._pending.append(future)
-        return future
-
-    def wait_idle(self, timeout: float = 30) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, []
-        _, not_done = wait_futures(pending, timeout=timeout)
-        assert not not_done, "a listener was still running after 30 s"
 
 
 class ErrorLog(logging.Handler):
@@ -140,7 +112,7 @@ class Bot:
     slack: FakeSlack
     world: World
     wsgi: Any
-    executor: TrackingExecutor
+    executor: LazyWork
     errors: ErrorLog
 
     def post(self, request: SignedRequest, *, path: str = "/slack/events") -> Reply:
@@ -170,7 +142,7 @@ class Bot:
 
         chunks = self.wsgi(environ, start_response)
         text = b"".join(chunks).decode("utf-8")
-        self.executor.wait_idle()
+        assert self.executor.wait_idle(30), "lazy work still running after 30 s"
         return Reply(int(started[0].split()[0]), text)
 
     def counts(self) -> dict[str, int]:
@@ -248,10 +220,12 @@ def bot(request: pytest.FixtureRequest, empty_database_url) -> Iterator[Bot]:
             encryption_keys=SecretStr(TEST_KEY),
             _env_file=None,  # type: ignore[call-arg]
         )
-        app = build_app(settings, uow=uow, client=make_web_client(settings), clock=lambda: NOW)
-        executor = TrackingExecutor()
-        # The pool Bolt runs listeners in, swapped for one that can be waited on (see TrackingExecutor).
-        app.listener_runner.listener_executor = executor
+        # Bolt's lazy work runs on this executor, which can be waited on: after each request the
+        # property sees the errors of the work done after the ack too.
+        executor = LazyWork(workers=8)
+        app = build_app(
+            settings, uow=uow, client=make_web_client(settings), clock=lambda: NOW, lazy_work=executor
+        )
         try:
             yield Bot(
                 request.param, engine, uow, slack, world, wsgi_app(app, SIGNING_SECRET), executor, errors

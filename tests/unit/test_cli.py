@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.cli import main
 from bot.settings import load_settings
+from casebot.cli import main
 from models import Case, Client, Resource, StaffMember
 from models.db import make_engine, make_session_factory
 from models.enums import ResourceCategory

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
 from bot.settings import load_settings
+from casebot.cli import main
 from models.audit import AuditLog
 from models.db import make_engine, make_session_factory
 from models.enums import AuditAction

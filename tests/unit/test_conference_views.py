@@ -10,10 +10,10 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.conference_forms import Rows, parse_add_cases, parse_record, parse_schedule
 from bot.i18n import catalog
 from bot.views import blocks as b
 from bot.views import conferences as views
-from handlers.conferences import Rows, parse_add_cases, parse_record, parse_schedule
 from models.enums import (
     ConferencePurpose,
     ConferenceRecurrence,

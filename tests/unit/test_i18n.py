@@ -40,9 +40,7 @@ def test_locale_from_slack(slack, expected):
 def test_help_lists_exactly_the_registered_subcommands(locale):
     import re
 
-    from handlers import modules
-    from handlers.common import SUBCOMMANDS
+    from tests.conftest import registered_listeners
 
-    modules()
     listed = set(re.findall(r"`/case (\w+)", t("help.commands", locale)))
-    assert listed == set(SUBCOMMANDS)
+    assert listed == set(registered_listeners().subcommands)

@@ -4,6 +4,7 @@ gets an answer (field errors, or nothing to do), never an exception before or af
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,12 +12,15 @@ from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from bot import conference_forms
 from bot.forms import read_state
+from bot.ids import View
+from bot.listeners import Deps, Turn
 from handlers import assessment, closure, conferences, intake, notes, plans, referrals, reminders
 from handlers.common import Invocation, button_value, conversation_id, metadata, record_id
 from models.errors import InvalidInput, NotFound
 from models.services.context import Policy
-from tests.factories import make_world
+from tests.factories import NOW, make_world
 
 
 class Recorder:
@@ -118,9 +122,21 @@ def context(uow=None, **extra: Any) -> BoltContext:
     return BoltContext({"locale": "ko", "actor": None, "policy": Policy(), "uow": uow, **extra})
 
 
+def listener_turn(
+    ack: Recorder, client: Recorder, *, body: dict, uow=None, actor: Any = None, in_ack: bool = True
+) -> Turn:
+    """A listener's Turn with stand-ins for Bolt's ack and the Slack client; the person reads Korean."""
+    settings = SimpleNamespace(default_locale="ko", policy=Policy)
+    deps = Deps(uow=uow, settings=settings, clock=lambda: NOW, client=client, find_actor=lambda _: actor)  # type: ignore[arg-type]
+    turn = Turn(deps, ack=ack, body=body, context=BoltContext({"user_id": "UCM1"}), in_ack=in_ack)
+    turn.locale = "ko"  # type: ignore[misc]  # never Slack's users.info
+    return turn
+
+
 def test_an_assessment_step_with_junk_metadata_answers_with_a_field_error(uow):
     ack = Recorder()
-    assessment.submit_step(ack, {"private_metadata": "not json", "id": "V1"}, context(uow), Recorder())
+    body = {"view": {"private_metadata": "not json", "id": "V1"}}
+    assessment.submit_step(listener_turn(ack, Recorder(), body=body, uow=uow))
     [(_, answer)] = ack.calls
     assert answer["response_action"] == "errors" and answer["errors"]
 
@@ -162,16 +178,15 @@ def test_the_plan_agreement_method_of_a_malformed_state_is_the_default():
 )
 def test_an_impossible_meeting_date_or_time_is_a_field_error(form, block):
     with pytest.raises(InvalidInput) as caught:
-        conferences._moment(form, Policy().zone)
+        conference_forms._moment(form, Policy().zone)
     assert set(caught.value.errors) == {block}
 
 
 @pytest.mark.parametrize("goals", ["true", '"x"', "5", '[1, "2", null]'])
 def test_the_closure_modal_with_goals_that_are_not_a_list_of_ids_is_answered(goals):
     ack = Recorder()
-    closure.submit_close(
-        ack, {"private_metadata": f'{{"goals": {goals}}}', "id": "V4"}, context(), Recorder()
-    )
+    body = {"view": {"private_metadata": f'{{"goals": {goals}}}', "id": "V4"}}
+    closure.submit_close(listener_turn(ack, Recorder(), body=body))
     [(_, answer)] = ack.calls
     assert answer["response_action"] == "errors"
 
@@ -179,7 +194,7 @@ def test_the_closure_modal_with_goals_that_are_not_a_list_of_ids_is_answered(goa
 def test_the_record_modal_with_codes_that_are_not_a_list_is_answered(uow):
     ack = Recorder()
     view = {"private_metadata": json.dumps({"conference_id": "x", "codes": 5}), "id": "V2"}
-    conferences.submit_record(ack, view, context(uow), Recorder())
+    conferences.submit_record(listener_turn(ack, Recorder(), body={"view": view}, uow=uow))
     [(_, answer)] = ack.calls
     assert answer["response_action"] == "errors"
 
@@ -194,16 +209,17 @@ STAFF = object()  # any actor: these buttons stop before they use it
 )
 def test_a_referral_status_button_with_a_junk_value_does_nothing(value):
     client = Recorder()
-    body = {"channel": {"id": "D1"}}
-    referrals.move_referral(Recorder(), body, {"value": value}, context(actor=STAFF), client)
+    body = {"channel": {"id": "D1"}, "actions": [{"value": value}]}
+    referrals.move_referral(listener_turn(Recorder(), client, body=body, actor=STAFF, in_ack=False))
     assert client.calls == []
 
 
 @pytest.mark.parametrize("chosen", [None, "x", {"value": "가"}, {"value": [1]}])
 def test_picking_a_junk_agency_re_renders_the_referral_modal(chosen):
     client = Recorder()
-    view = {"id": "V3", "private_metadata": "not json"}
-    referrals.resource_picked(Recorder(), {"view": view}, {"selected_option": chosen}, context(), client)
+    view = {"id": "V3", "callback_id": View.REFER, "private_metadata": "not json"}
+    body = {"view": view, "actions": [{"selected_option": chosen}]}
+    referrals.resource_picked(listener_turn(Recorder(), client, body=body, in_ack=False))
     [(method, _)] = client.calls
     assert method == "views_update"
 
@@ -211,14 +227,16 @@ def test_picking_a_junk_agency_re_renders_the_referral_modal(chosen):
 @pytest.mark.parametrize("value", [None, "x", json.dumps({"days": "a"}), json.dumps({"reminder_id": []})])
 def test_a_snooze_button_with_a_junk_value_does_nothing(value):
     client = Recorder()
-    reminders.snooze(Recorder(), {}, {"value": value}, context(actor=STAFF), client)
+    body = {"actions": [{"value": value}]}
+    reminders.snooze(listener_turn(Recorder(), client, body=body, actor=STAFF, in_ack=False))
     assert client.calls == []
 
 
 @pytest.mark.parametrize("value", [None, "x", json.dumps({"plan_id": "a", "method": {}})])
 def test_an_agree_button_with_a_junk_value_does_nothing(value):
     client = Recorder()
-    plans.agree_plan(Recorder(), {}, {"value": value}, context(actor=STAFF), client, Recorder())
+    body = {"actions": [{"value": value}]}
+    plans.agree_plan(listener_turn(Recorder(), client, body=body, actor=STAFF, in_ack=False))
     assert client.calls == []
 
 
@@ -263,10 +281,13 @@ def test_the_intake_confirmation_never_undoes_a_saved_case(uow, channel, slack):
     with uow() as db:
         world = make_world(db)
     ack, client = Recorder(), slack()
-    listening = context(uow, actor=world.manager, ctx_for=lambda surface: world.ctx())
-    intake.submit_intake(ack, _intake_view(channel), listening, client)
+    body = {"view": _intake_view(channel)}
+    intake.submit_intake(submitting := listener_turn(ack, client, body=body, uow=uow, actor=world.manager))
     [(_, answer)] = ack.calls
     assert answer["response_action"] == "update"
+    after = listener_turn(Recorder(), client, body=body, uow=uow, actor=world.manager, in_ack=False)
+    after.context.update(submitting.context)  # what Bolt copies to the lazy function
+    intake.confirm_intake(after)
     posted = [call for call in client.calls if call[0] == "chat_postEphemeral"]
     assert [call[1]["channel"] for call in posted] == ([] if channel != "C0001" else ["C0001"])
 
@@ -278,20 +299,24 @@ def test_the_intake_confirmation_never_undoes_a_saved_case(uow, channel, slack):
 def test_a_command_argument_that_is_no_case_code_is_refused_before_any_modal(typed):
     """`/case note <499 escape characters>` used to put them in the modal's metadata: too long for Slack."""
     client = Recorder()
-    call = Invocation([typed], context(), "ko", client, {"channel_id": "C0001", "trigger_id": "T1"})
+    body = {"channel_id": "C0001", "trigger_id": "T1"}
+    call = Invocation([typed], listener_turn(Recorder(), client, body=body, actor=STAFF, in_ack=False))
     with pytest.raises(NotFound):
         call.code("note")
     assert client.calls == []
 
 
 def test_a_well_formed_code_argument_is_upper_cased():
-    call = Invocation(["c-2026-0007"], context(), "ko", Recorder(), {"channel_id": "C0001"})
+    body = {"channel_id": "C0001"}
+    call = Invocation(
+        ["c-2026-0007"], listener_turn(Recorder(), Recorder(), body=body, actor=STAFF, in_ack=False)
+    )
     assert call.code("note") == "C-2026-0007"
 
 
 @pytest.mark.parametrize("value", [json.dumps({"code": "\x1b" * 499}), json.dumps({"code": {"a": 1}}), "x"])
 def test_a_note_button_without_a_case_code_opens_nothing(value):
     client = Recorder()
-    body = {"trigger_id": "T1", "channel": {"id": "D1"}}
-    notes.open_note_from_button(Recorder(), body, {"value": value}, context(actor=STAFF), client)
+    body = {"trigger_id": "T1", "channel": {"id": "D1"}, "actions": [{"value": value}]}
+    notes.open_note_from_button(listener_turn(Recorder(), client, body=body, actor=STAFF, in_ack=False))
     assert client.calls == []

@@ -43,21 +43,29 @@ def test_declared_commands_and_shortcuts_match_the_handlers():
 
 
 def _app_for_unknown_user(slack: FakeSlack) -> App:
+    """The listeners as casebot/app.py wires them, for a Slack user who is nobody's staff."""
+    from datetime import UTC, datetime
+
     from slack_sdk import WebClient
 
+    from bot.listeners import Deps, Listeners
+    from bot.settings import Settings
+    from bot.slack_client import GatedWebClient
+
     app = App(
-        client=WebClient(token="xoxb-test", base_url=slack.url),
         signing_secret="secret",
+        client=WebClient(token="xoxb-test", base_url=slack.url),
         token_verification_enabled=False,
         process_before_response=True,
     )
-
-    @app.middleware
-    def as_unknown_user(context, next):
-        context.update(actor=None, locale="ko")
-        next()
-
-    handlers.register_all(app)
+    deps = Deps(
+        uow=None,  # type: ignore[arg-type]  # nobody is staff: no listener gets as far as the database
+        settings=Settings(slack_api_url=slack.url, _env_file=None),  # type: ignore[call-arg]
+        clock=lambda: datetime.now(UTC),
+        client=GatedWebClient(token="xoxb-test", base_url=slack.url),
+        find_actor=lambda user_id: None,
+    )
+    handlers.register_all(Listeners(app, deps))
     return app
 
 
@@ -107,27 +115,14 @@ def test_app_home_is_enabled_with_its_event():
 
 @pytest.mark.parametrize("event_type", [*_bot_events(), "reaction_added"])
 def test_each_declared_bot_event_has_a_listener(event_type):
-    from slack_sdk import WebClient
 
     from sandbox.slack.requests import event
 
     with FakeSlack() as slack:
-        app = App(
-            client=WebClient(token="xoxb-test", base_url=slack.url),
-            signing_secret="secret",
-            token_verification_enabled=False,
-            process_before_response=True,
-        )
-
-        @app.middleware
-        def as_unknown_user(context, next):
-            context.update(actor=None, locale="ko", later=lambda work: work())  # build_app's, at once
-            next()
-
-        handlers.register_all(app)
+        app = _app_for_unknown_user(slack)
         request = event("secret", event={"type": event_type, "user": "U1", "tab": "home"})
         response = app.dispatch(BoltRequest(body=request.body, headers=request.headers))
-        published = slack.calls("views.publish")
+        published = slack.wait_for("views.publish") if event_type == "app_home_opened" else []
     declared = event_type in _bot_events()
     assert response.status == (200 if declared else 404)  # Bolt answers 404 when nothing listens
     if event_type == "app_home_opened":

@@ -9,6 +9,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -18,15 +19,18 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
+from bot.lazy_work import LazyWork
+from bot.listeners import Listeners, Turn, ack_only
+from bot.settings import Settings
 from bot.slack_client import (
     GatedRespond,
     GatedWebClient,
     OutboundRefused,
-    gated_copy,
-    install_outbound_gate,
+    gated_client,
     refusal_count,
 )
 from bot.views.reminders import nudge
+from casebot.app import build_deps
 from models import privacy
 from models.client import Client
 from models.db import UnitOfWork
@@ -339,15 +343,18 @@ def test_a_clean_message_goes_through_and_private_surfaces_are_not_gated(
 # ------------------------------------------------------------------------------- inside Bolt
 
 
-def make_app(slack: FakeSlack) -> App:
+def make_app(slack: FakeSlack, uow: UnitOfWork | None = None) -> tuple[App, Listeners]:
+    """An app wired as casebot/app.py wires it (Bolt copies its client per request, ungated)."""
     app = App(
         signing_secret=SECRET,
-        client=WebClient(token="xoxb-test", base_url=slack.url),  # Bolt copies it per request, ungated
+        client=WebClient(token="xoxb-test", base_url=slack.url),
         token_verification_enabled=False,
         process_before_response=True,
+        listener_executor=LazyWork(workers=1),
     )
-    install_outbound_gate(app)
-    return app
+    settings = Settings(slack_signing_secret=SECRET, slack_api_url=slack.url, _env_file=None)  # type: ignore[call-arg]
+    deps = build_deps(settings, uow=uow or UnitOfWork(lambda: None), client=app.client)  # type: ignore[arg-type]
+    return app, Listeners(app, replace(deps, find_actor=lambda user_id: None))
 
 
 def dispatch(app: App, text: str, response_url: str | None = None) -> int:
@@ -355,82 +362,77 @@ def dispatch(app: App, text: str, response_url: str | None = None) -> int:
     return app.dispatch(BoltRequest(body=body, headers=headers)).status
 
 
-def test_the_gated_copy_of_a_request_client_keeps_its_token_url_team_and_retries(slack: FakeSlack) -> None:
+def test_the_gated_client_keeps_the_token_url_and_retries_of_the_one_it_is_made_from(
+    slack: FakeSlack,
+) -> None:
     from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
     retry = RateLimitErrorRetryHandler(max_retry_count=2)
-    original = WebClient(token="xoxb-test", base_url=slack.url, team_id="T1", retry_handlers=[retry])
-    gated = gated_copy(original)
+    original = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[retry])
+    gated = gated_client(original)
     assert isinstance(gated, GatedWebClient)
-    assert (gated.token, gated.base_url, gated.default_params) == ("xoxb-test", slack.url, {"team_id": "T1"})
+    assert (gated.token, gated.base_url) == ("xoxb-test", slack.url)
     assert gated.retry_handlers == [retry] and gated.retry_handlers is not original.retry_handlers
-    assert gated_copy(gated) is gated
+    assert gated_client(gated) is gated
     gated.chat_postMessage(channel="C1", text="사례 C-2026-0001 점검 완료")
-    assert [c.params["team_id"] for c in slack.calls("chat.postMessage")] == ["T1"]
     with pytest.raises(OutboundRefused):
         gated.chat_postMessage(channel="C1", text="연락처 010-1234-5678")
     assert len(slack.calls("chat.postMessage")) == 1
 
 
-def test_listeners_client_say_and_respond_all_pass_the_gate(slack: FakeSlack) -> None:
-    app = make_app(slack)
+def test_a_listeners_client_and_respond_both_pass_the_gate(slack: FakeSlack) -> None:
+    app, on = make_app(slack)
     outcomes: list[str] = []
+    done = threading.Event()
 
-    @app.command("/case")
-    def on_case(ack: Any, client: WebClient, say: Any, respond: Any, command: dict) -> None:
-        ack()
+    def work(turn: Turn) -> None:
         privacy.remember(NAME, NAME_TAG)  # as if the listener had loaded the client
-        outcomes.append(type(client).__name__ + "/" + type(respond).__name__)
+        assert turn.respond is not None
+        outcomes.append(type(turn.client).__name__ + "/" + type(turn.respond).__name__)
         for attempt in (
-            lambda: client.chat_postMessage(channel="C1", text=f"{NAME} 님"),
-            lambda: say(text=f"{NAME} 님"),
-            lambda: respond(text=f"{NAME} 님", response_type="in_channel"),
+            lambda: turn.client.chat_postMessage(channel="C1", text=f"{NAME} 님"),
+            lambda: turn.respond(text=f"{NAME} 님", response_type="in_channel"),  # type: ignore[misc]
         ):
             try:
                 attempt()
                 outcomes.append("sent")
             except OutboundRefused:
                 outcomes.append("refused")
-        say(text="사례 C-2026-0001 점검 완료")
-        respond(text="C-2026-0001 저장됨")
+        turn.client.chat_postMessage(channel="C1", text="사례 C-2026-0001 점검 완료")
+        turn.respond(text="C-2026-0001 저장됨")  # type: ignore[misc]
+        done.set()
 
+    on.command("/case", ack=ack_only, lazy=[work])
     assert dispatch(app, "note C-2026-0001", response_url=slack.response_url("r1")) == 200
-    assert outcomes == ["GatedWebClient/GatedRespond", "refused", "refused", "refused"]
+    assert done.wait(10)
+    assert outcomes == ["GatedWebClient/GatedRespond", "refused", "refused"]
     assert [c.params["text"] for c in slack.calls("chat.postMessage")] == ["사례 C-2026-0001 점검 완료"]
     assert [c.params["text"] for c in slack.calls("response_url")] == ["C-2026-0001 저장됨"]
 
 
 def test_each_listener_starts_with_nothing_seen(slack: FakeSlack) -> None:
     """A value left over from earlier work in the thread is not held against the next listener."""
-    app = make_app(slack)
-
-    @app.command("/case")
-    def on_case(ack: Any, client: WebClient) -> None:
-        ack()
-        client.chat_postMessage(channel="C1", text=f"안내: {NAME}")
-
+    app, on = make_app(slack)
+    on.command("/case", ack=lambda turn: turn.client.chat_postMessage(channel="C1", text=f"안내: {NAME}"))
     privacy.remember(NAME, NAME_TAG)
     assert dispatch(app, "list") == 200
     assert len(slack.calls("chat.postMessage")) == 1
 
 
-def test_a_refusal_in_a_listener_reaches_the_error_handler_not_slack(slack: FakeSlack) -> None:
-    app = make_app(slack)
-    errors: list[BaseException] = []
+def test_a_refusal_in_a_listener_is_reported_to_the_person_and_nothing_leaks(
+    slack: FakeSlack, caplog
+) -> None:
+    app, on = make_app(slack)
 
-    @app.error
-    def on_error(error: Exception, client: WebClient) -> None:
-        errors.append(error)
-        assert isinstance(client, GatedWebClient)
+    def work(turn: Turn) -> None:
+        turn.client.chat_postMessage(channel="C1", text="본인 연락처 010-2222-3333 확인")
 
-    @app.command("/case")
-    def on_case(ack: Any, client: WebClient) -> None:
-        ack()
-        client.chat_postEphemeral(channel="C1", user="U1", text="본인 연락처 010-2222-3333 확인")
-
+    on.command("/case", ack=ack_only, lazy=[work])
     dispatch(app, "show C-2026-0001")
-    assert [type(e) for e in errors] == [OutboundRefused]
-    assert slack.calls("chat.postEphemeral") == []
+    [told] = slack.wait_for("chat.postEphemeral")
+    assert told.params["user"] == "U1" and "010" not in told.params["text"]
+    assert slack.calls("chat.postMessage") == []
+    assert "OutboundRefused" in caplog.text  # with a reference, which the person was given
 
 
 def test_gated_respond_refuses_before_posting(slack: FakeSlack) -> None:
@@ -441,30 +443,12 @@ def test_gated_respond_refuses_before_posting(slack: FakeSlack) -> None:
     assert respond(text="C-2026-0001").status_code == 200
 
 
-def test_the_real_app_puts_the_gate_in_front_of_its_listeners(slack: FakeSlack, uow: UnitOfWork) -> None:
-    """build_app (what `casebot run` serves) installs the gate: its listeners hold a gated client."""
-    from bot.app import build_app
-    from bot.settings import Settings
-
+def test_the_real_app_gives_its_listeners_only_the_gated_client(slack: FakeSlack, uow: UnitOfWork) -> None:
+    """build_app (what `casebot run` serves) builds its listeners' dependencies with build_deps: given a
+    plain client, they hold a gated one."""
     settings = Settings(slack_signing_secret=SECRET, slack_api_url=slack.url, _env_file=None)  # type: ignore[call-arg]
-    app = build_app(settings, uow=uow, client=WebClient(token="xoxb-test", base_url=slack.url))
-    done = threading.Event()
-    clients: list[str] = []
-
-    @app.command("/probe")
-    def probe(ack: Any, client: WebClient) -> None:
-        ack()
-        clients.append(type(client).__name__)
-        try:
-            client.chat_postMessage(channel="C1", text="연락처 010-4444-5555")
-        finally:
-            done.set()
-
-    body, headers = slack_requests.slash_command(SECRET, command="/probe", text="", user_id="UNOBODY")
-    assert app.dispatch(BoltRequest(body=body, headers=headers)).status == 200
-    assert done.wait(10)
-    assert clients == ["GatedWebClient"]
-    # The refusal went to the app's error handler, which told the user (through the gate) and no more.
-    [told] = slack.wait_for("chat.postEphemeral")
-    assert told.params["user"] == "UNOBODY" and "010" not in told.params["text"]
+    deps = build_deps(settings, uow=uow, client=WebClient(token="xoxb-test", base_url=slack.url))
+    assert isinstance(deps.client, GatedWebClient)
+    with pytest.raises(OutboundRefused):
+        deps.client.chat_postMessage(channel="C1", text="연락처 010-4444-5555")
     assert slack.calls("chat.postMessage") == []

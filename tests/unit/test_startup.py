@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.server import StartupError, prepare_database
 from bot.settings import load_settings
+from casebot.server import StartupError, prepare_database
 from models import schema
 from models.db import UnitOfWork, make_engine, make_session_factory
 from tests.conftest import TEST_KEY, TEST_KEYRING

@@ -379,13 +379,22 @@ def test_recording_the_outcome_turns_action_items_into_nudges(db, world):
     conferences.complete_action_item(
         db, world.ctx(world.supervisor, now=after.now), items["분과 회의록 공유"].id
     )
-    conferences.complete_action_item(
+    done = conferences.mark_action_item_done(
         db, world.ctx(world.coworker, now=after.now), items["긴급지원 신청서 작성"].id
     )
+    assert (done.code, done.owner, done.status) == (case.code, world.coworker.display_name, TaskStatus.DONE)
+    assert done.conference.id == conference.id and done.due_date == date(2026, 3, 27)
     assert rows(db, conference, PENDING) == []
     db.refresh(case_item)
     assert case_item.status == CANCELLED
     assert items["외부 자원 확인"].status == TaskStatus.OPEN  # external owners get no Slack nudge
+    # The item's modal gets plain data: the external owner as typed, no case.
+    shown = conferences.action_item_detail(db, after, items["외부 자원 확인"].id)
+    assert (shown.owner, shown.code, shown.status) == ("가상구 정신건강복지센터", None, TaskStatus.OPEN)
+    with pytest.raises(NotAllowed):
+        conferences.action_item_detail(
+            db, world.ctx(world.outsider, now=after.now), items["외부 자원 확인"].id
+        )
 
 
 def test_a_decision_for_a_case_not_on_the_agenda_is_an_error_on_its_field(db, world):

@@ -154,7 +154,9 @@ def _staff_approvals(args: argparse.Namespace, settings: Settings, uow: UnitOfWo
                 state = a.standing_on(today)
                 if a.revoked_at is not None:
                     revoked = a.revoked_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
-                    state += f" {revoked} by {a.revoked_by}" + (f" ({a.revoke_reason})" if a.revoke_reason else "")
+                    state += f" {revoked} by {a.revoked_by}" + (
+                        f" ({a.revoke_reason})" if a.revoke_reason else ""
+                    )
                 print(
                     f"#{a.id}\t{member.slack_user_id}\t{member.display_name}\t{a.approved_by}\t"
                     f"{a.approved_on.isoformat()}\tuntil {until}\tref {a.reference}\t"
@@ -340,7 +342,7 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     import logging
 
-    from bot.server import StartupError, run
+    from casebot.server import StartupError, run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     no_slack = settings.slack_bot_token is None and settings.slack_app_token is None

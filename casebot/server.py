@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import io
 import logging
+import signal
+from collections.abc import Callable
 
+import waitress
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
-from bot.app import build_app
+from bot.lazy_work import LazyWork
 from bot.settings import Settings, SettingsError
 from bot.slack_client import make_web_client
+from casebot.app import build_app
 from models import schema
 from models.db import UnitOfWork, make_engine, make_session_factory
 from models.services import encryption
@@ -54,10 +58,17 @@ def prepare_database(settings: Settings) -> Engine:
     return engine
 
 
-def wsgi_app(app: App, signing_secret: str | None):  # -> WSGI callable
-    """Slack's endpoint and /healthz. A request whose signature is missing, forged or older than five
-    minutes is refused (401) and logged before Bolt parses its body, so junk from anyone who can reach
-    the port never gets further; a signed body Bolt cannot parse is a 400, not a server error."""
+# Slack's payloads are small (a full modal's state is tens of kB): anything larger is refused unread.
+MAX_BODY_BYTES = 512 * 1024
+
+
+def wsgi_app(
+    app: App, signing_secret: str | None, pending_work: Callable[[], int] | None = None
+):  # -> WSGI callable
+    """Slack's endpoint and /healthz. A body over MAX_BODY_BYTES is refused (413) before it is read; a
+    request whose signature is missing, forged or older than five minutes is refused (401) and logged
+    before Bolt parses its body, so junk from anyone who can reach the port never gets further; a signed
+    body Bolt cannot parse is a 400, not a server error."""
     handler = SlackRequestHandler(app, path="/slack/events")
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
@@ -67,21 +78,23 @@ def wsgi_app(app: App, signing_secret: str | None):  # -> WSGI callable
 
     def application(environ, start_response):  # type: ignore[no-untyped-def]
         if environ.get("PATH_INFO") == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain")])
+            # How much acked work is still to do: for a load balancer's drain, and the tests' idle wait.
+            pending = str(pending_work() if pending_work else 0)
+            start_response("200 OK", [("Content-Type", "text/plain"), ("X-Casebot-Pending-Work", pending)])
             return [b"ok"]
-        if verifier is not None and environ.get("REQUEST_METHOD") == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
+        if environ.get("REQUEST_METHOD") == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                return refuse(environ, start_response, "400 Bad Request")
+            if length > MAX_BODY_BYTES:
+                log.warning(
+                    "refused a request body of %d bytes from %s", length, environ.get("REMOTE_ADDR", "?")
+                )
+                return refuse(environ, start_response, "413 Payload Too Large")
             body = environ["wsgi.input"].read(length) if length > 0 else b""
             environ["wsgi.input"] = io.BytesIO(body)
-            try:
-                signed = verifier.is_valid(
-                    body,
-                    environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
-                    environ.get("HTTP_X_SLACK_SIGNATURE"),
-                )
-            except ValueError:  # a timestamp that is not a number
-                signed = False
-            if not signed:
+            if verifier is not None and not _signed(verifier, body, environ):
                 # Forged or stale: say so, with where it came from, never with the body (client text).
                 log.warning(
                     "refused a request with an invalid or stale Slack signature from %s",
@@ -99,6 +112,27 @@ def wsgi_app(app: App, signing_secret: str | None):  # -> WSGI callable
     return application
 
 
+def _signed(verifier: SignatureVerifier, body: bytes, environ: dict) -> bool:
+    try:
+        return verifier.is_valid(
+            body, environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"), environ.get("HTTP_X_SLACK_SIGNATURE")
+        )
+    except ValueError:  # a timestamp that is not a number
+        return False
+
+
+class Stop(SystemExit):
+    """SIGTERM: leave the serving loop (waitress and Socket Mode both end on SystemExit)."""
+
+
+def _stop_on_sigterm() -> None:
+    def stop(signum: int, frame: object) -> None:
+        log.info("SIGTERM: no new requests; finishing what was acked")
+        raise Stop(0)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def run(settings: Settings) -> None:
     if settings.slack_bot_token is None:
         raise StartupError("SLACK_BOT_TOKEN is not set: create the Slack app from manifest.yml (see README).")
@@ -107,32 +141,67 @@ def run(settings: Settings) -> None:
     engine = prepare_database(settings)
     uow = UnitOfWork(make_session_factory(engine))
     client = make_web_client(settings)
-    app = build_app(settings, uow=uow, client=client)
+    lazy_work = LazyWork(settings.lazy_workers)
+    app = build_app(settings, uow=uow, client=client, lazy_work=lazy_work)
     scheduler = start_scheduler(settings, engine, uow, client) if settings.scheduler_enabled else None
     if scheduler is None:
         log.info("scheduler disabled (SCHEDULER_ENABLED=false): run `casebot reminders send` from cron")
-    if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    _stop_on_sigterm()
+    try:
+        if settings.slack_app_token is not None:
+            _serve_socket_mode(settings, app, client)
+        else:
+            _serve_http(settings, app, lazy_work.pending)
+    finally:
+        stop_gracefully(settings, lazy_work, scheduler)
 
-        log.info("Casebot starting in Socket Mode")
-        try:
-            SocketModeHandler(app, settings.slack_app_token.get_secret_value(), web_client=client).start()
-        finally:
-            if scheduler is not None:
-                scheduler.stop()
-        return
-    import waitress
 
+def _serve_socket_mode(settings: Settings, app: App, client) -> None:  # type: ignore[no-untyped-def]
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    log.info("Casebot starting in Socket Mode")
+    assert settings.slack_app_token is not None
+    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value(), web_client=client)
+    try:
+        handler.start()
+    finally:
+        handler.close()
+
+
+def _serve_http(settings: Settings, app: App, pending_work: Callable[[], int]) -> None:
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    server = waitress.create_server(
+        wsgi_app(app, secret, pending_work),
+        host=settings.host,
+        port=settings.port,
+        threads=8,
+        ident="casebot",
+        # waitress refuses larger bodies itself (413), chunked ones included
+        max_request_body_size=MAX_BODY_BYTES,
+    )
     log.info("Casebot listening on http://%s:%s/slack/events", settings.host, settings.port)
     print(f"Casebot listening on http://{settings.host}:{settings.port}/slack/events", flush=True)
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    try:
-        waitress.serve(
-            wsgi_app(app, secret), host=settings.host, port=settings.port, threads=8, ident="casebot"
+    server.run()  # returns on SIGTERM (Stop) once waitress's request threads are done
+
+
+def stop_gracefully(settings: Settings, lazy_work: LazyWork, scheduler: SchedulerService | None) -> None:
+    """Finish what was acked (up to SHUTDOWN_GRACE_SECONDS) and the scheduler's running job, then say
+    what was done."""
+    drained = lazy_work.drain(settings.shutdown_grace_seconds)
+    if scheduler is not None:
+        scheduler.stop()
+    log.info(
+        "stopped: %d answers finished after the stop, %d still running at the deadline, %d never started",
+        drained.finished,
+        drained.abandoned_running,
+        drained.not_started,
+    )
+    if drained.not_started or drained.abandoned_running:
+        log.warning(
+            "%d acked requests got no answer (past SHUTDOWN_GRACE_SECONDS=%s)",
+            drained.not_started + drained.abandoned_running,
+            settings.shutdown_grace_seconds,
         )
-    finally:
-        if scheduler is not None:
-            scheduler.stop()
 
 
 def start_scheduler(settings: Settings, engine: Engine, uow: UnitOfWork, client) -> SchedulerService:  # type: ignore[no-untyped-def]

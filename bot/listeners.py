@@ -1,0 +1,329 @@
+"""How every listener is wired: Bolt's documented ack model, dependencies by closure, one error path.
+
+The app runs with `process_before_response=True`. A listener has an *ack* function, which runs in the
+request's thread and whose `ack(...)` is the HTTP answer Slack gets (field errors of a modal, an answer
+that needs no data), and *lazy* functions, which Bolt starts on the app's `listener_executor` once the
+ack function has returned (modals, answers that read the database, messages). Nothing of Bolt is patched.
+
+Bolt hands a lazy function a deep copy of the request's context and drops what cannot be copied, so the
+app's dependencies (`Deps`: the unit of work, settings, clock, Slack client) never travel in the context:
+`Listeners` closes over them when a module registers its listeners. What an ack function learned and a
+lazy function needs (the id of what a submission saved) goes in the context as plain data
+(`Turn.pass_on`). Every listener function takes one argument, the `Turn`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_bolt import Ack, App, BoltContext, BoltRequest
+from slack_sdk import WebClient
+
+from bot.errors import loggable
+from bot.i18n import locale_from_slack, t
+from bot.settings import Settings
+from bot.slack_client import GatedRespond
+from models import privacy
+from models.db import UnitOfWork
+from models.enums import Surface
+from models.errors import DomainError
+from models.services.context import Ctx, Policy
+from models.staff import StaffMember
+
+log = logging.getLogger("casebot")
+# Slack's users.info, asked once per staff member (the answer is in their language): a short timeout
+# and no retries, so that a slow or rate-limited Slack never holds an ack back.
+LOCALE_LOOKUP_TIMEOUT = 1.0
+OUTCOME = "casebot_outcome"  # the context key an ack function leaves plain data under for its lazy work
+
+Listener = Callable[["Turn"], None]
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What listeners need from the app, handed to each module's `register(listeners)` by closure."""
+
+    uow: UnitOfWork
+    settings: Settings
+    clock: Callable[[], datetime]
+    client: WebClient  # behind the privacy gate (bot.slack_client.GatedWebClient)
+    find_actor: Callable[[str], StaffMember | None]
+
+    def policy(self) -> Policy:
+        return self.settings.policy()
+
+
+class Turn:
+    """One request as a listener sees it: the payload, the person and their language, the app's
+    dependencies, and the ways to answer privately."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        *,
+        ack: Ack,
+        body: dict,
+        context: BoltContext,
+        in_ack: bool,
+        headers: dict[str, Any] | None = None,
+    ) -> None:
+        self.deps = deps
+        self.headers = headers or {}  # lower-cased names (Bolt's request headers)
+        self._ack = ack
+        self.body = body
+        self.context = context
+        self.in_ack = in_ack
+        self.acked = False
+
+    # -- the request
+    @property
+    def user_id(self) -> str | None:
+        return self.context.user_id
+
+    @property
+    def action(self) -> dict:
+        """The clicked element of a block action ({} for anything else)."""
+        actions = self.body.get("actions")
+        return actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
+
+    @property
+    def view(self) -> dict:
+        view = self.body.get("view")
+        return view if isinstance(view, dict) else {}
+
+    @property
+    def trigger_id(self) -> str | None:
+        return self.body.get("trigger_id")
+
+    @property
+    def retry_reason(self) -> str | None:
+        """Slack's X-Slack-Retry-Reason on a redelivered event, else None."""
+        headers = self.headers
+        if not headers.get("x-slack-retry-num"):
+            return None
+        reason = headers.get("x-slack-retry-reason") or ["unknown_error"]
+        return reason[0] if isinstance(reason, (list, tuple)) else str(reason)
+
+    @property
+    def outcome(self) -> dict[str, Any] | None:
+        """What the ack function passed on (`pass_on`), in a lazy function; None if it passed nothing."""
+        value = self.context.get(OUTCOME)
+        return value if isinstance(value, dict) else None
+
+    def pass_on(self, **data: Any) -> None:
+        """Plain data (ids, codes) for this listener's lazy functions: Bolt copies it to them."""
+        self.context[OUTCOME] = data
+
+    # -- the app
+    @property
+    def uow(self) -> UnitOfWork:
+        return self.deps.uow
+
+    @property
+    def client(self) -> WebClient:
+        return self.deps.client
+
+    @property
+    def policy(self) -> Policy:
+        return self.deps.policy()
+
+    # -- the person
+    @cached_property
+    def actor(self) -> StaffMember | None:
+        return self.deps.find_actor(self.user_id) if self.user_id else None
+
+    @cached_property
+    def locale(self) -> str:
+        actor = self.actor
+        if actor is None:
+            return self.deps.settings.default_locale
+        return actor.locale or remember_locale(self.deps, actor, self.user_id or "")
+
+    def ctx(self, surface: Surface) -> Ctx:
+        """The core's view of this request; only for staff (check `actor` first)."""
+        assert self.actor is not None
+        return Ctx(actor=self.actor, surface=surface, now=self.deps.clock(), policy=self.policy)
+
+    # -- answers
+    def ack(self, **kwargs: Any) -> None:
+        """Bolt's ack, in the ack function only (a lazy function's request was answered already)."""
+        if self.in_ack and not self.acked:
+            self.acked = True
+            self._ack(**kwargs)
+
+    @property
+    def respond(self) -> GatedRespond | None:
+        url = self.context.response_url
+        return GatedRespond(response_url=url) if url else None
+
+    def tell(self, text: str, blocks: list[dict] | None = None) -> None:
+        """A private answer: ephemeral where the person typed or clicked, else in the bot's DM."""
+        user = self.user_id
+        if not user:
+            return
+        channel = self.channel_id
+        if channel:
+            self.client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+        else:
+            self.client.chat_postMessage(channel=user, text=text, blocks=blocks)
+
+    @property
+    def channel_id(self) -> str | None:
+        """Where a command was typed or a button clicked (App Home and modals have none)."""
+        return (
+            self.body.get("channel_id")
+            or (self.body.get("channel") or {}).get("id")
+            or (self.body.get("container") or {}).get("channel_id")
+        )
+
+
+def remember_locale(deps: Deps, actor: StaffMember, user_id: str) -> str:
+    """From Slack's users.info once, then kept on the staff record (not when Slack did not answer)."""
+    web = deps.client
+    quick = WebClient(
+        token=web.token, base_url=web.base_url, timeout=LOCALE_LOOKUP_TIMEOUT, retry_handlers=[]
+    )
+    try:
+        info = quick.users_info(user=user_id, include_locale=True)
+    except Exception:
+        return deps.settings.default_locale  # asked again on the next request
+    locale = locale_from_slack(info["user"].get("locale"), deps.settings.default_locale)
+    zone = actor.tz or zone_name(info["user"].get("tz"))  # dates in the user's zone (notes.zone_of)
+    with deps.uow() as db:
+        stored = db.get(type(actor), actor.id)
+        if stored is not None:
+            stored.locale, stored.tz = locale, zone
+    actor.locale, actor.tz = locale, zone
+    return locale
+
+
+def user_locale(client: WebClient, user_id: str, default: str) -> str:
+    """Another person's language from Slack's users.info, falling back to the default."""
+    try:
+        info = client.users_info(user=user_id, include_locale=True)
+        return locale_from_slack(info["user"].get("locale"), default)
+    except Exception:
+        return default
+
+
+def zone_name(value: object) -> str | None:
+    """Slack's `tz` if it names a zone this machine knows (the column holds 64 characters), else None."""
+    if not isinstance(value, str) or not value or len(value) > 64:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return value
+
+
+def answer(turn: Turn, text: str) -> None:
+    """Tell the person privately: in the ack of a slash command (shown at once, no Web API call),
+    otherwise ephemeral where they are or in the bot's DM."""
+    if turn.in_ack and not turn.acked:
+        if turn.body.get("command"):
+            return turn.ack(text=text, response_type="ephemeral")
+        turn.ack()
+    turn.tell(text)
+
+
+def report_unexpected(error: BaseException, turn: Turn) -> None:
+    """A short message with a reference to the person; the reference and the stack in the log."""
+    reference = uuid.uuid4().hex[:8]
+    log.error("unexpected error, reference %s\n%s", reference, loggable(error))
+    try:
+        answer(turn, t("common.unexpected", _safe_locale(turn), ref=reference))
+    except Exception as failure:
+        log.error("could not tell the user about error %s\n%s", reference, loggable(failure))
+
+
+def _safe_locale(turn: Turn) -> str:
+    try:
+        return turn.locale
+    except Exception:  # the database is what failed
+        return turn.deps.settings.default_locale
+
+
+def ack_only(turn: Turn) -> None:
+    """The ack function of a listener whose work is all lazy (a button that opens a modal)."""
+    turn.ack()
+
+
+class Listeners:
+    """Registers a module's listeners on the app with the app's dependencies bound by closure.
+
+    `ack` runs in the request's thread and must be quick (its `ack(...)` is Slack's answer); `lazy` run
+    after it on the listener executor. An error in either reaches the person with a logged reference;
+    a DomainError raised in a lazy function is told to them in their language.
+    """
+
+    def __init__(self, app: App, deps: Deps) -> None:
+        self.app = app
+        self.deps = deps
+        self.subcommands: dict[str, Callable[[Any], None]] = {}
+        self.aliases: dict[str, str] = {"": "help"}
+
+    def bind(self, fn: Listener, *, in_ack: bool) -> Callable[..., None]:
+        deps = self.deps
+
+        def listener(ack: Ack, body: dict, context: BoltContext, request: BoltRequest) -> None:
+            privacy.begin_scope()  # what this request reads, its messages are checked against
+            turn = Turn(deps, ack=ack, body=body, context=context, in_ack=in_ack, headers=request.headers)
+            try:
+                # The person and their language first: learning a language writes it to the staff record,
+                # which must not happen inside the listener's own unit of work (SQLite has one writer).
+                _ = turn.locale
+                fn(turn)
+                if in_ack and not turn.acked:
+                    turn.ack()  # Bolt answers an action or view nobody acked with a 404
+            except DomainError as error:
+                try:
+                    answer(turn, error.text(turn.locale))
+                except Exception as failure:
+                    report_unexpected(failure, turn)
+            except Exception as error:
+                report_unexpected(error, turn)
+
+        listener.__name__ = listener.__qualname__ = f"{fn.__module__}.{fn.__name__}"
+        return listener
+
+    def _pair(self, ack: Listener, lazy: Iterable[Listener]) -> dict[str, Any]:
+        return {
+            "ack": self.bind(ack, in_ack=True),
+            "lazy": [self.bind(fn, in_ack=False) for fn in lazy],
+        }
+
+    def command(self, name: str, *, ack: Listener, lazy: Iterable[Listener] = ()) -> None:
+        self.app.command(name)(**self._pair(ack, lazy))
+
+    def action(self, action_id: Any, *, ack: Listener = ack_only, lazy: Iterable[Listener] = ()) -> None:
+        self.app.action(action_id)(**self._pair(ack, lazy))
+
+    def view(self, callback_id: Any, *, ack: Listener, lazy: Iterable[Listener] = ()) -> None:
+        self.app.view(callback_id)(**self._pair(ack, lazy))
+
+    def event(self, event: str, *, ack: Listener = ack_only, lazy: Iterable[Listener] = ()) -> None:
+        self.app.event(event)(**self._pair(ack, lazy))
+
+    def shortcut(self, callback_id: Any, *, ack: Listener = ack_only, lazy: Iterable[Listener] = ()) -> None:
+        self.app.shortcut(callback_id)(**self._pair(ack, lazy))
+
+    def subcommand(
+        self, name: str, *aliases: str
+    ) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
+        """`/case <name>` (and its Korean aliases), answered in the /case listener's lazy function."""
+
+        def register(func: Callable[[Any], None]) -> Callable[[Any], None]:
+            self.subcommands[name] = func
+            for alias in aliases:
+                self.aliases[alias] = name
+            return func
+
+        return register
