@@ -1,7 +1,8 @@
 """Helper processes for the benchmarks, so that no server shares the client's interpreter (GIL).
 
 python -m bench.servers fake-slack PORT   the local Slack Web API stand-in
-python -m bench.servers bare PORT SLACK_URL   a Bolt app that only acks, on waitress like Casebot
+python -m bench.servers bare PORT SLACK_URL SECRET [pbr]   a Bolt app that only acks, on waitress like
+    Casebot; with `pbr`, in Bolt's `process_before_response=True` mode (Casebot's), else Bolt's default
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ def fake_slack(port: int) -> None:
             time.sleep(3600)
 
 
-def bare(port: int, slack_url: str, secret: str) -> None:
+def bare(port: int, slack_url: str, secret: str, process_before_response: bool) -> None:
     import waitress
     from slack_bolt import App
     from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -28,6 +29,7 @@ def bare(port: int, slack_url: str, secret: str) -> None:
         client=WebClient(token="xoxb-bench", base_url=slack_url),
         signing_secret=secret,
         token_verification_enabled=False,
+        process_before_response=process_before_response,
     )
     app.command("/case")(lambda ack: ack())
     waitress.serve(SlackRequestHandler(app), host="127.0.0.1", port=port, threads=8, _quiet=True)
@@ -38,4 +40,4 @@ if __name__ == "__main__":
     if kind == "fake-slack":
         fake_slack(int(sys.argv[2]))
     else:
-        bare(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+        bare(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:6] == ["pbr"])
