@@ -4,6 +4,7 @@ arguments: what they need (unit of work, Slack client, settings) is installed on
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ class Runtime:
 
 
 _runtime: Runtime | None = None
+# Set by a graceful stop: the reminder sweep in progress stops before its next message and puts back
+# what it claimed and did not send (then call sweeper.release_unsent_claims for anything left).
+stopping = threading.Event()
 
 
 def install(runtime: Runtime) -> None:
@@ -57,6 +61,7 @@ def sweep_reminders() -> None:
         runtime.calendar,
         datetime.now(UTC),
         default_locale=runtime.default_locale,
+        stop=stopping,
     )
     if report.sent or report.failed or report.stale:
         log.info("reminder sweep: %s", report)

@@ -191,9 +191,15 @@ class SchedulerService:
 
     @property
     def leading(self) -> bool:
-        """This process runs the scheduler (and has not found its lock gone)."""
+        """This process's scheduler would run a job now: it is running and its lock is confirmed (a
+        query, as before every job run)."""
         scheduler = self.scheduler
-        return scheduler is not None and scheduler.running and not self._lost.is_set()
+        return (
+            scheduler is not None
+            and scheduler.running
+            and not self._lost.is_set()
+            and self.election.still_leads()
+        )
 
     def start(self) -> None:
         self._thread.start()

@@ -6,8 +6,10 @@ before the next one is posted: a crash (SIGKILL) can repeat at most the one mess
 
 A sweep stops between two messages when its `stop` event is set, and after `BURST_LIMIT` failures in
 a row (Slack is down: the rest of the claim is not tried); either way what it claimed and did not try
-goes back to the queue at once, uncounted. Failures are logged once per sweep: the counts, and one
-traceback per distinct error.
+goes back to the queue at once, uncounted. A sweep with nothing else due asks Slack with one reminder
+waiting out a Slack-down back-off (`sweeper.claim_probe`), and the first message Slack takes makes every
+such reminder due at once (`sweeper.wake_retries`). Failures are logged once per sweep: the counts, and
+one traceback per distinct error.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ def sweep(
     holder = sweeper.process_holder()
     with uow() as db:
         sweeper.release_stale_claims(db, now)
-        ids = sweeper.claim(db, now, limit, holder=holder)
+        ids = sweeper.claim(db, now, limit, holder=holder) or sweeper.claim_probe(db, now, holder=holder)
     if not ids:
         return report
     pending = set(ids)  # claimed, not yet sent or failed

@@ -110,7 +110,28 @@ def due(db: Session, now: datetime, limit: int = 1000) -> list[Reminder]:
 def claim(db: Session, now: datetime, limit: int = 1000, *, holder: str | None = None) -> list[int]:
     """At most `limit` due rows, marked CLAIMED by `holder` (this process by default) with a lease
     of `LEASE` from `now`, in one statement; the ids are returned."""
-    candidates = _due_query(now).order_by(Reminder.due_at, Reminder.id).limit(limit)
+    return _claim(db, _due_query(now).order_by(Reminder.due_at, Reminder.id).limit(limit), now, holder)
+
+
+def claim_probe(db: Session, now: datetime, *, holder: str | None = None) -> list[int]:
+    """One due row waiting out a back-off because Slack was down, claimed now (the one whose retry
+    comes first): a sweep with nothing else to send asks Slack with it whether it is back, so that
+    recovery is noticed within a sweep, not at the end of an hour's back-off."""
+    probe = (
+        select(Reminder.id)
+        .where(
+            Reminder.status == ReminderStatus.PENDING,
+            Reminder.due_at <= now,
+            Reminder.retry_at > now,
+            Reminder.last_error.in_(sorted(SLACK_DOWN)),
+        )
+        .order_by(Reminder.retry_at, Reminder.id)
+        .limit(1)
+    )
+    return _claim(db, probe, now, holder)
+
+
+def _claim(db: Session, candidates: Select, now: datetime, holder: str | None) -> list[int]:
     mark = update(Reminder).values(
         status=ReminderStatus.CLAIMED,
         claimed_at=now,
