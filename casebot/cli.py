@@ -222,8 +222,11 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> None:
     calendar = WorkCalendar(settings.zone, settings.working_hours.start_hour, settings.working_hours.end_hour)
     runtime = Runtime(uow, make_web_client(settings), settings.policy(), calendar, settings.default_locale)
     # The due reminders, then the team channels' boards for that time (posted once a day, then updated).
-    for line in run_due(runtime, now):
+    done = run_due(runtime, now)
+    for line in done:
         print(line)
+    if done.failures:  # cron notices: the failed ones are retried by the next sweep
+        raise CliError(f"{done.failures} reminder message(s) could not be sent; see the log.")
 
 
 def _operator() -> str:

@@ -35,6 +35,11 @@ class Reminder(Base):
     # A snoozed nudge is not due before this, whatever the recomputation says.
     snoozed_until: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
+    # Who holds a CLAIMED row ("host:pid:token", models/services/sweeper.py) and until when.
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None]
+    # After a failed send for a passing reason: not tried again before this (due_at stays the obligation's).
+    retry_at: Mapped[datetime | None] = mapped_column(index=True)
     sent_at: Mapped[datetime | None]
     message_ts: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

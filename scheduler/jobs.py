@@ -4,6 +4,7 @@ arguments: what they need (unit of work, Slack client, settings) is installed on
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ class Runtime:
 
 
 _runtime: Runtime | None = None
+# Set by a graceful stop: the reminder sweep in progress stops before its next message and puts back
+# what it claimed and did not send (then call sweeper.release_unsent_claims for anything left).
+stopping = threading.Event()
 
 
 def install(runtime: Runtime) -> None:
@@ -57,6 +61,7 @@ def sweep_reminders() -> None:
         runtime.calendar,
         datetime.now(UTC),
         default_locale=runtime.default_locale,
+        stop=stopping,
     )
     if report.sent or report.failed or report.stale:
         log.info("reminder sweep: %s", report)
@@ -100,33 +105,39 @@ def refresh_team_boards() -> None:
         log.info("%s", report)
 
 
+class DueRun(list[str]):
+    """`run_due`'s report lines, with the number of reminder messages its sweep could not send."""
+
+    def __init__(self, lines: list[str], failures: int) -> None:
+        super().__init__(lines)
+        self.failures = failures
+
+
 def run_due(
     runtime: Runtime, now: datetime, *, digests: bool = False, sleep: Callable[[float], None] = time.sleep
-) -> list[str]:
+) -> DueRun:
     """What the scheduler does by ``now``, at once: send the due reminders, bring the team boards up to
     date and, with ``digests``, send the day's digests if the working day has begun. `casebot reminders
-    send --as-of` (cron, tests) and the sandbox's clock run this; returns one report line per part."""
+    send --as-of` (cron, tests) and the sandbox's clock run this; returns one report line per part and
+    the sweep's failure count (`DueRun.failures`: the CLI exits non-zero on it)."""
     from scheduler.board import refresh_boards
     from scheduler.digests import send_daily, send_weekly
     from scheduler.sweep import sweep
 
     privacy.begin_scope()
-    lines = [
-        str(
-            sweep(
-                runtime.uow,
-                runtime.client,
-                runtime.policy,
-                runtime.calendar,
-                now,
-                default_locale=runtime.default_locale,
-                sleep=sleep,
-            )
-        )
-    ]
+    report = sweep(
+        runtime.uow,
+        runtime.client,
+        runtime.policy,
+        runtime.calendar,
+        now,
+        default_locale=runtime.default_locale,
+        sleep=sleep,
+    )
+    lines = [str(report)]
     boards = refresh_boards(runtime, now)
     if not boards.outside_working_time:
         lines.append(str(boards))
     if digests and runtime.calendar.is_working_time(now):
         lines.append(f"Digests: {send_daily(runtime, now)} daily, {send_weekly(runtime, now)} weekly")
-    return lines
+    return DueRun(lines, report.failures)

@@ -1,15 +1,24 @@
 """The sweep: claim due reminders, send each batch once, stamp it. Run every minute, or by hand.
 
 Slack is called outside any database transaction; the claim commits first so that a second
-sweeper (or process) cannot take the same rows, and the stamp commits after the send.
+sweeper (or process) cannot take the same rows, and each message is stamped SENT (its own commit)
+before the next one is posted: a crash (SIGKILL) can repeat at most the one message in flight.
+
+A sweep stops between two messages when its `stop` event is set, and after `BURST_LIMIT` failures in
+a row (Slack is down: the rest of the claim is not tried); either way what it claimed and did not try
+goes back to the queue at once, uncounted. A sweep with nothing else due asks Slack with one reminder
+waiting out a Slack-down back-off (`sweeper.claim_probe`), and the first message Slack takes makes every
+such reminder due at once (`sweeper.wake_retries`). Failures are logged once per sweep: the counts, and
+one traceback per distinct error.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -31,6 +40,8 @@ from models.staff import StaffMember
 
 log = logging.getLogger("casebot.scheduler")
 PER_CHANNEL_INTERVAL = 1.0  # Slack allows about one message per second per channel
+RECIPIENT_INACTIVE = "account_inactive"  # a recipient deactivated in Casebot: as Slack says of one gone
+BURST_LIMIT = 5  # this many failed sends in a row, none delivered: Slack is down, try again next sweep
 
 
 @dataclass
@@ -39,16 +50,28 @@ class SweepReport:
     sent: int = 0
     coalesced: int = 0
     stale: int = 0
-    failed: int = 0
-    given_up: list[int] = field(default_factory=list)
+    failed: int = 0  # messages not sent (to be retried, or undeliverable: `given_up`)
+    given_up: list[int] = field(default_factory=list)  # reminders ended as undeliverable
+    released: int = 0  # claimed, not tried (stopped, or Slack down): back in the queue
+    stopped: bool = False  # the stop event ended the sweep early
+    errors: dict[str, int] = field(default_factory=dict)  # failed messages per error code
+
+    @property
+    def failures(self) -> int:
+        """Messages this sweep could not send; non-zero makes `casebot reminders send` fail."""
+        return self.failed
 
     def __str__(self) -> str:
         if self.outside_working_time:
             return "Outside working time: nothing sent; due reminders wait for the next working morning."
+        errors = ", ".join(f"{code} ×{count}" for code, count in sorted(self.errors.items()))
         return (
             f"sent {self.sent} message(s) ({self.coalesced} late reminders folded in), "
             f"dropped {self.stale} for closed cases, {self.failed} failed"
-            + (f", gave up on {self.given_up}" if self.given_up else "")
+            + (f" ({errors})" if errors else "")
+            + (f", {len(self.given_up)} undeliverable {self.given_up}" if self.given_up else "")
+            + (f", {self.released} put back untried" if self.released else "")
+            + (", stopped" if self.stopped else "")
         )
 
 
@@ -58,6 +81,16 @@ class Outgoing:
     channel: str
     text: str
     blocks: list[dict]
+
+
+def error_code(error: BaseException) -> str:
+    """Slack's error code for an API error (`user_not_found`, `ratelimited`, …); `slack_unreachable`
+    for the network, or an HTTP error without one (the type is in the logged traceback)."""
+    if isinstance(error, SlackApiError) and error.response is not None:
+        code = error.response.get("error")
+        if isinstance(code, str) and code:
+            return code
+    return "slack_unreachable"
 
 
 def sweep(
@@ -70,23 +103,64 @@ def sweep(
     default_locale: str = "ko",
     limit: int = 1000,
     sleep=time.sleep,
+    stop: threading.Event | None = None,
 ) -> SweepReport:
+    """Send what is due at `now`. `stop`, once set, ends the sweep before its next message."""
     report = SweepReport()
     if not calendar.is_working_time(now):
         report.outside_working_time = True
         return report
+    holder = sweeper.process_holder()
     with uow() as db:
         sweeper.release_stale_claims(db, now)
-        ids = sweeper.claim(db, now, limit)
+        ids = sweeper.claim(db, now, limit, holder=holder) or sweeper.claim_probe(db, now, holder=holder)
     if not ids:
         return report
-    with uow() as db:
-        groups, stale = sweeper.batches(db, ids, now)
-        sweeper.mark_cancelled(db, [r.id for r in stale])
-        report.stale = len(stale)
-        outgoing = _render(db, groups, policy, now, default_locale)
+    pending = set(ids)  # claimed, not yet sent or failed
+    first_errors: dict[str, BaseException] = {}
+    try:
+        with uow() as db:
+            groups, stale = sweeper.batches(db, ids, now)
+            sweeper.mark_cancelled(db, [r.id for r in stale])
+            report.stale = len(stale)
+            outgoing = _render(db, groups, policy, now, default_locale)
+        pending = {i for message in outgoing for i in message.ids}
+        _send(uow, client, outgoing, now, report, pending, first_errors, holder, sleep, stop)
+    finally:
+        if pending:  # stopped, Slack down, or an error of our own: nothing here stays claimed
+            with uow() as db:
+                report.released += sweeper.release(db, sorted(pending))
+        if first_errors:
+            _log_failures(report, first_errors)
+    return report
+
+
+def _send(  # type: ignore[no-untyped-def]
+    uow: UnitOfWork,
+    client: WebClient,
+    outgoing: list[Outgoing],
+    now: datetime,
+    report: SweepReport,
+    pending: set[int],
+    first_errors: dict[str, BaseException],
+    holder: str,
+    sleep,
+    stop: threading.Event | None,
+) -> None:
     last_post: dict[str, float] = {}
+    begun = renewed = time.monotonic()
+    failures_in_a_row = 0
     for message in outgoing:
+        if stop is not None and stop.is_set():
+            report.stopped = True
+            return
+        if failures_in_a_row >= BURST_LIMIT:
+            return  # Slack is down: the rest waits for the next sweep, untried
+        if time.monotonic() - renewed > sweeper.LEASE.total_seconds() / 3:
+            renewed = time.monotonic()
+            with uow() as db:  # a long sweep (rate limits, a slow Slack) keeps its claims
+                until = now + timedelta(seconds=renewed - begun) + sweeper.LEASE
+                sweeper.renew_lease(db, sorted(pending), until, holder)
         wait = PER_CHANNEL_INTERVAL - (time.monotonic() - last_post.get(message.channel, -1e9))
         if wait > 0:
             sleep(wait)
@@ -96,16 +170,44 @@ def sweep(
             )
             last_post[message.channel] = time.monotonic()
         except (SlackApiError, OSError) as error:
-            log.error("reminders %s not sent\n%s", message.ids, loggable(error))
+            code = error_code(error)
+            first_errors.setdefault(code, error)
+            report.errors[code] = report.errors.get(code, 0) + 1
             with uow() as db:
-                report.given_up += sweeper.mark_failed(db, message.ids, error=type(error).__name__, now=now)
+                given_up = sweeper.mark_failed(db, message.ids, error=code, now=now)
+            pending.difference_update(message.ids)
+            report.given_up += given_up
             report.failed += 1
+            if code in sweeper.SLACK_DOWN:
+                failures_in_a_row += 1
             continue
+        # Stamped before the next post: after a crash, at most this one message goes out again.
         with uow() as db:
             sweeper.mark_sent(db, message.ids, ts=response.get("ts"), now=now)
+            if report.sent == 0:
+                # Slack answers (again): what waits out a back-off is due at once.
+                sweeper.wake_retries(db, now)
+        pending.difference_update(message.ids)
+        failures_in_a_row = 0
         report.sent += 1
         report.coalesced += len(message.ids) - 1
-    return report
+
+
+def _log_failures(report: SweepReport, first_errors: dict[str, BaseException]) -> None:
+    """One record per sweep: the counts, then the first traceback of each distinct error."""
+    traces = "\n".join(
+        f"-- {code} (first of {report.errors[code]}):\n{loggable(error)}"
+        for code, error in first_errors.items()
+    )
+    log.error(
+        "reminder sweep: %d of %d message(s) failed (%s); %d undeliverable, %d put back untried\n%s",
+        report.failed,
+        report.failed + report.sent,
+        ", ".join(f"{code} ×{count}" for code, count in sorted(report.errors.items())),
+        len(report.given_up),
+        report.released,
+        traces,
+    )
 
 
 def _render(db, groups, policy: Policy, now: datetime, default_locale: str) -> list[Outgoing]:  # type: ignore[no-untyped-def]
@@ -128,8 +230,12 @@ def _render(db, groups, policy: Policy, now: datetime, default_locale: str) -> l
         if rendered is None and lead.case_id in codes:
             due_on = lead.due_at.astimezone(policy.zone).date()
             rendered = nudge(lead.kind, codes[lead.case_id], due_on, today, lead.id, locale)
+        if rendered is not None and person is not None and not person.active and not lead.slack_channel_id:
+            # The recipient left: the reminder cannot reach them, and the supervisors see it (undelivered()).
+            sweeper.mark_failed(db, ids, error=RECIPIENT_INACTIVE, now=now)
+            continue
         if channel is None or rendered is None or (lead.case_id, lead.recipient_id) in barred:
-            # Nobody to tell (recipient deactivated or, on a school case, not approved): no failure to retry.
+            # Nobody to tell (no address or, on a school case, not approved): no failure to retry.
             sweeper.mark_cancelled(db, ids)
             continue
         text, blocks = rendered

@@ -9,6 +9,8 @@ from bot.views.blocks import LIMITS, header, section
 from models.services.desk import TeamCaseload
 from models.services.digest import DueLine
 
+UNDELIVERED_SHOWN = 20  # a section holds 3,000 characters
+
 
 def daily(lines: list[DueLine], today: date, locale: str) -> tuple[str, list[dict]]:
     """Only sent when something is due (an empty digest every morning would be noise)."""
@@ -40,4 +42,25 @@ def weekly(caseload: TeamCaseload, today: date, locale: str) -> tuple[str, list[
     blocks = [header(title), section("\n".join(lines) or "-")]
     if caseload.approvals:
         blocks.append(section(t("digest.weekly.approvals", locale, count=len(caseload.approvals))))
+    if caseload.undelivered:
+        items = [
+            t(
+                "digest.weekly.undelivered_line",
+                locale,
+                code=u.case_code or "-",
+                what=u.kind.label(locale),
+                why=t(
+                    "digest.weekly.channel_gone"
+                    if u.reason in ("channel_not_found", "is_archived")
+                    else "digest.weekly.recipient_gone",
+                    locale,
+                ),
+            )
+            for u in caseload.undelivered[:UNDELIVERED_SHOWN]
+        ]
+        more = len(caseload.undelivered) - len(items)
+        if more > 0:
+            items.append(t("digest.weekly.undelivered_more", locale, count=more))
+        heading = t("digest.weekly.undelivered", locale, count=len(caseload.undelivered))
+        blocks.append(section(heading + "\n" + "\n".join(items)))
     return title, blocks

@@ -33,11 +33,14 @@ from models.enums import (
     CaseStatus,
     ClosureReason,
     ReferralStatus,
+    ReminderKind,
+    ReminderStatus,
     StaffRole,
     TaskStatus,
 )
 from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.referral import Referral
+from models.reminder import Reminder
 from models.services import access, closure
 from models.services.audit import record_access
 from models.services.context import Ctx
@@ -55,6 +58,7 @@ DEFAULT_PAGE_SIZE = 25
 # Primero's task views: overdue, and upcoming within 7 days (anchors.md).
 THIS_WEEK_DAYS = 7
 # Cases on the desk: open ones and those in after-care (after-care checks are work too).
+UNDELIVERED_WINDOW = timedelta(days=7)  # the weekly digest lists the week's undelivered reminders
 DESK_STATUSES = (CaseStatus.OPEN, CaseStatus.ACTIVE, CaseStatus.ON_HOLD, CaseStatus.AFTERCARE)
 # A worker's open caseload (after-care is counted apart).
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.ACTIVE, CaseStatus.ON_HOLD)
@@ -263,10 +267,45 @@ class PendingApproval:
     requested_by: str
 
 
+@dataclass(frozen=True)
+class Undelivered:
+    """A reminder that ended without reaching anyone, and why (a Slack error code)."""
+
+    reminder_id: int
+    case_code: str | None
+    kind: ReminderKind
+    recipient_id: int | None
+    channel_id: str | None
+    due_at: datetime
+    reason: str
+
+
+def undelivered(db: Session, team_id: int, since: datetime) -> list[Undelivered]:
+    """The team's case reminders that could no longer be delivered (FAILED with their reason), last
+    tried since `since`, case codes only: for the supervisors (`team_caseload` carries them to the
+    weekly digest)."""
+    rows = db.execute(
+        select(Reminder, Case.code)
+        .join(Case, Case.id == Reminder.case_id)
+        .where(
+            Case.team_id == team_id,
+            Reminder.status == ReminderStatus.FAILED,
+            Reminder.claimed_at >= since,  # the time of the last try
+        )
+        .order_by(Reminder.due_at, Reminder.id)
+    ).all()
+    return [
+        Undelivered(r.id, code, r.kind, r.recipient_id, r.slack_channel_id, r.due_at, r.last_error or "")
+        for r, code in rows
+    ]
+
+
 @dataclass
 class TeamCaseload:
     workers: list[WorkerLoad] = field(default_factory=list)
     approvals: list[PendingApproval] = field(default_factory=list)
+    # Reminders of the week that could not be delivered (the recipient left, the channel is gone).
+    undelivered: list[Undelivered] = field(default_factory=list)
 
     @property
     def open_cases(self) -> int:
@@ -352,7 +391,8 @@ def team_caseload(db: Session, ctx: Ctx) -> TeamCaseload:
     record_access(
         db, ctx, None, AuditAction.READ, "team_caseload", f"team {team_id}: {len(pending)} pending closures"
     )
-    return TeamCaseload(workers=list(workers.values()), approvals=approvals)
+    ended = undelivered(db, team_id, ctx.now - UNDELIVERED_WINDOW)
+    return TeamCaseload(workers=list(workers.values()), approvals=approvals, undelivered=ended)
 
 
 @dataclass(frozen=True)

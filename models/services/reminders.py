@@ -249,7 +249,7 @@ def reconcile(
 ) -> None:
     """Make the rows match what is wanted, by key: new obligations added (if `keep_new` says so),
     moved ones updated, ones no longer wanted cancelled; rows sent, being sent or given up on are never
-    touched, and a snooze still holds."""
+    touched (a given-up row addressed to someone else now is tried again), and a snooze still holds."""
     for key, reminder in existing.items():
         if reminder.status == ReminderStatus.PENDING and key not in wanted:
             reminder.status = ReminderStatus.CANCELLED
@@ -260,8 +260,12 @@ def reconcile(
                 continue
             reminder = new_row(key, kind)
             db.add(reminder)
-        elif reminder.status in (ReminderStatus.SENT, ReminderStatus.CLAIMED, ReminderStatus.FAILED):
+        elif reminder.status in (ReminderStatus.SENT, ReminderStatus.CLAIMED):
             continue
+        elif reminder.status == ReminderStatus.FAILED:
+            if (reminder.recipient_id, reminder.slack_channel_id) == (recipient_id, channel_id):
+                continue  # undeliverable to that address: it stays ended, with its reason
+            reminder.last_error = None  # someone else is to be told now (a transfer): tried afresh
         reminder.status = ReminderStatus.PENDING
         snoozed = reminder.snoozed_until
         reminder.due_at = max(due_at, snoozed) if snoozed else due_at

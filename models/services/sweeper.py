@@ -3,15 +3,30 @@
 A claim is one statement: `UPDATE … WHERE id IN (SELECT … LIMIT n [FOR UPDATE SKIP LOCKED]) RETURNING`.
 On PostgreSQL, SKIP LOCKED lets two sweepers take disjoint rows; on SQLite the single UPDATE holds
 the write lock, so no row is claimed twice either. Sending happens after the claim commits; the
-row is then stamped SENT with the message ts, or put back with a later due time.
+row is then stamped SENT with the message ts, or put back to be tried again later.
+
+A claim names its holder (`process_holder()`: host, process id, a token of this process's start) and
+holds a lease (`LEASE`, renewed by a long sweep). Claims go back to the queue when their holder is gone
+(a process of this host that no longer runs, or an earlier run of this very process id) or their lease
+has run out (a process of another host), see `release_stale_claims`; a process that stops releases
+its own with `release_unsent_claims`.
+
+A send that fails for a passing reason (Slack down, rate limits, the network) is never given up on:
+the row waits `backoff(attempts)` (doubling, at most `BACKOFF_CAP`) in `retry_at` and is tried again,
+as long as it is pending. One that can no longer be delivered (`UNDELIVERABLE`: the recipient left, the
+channel is gone) ends FAILED with the reason in `last_error`; `desk.undelivered()` lists those for
+the supervisors.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.case import Case
@@ -20,12 +35,68 @@ from models.enums import CaseStatus, ReminderKind, ReminderStatus
 from models.reminder import Reminder
 from models.services.conferences import PRE_MEETING_KINDS, STEP_ORDER, stale_reason
 
-MAX_ATTEMPTS = 5
-CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this belongs to a sender that died
+# Slack errors after which the message can never be delivered as addressed: no retry, a reason to show.
+UNDELIVERABLE = frozenset({"user_not_found", "account_inactive", "channel_not_found", "is_archived"})
+# Errors that say Slack (or the way to it) is down, not that this message is wrong: a sweep stops trying
+# after a run of them, and the first message Slack takes again wakes every row waiting on one of them.
+SLACK_DOWN = frozenset(
+    {
+        "slack_unreachable",
+        "ratelimited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+    }
+)
+BACKOFF_CAP = timedelta(hours=1)  # never longer than this between two tries of a due reminder
+LEASE = timedelta(minutes=2)  # a claim of a process on another host is released after this, unless renewed
+
+_holder: tuple[int, str] | None = None
+
+
+def process_holder() -> str:
+    """This process's name on its claims: `host:pid:token`. The token is new at each start, so a
+    restarted process (a container whose process is pid 1 again) does not take an earlier run's
+    claims for its own."""
+    global _holder
+    if _holder is None or _holder[0] != os.getpid():  # a forked child is a process of its own
+        _holder = (os.getpid(), f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:12]}")
+    return _holder[1]
+
+
+def holder_gone(holder: str) -> bool:
+    """True when `holder` is certainly not running: a process of this host whose pid is gone, or an
+    earlier run of this process's own pid. A holder of another host is not known here (its lease
+    decides)."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    mine = process_holder()
+    if host != mine.split(":", 1)[0] or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return holder != mine
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # some other user's process has that pid: running, as far as we can tell
+    return False
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed try: 2, 4, 8, 16, 32 minutes, then an hour each time."""
+    return min(timedelta(minutes=2 ** min(attempts, 10)), BACKOFF_CAP)
 
 
 def _due_query(now: datetime) -> Select:
-    return select(Reminder.id).where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
+    return select(Reminder.id).where(
+        Reminder.status == ReminderStatus.PENDING,
+        Reminder.due_at <= now,
+        or_(Reminder.retry_at.is_(None), Reminder.retry_at <= now),
+    )
 
 
 def due(db: Session, now: datetime, limit: int = 1000) -> list[Reminder]:
@@ -36,11 +107,37 @@ def due(db: Session, now: datetime, limit: int = 1000) -> list[Reminder]:
     )
 
 
-def claim(db: Session, now: datetime, limit: int = 1000) -> list[int]:
-    """At most `limit` due rows, marked CLAIMED in one statement; the ids are returned."""
-    candidates = _due_query(now).order_by(Reminder.due_at, Reminder.id).limit(limit)
+def claim(db: Session, now: datetime, limit: int = 1000, *, holder: str | None = None) -> list[int]:
+    """At most `limit` due rows, marked CLAIMED by `holder` (this process by default) with a lease
+    of `LEASE` from `now`, in one statement; the ids are returned."""
+    return _claim(db, _due_query(now).order_by(Reminder.due_at, Reminder.id).limit(limit), now, holder)
+
+
+def claim_probe(db: Session, now: datetime, *, holder: str | None = None) -> list[int]:
+    """One due row waiting out a back-off because Slack was down, claimed now (the one whose retry
+    comes first): a sweep with nothing else to send asks Slack with it whether it is back, so that
+    recovery is noticed within a sweep, not at the end of an hour's back-off."""
+    probe = (
+        select(Reminder.id)
+        .where(
+            Reminder.status == ReminderStatus.PENDING,
+            Reminder.due_at <= now,
+            Reminder.retry_at > now,
+            Reminder.last_error.in_(sorted(SLACK_DOWN)),
+        )
+        .order_by(Reminder.retry_at, Reminder.id)
+        .limit(1)
+    )
+    return _claim(db, probe, now, holder)
+
+
+def _claim(db: Session, candidates: Select, now: datetime, holder: str | None) -> list[int]:
     mark = update(Reminder).values(
-        status=ReminderStatus.CLAIMED, claimed_at=now, attempts=Reminder.attempts + 1
+        status=ReminderStatus.CLAIMED,
+        claimed_at=now,
+        claimed_by=holder or process_holder(),
+        lease_until=now + LEASE,
+        attempts=Reminder.attempts + 1,
     )
     if db.get_bind().dialect.name == "postgresql":
         # The ids are picked once, in a MATERIALIZED CTE: as a plain subquery the planner may rescan
@@ -57,13 +154,71 @@ def claim(db: Session, now: datetime, limit: int = 1000) -> list[int]:
 
 
 def release_stale_claims(db: Session, now: datetime) -> int:
-    """Rows claimed by a sender that died before stamping them go back to the queue."""
+    """Claims whose holder is gone (`holder_gone`) or whose lease ran out before `now` go back to the
+    queue, the try they counted uncounted (nothing was sent: a row posted but not stamped is the one
+    message a crash can repeat). Every sweep calls this first, so a process that starts takes over
+    at once what a dead one held. Returns how many rows were released."""
+    holders = set(
+        db.scalars(select(Reminder.claimed_by).where(Reminder.status == ReminderStatus.CLAIMED).distinct())
+    )
+    gone = sorted(h for h in holders if h is not None and holder_gone(h))
+    stale = or_(
+        Reminder.lease_until < now,
+        Reminder.claimed_by.in_(gone),
+        # Claims made before leases existed: the old ten-minute rule.
+        (Reminder.lease_until.is_(None)) & (Reminder.claimed_at < now - timedelta(minutes=10)),
+    )
+    return _release(db, (Reminder.status == ReminderStatus.CLAIMED) & stale)
+
+
+def release_unsent_claims(db: Session, holder: str | None = None) -> int:
+    """Put back every reminder `holder` (this process by default) claimed and has not sent, so that
+    another process, or this one after a restart, sends it at once; returns how many.
+
+    For a graceful stop: call it (in its own unit of work) once the sweep in progress has stopped
+    between two messages (`scheduler.sweep.sweep(stop=...)`). A message already posted has been
+    stamped SENT by then, so nothing is sent twice and nothing is left claimed."""
+    return _release(
+        db,
+        (Reminder.status == ReminderStatus.CLAIMED) & (Reminder.claimed_by == (holder or process_holder())),
+    )
+
+
+def release(db: Session, ids: list[int]) -> int:
+    """Claimed rows this sweep did not try (it stopped, or Slack is down) go back as they were."""
+    if not ids:
+        return 0
+    return _release(db, (Reminder.status == ReminderStatus.CLAIMED) & Reminder.id.in_(ids))
+
+
+def _release(db: Session, where) -> int:  # type: ignore[no-untyped-def]
     result = db.execute(
         update(Reminder)
-        .where(Reminder.status == ReminderStatus.CLAIMED, Reminder.claimed_at < now - CLAIM_TIMEOUT)
-        .values(status=ReminderStatus.PENDING)
+        .where(where)
+        .values(
+            status=ReminderStatus.PENDING,
+            claimed_by=None,
+            lease_until=None,
+            attempts=Reminder.attempts - 1,  # the claim counted a try that was never made
+        )
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+def renew_lease(db: Session, ids: list[int], until: datetime, holder: str | None = None) -> None:
+    """A long sweep keeps its claims: the rows it still holds are leased until `until`."""
+    if ids:
+        db.execute(
+            update(Reminder)
+            .where(
+                Reminder.id.in_(ids),
+                Reminder.status == ReminderStatus.CLAIMED,
+                Reminder.claimed_by == (holder or process_holder()),
+            )
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
 
 
 @dataclass(frozen=True)
@@ -121,7 +276,15 @@ def mark_sent(db: Session, ids: list[int], *, ts: str | None, now: datetime) -> 
     db.execute(
         update(Reminder)
         .where(Reminder.id.in_(ids))
-        .values(status=ReminderStatus.SENT, sent_at=now, message_ts=ts, last_error=None)
+        .values(
+            status=ReminderStatus.SENT,
+            sent_at=now,
+            message_ts=ts,
+            last_error=None,
+            retry_at=None,
+            claimed_by=None,
+            lease_until=None,
+        )
     )
 
 
@@ -130,17 +293,37 @@ def mark_cancelled(db: Session, ids: list[int]) -> None:
 
 
 def mark_failed(db: Session, ids: list[int], *, error: str, now: datetime) -> list[int]:
-    """Back to the queue with an exponential back-off; FAILED after MAX_ATTEMPTS (returned)."""
+    """Record a failed send. `error` is Slack's error code (or the exception's type name). One of
+    `UNDELIVERABLE` ends the rows FAILED with it as their reason (their ids are returned); any other
+    puts them back to be tried again after `backoff(attempts)`, however many tries it has been."""
     given_up = []
     for reminder in db.scalars(select(Reminder).where(Reminder.id.in_(ids))):
         reminder.last_error = error[:500]
-        if reminder.attempts >= MAX_ATTEMPTS:
+        reminder.claimed_by = None
+        reminder.lease_until = None
+        if error in UNDELIVERABLE:
             reminder.status = ReminderStatus.FAILED
             given_up.append(reminder.id)
         else:
             reminder.status = ReminderStatus.PENDING
-            reminder.due_at = now + timedelta(minutes=2**reminder.attempts)
+            reminder.retry_at = now + backoff(reminder.attempts)
     return given_up
+
+
+def wake_retries(db: Session, now: datetime) -> int:
+    """Slack answers again: rows waiting out a back-off because Slack was down (`SLACK_DOWN`) are due
+    at once; rows that failed for a reason of their own keep their back-off."""
+    result = db.execute(
+        update(Reminder)
+        .where(
+            Reminder.retry_at > now,
+            Reminder.status == ReminderStatus.PENDING,
+            Reminder.last_error.in_(sorted(SLACK_DOWN)),
+        )
+        .values(retry_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def snooze(db: Session, actor_id: int, reminder_id: int, until: datetime) -> Reminder:
@@ -155,6 +338,7 @@ def snooze(db: Session, actor_id: int, reminder_id: int, until: datetime) -> Rem
     reminder.status = ReminderStatus.PENDING
     reminder.snoozed_until = until
     reminder.due_at = until
+    reminder.retry_at = None
     return reminder
 
 

@@ -232,3 +232,26 @@ def test_reminders_due_names_conference_rows_and_their_channel(database_url, cap
         f"conference #{conference_id}" in line and "CONFERENCE_AGENDA" in line and "channel C0CLI" in line
         for line in lines
     ), lines
+
+
+def test_reminders_send_exits_non_zero_when_the_sweep_had_failures(database_url, capsys):
+    from sandbox.slack import FakeSlack
+
+    run(database_url, "db", "upgrade")
+    run(database_url, "demo-data", "--cases", "12")
+    as_of = "2030-01-02T10:00"
+    with FakeSlack() as slack:
+
+        def settings():
+            return load_settings(
+                database_url=database_url, slack_bot_token="xoxb-cli", slack_api_url=slack.url
+            )
+
+        slack.fail("chat.postMessage", error="service_unavailable", status=503, retry_after=None, times=10**6)
+        capsys.readouterr()
+        assert main(["reminders", "send", "--as-of", as_of], settings_loader=settings) == 1
+        captured = capsys.readouterr()
+        assert "failed" in captured.out and "could not be sent" in captured.err
+        slack.reset()  # Slack is back: the next run sends them and succeeds
+        assert main(["reminders", "send", "--as-of", "2030-01-02T10:01"], settings_loader=settings) == 0
+        assert slack.calls("chat.postMessage")

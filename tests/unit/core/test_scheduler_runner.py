@@ -105,3 +105,58 @@ def test_the_sweep_job_sends_what_is_due(engine):
         row = db.scalar(select(Reminder).where(Reminder.key == "job"))
     assert posted and posted[0].params["channel"] == "UJOB1"
     assert row.status == ReminderStatus.SENT and row.message_ts
+
+
+def test_a_leader_whose_session_is_cut_stops_and_one_other_takes_over_never_two(empty_database_url):
+    from apscheduler.jobstores.memory import MemoryJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from sqlalchemy import text
+
+    from scheduler.runner import LEADER_LOCK_KEY, SchedulerService
+
+    engine = make_engine(empty_database_url("postgresql"))
+    runs: list[tuple[str, float]] = []
+
+    def builder(name):
+        def build(_engine):
+            scheduler = BackgroundScheduler(jobstores={"default": MemoryJobStore()}, timezone="UTC")
+            scheduler.add_job(lambda: runs.append((name, time.monotonic())), "interval", seconds=0.2)
+            return scheduler
+
+        return build
+
+    first = SchedulerService(engine, retry_seconds=1, check_seconds=1, build=builder("first"))
+    second = SchedulerService(engine, retry_seconds=1, check_seconds=1, build=builder("second"))
+    try:
+        first.start()
+        deadline = time.monotonic() + 10
+        while not first.leading and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second.start()
+        time.sleep(2.5)  # off the second's 1 s retry beat, so that the figure printed is not luck
+        assert first.leading and not second.leading
+        with engine.connect() as admin:
+            pid = admin.execute(
+                text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid::bigint = :key"),
+                {"key": LEADER_LOCK_KEY},
+            ).scalar_one()
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        cut = time.monotonic()
+        both, took_over = 0, None
+        while time.monotonic() - cut < 60 and not (took_over and time.monotonic() - cut > 5):
+            first_leads, second_leads = first.leading, second.leading
+            both += first_leads and second_leads
+            if second_leads and took_over is None:
+                took_over = time.monotonic() - cut
+            time.sleep(0.01)
+        assert took_over is not None and took_over < 60
+        assert second.leading and not first.leading and both == 0
+        time.sleep(1)
+        first_after = [at for name, at in runs if name == "first" and at > cut]
+        second_runs = [at for name, at in runs if name == "second"]
+        assert second_runs and (not first_after or max(first_after) < min(second_runs))
+        print(f"\ncut leader: the other took over in {took_over:.1f} s; two leaders seen 0 times")
+    finally:
+        first.stop()
+        second.stop()
+        engine.dispose()
