@@ -126,8 +126,9 @@ def _render(db, groups, policy: Policy, now: datetime, default_locale: str) -> l
         locale = (person.locale if person else None) or default_locale
         rendered = _render_conference(db, lead, codes, policy, now, locale)
         if rendered is None and lead.case_id in codes:
-            due_on = lead.due_at.astimezone(policy.zone).date()
-            rendered = nudge(lead.kind, codes[lead.case_id], due_on, today, lead.id, locale)
+            # The task's own deadline, never the row's fire time (an escalation, a snooze, a retry).
+            deadline = sweeper.deadline_of(lead, policy.zone)
+            rendered = nudge(lead.kind, codes[lead.case_id], deadline, today, lead.id, locale)
         if channel is None or rendered is None or (lead.case_id, lead.recipient_id) in barred:
             # Nobody to tell (recipient deactivated or, on a school case, not approved): no failure to retry.
             sweeper.mark_cancelled(db, ids)

@@ -9,7 +9,8 @@ row is then stamped SENT with the message ts, or put back with a later due time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
@@ -64,6 +65,13 @@ def release_stale_claims(db: Session, now: datetime) -> int:
         .values(status=ReminderStatus.PENDING)
     )
     return result.rowcount or 0
+
+
+def deadline_of(reminder: Reminder, zone: ZoneInfo) -> date:
+    """The deadline a nudge shows: its task's own, whenever the nudge fires (a warning before it, an
+    escalation after it, a snooze or a retry later still). Rows written before the deadline was kept
+    fall back to the day they were due."""
+    return reminder.deadline_on or reminder.due_at.astimezone(zone).date()
 
 
 @dataclass(frozen=True)
