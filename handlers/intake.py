@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from bot.forms import read_state
 from bot.i18n import t
 from bot.ids import View
 from bot.listeners import Listeners, Turn
@@ -41,13 +42,20 @@ BLOCKS = [
     "consent_scopes",
     "refusal_notice",
 ]
-# Core field names that are not blocks of this view, mapped to the input they are about.
+# Core field names that are not blocks of this view, mapped to the input they are about. The signer
+# is the guardian for a child under 14 (GUARDIAN_SIGNS) and the client otherwise (ALIASES): a signer's
+# error is about the input the name was taken from, never the empty, optional guardian field.
 ALIASES = {
     "client": "client.name",
     "guardians": "guardian.name",
     "consents": "refusal_notice",
-    "consents.signer_name": "guardian.name",
+    "consents.signer_name": "client.name",
     "consents.scope": "consent_scopes",
+    "signer_relationship": "client.name",
+}
+GUARDIAN_SIGNS = {
+    **ALIASES,
+    "consents.signer_name": "guardian.name",
     "signer_relationship": "guardian.name",
 }
 # privacy_mode=strict: the modal has no identifier inputs, and the system-of-record number instead.
@@ -182,6 +190,11 @@ def _parse_strict_intake(form: dict, locale: str, today: date) -> IntakeInput:
     )
 
 
+def intake_aliases(form: dict) -> dict[str, str]:
+    """Where the core's errors about the consent's signer go: under the input the signer is taken from."""
+    return GUARDIAN_SIGNS if YES in (form.get("client.under14") or []) else ALIASES
+
+
 def referral_source(form: dict) -> str:
     """The chosen source as recorded (in Korean); a value the modal never offered is a field error."""
     source = form.get("referral_source") or "other"
@@ -221,7 +234,7 @@ def submit_intake(turn: Turn) -> None:
     outcome = submit_once(
         turn,
         blocks=STRICT_BLOCKS if strict else BLOCKS,
-        aliases=STRICT_ALIASES if strict else ALIASES,
+        aliases=STRICT_ALIASES if strict else intake_aliases(read_state(turn.view)),
         parse=lambda form, ctx: parse_intake(form, locale, ctx.today, strict=strict),
         work=_open_case,
     )

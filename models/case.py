@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
 from models.client import Client
 from models.crypto import EncryptedText
-from models.enums import CaseIntensity, CaseStatus, NextStep, Profile, Stage
+from models.enums import CaseIntensity, CaseStatus, NextStep, Profile, ReminderKind, Stage
 from models.staff import StaffMember, Team
 
 
@@ -43,8 +43,12 @@ class Case(Base):
     episode_started_at: Mapped[datetime] = mapped_column(default=utcnow)
     reassessment_requested_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-    # Stored so that "my cases by next due date" is one indexed read (recomputed with the reminders).
+    # Stored so that "my cases by next due date" is one indexed read (recomputed with the reminders):
+    # the earliest deadline of the case's open tasks and which task it is (`reminders.case_deadlines`),
+    # and the next step's own deadline. Deadlines, never the time a nudge fires or returns from a snooze.
     next_due_on: Mapped[date | None] = mapped_column(index=True)
+    next_due_kind: Mapped[ReminderKind | None] = mapped_column(StrEnumType(ReminderKind))
+    next_step_due_on: Mapped[date | None]
     # The derived stage and next step, stored for the same reason (`lifecycle.store_state`, called by
     # `reminders.refresh` with every change). They hold from `state_valid_from` to the day before
     # `state_valid_until` (None: no bound): a collection-and-use consent starting or ending changes the

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,7 +28,11 @@ class Reminder(Base):
     )
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"), index=True)
     slack_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # When the nudge fires (moved by a snooze or a retry); never shown as the task's deadline.
     due_at: Mapped[datetime]
+    # The task's own deadline, the agency's date: what the nudge shows, and counts "N days late" from.
+    # NULL on rows written before it was kept, and on conference reminders (about a meeting, not a task).
+    deadline_on: Mapped[date | None]
     status: Mapped[ReminderStatus] = mapped_column(
         StrEnumType(ReminderStatus), default=ReminderStatus.PENDING
     )

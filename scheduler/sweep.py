@@ -228,8 +228,9 @@ def _render(db, groups, policy: Policy, now: datetime, default_locale: str) -> l
         locale = (person.locale if person else None) or default_locale
         rendered = _render_conference(db, lead, codes, policy, now, locale)
         if rendered is None and lead.case_id in codes:
-            due_on = lead.due_at.astimezone(policy.zone).date()
-            rendered = nudge(lead.kind, codes[lead.case_id], due_on, today, lead.id, locale)
+            # The task's own deadline, never the row's fire time (an escalation, a snooze, a retry).
+            deadline = sweeper.deadline_of(lead, policy.zone)
+            rendered = nudge(lead.kind, codes[lead.case_id], deadline, today, lead.id, locale)
         if rendered is not None and person is not None and not person.active and not lead.slack_channel_id:
             # The recipient left: the reminder cannot reach them, and the supervisors see it (undelivered()).
             sweeper.mark_failed(db, ids, error=RECIPIENT_INACTIVE, now=now)

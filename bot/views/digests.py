@@ -13,17 +13,28 @@ UNDELIVERED_SHOWN = 20  # a section holds 3,000 characters
 
 
 def daily(lines: list[DueLine], today: date, locale: str) -> tuple[str, list[dict]]:
-    """Only sent when something is due (an empty digest every morning would be noise)."""
+    """Only sent when something is due (an empty digest every morning would be noise). Each line is a
+    task with its own deadline: overdue ones with the days since it, then today's, then tomorrow's."""
     title = t("digest.daily.title", locale, today=today.isoformat())
     blocks = [header(title)]
-    for day, label in ((today, "digest.daily.today"), (today + timedelta(days=1), "digest.daily.tomorrow")):
-        items = [line for line in lines if line.due_on == day]
+    tomorrow = today + timedelta(days=1)
+    sections = (
+        ("digest.daily.overdue", [line for line in lines if line.due_on < today]),
+        ("digest.daily.today", [line for line in lines if line.due_on == today]),
+        ("digest.daily.tomorrow", [line for line in lines if line.due_on == tomorrow]),
+    )
+    for label, items in sections:
         if items:
-            text = "\n".join(
-                t("digest.daily.line", locale, code=i.code, what=i.kind.label(locale)) for i in items
-            )
+            text = "\n".join(_line(i, today, locale) for i in items)
             blocks.append(section(f"{t(label, locale)}\n{text}"))
     return title, blocks[: LIMITS["blocks_message"]]
+
+
+def _line(line: DueLine, today: date, locale: str) -> str:
+    text = t("digest.daily.line", locale, code=line.code, what=line.kind.label(locale))
+    if line.due_on < today:
+        text += t("digest.daily.late", locale, date=line.due_on.isoformat(), days=line.days_late(today))
+    return text
 
 
 def weekly(caseload: TeamCaseload, today: date, locale: str) -> tuple[str, list[dict]]:

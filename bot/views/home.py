@@ -150,12 +150,34 @@ def case_blocks(item: DeskItem, locale: str) -> list[dict]:
     flags = (t("home.crisis", locale) if item.crisis else "") + (
         t("home.on_hold", locale) if item.status == CaseStatus.ON_HOLD else ""
     )
-    due = (
-        t("home.due", locale, date=item.next_due_on.isoformat())
-        if item.next_due_on
-        else t("home.no_due", locale)
+    # Each date with its own task: the next step's deadline beside it, and below it the earliest task
+    # when that is another one (it is what puts the case among the overdue).
+    step_due = (
+        t(
+            "home.step_due",
+            locale,
+            date=item.next_step_due_on.isoformat(),
+            late=_late(item.days_late(item.next_step_due_on), locale),
+        )
+        if item.next_step_due_on
+        else ""
     )
-    intensity = f" · {item.intensity.label(locale)}" if item.intensity else ""
+    first = item.first_due
+    if first is not None:
+        due = t(
+            "home.task_due",
+            locale,
+            what=first.kind.label(locale),
+            date=first.on.isoformat(),
+            late=_late(item.days_late(first.on), locale),
+        )
+    elif item.next_due_on and item.next_due_kind is None:
+        due = t("home.due", locale, date=item.next_due_on.isoformat())  # stored before tasks were
+    elif item.next_due_on is None:
+        due = t("home.no_due", locale)
+    else:
+        due = ""
+    intensity = item.intensity.label(locale) if item.intensity else ""
     text = t(
         "home.line",
         locale,
@@ -163,9 +185,14 @@ def case_blocks(item: DeskItem, locale: str) -> list[dict]:
         flags=flags,
         stage=f"{item.state.stage.number}. {item.state.stage.label(locale)}",
         next_step=item.state.next_step.label(locale),
-        due=due + intensity,
-    )
+        step_due=step_due,
+        due=" · ".join(part for part in (due, intensity) if part),
+    ).rstrip()
     return [b.section(text), b.actions(*case_buttons(item, locale), block_id=f"home.case.{item.code}")]
+
+
+def _late(days: int, locale: str) -> str:
+    return t("home.late", locale, days=days) if days > 0 else ""
 
 
 def case_buttons(item: DeskItem, locale: str) -> list[dict]:

@@ -25,7 +25,28 @@ def case_list_blocks(desk: Desk, locale: str) -> list[dict]:
         return [_section(t("list.empty", locale))]
     blocks = [_section(t("list.header", locale, count=total))]
     for item in desk.items:
-        due = t("list.due", locale, date=_date(item.next_due_on)) if item.next_due_on else ""
+        # Each date with its own task (as on the Home): the next step's, then the earliest task's.
+        step_on = item.next_step_due_on
+        due = (
+            t("list.due", locale, date=_date(step_on), late=_late(item.days_late(step_on), locale))
+            if step_on
+            else ""
+        )
+        first = item.first_due
+        if first is not None:
+            first_text = t(
+                "list.first",
+                locale,
+                what=first.kind.label(locale),
+                date=_date(first.on),
+                late=_late(item.days_late(first.on), locale),
+            )
+        elif item.next_due_on and item.next_due_kind is None and not step_on:
+            first_text = t(
+                "list.due", locale, date=_date(item.next_due_on), late=""
+            )  # stored before tasks were
+        else:
+            first_text = ""
         stage = f"{item.state.stage.number}. {item.state.stage.label(locale)}"
         blocks.append(
             _section(
@@ -36,6 +57,7 @@ def case_list_blocks(desk: Desk, locale: str) -> list[dict]:
                     stage=stage,
                     next_step=item.state.next_step.label(locale),
                     due=due,
+                    first=first_text,
                 )
             )
         )
@@ -44,3 +66,7 @@ def case_list_blocks(desk: Desk, locale: str) -> list[dict]:
 
 def _date(day: date) -> str:
     return day.isoformat()
+
+
+def _late(days: int, locale: str) -> str:
+    return t("list.late", locale, days=days) if days > 0 else ""

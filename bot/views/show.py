@@ -26,14 +26,35 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
         if case.profile == Profile.SCHOOL
         else (t("show.modal.stage_seed", locale), state.seed_stage())
     )
-    due = case.next_due_on.isoformat() if case.next_due_on else t("show.modal.no_due", locale)
+    # Each date with its own task: the next step's deadline beside it, and the earliest task's below.
+    step = state.next_step.label(locale)
+    if summary.step_due is not None:
+        step = t(
+            "show.modal.step_due",
+            locale,
+            step=step,
+            date=summary.step_due.on.isoformat(),
+            late=_late(summary, summary.step_due.on, locale),
+        )
+    first = summary.first_due or summary.step_due
+    due = (
+        t(
+            "show.modal.task_due",
+            locale,
+            what=first.kind.label(locale),
+            date=first.on.isoformat(),
+            late=_late(summary, first.on, locale),
+        )
+        if first is not None
+        else t("show.modal.no_due", locale)
+    )
     intensity = case.intensity.label(locale) if case.intensity else t("show.modal.unclassified", locale)
     crisis = t("show.modal.crisis_yes", locale) if case.crisis else t("show.modal.crisis_no", locale)
     fields = [
         (t("show.modal.status", locale), case.status.label(locale)),
         (t("show.modal.stage", locale), f"{state.stage.number}. {state.stage.label(locale)}"),
         (stage_view[0], stage_view[1][0 if locale == "ko" else 1]),
-        (t("show.modal.next_step", locale), state.next_step.label(locale)),
+        (t("show.modal.next_step", locale), step),
         (t("show.modal.due", locale), due),
         (t("show.modal.intensity", locale), intensity),
         (t("show.modal.crisis", locale), crisis),
@@ -59,6 +80,11 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
         blocks,
         close=t("show.modal.close", locale),
     )
+
+
+def _late(summary: CaseSummary, deadline, locale: str) -> str:  # type: ignore[no-untyped-def]
+    days = summary.days_late(deadline)
+    return t("show.modal.late", locale, days=days) if days > 0 else ""
 
 
 def _fields(pairs: list[tuple[str, str]]) -> dict:

@@ -139,7 +139,7 @@ def board_items(db: Session, team_id: int, today: date, policy: Policy) -> Board
     for snap in snapshots(db, cases):
         for item in due_items(snap, policy, today=today):
             kind = KIND_OF.get(item.kind)
-            due_on = item.due_at.astimezone(policy.zone).date()
+            due_on = item.deadline  # the task's own deadline (the same date its nudges show)
             if kind is None or due_on > today:
                 continue
             key = (snap.case.code, kind)

@@ -43,7 +43,7 @@ from models.referral import Referral
 from models.reminder import Reminder
 from models.services import access, closure
 from models.services.audit import record_access
-from models.services.context import Ctx
+from models.services.context import Ctx, Policy
 from models.services.lifecycle import (
     CaseSnapshot,
     CaseState,
@@ -52,6 +52,7 @@ from models.services.lifecycle import (
     stored_state,
     without_content,
 )
+from models.services.reminders import STEP_TASK, Deadline, case_deadlines, due_items
 from models.staff import StaffMember
 
 DEFAULT_PAGE_SIZE = 25
@@ -95,10 +96,27 @@ class DeskItem:
     code: str
     status: CaseStatus
     state: CaseState
-    next_due_on: date | None
+    next_due_on: date | None  # the earliest deadline of the case's open tasks (it groups and orders)
     intensity: CaseIntensity | None
     crisis: bool
     group: DueGroup
+    # Which task `next_due_on` is the deadline of, and the next step's own deadline (None: the step
+    # has none of its own). A date is shown only with its own task (`reminders.case_deadlines`).
+    next_due_kind: ReminderKind | None = None
+    next_step_due_on: date | None = None
+    today: date | None = None
+
+    @property
+    def first_due(self) -> Deadline | None:
+        """The earliest task, when it is not the next step's own (else the step's date says it)."""
+        if self.next_due_on is None or self.next_due_kind is None:
+            return None
+        if self.next_due_kind == STEP_TASK.get(self.state.next_step) and self.next_step_due_on:
+            return None
+        return Deadline(self.next_due_kind, self.next_due_on)
+
+    def days_late(self, deadline: date) -> int:
+        return max((self.today - deadline).days, 0) if self.today else 0
 
 
 @dataclass(frozen=True)
@@ -161,6 +179,8 @@ def my_desk(db: Session, ctx: Ctx, *, page: int = 0, page_size: int = DEFAULT_PA
             Case.next_step,
             Case.state_valid_from,
             Case.state_valid_until,
+            Case.next_due_kind,
+            Case.next_step_due_on,
         )
         .order_by(Case.next_due_on.is_(None), Case.next_due_on, Case.code)
         .offset(page * page_size)
@@ -170,7 +190,12 @@ def my_desk(db: Session, ctx: Ctx, *, page: int = 0, page_size: int = DEFAULT_PA
         row.id: stored_state(row.stage, row.next_step, row.state_valid_from, row.state_valid_until, today)
         for row in shown
     }
-    states.update(_derived_states(db, [case_id for case_id, state in states.items() if state is None], today))
+    step_due = {row.id: row.next_step_due_on for row in shown}
+    derived = _derived_states(
+        db, [case_id for case_id, state in states.items() if state is None], today, ctx.policy
+    )
+    for case_id, (state, step) in derived.items():
+        states[case_id], step_due[case_id] = state, step.on if step else None
     items = [
         DeskItem(
             code=row.code,
@@ -180,6 +205,9 @@ def my_desk(db: Session, ctx: Ctx, *, page: int = 0, page_size: int = DEFAULT_PA
             intensity=row.intensity,
             crisis=row.crisis,
             group=due_group(row.next_due_on, today),
+            next_due_kind=row.next_due_kind,
+            next_step_due_on=step_due[row.id],
+            today=today,
         )
         for row in shown
     ]
@@ -189,8 +217,11 @@ def my_desk(db: Session, ctx: Ctx, *, page: int = 0, page_size: int = DEFAULT_PA
     return Desk(items=items, counts=counts, page=page, pages=pages, page_size=page_size)
 
 
-def _derived_states(db: Session, case_ids: list[int], today: date) -> dict[int, CaseState]:
-    """Stage and next step derived from the records, for cases whose stored ones do not hold today."""
+def _derived_states(
+    db: Session, case_ids: list[int], today: date, policy: Policy
+) -> dict[int, tuple[CaseState, Deadline | None]]:
+    """Stage and next step derived from the records, with the step's own deadline, for cases whose
+    stored ones do not hold today."""
     if not case_ids:
         return {}
     cases = list(
@@ -198,7 +229,12 @@ def _derived_states(db: Session, case_ids: list[int], today: date) -> dict[int, 
             select(Case).where(Case.id.in_(case_ids)).options(lazyload(Case.client), *without_content(Case))
         )
     )
-    return {snap.case.id: derive(snap, today) for snap in snapshots(db, cases)}
+    found = {}
+    for snap in snapshots(db, cases):
+        state = derive(snap, today)
+        _, step = case_deadlines(due_items(snap, policy, today=today), state.next_step)
+        found[snap.case.id] = (state, step)
+    return found
 
 
 def snapshots(db: Session, cases: list[Case]) -> list[CaseSnapshot]:
@@ -405,6 +441,12 @@ class CaseSummary:
     zone: ZoneInfo
     # Strict mode shows the system-of-record number where a name would be.
     strict_privacy: bool = False
+    # The case's earliest task and the next step's own task, each with its deadline (as on the desk).
+    first_due: Deadline | None = None
+    step_due: Deadline | None = None
+
+    def days_late(self, deadline: date) -> int:
+        return max((self.today - deadline).days, 0)
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
@@ -445,10 +487,15 @@ class CaseSummary:
 def case_summary(db: Session, ctx: Ctx, code: str) -> CaseSummary:
     case = access.load_case(db, ctx, code)
     snap = snapshot(db, case)
+    state = derive(snap, ctx.today)
+    supervisors = access.case_supervisors(db, case, today=ctx.today)
+    first, step = case_deadlines(due_items(snap, ctx.policy, supervisors, today=ctx.today), state.next_step)
     return CaseSummary(
         snap=snap,
-        state=derive(snap, ctx.today),
+        state=state,
         today=ctx.today,
         zone=ctx.policy.zone,
         strict_privacy=ctx.policy.strict_privacy,
+        first_due=first if first is not None and first != step else None,
+        step_due=step,
     )

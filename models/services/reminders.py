@@ -21,6 +21,7 @@ from models.enums import (
     CaseIntensity,
     CaseStatus,
     ConsentScope,
+    NextStep,
     ReferralStatus,
     ReminderKind,
     ReminderStatus,
@@ -33,12 +34,35 @@ from models.services.lifecycle import CaseSnapshot, snapshot, store_state
 REASSESSMENT_REQUEST_DAYS = 7
 
 
+# A reminder kind that is not a task of its own but a later nudge about another one: an overdue contact
+# is the same contact, with the same deadline.
+TASK_OF: dict[ReminderKind, ReminderKind] = {ReminderKind.CONTACT_OVERDUE: ReminderKind.NEXT_CONTACT}
+
+
+def task_kind(kind: ReminderKind) -> ReminderKind:
+    """The task a reminder of this kind is about (an escalation is about the task it escalates)."""
+    return TASK_OF.get(kind, kind)
+
+
 @dataclass(frozen=True)
 class DueItem:
+    """A nudge to send: `due_at` is when it fires; `deadline` is the task's own deadline (local date),
+    which is what every surface shows with the task. A warning fires before its deadline (plan nudges,
+    consent expiry, plan end, action items), an escalation after it; a snooze moves only the firing."""
+
     key: str
     kind: ReminderKind
     due_at: datetime
     recipient_id: int | None
+    deadline: date
+
+    @property
+    def task(self) -> ReminderKind:
+        return task_kind(self.kind)
+
+    @property
+    def escalation(self) -> bool:
+        return self.kind in TASK_OF
 
 
 def due_items(
@@ -54,9 +78,23 @@ def due_items(
         return at_local(day, policy.zone, policy.workday_start_hour)
 
     def add(
-        kind: ReminderKind, discriminator: str, due_at: datetime, recipient: int | None = manager
+        kind: ReminderKind,
+        discriminator: str,
+        due_at: datetime,
+        recipient: int | None = manager,
+        *,
+        deadline: date | None = None,
     ) -> None:
-        items.append(DueItem(f"{base}:{kind.value}:{discriminator}", kind, due_at, recipient))
+        """`deadline` defaults to the day the nudge fires (a nudge on the deadline's morning)."""
+        items.append(
+            DueItem(
+                f"{base}:{kind.value}:{discriminator}",
+                kind,
+                due_at,
+                recipient,
+                deadline or due_at.astimezone(policy.zone).date(),
+            )
+        )
 
     if case.status in (CaseStatus.CLOSED, CaseStatus.ARCHIVED):
         return items  # nothing is due on a closed case, consent renewals included
@@ -73,6 +111,7 @@ def due_items(
                     ReminderKind.CONSENT_EXPIRY,
                     on(consent.expires_on - timedelta(days=days)),
                     manager,
+                    consent.expires_on,
                 )
             )
     for consent in _consents_referrals_outlive(snap):
@@ -84,6 +123,7 @@ def due_items(
                 ReminderKind.CONSENT_EXPIRY,
                 on(consent.expires_on + timedelta(days=1)),
                 manager,
+                consent.expires_on,
             )
         )
 
@@ -123,7 +163,12 @@ def due_items(
     if plan is None and case.intensity != CaseIntensity.LINKAGE_ONLY:
         deadline = start + timedelta(days=cad.intake_to_plan_days)
         for day in cad.plan_nudge_days:
-            add(ReminderKind.PLAN_DUE, f"d{day}:{deadline}", on(start + timedelta(days=day)))
+            add(
+                ReminderKind.PLAN_DUE,
+                f"d{day}:{deadline}",
+                on(start + timedelta(days=day)),
+                deadline=deadline,
+            )
 
     if classified:
         due = _next_contact_due(snap, policy)
@@ -136,15 +181,22 @@ def due_items(
         # The cadence applied again (not a doubled gap), so monthly stays calendar-monthly.
         once = cad.contact_interval(case.intensity, due_day, crisis_risk=case.crisis)
         twice = cad.contact_interval(case.intensity, once, crisis_risk=case.crisis)
-        add(ReminderKind.CONTACT_OVERDUE, f"{due_key}:1", on(once))
+        # The escalations are about the same contact: they show its deadline, and count the days from it.
+        add(ReminderKind.CONTACT_OVERDUE, f"{due_key}:1", on(once), deadline=due_day)
         for supervisor_id in supervisors or []:
-            add(ReminderKind.CONTACT_OVERDUE, f"{due_key}:2:s{supervisor_id}", on(twice), supervisor_id)
+            add(
+                ReminderKind.CONTACT_OVERDUE,
+                f"{due_key}:2:s{supervisor_id}",
+                on(twice),
+                supervisor_id,
+                deadline=due_day,
+            )
 
     if plan is not None:
         if plan.review_due:
             add(ReminderKind.PLAN_REVIEW, f"{plan.id}:{plan.review_due}", on(plan.review_due))
         end_warning = plan.period_end - timedelta(days=cad.plan_end_warning_days)
-        add(ReminderKind.PLAN_END, f"{plan.id}:{plan.period_end}", on(end_warning))
+        add(ReminderKind.PLAN_END, f"{plan.id}:{plan.period_end}", on(end_warning), deadline=plan.period_end)
         if assessed is not None and assessed.completed_at is not None:
             due_on = add_months(assessed.completed_at.astimezone(policy.zone).date(), cad.reassessment_months)
             add(ReminderKind.REASSESSMENT_DUE, f"scheduled:{due_on}", on(due_on))
@@ -172,6 +224,7 @@ def due_items(
                 f"{item.id}:{item.due_date}",
                 on(item.due_date - timedelta(days=2)),
                 item.owner_id,
+                deadline=item.due_date,
             )
     return items
 
@@ -246,10 +299,13 @@ def reconcile(
     new_row: Callable[[str, ReminderKind], Reminder],
     *,
     keep_new: Callable[[str, Wanted], bool] = lambda key, item: True,
+    deadlines: dict[str, date] | None = None,
 ) -> None:
     """Make the rows match what is wanted, by key: new obligations added (if `keep_new` says so),
     moved ones updated, ones no longer wanted cancelled; rows sent, being sent or given up on are never
-    touched (a given-up row addressed to someone else now is tried again), and a snooze still holds."""
+    touched (a given-up row addressed to someone else now is tried again), and a snooze still holds.
+    `deadlines` (by key) is each task's own deadline, kept on the row apart from when it fires: a snooze
+    or a retry moves `due_at`, never `deadline_on`."""
     for key, reminder in existing.items():
         if reminder.status == ReminderStatus.PENDING and key not in wanted:
             reminder.status = ReminderStatus.CANCELLED
@@ -271,6 +327,7 @@ def reconcile(
         reminder.due_at = max(due_at, snoozed) if snoozed else due_at
         reminder.recipient_id = recipient_id
         reminder.slack_channel_id = channel_id
+        reminder.deadline_on = (deadlines or {}).get(key)
     db.flush()
 
 
@@ -293,6 +350,7 @@ def refresh(
         existing,
         {key: (item.kind, item.due_at, item.recipient_id, None) for key, item in wanted.items()},
         lambda key, kind: Reminder(key=key, kind=kind, case_id=case.id, attempts=0),
+        deadlines={key: item.deadline for key, item in wanted.items()},
     )
 
     pending = [
@@ -300,7 +358,47 @@ def refresh(
         for r in db.scalars(select(Reminder).where(Reminder.case_id == case.id))
         if r.status == ReminderStatus.PENDING
     ]
-    next_due = min((r.due_at for r in pending), default=None)
-    case.next_due_on = next_due.astimezone(policy.zone).date() if next_due else None
-    store_state(snap, today)  # the stage and next step the desk shows, kept with the due date
+    # The stage and next step the desk shows, kept with the deadlines (of the same items, never the
+    # time a nudge fires or comes back from a snooze).
+    state = store_state(snap, today)
+    first, step = case_deadlines(list(wanted.values()), state.next_step)
+    case.next_due_on, case.next_due_kind = (first.on, first.kind) if first else (None, None)
+    case.next_step_due_on = step.on if step else None
     return pending
+
+
+# The task whose deadline is a next step's own (none for steps without a deadline of their own:
+# linking services, recording the intake or consent, resuming a case on hold).
+STEP_TASK: dict[NextStep, ReminderKind] = {
+    NextStep.COMPLETE_ASSESSMENT: ReminderKind.ASSESSMENT_DUE,
+    NextStep.CLASSIFY: ReminderKind.CLASSIFICATION_DUE,
+    NextStep.WRITE_PLAN: ReminderKind.PLAN_DUE,
+    NextStep.AGREE_PLAN: ReminderKind.PLAN_DUE,
+    NextStep.LOG_CONTACT: ReminderKind.NEXT_CONTACT,
+    NextStep.COMPLETE_REASSESSMENT: ReminderKind.REASSESSMENT_DUE,
+    NextStep.APPROVE_CLOSURE: ReminderKind.CLOSURE_APPROVAL,
+    NextStep.AFTERCARE_CHECK: ReminderKind.AFTERCARE_CHECK,
+}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A task and its own deadline (the agency's date)."""
+
+    kind: ReminderKind  # the task (`task_kind`), never an escalation
+    on: date
+
+
+def tasks(items: list[DueItem]) -> list[Deadline]:
+    """The tasks behind the nudges, once each, by deadline: the warnings before a deadline and the
+    escalations after it are one task with one deadline."""
+    return sorted({Deadline(item.task, item.deadline) for item in items}, key=lambda d: (d.on, d.kind.value))
+
+
+def case_deadlines(items: list[DueItem], next_step: NextStep) -> tuple[Deadline | None, Deadline | None]:
+    """The case's earliest task with its deadline, and the next step's own task and deadline (None when
+    the step has no deadline of its own). What the desk, `/case list` and the summary show."""
+    found = tasks(items)
+    wanted = STEP_TASK.get(next_step)
+    step = next((d for d in found if d.kind == wanted), None) if wanted else None
+    return (found[0] if found else None), step

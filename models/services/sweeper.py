@@ -24,7 +24,8 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
@@ -219,6 +220,13 @@ def renew_lease(db: Session, ids: list[int], until: datetime, holder: str | None
             .values(lease_until=until)
             .execution_options(synchronize_session=False)
         )
+
+
+def deadline_of(reminder: Reminder, zone: ZoneInfo) -> date:
+    """The deadline a nudge shows: its task's own, whenever the nudge fires (a warning before it, an
+    escalation after it, a snooze or a retry later still). Rows written before the deadline was kept
+    fall back to the day they were due."""
+    return reminder.deadline_on or reminder.due_at.astimezone(zone).date()
 
 
 @dataclass(frozen=True)

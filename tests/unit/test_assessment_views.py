@@ -230,3 +230,23 @@ def test_parse_classify():
     with pytest.raises(InvalidInput) as caught:
         parse_classify({"intensity": "GENERAL", "conference_on": "2026-03-03"}, date(2026, 3, 2))
     assert set(caught.value.errors) == {"conference_on"}
+
+
+OPTIONAL_MARKERS = ("(선택)", "(optional)")
+
+
+@pytest.mark.parametrize("locale", ["ko", "en"])
+def test_optional_inputs_are_marked_once_by_slack_itself(locale):
+    # Slack writes "(선택)" / "(optional)" after the label of every optional input: a label that says
+    # it too reads "(선택) (선택)".
+    views = every_step(locale, Profile.WELFARE_CENTRE) + every_step(locale, Profile.SCHOOL)
+    views.append(classify_modal(locale, CODE))
+    labels = [
+        block["label"]["text"]
+        for view in views
+        for block in view["blocks"]
+        if block["type"] == "input" and block.get("optional")
+    ]
+    assert labels and not [label for label in labels if any(m in label for m in OPTIONAL_MARKERS)]
+    # No catalog text carries the marker: Slack adds it where it belongs, to optional inputs only.
+    assert not [key for key, text in catalog(locale).items() if any(m in text for m in OPTIONAL_MARKERS)]

@@ -8,14 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk import WebClient
 
-from models.enums import ReminderKind
-from models.reminder import Reminder
-from models.services import cases
+from models.enums import CaseIntensity, ReminderKind
+from models.services import cases, notes
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
 from sandbox.slack import FakeSlack
 from scheduler import digests, jobs
-from tests.factories import CLIENT_NAME, intake
+from tests.factories import CLIENT_NAME, case_in_monitoring, contact, intake
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -42,33 +41,41 @@ def to(slack, user: str) -> list:
 
 
 def test_daily_digest_lists_today_and_tomorrow_once(db, world, runtime, slack):
-    case = cases.open_case(db, world.ctx(), intake())
-    tuesday = kst(2026, 3, 3, 9, 0)  # Monday the 2nd is a substitute holiday
-    for key, days, kind in (
-        ("a", 0, ReminderKind.NEXT_CONTACT),
-        ("b", 1, ReminderKind.PLAN_REVIEW),
-        ("c", 3, ReminderKind.PLAN_END),
-    ):
-        db.add(
-            Reminder(
-                key=key,
-                kind=kind,
-                case_id=case.id,
-                recipient_id=world.manager.id,
-                due_at=tuesday + timedelta(days=days),
-                attempts=0,
-            )
-        )
+    # Intensive cases (a contact every 14 days) classified on three days: their contacts are due on
+    # Monday 16 March (today), Tuesday the 17th (tomorrow) and Thursday the 19th (not in the digest).
+    today_case, tomorrow_case, later_case = (
+        case_in_monitoring(db, world, intensity=CaseIntensity.INTENSIVE, now=kst(2026, 3, day, 10))
+        for day in (2, 3, 5)
+    )
     db.commit()
-    assert digests.send_daily(runtime, tuesday) >= 1
+    monday = kst(2026, 3, 16, 9, 0)
+    assert digests.send_daily(runtime, monday) >= 1
     [message] = to(slack, world.manager.slack_user_id)
-    text = str(message.params["blocks"])
-    assert case.code in text and ReminderKind.NEXT_CONTACT.ko in text and ReminderKind.PLAN_REVIEW.ko in text
-    assert ReminderKind.PLAN_END.ko not in text  # three days out: not in today's digest
+    blocks = message.params["blocks"]
+    [today_block, tomorrow_block] = [b["text"]["text"] for b in blocks[1:]]
+    assert today_block.startswith("*오늘*") and today_case.code in today_block
+    assert tomorrow_block.startswith("*내일*") and tomorrow_case.code in tomorrow_block
+    assert ReminderKind.NEXT_CONTACT.ko in today_block + tomorrow_block
+    assert later_case.code not in str(blocks)  # three days out: not in today's digest
     assert CLIENT_NAME not in str(message.params)
-    assert digests.send_daily(runtime, tuesday + timedelta(minutes=5)) == 0  # once a day
+    assert digests.send_daily(runtime, monday + timedelta(minutes=5)) == 0  # once a day
     assert len(to(slack, world.manager.slack_user_id)) == 1
     assert to(slack, world.coworker.slack_user_id) == []  # nothing due: no "nothing due" message
+
+
+def test_daily_digest_keeps_an_overdue_task_until_it_is_done_and_never_lists_a_done_one(
+    db, world, runtime, slack
+):
+    case = case_in_monitoring(db, world, intensity=CaseIntensity.INTENSIVE)  # contact due 16 March
+    db.commit()
+    assert digests.send_daily(runtime, kst(2026, 3, 18, 9, 0)) == 1
+    [message] = to(slack, world.manager.slack_user_id)
+    text = message.params["blocks"][1]["text"]["text"]
+    assert text.startswith("*기한 지남*") and case.code in text and "기한 2026-03-16 · 2일 지남" in text
+    at = kst(2026, 3, 18, 11, 0)
+    notes.log_contact(db, world.ctx(now=at), case.code, contact(at))
+    db.commit()
+    assert digests.send_daily(runtime, kst(2026, 3, 19, 9, 0)) == 0  # done: nothing left to list
 
 
 def test_no_digest_on_a_holiday(db, world, runtime, slack):

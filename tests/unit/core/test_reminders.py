@@ -101,9 +101,11 @@ def table_state(db, case: Case) -> list[tuple]:
 
 
 def assert_next_due_matches(db, case: Case) -> None:
+    """The case's next due date is the earliest deadline of its pending nudges' tasks: not when a nudge
+    fires (a plan nudge on day 20 is about the plan due on day 30)."""
     open_rows = [r for r in reminders(db, case) if r.status == PENDING]
-    earliest = min((r.due_at for r in open_rows), default=None)
-    expected = earliest.astimezone(KST).date() if earliest else None
+    assert all(r.deadline_on is not None for r in open_rows)
+    expected = min((r.deadline_on for r in open_rows), default=None)
     assert db.get(Case, case.id).next_due_on == expected
 
 
