@@ -21,11 +21,11 @@ from bot.app import build_app
 from bot.server import StartupError, prepare_database, wsgi_app
 from bot.settings import Settings
 from bot.slack_client import make_web_client
-from models.db import UnitOfWork, make_session_factory
+from models.db import UnitOfWork, make_engine, make_session_factory
 from models.services.calendar import WorkCalendar
 from sandbox import setup
 from sandbox.slack.server import FakeSlack
-from sandbox.story import Stamps, Story, newest_ts
+from sandbox.story import Stamps, Story, newest_ts, story_url
 from sandbox.web import Clock, Sandbox
 from sandbox.workspace import Workspace
 from scheduler.jobs import Runtime, run_due
@@ -66,6 +66,7 @@ def run(settings: Settings) -> None:
     settings = sandbox_settings(settings, slack.url, signing_secret)
     engine = prepare_database(settings)
     uow = UnitOfWork(make_session_factory(engine))
+    fresh = setup.is_fresh(uow)
     for line in setup.prepare(uow, settings.policy()):
         print(f"Sandbox: {line}", flush=True)
     people, channels = setup.people(uow), setup.channels(uow)
@@ -74,7 +75,9 @@ def run(settings: Settings) -> None:
     for channel in channels:
         slack.set_channel(channel.id, name=channel.name, members=sorted(channel.members))
     # The story so far: the clock where it was left and the conversations as they were.
-    story = Story(engine)
+    story = Story(make_engine(story_url(settings.database_url)))
+    if fresh:
+        story.forget()  # a story from before belongs to data that is gone
     clock.offset = story.offset()
     kept = story.messages()
     stamps.follow(newest_ts(kept))

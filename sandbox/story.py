@@ -1,7 +1,11 @@
 """What the sandbox remembers across restarts: how far its clock was moved and every conversation's
-messages, in two tables of its own (``sandbox_clock``, ``sandbox_message``) beside the bot's data in the
-sandbox's database. They are not Casebot's tables: no migration knows them and the bot never reads them;
-they are made on start if missing, and go with the database when it is deleted.
+messages, in two tables of its own (``sandbox_clock``, ``sandbox_message``). They are not Casebot's
+tables: no migration knows them and the bot never reads them; they are made on start if missing.
+
+With the sandbox's SQLite database (the default) they live in a SQLite file of their own beside it
+(``casebot-sandbox.story.sqlite3``): a message is kept while the bot's call that posts it is still under
+way, and the bot may be holding SQLite's one write lock then (a digest is posted inside its transaction).
+With PostgreSQL, which locks rows and not the database, they sit in the sandbox's database itself.
 
 A message's ``ts`` is the sandbox's time when it was posted (``Stamps``), so message times and day
 dividers follow the sandbox's clock, as they would in Slack on the day the message came.
@@ -13,6 +17,7 @@ import json
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import (
     Boolean,
@@ -30,6 +35,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import make_url
 
 from sandbox.workspace import Message
 
@@ -54,12 +60,31 @@ MESSAGES = Table(
 )
 
 
+def story_url(database_url: str) -> str:
+    """Where the story is kept for the sandbox database at ``database_url`` (see the module's text)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return database_url
+    if not url.database or url.database == ":memory:":
+        return "sqlite://"
+    path = Path(url.database)
+    return url.set(
+        database=str(path.with_name(f"{path.stem}.story{path.suffix or '.sqlite3'}"))
+    ).render_as_string(hide_password=False)
+
+
 class Story:
-    """The sandbox's own tables on the sandbox database's engine (created if missing)."""
+    """The sandbox's own tables (created if missing)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         METADATA.create_all(engine, checkfirst=True)
+
+    def forget(self) -> None:
+        """Start a new story (the sandbox's data was made afresh)."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(MESSAGES))
+            connection.execute(delete(CLOCK))
 
     # ------------------------------------------------------------------ clock
 

@@ -9,13 +9,14 @@ handler run exactly as with Slack. What the bot then calls on the Web API lands 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import mimetypes
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -91,6 +92,10 @@ class Sandbox:
     _waiting: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(MAX_WAITING)
     )
+    # The newest long poll of each open page: an older one still waiting (the page gave up on it, its
+    # user did something) stops waiting and frees its thread.
+    _polls: dict[str, int] = field(default_factory=dict)
+    _poll_numbers: Iterator[int] = field(default_factory=itertools.count)
 
     # ------------------------------------------------------------------ WSGI
 
@@ -137,12 +142,19 @@ class Sandbox:
         user = self._user(data)
         since = int(data["since"]) if data.get("since") not in (None, "") else None
         wait = min(float(data.get("wait") or 0), MAX_WAIT_SECONDS)
-        if since is not None and wait > 0 and self._waiting.acquire(blocking=False):
-            try:
-                self.workspace.wait_for_change(since, wait)
-            finally:
-                self._waiting.release()
+        waited = False
+        if since is not None and wait > 0:
+            page, number = str(data.get("page") or user), next(self._poll_numbers)
+            self._polls[page] = number
+            self.workspace.wake()  # this page's earlier poll, if it still waits, gives way
+            if self._waiting.acquire(blocking=False):
+                try:
+                    waited = True
+                    self.workspace.wait_for_change(since, wait, lambda: self._polls.get(page) != number)
+                finally:
+                    self._waiting.release()
         shown = self.workspace.state(user, since)
+        shown["waited"] = waited  # False: the page should not ask again at once
         shown["clock"] = self.clock.as_json()
         return shown
 

@@ -339,11 +339,20 @@ class Workspace:
         with self._lock:
             self._changed()
 
-    def wait_for_change(self, since: int, timeout: float) -> None:
-        """Return once the version is no longer ``since``, or after ``timeout`` seconds (a long poll:
-        the page learns of a new message or modal as soon as the bot's call lands)."""
+    def wait_for_change(
+        self, since: int, timeout: float, given_up: Callable[[], bool] = lambda: False
+    ) -> bool:
+        """Return once the version is no longer ``since`` (True), or after ``timeout`` seconds or once
+        ``given_up()`` holds after a ``wake`` (False): a long poll, so the page learns of a new message or
+        modal as soon as the bot's call lands."""
         with self._lock:
-            self._lock.wait_for(lambda: self._version != since, timeout)
+            self._lock.wait_for(lambda: self._version != since or given_up(), timeout)
+            return self._version != since
+
+    def wake(self) -> None:
+        """Let waiting polls look at ``given_up`` again."""
+        with self._lock:
+            self._lock.notify_all()
 
     def activity(self) -> int:
         """A mark in the log of posts and updates (see ``posted_since``)."""
