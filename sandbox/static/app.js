@@ -1230,10 +1230,13 @@ function renderMessages(id, options) {
       h("div", { class: "placeholder-hint" }, str("no_messages_hint", { help: `${app.session.command || "/case"} help` }))));
   }
   const grew = messages.length > (app.seenCounts.get(id) ?? 0);
+  const top = scroller.scrollTop;
   list.replaceChildren(...children);
   app.seenCounts.set(id, messages.length);
   if (options.scrollToEnd || (grew && nearBottom) || (grew && messages[messages.length - 1].ephemeral)) {
     scroller.scrollTop = scroller.scrollHeight;
+  } else {
+    scroller.scrollTop = top; // a message changed in place (a snooze click): the view stays where it was
   }
 }
 
