@@ -21,10 +21,11 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from casebot.app import build_app
 from casebot.server import StartupError, prepare_database, wsgi_app
-from models.db import UnitOfWork, make_session_factory
+from models.db import UnitOfWork, make_engine, make_session_factory
 from models.services.calendar import WorkCalendar
 from sandbox import setup
 from sandbox.slack.server import FakeSlack
+from sandbox.story import Stamps, Story, newest_ts, story_url
 from sandbox.web import Clock, Sandbox
 from sandbox.workspace import Workspace
 from scheduler.jobs import Runtime, run_due
@@ -58,10 +59,14 @@ def run(settings: Settings) -> None:
     import waitress
 
     signing_secret = secrets.token_hex(16)
-    slack = FakeSlack(host=HOST).start()
+    calendar = WorkCalendar(settings.zone, settings.working_hours.start_hour, settings.working_hours.end_hour)
+    clock = Clock(calendar)
+    stamps = Stamps(clock.now)  # messages are dated at the sandbox's time
+    slack = FakeSlack(host=HOST, stamp=stamps).start()
     settings = sandbox_settings(settings, slack.url, signing_secret)
     engine = prepare_database(settings)
     uow = UnitOfWork(make_session_factory(engine))
+    fresh = setup.is_fresh(uow)
     for line in setup.prepare(uow, settings.policy()):
         print(f"Sandbox: {line}", flush=True)
     people, channels = setup.people(uow), setup.channels(uow)
@@ -69,17 +74,26 @@ def run(settings: Settings) -> None:
         slack.set_user(person.slack_user_id, locale=person.locale, name=person.name, real_name=person.name)
     for channel in channels:
         slack.set_channel(channel.id, name=channel.name, members=sorted(channel.members))
-    workspace = Workspace(people, channels)
+    # The story so far: the clock where it was left and the conversations as they were.
+    story = Story(make_engine(story_url(settings.database_url)))
+    if fresh:
+        story.forget()  # a story from before belongs to data that is gone
+    clock.offset = story.offset()
+    kept = story.messages()
+    stamps.follow(newest_ts(kept))
+    if clock.offset or kept:
+        print(
+            f"Sandbox: the clock stays at {clock.as_json()['now']}; {len(kept)} message(s) kept", flush=True
+        )
+    workspace = Workspace(people, channels, messages=kept, keeper=story, stamp=stamps)
     slack.subscribe(workspace.observe)
 
     client = make_web_client(settings)
-    calendar = WorkCalendar(settings.zone, settings.working_hours.start_hour, settings.working_hours.end_hour)
-    clock = Clock(calendar)
     # The bot reads the sandbox's clock: what staff do is dated at the sandbox's time, so records and
     # the reminders computed from them agree with the nudges the clock control brings.
     app = build_app(settings, uow=uow, client=client, clock=clock.now)
     runtime = Runtime(uow, client, settings.policy(), calendar, settings.default_locale)
-    sandbox = Sandbox(workspace, slack, signing_secret, clock, partial(_catch_up, runtime))
+    sandbox = Sandbox(workspace, slack, signing_secret, clock, partial(_catch_up, runtime), story=story)
     if settings.scheduler_enabled:
         # The scheduler's minute, on the sandbox's clock (APScheduler would run on real time).
         threading.Thread(target=_tick, args=(sandbox,), name="sandbox-clock", daemon=True).start()

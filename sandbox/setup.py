@@ -32,11 +32,17 @@ CASE_MANAGER, COWORKER = PERSONAS[0][0], PERSONAS[1][0]
 TEAM_CHANNELS = (("C0SANDBOX1", 0), ("C0SANDBOX2", 1))
 
 
+def is_fresh(uow: UnitOfWork) -> bool:
+    """No demo data yet: this start makes the sandbox's data afresh."""
+    with uow() as db:
+        return db.scalar(select(StaffMember).where(StaffMember.slack_user_id == CASE_MANAGER)) is None
+
+
 def prepare(uow: UnitOfWork, policy: Policy) -> list[str]:
     """Idempotent: what is missing is made, what exists is left alone; returns what was done."""
     done: list[str] = []
-    with uow() as db:
-        if db.scalar(select(StaffMember).where(StaffMember.slack_user_id == CASE_MANAGER)) is None:
+    if is_fresh(uow):
+        with uow() as db:
             done.append(demo.load(db, policy, cases=DEMO_CASES))
     with uow() as db:
         done += _share_cases(db, policy)

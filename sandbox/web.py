@@ -9,22 +9,26 @@ handler run exactly as with Slack. What the bot then calls on the Web API lands 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import mimetypes
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from bot.i18n import locale_from_slack, t
 from models.services.calendar import WorkCalendar
 from sandbox.slack import requests as slack
 from sandbox.slack.server import BOT_USER_ID, FakeSlack
-from sandbox.workspace import Message, Reply, Workspace
+from sandbox.story import Story
+from sandbox.workspace import Message, Person, Reply, Workspace
 
 log = logging.getLogger("casebot.sandbox")
 
@@ -33,6 +37,10 @@ STATIC = Path(__file__).parent / "static"
 COMMAND = "/case"
 MAX_BODY = 1_000_000
 MAX_ADVANCE = timedelta(days=366)
+# A page's /api/state may wait this long for a change (a long poll), so what the bot does shows at once;
+# no more than MAX_WAITING at a time, so the server's threads stay free for the bot's own requests.
+MAX_WAIT_SECONDS = 20.0
+MAX_WAITING = 3
 
 
 @dataclass
@@ -59,8 +67,8 @@ class Clock:
     def as_json(self) -> Payload:
         return {
             "now": self.now().astimezone(self.calendar.zone).isoformat(timespec="minutes"),
-            "offset_days": round(self.offset.total_seconds() / 86400, 3),
-            "offset_hours": round(self.offset.total_seconds() / 3600, 2),
+            # One number, in one unit: the page shows it as days, hours and minutes.
+            "offset_minutes": round(self.offset.total_seconds() / 60),
         }
 
 
@@ -78,8 +86,16 @@ class Sandbox:
     catch_up: Callable[[datetime], list[str]]
     events_url: str = ""  # the bot's /slack/events on this same server, known once it is bound
     allowed_hosts: frozenset[str] = frozenset()
+    story: Story | None = None  # where the clock's offset is kept across restarts
     # One catch-up at a time: a clock jump and the minute's tick would only split the same work.
     _scheduler: threading.Lock = field(default_factory=threading.Lock)
+    _waiting: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(MAX_WAITING)
+    )
+    # The newest long poll of each open page: an older one still waiting (the page gave up on it, its
+    # user did something) stops waiting and frees its thread.
+    _polls: dict[str, int] = field(default_factory=dict)
+    _poll_numbers: Iterator[int] = field(default_factory=itertools.count)
 
     # ------------------------------------------------------------------ WSGI
 
@@ -125,7 +141,20 @@ class Sandbox:
     def state(self, data: Payload) -> Payload:
         user = self._user(data)
         since = int(data["since"]) if data.get("since") not in (None, "") else None
+        wait = min(float(data.get("wait") or 0), MAX_WAIT_SECONDS)
+        waited = False
+        if since is not None and wait > 0:
+            page, number = str(data.get("page") or user), next(self._poll_numbers)
+            self._polls[page] = number
+            self.workspace.wake()  # this page's earlier poll, if it still waits, gives way
+            if self._waiting.acquire(blocking=False):
+                try:
+                    waited = True
+                    self.workspace.wait_for_change(since, wait, lambda: self._polls.get(page) != number)
+                finally:
+                    self._waiting.release()
         shown = self.workspace.state(user, since)
+        shown["waited"] = waited  # False: the page should not ask again at once
         shown["clock"] = self.clock.as_json()
         return shown
 
@@ -209,7 +238,8 @@ class Sandbox:
         status, body = self._send(request)
         if status != 200:
             # Slack keeps the modal open and says it could not reach the app; so does the sandbox.
-            return {"ok": False, "status": status, "error": f"Casebot answered HTTP {status}"}
+            error = t("sandbox.submit_failed", self._locale(user), status=status)
+            return {"ok": False, "status": status, "error": error}
         answer = _json_or_text(body) if body else {}
         self.workspace.answer_submission(user, view_id, answer)
         return {
@@ -257,17 +287,30 @@ class Sandbox:
         return {"ok": True, "status": status}
 
     def move_clock(self, data: Payload) -> Payload:
+        locale = self._locale(str(data["user"])) if data.get("user") in self.workspace.people else "ko"
         if data.get("to") == "next_working_morning":
             target = self.clock.next_working_morning()
         else:
             step = timedelta(days=float(data.get("days") or 0), hours=float(data.get("hours") or 0))
             if step <= timedelta(0) or step > MAX_ADVANCE:
-                raise PageError("the clock moves forward only, by up to a year at a time")
+                raise PageError(t("sandbox.clock.forward_only", locale))
             target = self.clock.now() + step
         with self._scheduler:
             self.clock.offset = target - datetime.now(UTC)
-            report = self.catch_up(self.clock.now())
-        log.info("sandbox clock moved to %s: %s", self.clock.as_json()["now"], "; ".join(report))
+            if self.story is not None:
+                self.story.save_offset(self.clock.offset)
+            mark = self.workspace.activity()
+            now = self.clock.now()
+            lines = self.catch_up(now)
+            report = describe(
+                self.workspace.posted_since(mark),
+                self.clock.calendar.is_working_time(now),
+                self.workspace.people,
+                {c.id: c.name for c in self.workspace.channels.values()},
+                locale,
+            )
+        self.workspace.touch()  # other open pages show the new time at once
+        log.info("sandbox clock moved to %s: %s", self.clock.as_json()["now"], "; ".join(lines))
         return {"ok": True, "clock": self.clock.as_json(), "report": report}
 
     def tick(self) -> list[str]:
@@ -282,6 +325,9 @@ class Sandbox:
         if user not in self.workspace.people:
             raise PageError(f"unknown sandbox user {user!r}")
         return user
+
+    def _locale(self, user: str) -> str:
+        return locale_from_slack(self.workspace.people[user].locale)
 
     def _conversation(self, data: Payload) -> str:
         channel = str(data.get("channel", ""))
@@ -304,9 +350,42 @@ class Sandbox:
 
     def _failed(self, user: str, channel: str, status: int) -> None:
         # What Slack itself shows when an app does not answer a command properly.
-        self.workspace.add_ephemeral(
-            user, channel, f"{COMMAND} 명령이 실패했습니다 / {COMMAND} failed (HTTP {status})"
-        )
+        text = t("sandbox.command_failed", self._locale(user), command=COMMAND, status=status)
+        self.workspace.add_ephemeral(user, channel, text)
+
+
+def describe(
+    posted: list[tuple[str, str]],
+    working_time: bool,
+    people: dict[str, Person],
+    channels: dict[str, str],
+    locale: str,
+) -> list[str]:
+    """What a clock move brought, as a case manager would say it: who got how many messages, which team
+    channels got new or refreshed posts. ``posted`` is (Web API method, conversation) per post or update."""
+    if not working_time and not posted:
+        return [t("sandbox.report.outside_hours", locale)]
+    if not posted:
+        return [t("sandbox.report.nothing", locale)]
+    dms = Counter(c for method, c in posted if method == "chat.postMessage" and c.startswith("D"))
+    lines, others, other_count = [], set(), 0
+    for channel, count in dms.items():
+        person = people.get(channel[1:])
+        if person is None:
+            others.add(channel)
+            other_count += count
+        else:
+            lines.append(t("sandbox.report.dm", locale, name=person.name, count=count))
+    if others:
+        lines.append(t("sandbox.report.dm_others", locale, people=len(others), count=other_count))
+    for channel, name in channels.items():
+        new = sum(1 for method, c in posted if c == channel and method == "chat.postMessage")
+        changed = sum(1 for method, c in posted if c == channel and method == "chat.update")
+        if new:
+            lines.append(t("sandbox.report.channel_posts", locale, channel=name, count=new))
+        if changed:
+            lines.append(t("sandbox.report.channel_updates", locale, channel=name, count=changed))
+    return lines or [t("sandbox.report.nothing", locale)]
 
 
 _ROUTES: dict[tuple[str, str], Callable[[Sandbox, Payload], Payload]] = {

@@ -11,8 +11,9 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sandbox.slack.server import BOT_USER_ID, Call
 
@@ -85,6 +86,14 @@ class Reply:
     message_ts: str | None = None
 
 
+class Keeper(Protocol):
+    """Where messages are kept across restarts (sandbox/story.py)."""
+
+    def save(self, message: Message) -> None: ...
+
+    def delete(self, message: Message) -> None: ...
+
+
 @dataclass
 class _Screen:
     modals: list[Payload] = field(default_factory=list)
@@ -92,14 +101,33 @@ class _Screen:
 
 
 class Workspace:
-    """Thread-safe: the stand-in's request threads write, the web page's requests read."""
+    """Thread-safe: the stand-in's request threads write, the web page's requests read.
 
-    def __init__(self, people: list[Person], channels: list[Channel]) -> None:
+    ``messages`` are those kept from before a restart, ``keeper`` keeps each change from now on, and
+    ``stamp`` gives the timestamps of the messages the workspace itself adds (the sandbox's time).
+    """
+
+    def __init__(
+        self,
+        people: list[Person],
+        channels: list[Channel],
+        *,
+        messages: list[Message] | None = None,
+        keeper: Keeper | None = None,
+        stamp: Callable[[], str] | None = None,
+    ) -> None:
         self.people = {p.slack_user_id: p for p in people}
         self.channels = {c.id: c for c in channels}
         self._lock = threading.Condition()
-        self._version = 0
+        # Not 0: a page that polled the server before a restart must not take the new one's first
+        # versions for ones it has already seen.
+        self._version = int(time.time() * 1000)
         self._messages: dict[str, list[Message]] = {}
+        for message in messages or []:
+            self._messages.setdefault(message.channel, []).append(message)
+        self._keeper = keeper
+        self._stamp = stamp
+        self._log: list[tuple[str, str]] = []  # (method, conversation) of the bot's posts and updates
         self._screens: dict[str, _Screen] = {p: _Screen() for p in self.people}
         self._triggers: dict[str, str] = {}
         self._replies: dict[str, Reply] = {}
@@ -123,6 +151,8 @@ class Workspace:
         return reply_id
 
     def _local_ts(self) -> str:
+        if self._stamp is not None:
+            return self._stamp()
         return f"{self._ts_base}.{900000 + next(self._ids):06d}"
 
     # ------------------------------------------------------------------ following the bot's calls
@@ -141,7 +171,9 @@ class Workspace:
         self._lock.notify_all()
 
     def _post(self, params: Payload, body: Payload, path: str) -> None:
-        self._append(Message(str(body.get("channel")), str(body["ts"]), _text(params), _blocks(params)))
+        channel = str(body.get("channel"))
+        self._append(Message(channel, str(body["ts"]), _text(params), _blocks(params)))
+        self._log.append(("chat.postMessage", channel))
 
     def _post_ephemeral(self, params: Payload, body: Payload, path: str) -> None:
         channel, user = str(body.get("channel")), str(params.get("user"))
@@ -152,13 +184,15 @@ class Workspace:
         if message is None:
             return False
         message.text, message.blocks, message.edited = _text(params), _blocks(params), True
+        self._keep(message)
+        self._log.append(("chat.update", message.channel))
         return True
 
     def _delete(self, params: Payload, body: Payload, path: str) -> bool:
         message = self._find(str(params.get("channel")), str(params.get("ts")))
         if message is None:
             return False
-        self._messages[message.channel].remove(message)
+        self._remove(message)
         return True
 
     def _response_url(self, params: Payload, body: Payload, path: str) -> bool:
@@ -167,10 +201,11 @@ class Workspace:
             return False
         original = self._find(reply.channel, reply.message_ts) if reply.message_ts else None
         if original is not None and _truthy(params.get("delete_original")):
-            self._messages[original.channel].remove(original)
+            self._remove(original)
             return True
         if original is not None and _truthy(params.get("replace_original")):
             original.text, original.blocks, original.edited = _text(params), _blocks(params), True
+            self._keep(original)
             return True
         public = params.get("response_type") == "in_channel"
         self._append(
@@ -219,6 +254,16 @@ class Workspace:
 
     def _append(self, message: Message) -> None:
         self._messages.setdefault(message.channel, []).append(message)
+        self._keep(message)
+
+    def _remove(self, message: Message) -> None:
+        self._messages[message.channel].remove(message)
+        if self._keeper is not None:
+            self._keeper.delete(message)
+
+    def _keep(self, message: Message) -> None:
+        if self._keeper is not None:
+            self._keeper.save(message)
 
     def _find(self, channel: str, ts: str | None) -> Message | None:
         return next((m for m in self._messages.get(channel, []) if m.ts == ts), None)
@@ -288,6 +333,36 @@ class Workspace:
     def version(self) -> int:
         with self._lock:
             return self._version
+
+    def touch(self) -> None:
+        """Something the page shows besides the workspace changed (the clock): pages waiting ask again."""
+        with self._lock:
+            self._changed()
+
+    def wait_for_change(
+        self, since: int, timeout: float, given_up: Callable[[], bool] = lambda: False
+    ) -> bool:
+        """Return once the version is no longer ``since`` (True), or after ``timeout`` seconds or once
+        ``given_up()`` holds after a ``wake`` (False): a long poll, so the page learns of a new message or
+        modal as soon as the bot's call lands."""
+        with self._lock:
+            self._lock.wait_for(lambda: self._version != since or given_up(), timeout)
+            return self._version != since
+
+    def wake(self) -> None:
+        """Let waiting polls look at ``given_up`` again."""
+        with self._lock:
+            self._lock.notify_all()
+
+    def activity(self) -> int:
+        """A mark in the log of posts and updates (see ``posted_since``)."""
+        with self._lock:
+            return len(self._log)
+
+    def posted_since(self, mark: int) -> list[tuple[str, str]]:
+        """(Web API method, conversation) of each ``chat.postMessage`` and ``chat.update`` since ``mark``."""
+        with self._lock:
+            return list(self._log[mark:])
 
     def state(self, user: str, since: int | None = None) -> Payload:
         """What ``user``'s Slack client shows now; just the version if nothing changed since ``since``."""

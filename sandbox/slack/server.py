@@ -133,8 +133,13 @@ class FakeSlack:
     the suite, but they are still recorded for assertions.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, *, stamp: Callable[[], str] | None = None
+    ) -> None:
+        """``stamp`` gives message timestamps (the sandbox passes its clock's); by default they count
+        up from the server's start."""
         self._host = host
+        self._stamp = stamp
         self._port = port
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -410,6 +415,8 @@ class FakeSlack:
     # ------------------------------------------------------------------ canned responses
 
     def _next_ts(self) -> str:
+        if self._stamp is not None:
+            return self._stamp()
         # One base second plus a counter keeps ts strictly increasing as numbers and as strings.
         return f"{self._ts_base}.{next(self._ts_counter):06d}"
 

@@ -32,6 +32,7 @@ const STRINGS = {
     clock_offset: "+{offset}",
     offset_days: "{n}일",
     offset_hours: "{n}시간",
+    offset_minutes: "{n}분",
     clock_moved: "시계를 {time}(으)로 옮겼습니다",
     clock_nothing: "보낸 알림이 없습니다.",
     clock_failed: "시계를 옮기지 못했습니다: {error}",
@@ -95,6 +96,7 @@ const STRINGS = {
     clock_offset: "+{offset}",
     offset_days: "{n}d",
     offset_hours: "{n}h",
+    offset_minutes: "{n}min",
     clock_moved: "Clock moved to {time}",
     clock_nothing: "Nothing was sent.",
     clock_failed: "Could not move the clock: {error}",
@@ -146,7 +148,12 @@ const MESSAGE_SHORTCUTS = [
   { callback_id: "case.note.from_message", label: { ko: "사례기록으로 추가", en: "Add as case note" } },
 ];
 
-const POLL_MS = 700;
+// /api/state answers at once when something changed, else waits up to LONG_POLL_S for the next change
+// (a long poll): a modal or a message shows as soon as the bot's call lands, with no polling delay.
+const LONG_POLL_S = 20;
+const POLL_MS = 50; // between two long polls
+const SHORT_POLL_MS = 700; // when the server had no thread to wait with (many pages open)
+const PAGE_ID = Math.random().toString(36).slice(2);
 const FAILED_POLL_MS = 2000;
 const REPORT_MS = 9000;
 
@@ -869,12 +876,13 @@ function showFieldErrors(container, errors) {
 
 /* ---------------------------------------------------------------- 5. API */
 
-async function api(method, path, body) {
+async function api(method, path, body, signal) {
   const response = await fetch(path, {
     method,
     headers: body ? { "Content-Type": "application/json" } : {},
     body: body ? JSON.stringify(body) : undefined,
     cache: "no-store",
+    signal,
   });
   let data = null;
   try {
@@ -886,7 +894,7 @@ async function api(method, path, body) {
   return data || {};
 }
 
-const getJSON = (path) => api("GET", path);
+const getJSON = (path, signal) => api("GET", path, undefined, signal);
 const postJSON = (path, body) => api("POST", path, body);
 
 /* ---------------------------------------------------------------- 6. app state and rendering */
@@ -991,21 +999,20 @@ function renderClock(clock) {
   const text = formatClock(clock.now);
   $("clock-text").textContent = text;
   $("clock").dataset.now = clock.now;
-  const hours = offsetHours(clock);
-  const days = Math.floor(hours / 24);
-  const rest = hours % 24;
-  const offset = [days ? str("offset_days", { n: days }) : "", rest ? str("offset_hours", { n: rest }) : ""].filter(Boolean).join(" ");
+  const offset = offsetText(Number(clock.offset_minutes || 0));
   $("clock-offset").textContent = offset ? str("clock_offset", { offset }) : "";
   $("clock-offset").hidden = !offset;
 }
 
-/** How far the sandbox clock is ahead, in whole hours. offset_days and offset_hours may be one
- * offset in two units (1.5 and 36) or its two parts (1 and 12): both readings are accepted. */
-function offsetHours(clock) {
-  const days = Number(clock.offset_days || 0);
-  const hours = Number(clock.offset_hours || 0);
-  if (days && hours && Math.abs(days * 24 - hours) < 0.01) return Math.round(hours);
-  return Math.round(days * 24 + hours);
+/** How far the sandbox clock is ahead (the server's one number, in minutes) as "8일 3시간": days and
+ * hours, the minutes only while it is under an hour. */
+function offsetText(minutes) {
+  if (minutes <= 0) return "";
+  if (minutes < 60) return str("offset_minutes", { n: minutes });
+  const hours = Math.round(minutes / 60);
+  const days = Math.floor(hours / 24);
+  const rest = hours % 24;
+  return [days ? str("offset_days", { n: days }) : "", rest ? str("offset_hours", { n: rest }) : ""].filter(Boolean).join(" ");
 }
 
 /** "2026-11-23T13:05:00+09:00" as the sandbox's own wall time, whatever the browser's zone. */
@@ -1223,10 +1230,13 @@ function renderMessages(id, options) {
       h("div", { class: "placeholder-hint" }, str("no_messages_hint", { help: `${app.session.command || "/case"} help` }))));
   }
   const grew = messages.length > (app.seenCounts.get(id) ?? 0);
+  const top = scroller.scrollTop;
   list.replaceChildren(...children);
   app.seenCounts.set(id, messages.length);
   if (options.scrollToEnd || (grew && nearBottom) || (grew && messages[messages.length - 1].ephemeral)) {
     scroller.scrollTop = scroller.scrollHeight;
+  } else {
+    scroller.scrollTop = top; // a message changed in place (a snooze click): the view stays where it was
   }
 }
 
@@ -1403,7 +1413,7 @@ async function advanceClock(button) {
   buttons.forEach((other) => { other.disabled = true; });
   button.classList.add("is-busy");
   try {
-    const result = await postJSON("/api/clock", body);
+    const result = await postJSON("/api/clock", { ...body, user: app.userId });
     if (result.ok === false) {
       showToast(null, str("clock_failed", { error: result.error || "?" }), "error");
     } else {
@@ -1578,22 +1588,21 @@ async function closeModal(viewId) {
 /* ---------------------------------------------------------------- 8. polling and start-up */
 
 let pollTimer = null;
-let polling = false;
-let pollAgain = false;
+let inFlight = null; // the AbortController of the poll on its way
 
 async function poll() {
-  if (polling) {
-    pollAgain = true;
-    return;
-  }
-  polling = true;
   clearTimeout(pollTimer);
+  const controller = new AbortController();
+  inFlight = controller;
   let delay = POLL_MS;
   const user = app.userId;
   try {
-    const since = app.version === null ? "" : `&since=${encodeURIComponent(app.version)}`;
-    const state = await getJSON(`/api/state?user=${encodeURIComponent(user)}${since}`);
+    const since = app.version === null ? ""
+      : `&since=${encodeURIComponent(app.version)}&wait=${LONG_POLL_S}&page=${PAGE_ID}`;
+    const state = await getJSON(`/api/state?user=${encodeURIComponent(user)}${since}`, controller.signal);
+    if (controller.signal.aborted) return;
     setOnline(true);
+    if (state.changed === false && state.waited === false) delay = SHORT_POLL_MS;
     if (user === app.userId && state.changed !== false && state.version !== undefined) {
       const first = app.state === null;
       app.state = state;
@@ -1601,25 +1610,24 @@ async function poll() {
       renderAll({ scrollToEnd: first });
     }
   } catch {
+    if (controller.signal.aborted) return; // pollNow started a newer poll
     setOnline(false);
     delay = FAILED_POLL_MS;
-    // A restarted server counts its versions from 0 again: ask for everything once it is back.
+    // A restarted server has versions of its own: ask for everything once it is back.
     app.version = null;
   } finally {
-    polling = false;
-    if (pollAgain) delay = 0;
-    pollAgain = false;
-    pollTimer = setTimeout(poll, delay);
+    if (inFlight === controller) {
+      inFlight = null;
+      pollTimer = setTimeout(poll, delay);
+    }
   }
 }
 
+/** Ask now (after the user did something, or switched user): a waiting poll gives way to a new one. */
 function pollNow() {
-  if (polling) {
-    pollAgain = true;
-  } else {
-    clearTimeout(pollTimer);
-    poll();
-  }
+  if (inFlight) inFlight.abort();
+  inFlight = null;
+  poll();
 }
 
 function setOnline(online) {

@@ -50,6 +50,16 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess
         yield running
 
 
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the tests' screenshots go: a temporary folder, so a test run leaves the tracked tree as it
+    was; scripts/screenshots sets SANDBOX_SCREENSHOTS=docs/screenshots to refresh the README's images."""
+    chosen = os.environ.get("SANDBOX_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture
 def page(browser, sandbox):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ko-KR")

@@ -1,6 +1,7 @@
 """The sandbox page in real headless Chromium: a case manager takes in a new case through the intake
 modal (with a field error first), opens its assessment from the App Home, and moves the clock until
-the nudge about it arrives. Screenshots of the intake modal and the App Home go to docs/screenshots."""
+the nudge about it arrives. Screenshots of the intake modal and the App Home go to the `screenshots` folder
+(a temporary one; scripts/screenshots puts them in docs/screenshots for the README)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from playwright.sync_api import Page, expect
 
 from tests.sandbox_process import SandboxProcess
 
-SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 MANAGER, OUTSIDER = "UDEMO01", "UDEMO11"
 NAME = "유리구슬(가상)"
 CODE = re.compile(r"[A-Z]{1,10}-\d{4}-\d{4}")
@@ -36,7 +36,7 @@ def run_command(page: Page, text: str) -> None:
 
 
 def test_intake_then_assessment_from_home_then_the_clock_brings_the_nudge(
-    page: Page, sandbox: SandboxProcess
+    page: Page, sandbox: SandboxProcess, screenshots: Path
 ):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -62,7 +62,7 @@ def test_intake_then_assessment_from_home_then_the_clock_brings_the_nudge(
     expect(block(page, "client.contact").locator("input")).to_have_value("900101-1234567")  # nothing lost
     modal.locator(".modal-body").evaluate("body => body.scrollTo(0, 0)")
     contact_error.scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / "sandbox-intake.png"))
+    page.screenshot(path=str(screenshots / "sandbox-intake.png"))
 
     block(page, "client.name").locator("input").fill(NAME)
     block(page, "client.contact").locator("input").fill("010-0000-0000")
@@ -81,7 +81,7 @@ def test_intake_then_assessment_from_home_then_the_clock_brings_the_nudge(
     page.get_by_test_id("nav-home").click()
     home = page.get_by_test_id("home")
     expect(home).to_contain_text(code)
-    page.screenshot(path=str(SCREENSHOTS / "sandbox-home.png"))
+    page.screenshot(path=str(screenshots / "sandbox-home.png"))
     assess = home.locator(f'[data-block-id="home.case.{code}"] [data-action-id="case.assess.open"]')
     assess.click()
     expect(modal).to_be_visible()

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from models import schema
 from models.case import Case
@@ -132,9 +132,11 @@ def test_intake_field_errors_then_a_case_whose_name_stays_out_of_slack(sandbox):
 
 def test_the_clock_brings_nudges_with_buttons_and_a_button_opens_its_modal(sandbox):
     before = len(messages(sandbox, MANAGER, "D" + MANAGER))
-    moved = sandbox.api("/api/clock", {"to": "next_working_morning"})
-    assert moved["clock"]["now"].endswith("09:30+09:00") and moved["clock"]["offset_hours"] > 0
-    assert moved["report"][0].startswith("sent "), moved["report"]
+    moved = sandbox.api("/api/clock", {"to": "next_working_morning", "user": MANAGER})
+    assert moved["clock"]["now"].endswith("09:30+09:00") and moved["clock"]["offset_minutes"] > 0
+    # The report is in the user's language, in plain words: who got how many messages.
+    assert any("개인 메시지" in line for line in moved["report"]), moved["report"]
+    assert not any("folded" in line or "sent" in line for line in moved["report"]), moved["report"]
     nudges = wait_until(
         lambda: [m for m in messages(sandbox, MANAGER, "D" + MANAGER)[before:] if not m["ephemeral"]],
         what="the nudges",
@@ -213,13 +215,24 @@ def test_roles_at_work_a_coworker_sees_a_shared_case_another_team_does_not(sandb
     assert modals(sandbox, ADMIN) == []
 
 
-def test_a_second_start_keeps_the_data_and_does_not_load_the_demo_again(tmp_path: Path):
+def test_a_second_start_keeps_the_data_the_clock_and_the_conversations(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"
     with running_sandbox(tmp_path, SCHEDULER_ENABLED="false", SANDBOX_DATABASE_URL=url) as first:
         assert "Demo data loaded" in first.log()
+        moved = first.api("/api/clock", {"to": "next_working_morning", "user": MANAGER})
+        kept = wait_until(lambda: messages(first, MANAGER, "D" + MANAGER), what="the morning's nudges")
     with running_sandbox(tmp_path, SCHEDULER_ENABLED="false", SANDBOX_DATABASE_URL=url) as second:
         assert "Demo data loaded" not in second.log()
         assert len(second.api("/api/session")["users"]) == 5
+        clock = second.api("/api/session")["clock"]
+        assert clock["offset_minutes"] == moved["clock"]["offset_minutes"] > 0
+        assert clock["now"][:10] == moved["clock"]["now"][:10]
+        assert messages(second, MANAGER, "D" + MANAGER) == kept
+        # The story is the sandbox's own file, beside its database; the bot's tables are untouched.
+        assert (tmp_path / "sandbox.story.sqlite3").is_file()
+        engine = make_engine(url)
+        assert not [name for name in inspect(engine).get_table_names() if name.startswith("sandbox_")]
+        engine.dispose()
 
 
 def test_the_message_shortcut_turns_a_message_into_a_contact_note_draft(sandbox):

@@ -1,18 +1,24 @@
 """The sandbox's workspace turns the bot's Web API calls into what each user's Slack client shows, and
-its clock finds the next working morning (no bot, no HTTP: calls are fed in directly)."""
+its clock finds the next working morning (no bot, no HTTP: calls are fed in directly); what it shows is
+kept across restarts (sandbox/story.py, on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
+from models.db import make_engine
 from models.services.calendar import WorkCalendar
 from sandbox.slack.server import Call
-from sandbox.web import Clock
-from sandbox.workspace import Channel, Person, Reply, Workspace
+from sandbox.story import Stamps, Story, newest_ts, story_url
+from sandbox.web import Clock, describe
+from sandbox.workspace import Channel, Message, Person, Reply, Workspace
 
 SEOUL = ZoneInfo("Asia/Seoul")
 ANN, BEN, CAT = "UANN", "UBEN", "UCAT"
@@ -183,3 +189,109 @@ def test_the_clock_jumps_to_the_next_working_morning(local_now, expected):
         clock.offset = target - datetime.now(UTC)
         assert clock.as_json()["now"] == expected.strftime("%Y-%m-%dT%H:%M+09:00")
         assert clock.offset > timedelta(0)
+
+
+# ---------------------------------------------------------------------- the story across restarts
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def story(request, empty_database_url) -> Iterator[Story]:
+    engine = make_engine(story_url(empty_database_url(request.param)))
+    yield Story(engine)
+    engine.dispose()
+
+
+def people() -> list[Person]:
+    return [
+        Person(u, u.lower(), "case_manager", "사례관리자", "Case manager", "1팀", "ko-KR") for u in (ANN, BEN)
+    ]
+
+
+def test_a_restarted_workspace_shows_the_messages_as_they_were_last(story):
+    first = Workspace(people(), [Channel("CTEAM", "1팀", frozenset({ANN, BEN}))], keeper=story)
+    for ts, text in (("5.1", "board"), ("5.2", "nudge"), ("5.3", "gone")):
+        call(first, "chat.postMessage", {"channel": "CTEAM", "text": text}, {"channel": "CTEAM", "ts": ts})
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "미뤘습니다"}}]
+    call(first, "chat.update", {"channel": "CTEAM", "ts": "5.2", "text": "snoozed", "blocks": blocks}, {})
+    call(first, "chat.delete", {"channel": "CTEAM", "ts": "5.3"}, {})
+    first.add_ephemeral(ANN, "CTEAM", "only you")
+    shown = first.state(ANN)["messages"]
+
+    again = Story(story.engine)  # a new process: nothing but the database
+    second = Workspace(people(), [Channel("CTEAM", "1팀", frozenset({ANN, BEN}))], messages=again.messages())
+    assert second.state(ANN)["messages"] == shown
+    assert [m["text"] for m in shown["CTEAM"]] == ["board", "snoozed", "only you"]
+    assert shown["CTEAM"][1]["blocks"] == blocks and shown["CTEAM"][1]["edited"] is True
+    assert texts(second, BEN, "CTEAM") == ["board", "snoozed"], "an ephemeral message stays its user's"
+
+
+def test_the_clock_offset_is_kept_and_forgotten_with_the_data(story):
+    assert story.offset() == timedelta(0)
+    story.save_offset(timedelta(days=8, hours=3))
+    story.save_offset(timedelta(days=16))
+    assert Story(story.engine).offset() == timedelta(days=16)
+    story.save(Message("CTEAM", "1.1", "x", None))
+    story.forget()
+    assert story.offset() == timedelta(0) and story.messages() == []
+
+
+def test_the_story_of_a_sqlite_sandbox_is_a_file_of_its_own():
+    assert story_url("sqlite:///casebot-sandbox.sqlite3") == "sqlite:///casebot-sandbox.story.sqlite3"
+    assert story_url("sqlite:////data/sb.db") == "sqlite:////data/sb.story.db"
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/sandbox"
+    assert story_url(url) == url  # no database-wide write lock there: the sandbox's own tables
+
+
+def test_message_timestamps_follow_the_sandbox_clock_and_never_repeat():
+    now = datetime(2026, 12, 16, 9, 30, tzinfo=SEOUL)
+    stamps = Stamps(lambda: now)
+    first, second = stamps(), stamps()
+    assert first == f"{int(now.timestamp())}.000000" and second == f"{int(now.timestamp())}.000001"
+    # After a restart the clock may read earlier than the newest message kept: still later than it.
+    stamps = Stamps(lambda: now - timedelta(hours=1))
+    stamps.follow(newest_ts([Message("C", second, "", None), Message("C", first, "", None)]))
+    assert float(stamps()) > float(second)
+
+
+def test_the_clock_report_says_who_got_what_in_the_users_language():
+    posted = [
+        ("chat.postMessage", "D" + ANN),
+        ("chat.postMessage", "D" + ANN),
+        ("chat.postMessage", "DUSOMEONE"),
+        ("chat.postMessage", "CTEAM"),
+        ("chat.update", "CTEAM"),
+        ("chat.update", "D" + ANN),
+    ]
+    known = {p.slack_user_id: p for p in people()}
+    ko = describe(posted, True, known, {"CTEAM": "1팀"}, "ko")
+    assert ko == [
+        "uann님에게 개인 메시지 2건",
+        "다른 직원 1명에게 개인 메시지 1건",
+        "#1팀 채널에 새 글 1건",
+        "#1팀 채널의 글 1건을 최신 내용으로 고침 (팀 현황판 등)",
+    ]
+    assert describe(posted[:1], True, known, {}, "en") == ["uann: 1 direct message(s)"]
+    assert describe([], True, known, {}, "ko") == ["새로 보낸 메시지가 없습니다."]
+    assert "근무시간" in describe([], False, known, {}, "ko")[0]
+
+
+def test_a_long_poll_returns_as_soon_as_something_changes(workspace):
+    since = workspace.version
+    assert workspace.wait_for_change(since, 0.05) is False
+    timer = threading.Timer(0.1, lambda: workspace.add_ephemeral(ANN, "DUANN", "hi"))
+    timer.start()
+    started = time.monotonic()
+    assert workspace.wait_for_change(since, 5) is True
+    assert time.monotonic() - started < 2
+    # A poll the page gave up on stops waiting when woken.
+    since, stop = workspace.version, threading.Event()
+    threading.Timer(0.1, lambda: (stop.set(), workspace.wake())).start()
+    started = time.monotonic()
+    assert workspace.wait_for_change(since, 5, stop.is_set) is False
+    assert time.monotonic() - started < 2
+
+
+def test_the_offset_is_one_number_the_page_shows_as_it_is():
+    clock = Clock(WorkCalendar(SEOUL))
+    clock.offset = timedelta(days=16) - timedelta(microseconds=40)  # as a jump computes it
+    assert clock.as_json()["offset_minutes"] == 16 * 24 * 60
