@@ -222,6 +222,7 @@ def case_supervisors(db: Session, case: Case, *, today: date | None = None) -> l
 def refuse(ctx: Ctx, case: Case | None, detail: str, message: Message = NO_ACCESS) -> NotAllowed:
     return NotAllowed(
         message,
+        at=ctx.now,
         actor_id=ctx.actor.id,
         actor_ref=ctx.actor.slack_user_id,
         case_id=case.id if case else None,
