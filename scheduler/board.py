@@ -33,7 +33,7 @@ from bot.errors import loggable
 from bot.views.board import board_message, channel_problem
 from models.services import board, board_posts, idempotency
 from models.staff import Team
-from scheduler.jobs import Runtime
+from scheduler.runtime import Runtime
 
 log = logging.getLogger("casebot.scheduler")
 PER_CHANNEL_INTERVAL = 1.0  # Slack allows about one message per second per channel

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Connection, Engine, text
+
+from models.clock import SYSTEM_CLOCK
+from scheduler import runtime
 
 log = logging.getLogger("casebot.scheduler")
 
@@ -24,7 +27,8 @@ RETRY_SECONDS = 30
 JOBS_TABLE = "apscheduler_jobs"  # created by APScheduler itself; Alembic leaves it alone
 
 
-def build_scheduler(engine: Engine) -> BackgroundScheduler:
+def build_scheduler(engine: Engine, zone: ZoneInfo) -> BackgroundScheduler:
+    """The fixed jobs; the cron ones (09:00, 06:30 on weekdays) in the agency's zone (`TIMEZONE`)."""
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
@@ -38,7 +42,9 @@ def build_scheduler(engine: Engine) -> BackgroundScheduler:
         id="reminders.sweep",
         replace_existing=True,
         # At once on start, not a minute later: what fell due while no process led goes out now.
-        next_run_time=datetime.now(UTC),
+        # APScheduler keeps real time (its triggers fire on it), so this is the system clock's now;
+        # the jobs themselves read the runtime's clock.
+        next_run_time=SYSTEM_CLOCK.now(),
     )
     scheduler.add_job(
         "scheduler.jobs:send_digests",
@@ -46,7 +52,7 @@ def build_scheduler(engine: Engine) -> BackgroundScheduler:
         day_of_week="mon-fri",
         hour=9,
         minute=0,
-        timezone="Asia/Seoul",
+        timezone=zone,
         id="digests.morning",
         replace_existing=True,
     )
@@ -57,7 +63,7 @@ def build_scheduler(engine: Engine) -> BackgroundScheduler:
         day_of_week="mon-fri",
         hour=9,
         minute=0,
-        timezone="Asia/Seoul",
+        timezone=zone,
         id="boards.morning",
         replace_existing=True,
     )
@@ -74,7 +80,7 @@ def build_scheduler(engine: Engine) -> BackgroundScheduler:
         day_of_week="mon-fri",
         hour=6,
         minute=30,
-        timezone="Asia/Seoul",
+        timezone=zone,
         id="housekeeping.daily",
         replace_existing=True,
     )
@@ -112,10 +118,22 @@ class LeaderElection:
 
 
 class SchedulerService:
-    """Starts the scheduler as soon as this process becomes the leader; stops it on shutdown."""
+    """Starts the scheduler as soon as this process becomes the leader; stops it on shutdown.
 
-    def __init__(self, engine: Engine, *, retry_seconds: float = RETRY_SECONDS) -> None:
+    `zone`: the agency's time zone for the cron jobs; by default the installed runtime's
+    (scheduler/runtime.py, built from the settings), which must then be installed first.
+    """
+
+    def __init__(
+        self, engine: Engine, *, zone: ZoneInfo | None = None, retry_seconds: float = RETRY_SECONDS
+    ) -> None:
+        if zone is None:
+            installed = runtime.installed()
+            if installed is None:
+                raise RuntimeError("install the scheduler runtime first, or give the agency's zone")
+            zone = installed.policy.zone
         self.engine = engine
+        self.zone = zone
         self.retry_seconds = retry_seconds
         self.election = LeaderElection(engine)
         self.scheduler: BackgroundScheduler | None = None
@@ -129,7 +147,7 @@ class SchedulerService:
         while not self._stop.is_set():
             try:
                 if self.election.try_lead():
-                    self.scheduler = build_scheduler(self.engine)
+                    self.scheduler = build_scheduler(self.engine, self.zone)
                     self.scheduler.start()
                     log.info("this process runs the scheduler")
                     return
