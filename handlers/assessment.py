@@ -365,7 +365,7 @@ def _complete(db: Session, ctx: Ctx, assessment_id: int, profile: Profile, step:
     case = db.get_one(Case, result.assessment.case_id)
     notify: list[list[str]] = []
     if result.crisis:
-        for staff_id in case_supervisors(db, case):
+        for staff_id in case_supervisors(db, case, today=ctx.today):
             member = db.get_one(StaffMember, staff_id)
             notify.append([member.slack_user_id, member.locale or ""])
     return {

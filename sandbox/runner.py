@@ -27,7 +27,8 @@ from sandbox import setup
 from sandbox.slack.server import FakeSlack
 from sandbox.web import Clock, Sandbox
 from sandbox.workspace import Workspace
-from scheduler.jobs import Runtime, run_due
+from scheduler.jobs import run_due
+from scheduler.runtime import Runtime
 
 log = logging.getLogger("casebot.sandbox")
 HOST = "127.0.0.1"  # never anything else: the sandbox is for this machine only
@@ -62,7 +63,11 @@ def run(settings: Settings) -> None:
     settings = sandbox_settings(settings, slack.url, signing_secret)
     engine = prepare_database(settings)
     uow = UnitOfWork(make_session_factory(engine))
-    for line in setup.prepare(uow, settings.policy()):
+    calendar = WorkCalendar(settings.zone, settings.working_hours.start_hour, settings.working_hours.end_hour)
+    # The one clock of the sandbox: the bot's requests, the scheduler's work and the first start's
+    # records all read it, and the page's clock control moves it.
+    clock = Clock(calendar)
+    for line in setup.prepare(uow, settings.policy(), clock):
         print(f"Sandbox: {line}", flush=True)
     people, channels = setup.people(uow), setup.channels(uow)
     for person in people:
@@ -73,12 +78,10 @@ def run(settings: Settings) -> None:
     slack.subscribe(workspace.observe)
 
     client = make_web_client(settings)
-    calendar = WorkCalendar(settings.zone, settings.working_hours.start_hour, settings.working_hours.end_hour)
-    clock = Clock(calendar)
     # The bot reads the sandbox's clock: what staff do is dated at the sandbox's time, so records and
     # the reminders computed from them agree with the nudges the clock control brings.
     app = build_app(settings, uow=uow, client=client, clock=clock.now)
-    runtime = Runtime(uow, client, settings.policy(), calendar, settings.default_locale)
+    runtime = Runtime(uow, client, settings.policy(), calendar, settings.default_locale, clock=clock)
     sandbox = Sandbox(workspace, slack, signing_secret, clock, partial(_catch_up, runtime))
     if settings.scheduler_enabled:
         # The scheduler's minute, on the sandbox's clock (APScheduler would run on real time).

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from models.clock import SYSTEM_CLOCK, MovableClock
+from models.clock import Clock as BaseClock
 from models.services.calendar import WorkCalendar
 from sandbox.slack import requests as slack
 from sandbox.slack.server import BOT_USER_ID, FakeSlack
@@ -35,16 +37,13 @@ MAX_BODY = 1_000_000
 MAX_ADVANCE = timedelta(days=366)
 
 
-@dataclass
-class Clock:
+class Clock(MovableClock):
     """The sandbox's time: real time plus how far the user moved it. Moving it runs the scheduler's work
     as of the new time, so nudges, digests and conference reminders can be watched arriving."""
 
-    calendar: WorkCalendar
-    offset: timedelta = field(default_factory=timedelta)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+    def __init__(self, calendar: WorkCalendar, base: BaseClock = SYSTEM_CLOCK) -> None:
+        super().__init__(base=base)
+        self.calendar = calendar
 
     def next_working_morning(self) -> datetime:
         """Half an hour into the next working day (today's, if it has not begun yet)."""
@@ -265,7 +264,7 @@ class Sandbox:
                 raise PageError("the clock moves forward only, by up to a year at a time")
             target = self.clock.now() + step
         with self._scheduler:
-            self.clock.offset = target - datetime.now(UTC)
+            self.clock.move_to(target)
             report = self.catch_up(self.clock.now())
         log.info("sandbox clock moved to %s: %s", self.clock.as_json()["now"], "; ".join(report))
         return {"ok": True, "clock": self.clock.as_json(), "report": report}
