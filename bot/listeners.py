@@ -18,7 +18,6 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +30,7 @@ from bot.i18n import locale_from_slack, t
 from bot.settings import Settings
 from bot.slack_client import GatedRespond
 from models import privacy
+from models.clock import Clock
 from models.db import UnitOfWork
 from models.enums import Surface
 from models.errors import DomainError
@@ -52,7 +52,7 @@ class Deps:
 
     uow: UnitOfWork
     settings: Settings
-    clock: Callable[[], datetime]
+    clock: Clock  # every "now" of a request (the sandbox and the tests move it)
     client: WebClient  # behind the privacy gate (bot.slack_client.GatedWebClient)
     find_actor: Callable[[str], StaffMember | None]
 
@@ -149,7 +149,7 @@ class Turn:
     def ctx(self, surface: Surface) -> Ctx:
         """The core's view of this request; only for staff (check `actor` first)."""
         assert self.actor is not None
-        return Ctx(actor=self.actor, surface=surface, now=self.deps.clock(), policy=self.policy)
+        return Ctx(actor=self.actor, surface=surface, now=self.deps.clock.now(), policy=self.policy)
 
     # -- answers
     def ack(self, **kwargs: Any) -> None:

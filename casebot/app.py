@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -16,6 +15,7 @@ from bot.lazy_work import LazyWork
 from bot.listeners import Deps, Listeners
 from bot.settings import Settings
 from bot.slack_client import announce_gate, gated_client
+from models.clock import SYSTEM_CLOCK, Clock
 from models.db import UnitOfWork
 from models.services.staff import StaffLookup, actor_for_slack_user
 from models.staff import StaffMember
@@ -28,7 +28,7 @@ def build_app(
     *,
     uow: UnitOfWork,
     client: WebClient,
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
     lazy_work: LazyWork | None = None,
 ) -> App:
     """`process_before_response=True`: each listener's ack function runs in the request's thread and
@@ -61,13 +61,13 @@ def build_deps(
     *,
     uow: UnitOfWork,
     client: WebClient,
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Deps:
     """What listeners get by closure: Slack only through the privacy gate, the staff lookup, one clock."""
     return Deps(
         uow=uow,
         settings=settings,
-        clock=clock or (lambda: datetime.now(UTC)),
+        clock=clock,
         client=gated_client(client),
         find_actor=_staff_lookup(uow),
     )

@@ -87,7 +87,7 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> None:
         _staff_approvals(args, settings, uow)
     else:
         with uow() as db:
-            member = staff.deactivate(db, args.id)
+            member = staff.deactivate(db, args.id, now=datetime.now(UTC))
             print(f"Deactivated #{member.id} {member.slack_user_id} {member.display_name}")
 
 
@@ -123,6 +123,7 @@ def _staff_approvals(args: argparse.Namespace, settings: Settings, uow: UnitOfWo
                 valid_until=_date(args.until, "--until"),
                 entered_by=_operator(),
                 today=today,
+                now=datetime.now(UTC),
             )
             member = db.get_one(StaffMember, approval.staff_id)
             until = f" until {approval.valid_until.isoformat()}" if approval.valid_until else ""
@@ -133,7 +134,9 @@ def _staff_approvals(args: argparse.Namespace, settings: Settings, uow: UnitOfWo
             )
     elif args.action == "revoke":
         with uow() as db:
-            approval = staff.revoke_approval(db, args.id, revoked_by=_operator(), reason=args.reason)
+            approval = staff.revoke_approval(
+                db, args.id, revoked_by=_operator(), reason=args.reason, now=datetime.now(UTC)
+            )
             member = db.get_one(StaffMember, approval.staff_id)
             print(
                 f"Revoked approval #{approval.id} of #{member.id} {member.slack_user_id} {member.display_name}: "
@@ -170,14 +173,14 @@ def cmd_resources(args: argparse.Namespace, settings: Settings) -> None:
         text = Path(args.file).read_text(encoding="utf-8-sig")
         try:
             with uow() as db:
-                report = resources.import_csv(db, text)
+                report = resources.import_csv(db, text, now=datetime.now(UTC))
         except resources.ImportFailed as exc:
             lines = "\n".join(f"  line {line}: {problem}" for line, problem in exc.problems)
             raise CliError(f"Nothing imported; fix these rows and try again:\n{lines}") from None
         print(f"Imported {report.created} new and updated {report.updated} resources.")
     elif args.action == "verify":
         with uow() as db:
-            resource = resources.verify(db, args.id)
+            resource = resources.verify(db, args.id, now=datetime.now(UTC))
             print(
                 f"Verified #{resource.id} {resource.name} on {resource.last_verified_at.date().isoformat()}"
             )
@@ -338,7 +341,7 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> None:
 
     uow = _uow(settings)
     with uow() as db:
-        summary = demo.load(db, settings.policy(), cases=args.cases, seed=args.seed)
+        summary = demo.load(db, settings.policy(), cases=args.cases, seed=args.seed, now=datetime.now(UTC))
     print(summary)
 
 

@@ -19,7 +19,7 @@ from bot.slack_client import make_web_client
 from casebot.app import build_app
 from models import schema
 from models.db import UnitOfWork, make_engine, make_session_factory
-from models.services import encryption
+from models.services import encryption, sweeper
 from models.services.calendar import WorkCalendar
 from scheduler import jobs
 from scheduler.runner import SchedulerService
@@ -153,7 +153,7 @@ def run(settings: Settings) -> None:
         else:
             _serve_http(settings, app, lazy_work.pending)
     finally:
-        stop_gracefully(settings, lazy_work, scheduler)
+        stop_gracefully(settings, lazy_work, scheduler, uow)
 
 
 def _serve_socket_mode(settings: Settings, app: App, client) -> None:  # type: ignore[no-untyped-def]
@@ -184,17 +184,25 @@ def _serve_http(settings: Settings, app: App, pending_work: Callable[[], int]) -
     server.run()  # returns on SIGTERM (Stop) once waitress's request threads are done
 
 
-def stop_gracefully(settings: Settings, lazy_work: LazyWork, scheduler: SchedulerService | None) -> None:
+def stop_gracefully(
+    settings: Settings, lazy_work: LazyWork, scheduler: SchedulerService | None, uow: UnitOfWork
+) -> None:
     """Finish what was acked (up to SHUTDOWN_GRACE_SECONDS) and the scheduler's running job, then say
     what was done."""
+    jobs.stopping.set()  # a sweep in progress stops before its next message
     drained = lazy_work.drain(settings.shutdown_grace_seconds)
+    released = 0
     if scheduler is not None:
-        scheduler.stop()
+        scheduler.stop(wait=True)
+        with uow() as db:
+            released = sweeper.release_unsent_claims(db)  # sent at once by the next process
     log.info(
-        "stopped: %d answers finished after the stop, %d still running at the deadline, %d never started",
+        "stopped: %d answers finished after the stop, %d still running at the deadline, %d never started;"
+        " %d claimed reminders put back",
         drained.finished,
         drained.abandoned_running,
         drained.not_started,
+        released,
     )
     if drained.not_started or drained.abandoned_running:
         log.warning(
@@ -217,6 +225,6 @@ def start_scheduler(settings: Settings, engine: Engine, uow: UnitOfWork, client)
             default_locale=settings.default_locale,
         )
     )
-    service = SchedulerService(engine)
+    service = SchedulerService(engine, zone=settings.zone)
     service.start()
     return service

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.listeners import Listeners
 from bot.views.access_log import access_review_modal
 from handlers.common import Invocation
-from models.services import audit
+from models.services import access_review as audit
 
 REVIEW_DAYS = 30  # R9: access is reviewed monthly
 

@@ -331,7 +331,11 @@ def _complete(db: Session, ctx: Ctx, assessment_id: int, profile: Profile, step:
     except InvalidInput as error:
         raise _regroup(error, profile, step) from None
     case = assessments.case_of(db, result.assessment)
-    notify = [list(pair) for pair in assessments.crisis_recipients(db, case)] if result.crisis else []
+    notify = (
+        [list(pair) for pair in assessments.crisis_recipients(db, case, today=ctx.today)]
+        if result.crisis
+        else []
+    )
     return {
         "code": case.code,
         "kind": result.assessment.kind.value,

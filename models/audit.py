@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, StrEnumType, utcnow
 from models.enums import AuditAction, Surface
+from models.errors import NotAllowed
 
 
 class CaseEvent(Base):
@@ -40,3 +41,21 @@ class AuditLog(Base):
     case_code: Mapped[str | None] = mapped_column(String(32))
     surface: Mapped[Surface] = mapped_column(StrEnumType(Surface))
     detail: Mapped[str | None] = mapped_column(String(300))
+
+
+def record_refusal(db: Session, refusal: NotAllowed) -> None:
+    """Log a permission refusal, dated when it was refused. The unit of work calls this after rolling the
+    refused request back (models/db.py), so it lives beside the table rather than in a service."""
+    db.add(
+        AuditLog(
+            at=refusal.at,
+            actor_id=refusal.actor_id,
+            actor_ref=refusal.actor_ref,
+            action=AuditAction.REFUSED,
+            record="case" if refusal.case_id else "access",
+            case_id=refusal.case_id,
+            case_code=refusal.case_code,
+            surface=Surface(refusal.surface),
+            detail=refusal.detail[:300] or None,
+        )
+    )

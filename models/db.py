@@ -9,8 +9,12 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.audit import record_refusal
 from models.crypto import Keyring, attach
 from models.errors import NotAllowed
+
+# Records a refusal in the session it is given (the unit of work commits it).
+RefusalRecorder = Callable[[Session, NotAllowed], None]
 
 
 def make_engine(url: str, *, keyring: Keyring | None = None, **options: Any) -> Engine:
@@ -61,11 +65,15 @@ class UnitOfWork:
     """`with uow() as db:` commits on success and rolls back on error.
 
     A permission refusal rolls back whatever the request did, then records the refusal in the audit
-    log in a transaction of its own, so that refusals are never lost with the rollback (R9).
+    log in a transaction of its own, so that refusals are never lost with the rollback (R9). What
+    records it is given (`on_refusal`); by default the access log row of `models.audit`.
     """
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(
+        self, session_factory: Callable[[], Session], *, on_refusal: RefusalRecorder = record_refusal
+    ) -> None:
         self.session_factory = session_factory
+        self.on_refusal = on_refusal
 
     @contextmanager
     def __call__(self) -> Iterator[Session]:
@@ -83,9 +91,6 @@ class UnitOfWork:
         finally:
             session.close()
 
-    @staticmethod
-    def _record_refusal(session: Session, refusal: NotAllowed) -> None:
-        from models.services.audit import record_refusal
-
-        record_refusal(session, refusal)
+    def _record_refusal(self, session: Session, refusal: NotAllowed) -> None:
+        self.on_refusal(session, refusal)
         session.commit()

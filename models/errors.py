@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -32,7 +33,8 @@ class NotFound(DomainError):
 
 
 class NotAllowed(DomainError):
-    """A permission refusal. The unit of work records it in the audit log after rolling back."""
+    """A permission refusal. The unit of work records it in the audit log after rolling back, dated
+    `at`: the moment of the request that was refused (its `Ctx.now`)."""
 
     code = "not_allowed"
 
@@ -40,6 +42,7 @@ class NotAllowed(DomainError):
         self,
         message: Message,
         *,
+        at: datetime,
         actor_id: int | None = None,
         actor_ref: str | None = None,
         case_id: int | None = None,
@@ -48,6 +51,7 @@ class NotAllowed(DomainError):
         detail: str = "",
     ) -> None:
         super().__init__(message)
+        self.at = at
         self.actor_id = actor_id
         self.actor_ref = actor_ref
         self.case_id = case_id

@@ -45,8 +45,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import MetaData, event
-from sqlalchemy.orm import Mapper
+from sqlalchemy.orm import Mapper, configure_mappers
 
+import models  # noqa: F401  (every mapped class registers itself on Base before the tags are read)
 from models.base import Base
 from models.schemas import looks_like_rrn
 
@@ -77,7 +78,6 @@ class Tag:
 
 def tagged_columns(metadata: MetaData | None = None) -> dict[str, Tag]:
     """`table.column` → its tag, for every column whose info names a sensitivity."""
-    _import_all_models()
     tables = (metadata or Base.metadata).tables.values()
     return {
         f"{table.name}.{column.name}": Tag(table.name, column.name, str(column.info[SENSITIVITY]))
@@ -97,10 +97,6 @@ def tagged_attributes(mapper: Mapper[Any]) -> tuple[tuple[str, Tag], ...]:
                 found.append((prop.key, Tag(column.table.name, column.name, str(sensitivity))))
                 break
     return tuple(found)
-
-
-def _import_all_models() -> None:
-    import models  # noqa: F401  (every mapped class registers itself on Base)
 
 
 # ------------------------------------------------------------------------------- normalising
@@ -315,9 +311,6 @@ def install_recorder() -> None:
     with _recorder_lock:
         if _tagged_by_class:
             return
-        _import_all_models()
-        from sqlalchemy.orm import configure_mappers
-
         configure_mappers()
         for mapper in Base.registry.mappers:
             tagged = tagged_attributes(mapper)

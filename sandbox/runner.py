@@ -28,7 +28,8 @@ from sandbox.slack.server import FakeSlack
 from sandbox.story import Stamps, Story, newest_ts, story_url
 from sandbox.web import Clock, Sandbox
 from sandbox.workspace import Workspace
-from scheduler.jobs import Runtime, run_due
+from scheduler.jobs import run_due
+from scheduler.runtime import Runtime
 
 log = logging.getLogger("casebot.sandbox")
 HOST = "127.0.0.1"  # never anything else: the sandbox is for this machine only
@@ -67,7 +68,9 @@ def run(settings: Settings) -> None:
     engine = prepare_database(settings)
     uow = UnitOfWork(make_session_factory(engine))
     fresh = setup.is_fresh(uow)
-    for line in setup.prepare(uow, settings.policy()):
+    # The one clock of the sandbox: the bot's requests, the scheduler's work and the first start's
+    # records all read it, and the page's clock control moves it.
+    for line in setup.prepare(uow, settings.policy(), clock):
         print(f"Sandbox: {line}", flush=True)
     people, channels = setup.people(uow), setup.channels(uow)
     for person in people:
@@ -91,8 +94,8 @@ def run(settings: Settings) -> None:
     client = make_web_client(settings)
     # The bot reads the sandbox's clock: what staff do is dated at the sandbox's time, so records and
     # the reminders computed from them agree with the nudges the clock control brings.
-    app = build_app(settings, uow=uow, client=client, clock=clock.now)
-    runtime = Runtime(uow, client, settings.policy(), calendar, settings.default_locale)
+    app = build_app(settings, uow=uow, client=client, clock=clock)
+    runtime = Runtime(uow, client, settings.policy(), calendar, settings.default_locale, clock=clock)
     sandbox = Sandbox(workspace, slack, signing_secret, clock, partial(_catch_up, runtime), story=story)
     if settings.scheduler_enabled:
         # The scheduler's minute, on the sandbox's clock (APScheduler would run on real time).

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models.base import utcnow
 from models.case import Case, CaseWorker
+from models.clock import Clock
 from models.db import UnitOfWork
 from models.enums import Surface
 from models.services import board, cases, demo, staff
@@ -38,20 +38,21 @@ def is_fresh(uow: UnitOfWork) -> bool:
         return db.scalar(select(StaffMember).where(StaffMember.slack_user_id == CASE_MANAGER)) is None
 
 
-def prepare(uow: UnitOfWork, policy: Policy) -> list[str]:
-    """Idempotent: what is missing is made, what exists is left alone; returns what was done."""
+def prepare(uow: UnitOfWork, policy: Policy, clock: Clock) -> list[str]:
+    """Idempotent: what is missing is made, what exists is left alone; returns what was done. Dated by
+    the sandbox's clock, like everything the bot records there."""
     done: list[str] = []
     if is_fresh(uow):
         with uow() as db:
-            done.append(demo.load(db, policy, cases=DEMO_CASES))
+            done.append(demo.load(db, policy, cases=DEMO_CASES, now=clock.now()))
     with uow() as db:
-        done += _share_cases(db, policy)
+        done += _share_cases(db, policy, clock)
     with uow() as db:
-        done += _link_channels(db, policy)
+        done += _link_channels(db, policy, clock)
     return done
 
 
-def _share_cases(db, policy: Policy) -> list[str]:  # type: ignore[no-untyped-def]
+def _share_cases(db, policy: Policy, clock: Clock) -> list[str]:  # type: ignore[no-untyped-def]
     manager, coworker = staff.find_staff(db, CASE_MANAGER), staff.find_staff(db, COWORKER)
     shared = db.scalar(select(CaseWorker).where(CaseWorker.staff_id == coworker.id))
     if shared is not None:
@@ -62,18 +63,18 @@ def _share_cases(db, policy: Policy) -> list[str]:  # type: ignore[no-untyped-de
         .order_by(Case.id)
         .limit(SHARED_CASES)
     ).all()
-    ctx = Ctx(actor=manager, surface=Surface.SYSTEM, now=utcnow(), policy=policy)
+    ctx = Ctx(actor=manager, surface=Surface.SYSTEM, now=clock.now(), policy=policy)
     for code in open_cases:
         cases.add_coworker(db, ctx, code, coworker.id)
     return [f"{coworker.display_name} shares {len(open_cases)} case(s) with {manager.display_name}"]
 
 
-def _link_channels(db, policy: Policy) -> list[str]:  # type: ignore[no-untyped-def]
+def _link_channels(db, policy: Policy, clock: Clock) -> list[str]:  # type: ignore[no-untyped-def]
     done = []
     for channel_id, team_index in TEAM_CHANNELS:
         supervisor = staff.find_staff(db, f"UDEMO{team_index}0")
         if supervisor.team.slack_channel_id is None:
-            ctx = Ctx(actor=supervisor, surface=Surface.SYSTEM, now=utcnow(), policy=policy)
+            ctx = Ctx(actor=supervisor, surface=Surface.SYSTEM, now=clock.now(), policy=policy)
             board.link_channel(db, ctx, channel_id)
             done.append(f"{supervisor.team.name} linked to its channel")
     return done

@@ -24,6 +24,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from bot.i18n import locale_from_slack, t
+from models.clock import SYSTEM_CLOCK, MovableClock
+from models.clock import Clock as BaseClock
 from models.services.calendar import WorkCalendar
 from sandbox.slack import requests as slack
 from sandbox.slack.server import BOT_USER_ID, FakeSlack
@@ -43,16 +45,13 @@ MAX_WAIT_SECONDS = 20.0
 MAX_WAITING = 3
 
 
-@dataclass
-class Clock:
+class Clock(MovableClock):
     """The sandbox's time: real time plus how far the user moved it. Moving it runs the scheduler's work
     as of the new time, so nudges, digests and conference reminders can be watched arriving."""
 
-    calendar: WorkCalendar
-    offset: timedelta = field(default_factory=timedelta)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+    def __init__(self, calendar: WorkCalendar, base: BaseClock = SYSTEM_CLOCK) -> None:
+        super().__init__(base=base)
+        self.calendar = calendar
 
     def next_working_morning(self) -> datetime:
         """Half an hour into the next working day (today's, if it has not begun yet)."""
@@ -296,7 +295,7 @@ class Sandbox:
                 raise PageError(t("sandbox.clock.forward_only", locale))
             target = self.clock.now() + step
         with self._scheduler:
-            self.clock.offset = target - datetime.now(UTC)
+            self.clock.move_to(target)
             if self.story is not None:
                 self.story.save_offset(self.clock.offset)
             mark = self.workspace.activity()

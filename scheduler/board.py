@@ -1,11 +1,11 @@
 """Team boards in Slack: the morning post in each linked team channel, updated in place as items are done.
 
-Never in a user's request path: a request only marks the team's post dirty (models/services/board.py,
+Never in a user's request path: a request only marks the team's post dirty (models/services/board_posts.py,
 through `case_changed`); these functions run from the scheduler or `casebot reminders send`.
 
 - `post_morning_boards`: for each team with a channel and no post today, claim the (team, day) row,
   commit, render, `chat.postMessage`, store ts and content hash. A failed post keeps its row without a
-  ts and is tried again after `board.RETRY_AFTER` (the back-off), by the minute job.
+  ts and is tried again after `board_posts.RETRY_AFTER` (the back-off), by the minute job.
 - `update_dirty_boards`: for today's dirty posts, clear the flag, re-render, and `chat.update` the same
   message only if the content hash changed. A failed update sets the flag again (retried next run).
 - Slack's limits: about one message a second per channel (paced here); 429s and dropped connections
@@ -31,9 +31,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import loggable
 from bot.views.board import board_message, channel_problem
-from models.services import board, idempotency
+from models.services import board, board_posts, idempotency
 from models.staff import Team
-from scheduler.jobs import Runtime
+from scheduler.runtime import Runtime
 
 log = logging.getLogger("casebot.scheduler")
 PER_CHANNEL_INTERVAL = 1.0  # Slack allows about one message per second per channel
@@ -104,7 +104,7 @@ def post_morning_boards(runtime: Runtime, now: datetime, *, pacer: ChannelPacer 
     pacer = pacer or ChannelPacer()
     day = _today(runtime, now)
     with runtime.uow() as db:
-        teams = board.teams_due_a_post(db, day, now)
+        teams = board_posts.teams_due_a_post(db, day, now)
     for team_id in teams:
         try:
             outcome = _post_one(runtime, team_id, day, now, pacer)
@@ -117,7 +117,7 @@ def post_morning_boards(runtime: Runtime, now: datetime, *, pacer: ChannelPacer 
 
 def _post_one(runtime: Runtime, team_id: int, day: date, now: datetime, pacer: ChannelPacer) -> str:
     with runtime.uow() as db:  # the claim commits with the render, before Slack is called
-        post = board.claim_first_post(db, team_id, day, now)
+        post = board_posts.claim_first_post(db, team_id, day, now)
         if post is None:
             return "skipped"  # posted meanwhile, or another sender has it
         post_id, channel = post.id, post.slack_channel_id
@@ -131,7 +131,7 @@ def _post_one(runtime: Runtime, team_id: int, day: date, now: datetime, pacer: C
     finally:
         pacer.sent(channel)
     with runtime.uow() as db:
-        board.record_posted(db, post_id, str(response.get("ts")), digest, now)
+        board_posts.record_posted(db, post_id, str(response.get("ts")), digest, now)
     return "posted"
 
 
@@ -143,7 +143,7 @@ def update_dirty_boards(runtime: Runtime, now: datetime, *, pacer: ChannelPacer 
     pacer = pacer or ChannelPacer()
     day = _today(runtime, now)
     with runtime.uow() as db:
-        dirty = board.dirty_posts(db, day)
+        dirty = board_posts.dirty_posts(db, day)
     for post_id in dirty:
         try:
             outcome = _update_one(runtime, post_id, day, pacer)
@@ -158,7 +158,7 @@ def _update_one(runtime: Runtime, post_id: int, day: date, pacer: ChannelPacer) 
     # The flag is cleared in a short transaction of its own, before the render reads anything: a change
     # committed after the clear marks the post again, one committed before it is seen by the render.
     with runtime.uow() as db:
-        post = board.take_dirty(db, post_id)
+        post = board_posts.take_dirty(db, post_id)
         if post is None:
             return "skipped"
         team_id, channel, ts, shown = post.team_id, post.slack_channel_id, post.message_ts, post.content_hash
@@ -167,7 +167,7 @@ def _update_one(runtime: Runtime, post_id: int, day: date, pacer: ChannelPacer) 
             text, blocks, digest = _render(runtime, db, team_id, day)
     except Exception:
         with runtime.uow() as db:
-            board.mark_dirty(db, post_id)
+            board_posts.mark_dirty(db, post_id)
         raise
     if digest == shown:
         return "unchanged"
@@ -178,15 +178,15 @@ def _update_one(runtime: Runtime, post_id: int, day: date, pacer: ChannelPacer) 
         code = _error_code(error)
         with runtime.uow() as db:
             if code in MESSAGE_GONE:
-                board.forget_message(db, post_id)
+                board_posts.forget_message(db, post_id)
             elif code not in CHANNEL_PROBLEMS:  # retrying cannot fix those; a later change tries again
-                board.mark_dirty(db, post_id)
+                board_posts.mark_dirty(db, post_id)
         _failed(runtime, team_id, channel, day, "update", error)
         return "failed"
     finally:
         pacer.sent(channel)
     with runtime.uow() as db:
-        board.record_updated(db, post_id, digest)
+        board_posts.record_updated(db, post_id, digest)
     return "updated"
 
 

@@ -13,7 +13,7 @@ from bot.views import digests as views
 from models.enums import Surface
 from models.services import desk, digest, idempotency
 from models.services.context import Ctx
-from scheduler.jobs import Runtime
+from scheduler.runtime import Runtime
 
 log = logging.getLogger("casebot.scheduler")
 

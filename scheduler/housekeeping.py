@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from models.services import housekeeping, idempotency, retention
-from scheduler.jobs import Runtime
+from scheduler.runtime import Runtime
 
 log = logging.getLogger("casebot.scheduler")
 

@@ -1,5 +1,6 @@
 """The scheduler's fixed jobs. APScheduler stores them by textual reference, so they take no
-arguments: what they need (unit of work, Slack client, settings) is installed once by the runner."""
+arguments: what they need (unit of work, Slack client, settings, clock) is the `Runtime` installed once
+at start (scheduler/runtime.py). Each job reads "now" from the runtime's clock."""
 
 from __future__ import annotations
 
@@ -7,59 +8,34 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-
-from slack_sdk import WebClient
+from datetime import datetime
 
 from models import privacy
-from models.db import UnitOfWork
-from models.services.calendar import WorkCalendar
-from models.services.context import Policy
+from scheduler.board import post_morning_boards, refresh_boards
+from scheduler.digests import send_daily, send_weekly
+from scheduler.housekeeping import run_daily
+from scheduler.runtime import Runtime, current, install
+from scheduler.sweep import sweep
+
+__all__ = ["Runtime", "install", "run_due"]  # Runtime and install: the runner's callers set up here
 
 log = logging.getLogger("casebot.scheduler")
 
 
-@dataclass(frozen=True)
-class Runtime:
-    uow: UnitOfWork
-    client: WebClient
-    policy: Policy
-    calendar: WorkCalendar
-    default_locale: str
-
-
-_runtime: Runtime | None = None
 # Set by a graceful stop: the reminder sweep in progress stops before its next message and puts back
 # what it claimed and did not send (then call sweeper.release_unsent_claims for anything left).
 stopping = threading.Event()
 
 
-def install(runtime: Runtime) -> None:
-    global _runtime
-    _runtime = runtime
-
-
-def _current() -> Runtime:
-    """The installed runtime, with a fresh set of seen client values for the outbound gate: a job
-    checks its messages against what it read itself, not what earlier jobs in this thread read."""
-    if _runtime is None:
-        raise RuntimeError("scheduler runtime not installed")
-    privacy.begin_scope()
-    return _runtime
-
-
 def sweep_reminders() -> None:
     """Every minute: send what is due (nothing outside working time)."""
-    from scheduler.sweep import sweep
-
-    runtime = _current()
+    runtime = current()
     report = sweep(
         runtime.uow,
         runtime.client,
         runtime.policy,
         runtime.calendar,
-        datetime.now(UTC),
+        runtime.clock.now(),
         default_locale=runtime.default_locale,
         stop=stopping,
     )
@@ -69,27 +45,21 @@ def sweep_reminders() -> None:
 
 def send_digests() -> None:
     """09:00 on working days: the daily digest, and on the week's first working day the weekly one."""
-    from scheduler.digests import send_daily, send_weekly
-
-    runtime = _current()
-    now = datetime.now(UTC)
+    runtime = current()
+    now = runtime.clock.now()
     log.info("digests: %d daily, %d weekly", send_daily(runtime, now), send_weekly(runtime, now))
 
 
 def run_housekeeping() -> None:
     """06:30 on working days: consent expiry (and later the retention purge); see scheduler/housekeeping.py."""
-    from scheduler.housekeeping import run_daily
-
-    runtime = _current()
-    run_daily(runtime, datetime.now(UTC))
+    runtime = current()
+    run_daily(runtime, runtime.clock.now())
 
 
 def post_team_boards() -> None:
     """09:00 on working days: each linked team channel's board (nothing on holidays or weekends)."""
-    from scheduler.board import post_morning_boards
-
-    runtime = _current()
-    report = post_morning_boards(runtime, datetime.now(UTC))
+    runtime = current()
+    report = post_morning_boards(runtime, runtime.clock.now())
     if report.posted or report.failed:
         log.info("%s", report)
 
@@ -97,10 +67,8 @@ def post_team_boards() -> None:
 def refresh_team_boards() -> None:
     """Every minute in working time: boards whose items changed are updated in place; a board still
     missing today (a channel linked later, a failed post) is posted."""
-    from scheduler.board import refresh_boards
-
-    runtime = _current()
-    report = refresh_boards(runtime, datetime.now(UTC))
+    runtime = current()
+    report = refresh_boards(runtime, runtime.clock.now())
     if report.posted or report.updated or report.failed:
         log.info("%s", report)
 
@@ -120,10 +88,6 @@ def run_due(
     date and, with ``digests``, send the day's digests if the working day has begun. `casebot reminders
     send --as-of` (cron, tests) and the sandbox's clock run this; returns one report line per part and
     the sweep's failure count (`DueRun.failures`: the CLI exits non-zero on it)."""
-    from scheduler.board import refresh_boards
-    from scheduler.digests import send_daily, send_weekly
-    from scheduler.sweep import sweep
-
     privacy.begin_scope()
     report = sweep(
         runtime.uow,

@@ -16,12 +16,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Connection, Engine, text
+
+from models.clock import SYSTEM_CLOCK
+from scheduler import runtime
 
 log = logging.getLogger("casebot.scheduler")
 
@@ -36,7 +39,8 @@ HOLDS_LOCK = text(
 JOBS_TABLE = "apscheduler_jobs"  # created by APScheduler itself; Alembic leaves it alone
 
 
-def build_scheduler(engine: Engine) -> BackgroundScheduler:
+def build_scheduler(engine: Engine, zone: ZoneInfo) -> BackgroundScheduler:
+    """The fixed jobs; the cron ones (09:00, 06:30 on weekdays) in the agency's zone (`TIMEZONE`)."""
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
@@ -50,7 +54,9 @@ def build_scheduler(engine: Engine) -> BackgroundScheduler:
         id="reminders.sweep",
         replace_existing=True,
         # At once on start, not a minute later: what fell due while no process led goes out now.
-        next_run_time=datetime.now(UTC),
+        # APScheduler keeps real time (its triggers fire on it), so this is the system clock's now;
+        # the jobs themselves read the runtime's clock.
+        next_run_time=SYSTEM_CLOCK.now(),
     )
     scheduler.add_job(
         "scheduler.jobs:send_digests",
@@ -58,7 +64,7 @@ def build_scheduler(engine: Engine) -> BackgroundScheduler:
         day_of_week="mon-fri",
         hour=9,
         minute=0,
-        timezone="Asia/Seoul",
+        timezone=zone,
         id="digests.morning",
         replace_existing=True,
     )
@@ -69,7 +75,7 @@ def build_scheduler(engine: Engine) -> BackgroundScheduler:
         day_of_week="mon-fri",
         hour=9,
         minute=0,
-        timezone="Asia/Seoul",
+        timezone=zone,
         id="boards.morning",
         replace_existing=True,
     )
@@ -86,7 +92,7 @@ def build_scheduler(engine: Engine) -> BackgroundScheduler:
         day_of_week="mon-fri",
         hour=6,
         minute=30,
-        timezone="Asia/Seoul",
+        timezone=zone,
         id="housekeeping.daily",
         replace_existing=True,
     )
@@ -168,17 +174,28 @@ class LeaderOnlyExecutor(ThreadPoolExecutor):
 
 class SchedulerService:
     """Starts the scheduler as soon as this process becomes the leader, stops it the moment this
-    process no longer leads (and tries again to lead, every `retry_seconds`), and on shutdown."""
+    process no longer leads (and tries again to lead, every `retry_seconds`), and on shutdown.
+
+    `zone`: the agency's time zone for the cron jobs; by default the installed runtime's
+    (scheduler/runtime.py, built from the settings), which must then be installed first.
+    """
 
     def __init__(
         self,
         engine: Engine,
         *,
+        zone: ZoneInfo | None = None,
         retry_seconds: float = RETRY_SECONDS,
         check_seconds: float = CHECK_SECONDS,
-        build: Callable[[Engine], BackgroundScheduler] = build_scheduler,
+        build: Callable[[Engine, ZoneInfo], BackgroundScheduler] = build_scheduler,
     ) -> None:
+        if zone is None:
+            installed = runtime.installed()
+            if installed is None:
+                raise RuntimeError("install the scheduler runtime first, or give the agency's zone")
+            zone = installed.policy.zone
         self.engine = engine
+        self.zone = zone
         self.retry_seconds = retry_seconds
         self.check_seconds = check_seconds
         self.build = build
@@ -219,7 +236,7 @@ class SchedulerService:
 
     def _begin(self) -> None:
         self._lost.clear()
-        scheduler = self.build(self.engine)
+        scheduler = self.build(self.engine, self.zone)
         scheduler.add_executor(LeaderOnlyExecutor(self.election.still_leads, self._on_lost), "default")
         self.scheduler = scheduler
         scheduler.start()
@@ -240,9 +257,11 @@ class SchedulerService:
             scheduler.shutdown(wait=False)
         self.election.resign()
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool = False) -> None:
+        """Stop scheduling; with `wait`, the job that is running finishes first (a sweep in progress
+        stops between two messages when `scheduler.jobs.stopping` is set)."""
         self._stop.set()
         self._wake.set()
         if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.shutdown(wait=wait)
         self.election.resign()

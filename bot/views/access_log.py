@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import t
 from bot.ids import View
 from bot.views.blocks import context, divider, header, modal, section
-from models.services.audit import AccessReview
+from models.services.access_review import AccessReview
 
 MAX_LINES = 20  # each line is a block of its own text; a modal holds 100 blocks
 

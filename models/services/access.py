@@ -11,7 +11,7 @@ nobody — case manager, co-worker, supervisor — opens, lists or is nudged abo
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, union
@@ -21,7 +21,7 @@ from models.case import Case, CaseAccessGrant, CaseWorker
 from models.enums import AuditAction, Profile, StaffRole
 from models.errors import Message, NotAllowed, NotFound
 from models.services.audit import record_access
-from models.services.context import Ctx, Policy
+from models.services.context import Ctx
 from models.staff import DataHandlingApproval, StaffMember
 
 T = TypeVar("T")
@@ -57,11 +57,6 @@ def approval_required(profile: Profile) -> bool:
     return profile == Profile.SCHOOL
 
 
-def agency_today() -> date:
-    """Today in the agency's default time zone, for checks made without a request's `Ctx`."""
-    return datetime.now(Policy().zone).date()
-
-
 def approval_in_force(staff_id: int, today: date) -> ColumnElement[bool]:
     """SQL: the staff member holds an approval in force on `today` (not revoked, begun, not ended)."""
     return exists().where(
@@ -72,8 +67,8 @@ def approval_in_force(staff_id: int, today: date) -> ColumnElement[bool]:
     )
 
 
-def is_approved(db: Session, staff_id: int, today: date | None = None) -> bool:
-    return bool(db.scalar(select(approval_in_force(staff_id, today or agency_today()))))
+def is_approved(db: Session, staff_id: int, today: date) -> bool:
+    return bool(db.scalar(select(approval_in_force(staff_id, today))))
 
 
 def approved_staff_ids(db: Session, staff_ids: set[int], today: date) -> set[int]:
@@ -176,7 +171,7 @@ CASE_OWNER_ROLES = (StaffRole.CASE_MANAGER, StaffRole.SUPERVISOR)
 # --- who sees a case ---------------------------------------------------------------------------------
 
 
-def can_access(db: Session, staff: StaffMember, case: Case, *, today: date | None = None) -> bool:
+def can_access(db: Session, staff: StaffMember, case: Case, *, today: date) -> bool:
     """The case manager, co-workers and team supervisors; on a restricted case, supervisors only when
     named (family violence, child protection: the circle is kept as small as the work allows). On a
     school case only while they hold the head of the school's approval (`today`: the agency's date)."""
@@ -197,7 +192,7 @@ def can_access(db: Session, staff: StaffMember, case: Case, *, today: date | Non
     )
 
 
-def case_supervisors(db: Session, case: Case, *, today: date | None = None) -> list[int]:
+def case_supervisors(db: Session, case: Case, *, today: date) -> list[int]:
     """Active supervisors who see the case: the team's, or on a restricted case the named ones; on a
     school case only those holding an approval in force."""
     query = select(StaffMember.id).where(
@@ -209,11 +204,10 @@ def case_supervisors(db: Session, case: Case, *, today: date | None = None) -> l
         named = select(CaseAccessGrant.staff_id).where(CaseAccessGrant.case_id == case.id)
         query = query.where(StaffMember.id.in_(named))
     if approval_required(case.profile):
-        day = today or agency_today()
         approved = select(DataHandlingApproval.staff_id).where(
             DataHandlingApproval.revoked_at.is_(None),
-            DataHandlingApproval.approved_on <= day,
-            or_(DataHandlingApproval.valid_until.is_(None), DataHandlingApproval.valid_until >= day),
+            DataHandlingApproval.approved_on <= today,
+            or_(DataHandlingApproval.valid_until.is_(None), DataHandlingApproval.valid_until >= today),
         )
         query = query.where(StaffMember.id.in_(approved))
     return list(db.scalars(query.order_by(StaffMember.id)))
@@ -222,6 +216,7 @@ def case_supervisors(db: Session, case: Case, *, today: date | None = None) -> l
 def refuse(ctx: Ctx, case: Case | None, detail: str, message: Message = NO_ACCESS) -> NotAllowed:
     return NotAllowed(
         message,
+        at=ctx.now,
         actor_id=ctx.actor.id,
         actor_ref=ctx.actor.slack_user_id,
         case_id=case.id if case else None,
@@ -317,22 +312,22 @@ def own_case_ids(staff: StaffMember):  # -> CompoundSelect
     return union(managed, coworked, named)
 
 
-def own_cases_query(staff: StaffMember, *, today: date | None = None):  # -> Select[tuple[Case]]
+def own_cases_query(staff: StaffMember, *, today: date):  # -> Select[tuple[Case]]
     """ "My cases": managed or co-worked (not the whole team, even for a supervisor); school cases
     only while the person holds an approval in force on `today`."""
     if not staff.active or staff.role == StaffRole.ADMIN:
         return select(Case).where(false())
-    allowed = handles_case_data(staff.id, today or agency_today())
+    allowed = handles_case_data(staff.id, today)
     return select(Case).where(Case.id.in_(own_case_ids(staff)), allowed)
 
 
-def visible_cases_query(staff: StaffMember, *, today: date | None = None):  # -> Select[tuple[Case]]
+def visible_cases_query(staff: StaffMember, *, today: date):  # -> Select[tuple[Case]]
     """The cases a staff member may see: their own, and for a supervisor the whole team's (never for
     approved school staff, who see only the cases they are named on)."""
     if not staff.active or staff.role == StaffRole.ADMIN:
         return select(Case).where(false())
     mine = Case.id.in_(own_case_ids(staff))
-    allowed = handles_case_data(staff.id, today or agency_today())
+    allowed = handles_case_data(staff.id, today)
     if staff.role == StaffRole.SUPERVISOR:
         team = (Case.team_id == staff.team_id) & Case.restricted.is_(False)
         return select(Case).where(or_(team, mine), allowed)

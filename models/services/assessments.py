@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -222,8 +223,9 @@ def status_of(db: Session, assessment_id: int) -> AssessmentStatus | None:
     return db.scalar(select(Assessment.status).where(Assessment.id == assessment_id))
 
 
-def crisis_recipients(db: Session, case: Case) -> list[tuple[str, str]]:
+def crisis_recipients(db: Session, case: Case, *, today: date) -> list[tuple[str, str]]:
     """Who is told of a crisis on the case at once: each supervisor's Slack id and stored language
     ("" when none is stored yet)."""
-    members = (db.get_one(StaffMember, staff_id) for staff_id in access.case_supervisors(db, case))
+    supervisors = access.case_supervisors(db, case, today=today)
+    members = (db.get_one(StaffMember, staff_id) for staff_id in supervisors)
     return [(member.slack_user_id, member.locale or "") for member in members]

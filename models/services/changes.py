@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from models.case import Case
 from models.services.audit import record_event
-from models.services.board import mark_team_dirty
+from models.services.board_posts import mark_team_dirty
 from models.services.context import Ctx
 from models.services.reminders import refresh
 

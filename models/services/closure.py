@@ -207,7 +207,9 @@ def pending_approvals(db: Session, ctx: Ctx) -> list[Closure]:
             .join(Case, Case.id == Closure.case_id)
             .where(
                 Closure.status == ClosureStatus.PENDING,
-                Case.id.in_(access.visible_cases_query(ctx.actor).with_only_columns(Case.id)),
+                Case.id.in_(
+                    access.visible_cases_query(ctx.actor, today=ctx.today).with_only_columns(Case.id)
+                ),
                 Case.team_id == ctx.actor.team_id,
             )
             .order_by(Closure.requested_at)

@@ -239,7 +239,7 @@ def _agenda_cases(db: Session, ctx: Ctx, cases: list[ConferenceCaseInput]) -> li
             raise InvalidInput(
                 {field: Message(f"사례 {entry.code}을(를) 찾을 수 없습니다.", f"No case {entry.code}.")}
             )
-        if not access.can_access(db, ctx.actor, case):
+        if not access.can_access(db, ctx.actor, case, today=ctx.today):
             message = Message(
                 f"사례 {entry.code}을(를) 볼 권한이 없어 안건에 올릴 수 없습니다.",
                 f"You do not have access to case {entry.code}, so you cannot put it on the agenda.",
@@ -704,7 +704,7 @@ def agenda(db: Session, ctx: Ctx, conference: CaseConference) -> list[AgendaItem
     for entry in conference.cases:
         case = cases[entry.case_id]
         figure = by_code[case.code]
-        if access.can_access(db, ctx.actor, case):
+        if access.can_access(db, ctx.actor, case, today=ctx.today):
             record_access(db, ctx, case, AuditAction.READ, "conference_agenda", f"conference {conference.id}")
             figure = replace(figure, question=entry.question, decision=entry.decision)
         shown.append(figure)

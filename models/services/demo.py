@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.base import utcnow
 from models.enums import (
     AfterCareStatus,
     CaseIntensity,
@@ -103,13 +102,12 @@ RESOURCES: dict[ResourceCategory, list[tuple[str, ResourceSector]]] = {
 TARGETS = (0, 1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10)
 
 
-def load(db: Session, policy: Policy, *, cases: int = 50, seed: int = 7, now: datetime | None = None) -> str:
+def load(db: Session, policy: Policy, *, cases: int = 50, seed: int = 7, now: datetime) -> str:
     if db.scalar(select(StaffMember).where(StaffMember.slack_user_id.like("UDEMO%"))) is not None:
         raise RuleViolation(
             "DEMO_LOADED", Message("예시 데이터가 이미 있습니다.", "The demo data set is already loaded.")
         )
     rng = random.Random(seed)
-    now = now or utcnow()
     teams = _staff(db)
     directory = _resources(db, now)
     managers = [m for members in teams.values() for m in members if m.role == StaffRole.CASE_MANAGER]

@@ -341,7 +341,7 @@ def refresh(
     them late."""
     db.flush()
     snap = snap or snapshot(db, case)
-    supervisors = case_supervisors(db, case)  # on a restricted case, only the named supervisors
+    supervisors = case_supervisors(db, case, today=today)  # restricted case: the named supervisors only
     wanted = {item.key: item for item in due_items(snap, policy, supervisors, today=today)}
     existing = {r.key: r for r in db.scalars(select(Reminder).where(Reminder.case_id == case.id))}
 

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.base import utcnow
 from models.enums import ResourceCategory, ResourceSector
 from models.errors import Message, NotFound, invalid_input_from
 from models.resource import Resource
@@ -76,10 +75,9 @@ def parse_csv(text: str) -> list[ResourceInput]:
     return rows
 
 
-def import_csv(db: Session, text: str, *, now: datetime | None = None) -> ImportReport:
+def import_csv(db: Session, text: str, *, now: datetime) -> ImportReport:
     """All rows or none: a bad row is reported with its line number and nothing is written."""
     rows = parse_csv(text)
-    now = now or utcnow()
     created = updated = 0
     for data in rows:
         existing = db.scalar(
@@ -98,11 +96,11 @@ def import_csv(db: Session, text: str, *, now: datetime | None = None) -> Import
     return ImportReport(created, updated)
 
 
-def verify(db: Session, resource_id: int, *, now: datetime | None = None) -> Resource:
+def verify(db: Session, resource_id: int, *, now: datetime) -> Resource:
     resource = db.get(Resource, resource_id)
     if resource is None:
         raise NotFound(Message("자원을 찾을 수 없습니다.", "No such resource."))
-    resource.last_verified_at = now or utcnow()
+    resource.last_verified_at = now
     return resource
 
 

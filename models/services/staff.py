@@ -19,7 +19,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.pool import NullPool
 
 from models.audit import AuditLog
-from models.base import utcnow
 from models.crypto import keyring_of
 from models.db import make_engine
 from models.enums import AuditAction, StaffRole, Surface
@@ -79,10 +78,10 @@ def find_staff(db: Session, ref: str) -> StaffMember:
     return member
 
 
-def deactivate(db: Session, ref: str, *, now: datetime | None = None) -> StaffMember:
+def deactivate(db: Session, ref: str, *, now: datetime) -> StaffMember:
     member = find_staff(db, ref)
     member.active = False
-    member.deactivated_at = now or utcnow()
+    member.deactivated_at = now
     db.flush()
     return member
 
@@ -314,7 +313,7 @@ def approve(
     valid_until: date | None,
     entered_by: str,
     today: date,
-    now: datetime | None = None,
+    now: datetime,
     surface: Surface = Surface.CLI,
 ) -> DataHandlingApproval:
     """Record the head of the school's approval for a staff member (by id or Slack user id).
@@ -351,10 +350,9 @@ def approve(
         raise InvalidInput(problems)
     check_free_text("approved_by", approved_by)
     check_free_text("reference", reference)
-    moment = now or utcnow()
     previous = open_approval(db, member.id)
     if previous is not None:
-        previous.revoked_at = moment
+        previous.revoked_at = now
         previous.revoked_by = entered_by[:64]
         previous.revoke_reason = "superseded"
         db.flush()  # closed before the new one opens: one open approval per person
@@ -365,7 +363,7 @@ def approve(
         reference=reference,
         valid_until=valid_until,
         entered_by=entered_by[:64],
-        entered_at=moment,
+        entered_at=now,
     )
     db.add(approval)
     db.flush()
@@ -373,7 +371,7 @@ def approve(
     replaced = f", supersedes #{previous.id}" if previous is not None else ""
     _log_approval(
         db,
-        moment,
+        now,
         entered_by,
         AuditAction.CREATE,
         f"approval #{approval.id} for staff #{member.id} {member.slack_user_id}: by {approved_by}, "
@@ -389,7 +387,7 @@ def revoke_approval(
     *,
     revoked_by: str,
     reason: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
     surface: Surface = Surface.CLI,
 ) -> DataHandlingApproval:
     """Revoke a staff member's approval: the row stays as history, the person loses access at once."""
@@ -405,7 +403,7 @@ def revoke_approval(
     reason = (reason or "").strip() or None
     if reason is not None:
         check_free_text("reason", reason)
-    approval.revoked_at = now or utcnow()
+    approval.revoked_at = now
     approval.revoked_by = revoked_by[:64]
     approval.revoke_reason = reason[:300] if reason else None
     db.flush()

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from models.case import Case
 from models.conference import CaseConference
 from models.enums import CaseStatus, ReminderKind, ReminderStatus
+from models.errors import Message, NotFound
 from models.reminder import Reminder
 from models.services.conferences import PRE_MEETING_KINDS, STEP_ORDER, stale_reason
 
@@ -336,8 +337,6 @@ def wake_retries(db: Session, now: datetime) -> int:
 
 def snooze(db: Session, actor_id: int, reminder_id: int, until: datetime) -> Reminder:
     """The recipient puts a nudge off; it comes back at `until` (a working morning)."""
-    from models.errors import Message, NotFound
-
     reminder = db.get(Reminder, reminder_id)
     if reminder is None or reminder.recipient_id != actor_id:
         raise NotFound(Message("이 알림을 찾을 수 없습니다.", "No such reminder for you."))

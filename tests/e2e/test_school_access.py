@@ -3,7 +3,7 @@ refused privately (why, and whom to ask) and logged; once the approval is record
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,6 +44,7 @@ def test_case_new_needs_the_head_of_the_schools_approval(bot: RunningBot):
             valid_until=None,
             entered_by="cli:e2e",
             today=today,
+            now=datetime.now(UTC),
         )
     command(bot, "new", "UCM1", channel_id="C0001")
     opened = bot.slack.wait_for("views.open")[0]

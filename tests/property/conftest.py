@@ -34,6 +34,7 @@ from models import (
     Base,  # every model imported: every table counted
     schema,
 )
+from models.clock import FixedClock
 from models.db import UnitOfWork, make_engine, make_session_factory
 from sandbox.slack import FakeSlack
 from sandbox.slack.requests import SignedRequest
@@ -224,7 +225,7 @@ def bot(request: pytest.FixtureRequest, empty_database_url) -> Iterator[Bot]:
         # property sees the errors of the work done after the ack too.
         executor = LazyWork(workers=8)
         app = build_app(
-            settings, uow=uow, client=make_web_client(settings), clock=lambda: NOW, lazy_work=executor
+            settings, uow=uow, client=make_web_client(settings), clock=FixedClock(NOW), lazy_work=executor
         )
         try:
             yield Bot(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from bot.listeners import Deps, Listeners, Turn
 from bot.settings import Settings
 from bot.slack_client import GatedWebClient
 from casebot.app import build_app
+from models.clock import SYSTEM_CLOCK
 from models.db import UnitOfWork
 from models.enums import Profile, StaffRole
 from models.errors import DomainError, Message
@@ -75,7 +75,7 @@ def probe_app(uow: UnitOfWork) -> Any:
         deps = Deps(
             uow=uow,
             settings=settings_for(slack),
-            clock=lambda: datetime.now(UTC),
+            clock=SYSTEM_CLOCK,
             client=GatedWebClient(token="xoxb-test", base_url=slack.url),
             find_actor=lambda user_id: None,
         )

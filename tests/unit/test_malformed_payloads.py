@@ -18,6 +18,7 @@ from bot.ids import View
 from bot.listeners import Deps, Turn
 from handlers import assessment, closure, conferences, intake, notes, plans, referrals, reminders
 from handlers.common import Invocation, button_value, conversation_id, metadata, record_id
+from models.clock import FixedClock
 from models.errors import InvalidInput, NotFound
 from models.services.context import Policy
 from tests.factories import NOW, make_world
@@ -127,7 +128,7 @@ def listener_turn(
 ) -> Turn:
     """A listener's Turn with stand-ins for Bolt's ack and the Slack client; the person reads Korean."""
     settings = SimpleNamespace(default_locale="ko", policy=Policy)
-    deps = Deps(uow=uow, settings=settings, clock=lambda: NOW, client=client, find_actor=lambda _: actor)  # type: ignore[arg-type]
+    deps = Deps(uow=uow, settings=settings, clock=FixedClock(NOW), client=client, find_actor=lambda _: actor)  # type: ignore[arg-type]
     turn = Turn(deps, ack=ack, body=body, context=BoltContext({"user_id": "UCM1"}), in_ack=in_ack)
     turn.locale = "ko"  # type: ignore[misc]  # never Slack's users.info
     return turn

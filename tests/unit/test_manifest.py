@@ -44,13 +44,12 @@ def test_declared_commands_and_shortcuts_match_the_handlers():
 
 def _app_for_unknown_user(slack: FakeSlack) -> App:
     """The listeners as casebot/app.py wires them, for a Slack user who is nobody's staff."""
-    from datetime import UTC, datetime
-
     from slack_sdk import WebClient
 
     from bot.listeners import Deps, Listeners
     from bot.settings import Settings
     from bot.slack_client import GatedWebClient
+    from models.clock import SYSTEM_CLOCK
 
     app = App(
         signing_secret="secret",
@@ -61,7 +60,7 @@ def _app_for_unknown_user(slack: FakeSlack) -> App:
     deps = Deps(
         uow=None,  # type: ignore[arg-type]  # nobody is staff: no listener gets as far as the database
         settings=Settings(slack_api_url=slack.url, _env_file=None),  # type: ignore[call-arg]
-        clock=lambda: datetime.now(UTC),
+        clock=SYSTEM_CLOCK,
         client=GatedWebClient(token="xoxb-test", base_url=slack.url),
         find_actor=lambda user_id: None,
     )

@@ -16,7 +16,7 @@ from models.schemas import ClosureInput, ReferralInput
 from models.services import access, cases, closure, consents, notes, referrals
 from models.services.access import NO_ACCESS, NOT_STAFF
 from models.services.lifecycle import snapshot
-from tests.factories import NOW, case_in_monitoring, consent, contact, intake, make_world
+from tests.factories import NOW, TODAY, case_in_monitoring, consent, contact, intake, make_world
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
@@ -54,7 +54,7 @@ def test_case_manager_coworker_and_team_supervisor_can_see_the_case(db, world):
     for who in (world.manager, world.coworker, world.supervisor):
         view = cases.show(db, world.ctx(who), case.code)
         assert view.case.id == case.id
-        assert access.can_access(db, who, case)
+        assert access.can_access(db, who, case, today=TODAY)
 
 
 @pytest.mark.parametrize("who", ["outsider", "other_supervisor", "admin"])
@@ -62,7 +62,7 @@ def test_people_outside_the_case_are_refused_reads_and_writes(db, world, who):
     ctx = world.ctx()
     case = case_in_monitoring(db, world)
     stranger = getattr(world, who)
-    assert not access.can_access(db, stranger, case)
+    assert not access.can_access(db, stranger, case, today=TODAY)
     attempts = [
         lambda: cases.show(db, world.ctx(stranger), case.code),
         lambda: notes.log_contact(db, world.ctx(stranger), case.code, contact(NOW)),
@@ -89,7 +89,7 @@ def test_a_deactivated_staff_member_is_refused(db, world, who):
     cases.add_coworker(db, world.ctx(), case.code, world.coworker.id)
     gone = getattr(world, who)
     deactivate(db, gone)
-    assert not access.can_access(db, gone, case)
+    assert not access.can_access(db, gone, case, today=TODAY)
     for attempt in (
         lambda: cases.show(db, world.ctx(gone), case.code),
         lambda: notes.log_contact(db, world.ctx(gone), case.code, contact(NOW)),
@@ -100,7 +100,7 @@ def test_a_deactivated_staff_member_is_refused(db, world, who):
         with pytest.raises(NotAllowed) as excinfo:
             attempt()
         assert_refused(excinfo, gone, None, NOT_STAFF)
-    assert db.scalars(access.visible_cases_query(gone)).all() == []
+    assert db.scalars(access.visible_cases_query(gone, today=TODAY)).all() == []
 
 
 def test_an_admin_cannot_open_a_case(db, world):
@@ -116,8 +116,10 @@ def test_a_removed_deactivated_coworker_loses_access_but_others_keep_it(db, worl
     case = cases.open_case(db, world.ctx(), intake())
     cases.add_coworker(db, world.ctx(), case.code, world.coworker.id)
     deactivate(db, world.coworker)
-    assert not access.can_access(db, world.coworker, case)
-    assert access.can_access(db, world.manager, case) and access.can_access(db, world.supervisor, case)
+    assert not access.can_access(db, world.coworker, case, today=TODAY)
+    assert access.can_access(db, world.manager, case, today=TODAY) and access.can_access(
+        db, world.supervisor, case, today=TODAY
+    )
 
 
 def test_adding_a_coworker_twice_or_the_manager_is_refused(db, world):
@@ -168,13 +170,13 @@ def test_visible_cases_and_my_cases_per_person(db, world, who):
     made = _four_cases(db, world)
     by_id = {case.id: name for name, case in made.items()}
     staff = getattr(world, who)
-    visible = {by_id[case.id] for case in db.scalars(access.visible_cases_query(staff))}
+    visible = {by_id[case.id] for case in db.scalars(access.visible_cases_query(staff, today=TODAY))}
     assert visible == VISIBLE[who]
     mine = {by_id[case.id] for case in cases.my_cases(db, world.ctx(staff))}
     assert mine == MINE[who]
     # What the lists show is exactly what the access check allows.
     for name, case in made.items():
-        assert access.can_access(db, staff, case) == (name in VISIBLE[who])
+        assert access.can_access(db, staff, case, today=TODAY) == (name in VISIBLE[who])
 
 
 def test_my_cases_leaves_out_closed_cases_unless_asked(db, world):
@@ -225,7 +227,7 @@ def test_transfer_by_a_coworker_is_refused_and_by_a_supervisor_works(db, world):
     cases.transfer(db, world.ctx(world.supervisor), case.code, world.coworker.id)
     assert case.case_manager_id == world.coworker.id
     # The former manager, no longer on the case, loses access; the new one has it.
-    assert not access.can_access(db, world.manager, case)
+    assert not access.can_access(db, world.manager, case, today=TODAY)
     assert cases.show(db, world.ctx(world.coworker), case.code).case.id == case.id
 
 

@@ -425,7 +425,7 @@ def test_the_board_jobs_are_registered(tmp_path):
     from scheduler.runner import build_scheduler
 
     engine = make_engine(f"sqlite:///{tmp_path / 'jobs.sqlite3'}")
-    by_id = {job.id: job for job in build_scheduler(engine).get_jobs()}
+    by_id = {job.id: job for job in build_scheduler(engine, SEOUL).get_jobs()}
     morning, refresh = by_id["boards.morning"], by_id["boards.refresh"]
     assert morning.func_ref == "scheduler.jobs:post_team_boards" and isinstance(morning.trigger, CronTrigger)
     assert str(morning.trigger.timezone) == "Asia/Seoul"

@@ -82,6 +82,7 @@ def school_ctx(db, world):
         valid_until=None,
         entered_by="cli:test",
         today=TODAY,
+        now=NOW,
     )
     return world.ctx(policy=SCHOOL)
 

@@ -272,7 +272,7 @@ def test_the_daily_job_runs_its_tasks_on_working_days_and_one_failing_task_does_
 def test_the_housekeeping_job_is_fixed_daily_early_on_weekdays_in_seoul(empty_database_url):
     engine = make_engine(empty_database_url("sqlite"))
     schema.upgrade(engine)
-    scheduler = build_scheduler(engine)
+    scheduler = build_scheduler(engine, SEOUL)
     scheduler.start(paused=True)
     try:
         housekeeping_job = scheduler.get_job("housekeeping.daily")

@@ -13,7 +13,7 @@ from models.schemas import ClosureInput
 from models.services import access, cases, closure
 from models.services.lifecycle import snapshot
 from models.staff import StaffMember
-from tests.factories import case_in_monitoring
+from tests.factories import TODAY, case_in_monitoring
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def restricted(db, world, second_supervisor):
 
 
 def visible_ids(db, member) -> set[int]:
-    return set(db.scalars(access.visible_cases_query(member).with_only_columns(access.Case.id)))
+    return set(db.scalars(access.visible_cases_query(member, today=TODAY).with_only_columns(access.Case.id)))
 
 
 def test_an_unnamed_supervisor_of_the_team_neither_reads_nor_lists_it(
@@ -79,7 +79,7 @@ def test_closure_approval_goes_to_the_named_supervisor_only(db, world, restricte
         )
     )
     assert recipients == {world.supervisor.id}
-    assert access.case_supervisors(db, restricted) == [world.supervisor.id]
+    assert access.case_supervisors(db, restricted, today=TODAY) == [world.supervisor.id]
     assert closure.pending_approvals(db, world.ctx(second_supervisor)) == []
     assert [c.id for c in closure.pending_approvals(db, world.ctx(world.supervisor))] == [request.id]
     with pytest.raises(NotAllowed):
@@ -106,7 +106,10 @@ def test_naming_must_keep_a_supervisor_and_stay_within_the_team(db, world):
 def test_unrestricting_gives_the_team_supervisors_their_view_back(db, world, restricted, second_supervisor):
     cases.unrestrict(db, world.ctx(world.supervisor), restricted.code)
     assert access.load_case(db, world.ctx(second_supervisor), restricted.code).id == restricted.id
-    assert set(access.case_supervisors(db, restricted)) == {world.supervisor.id, second_supervisor.id}
+    assert set(access.case_supervisors(db, restricted, today=TODAY)) == {
+        world.supervisor.id,
+        second_supervisor.id,
+    }
 
 
 def test_set_access_adds_and_removes_co_workers_on_the_timeline(db, world, second_supervisor):
@@ -116,9 +119,9 @@ def test_set_access_adds_and_removes_co_workers_on_the_timeline(db, world, secon
     cases.set_access(
         db, world.ctx(), case.code, coworker_ids=[world.coworker.id], restricted=False, named_ids=[]
     )
-    assert access.can_access(db, world.coworker, case)
+    assert access.can_access(db, world.coworker, case, today=TODAY)
     cases.set_access(db, world.ctx(), case.code, coworker_ids=[], restricted=False, named_ids=[])
-    assert not access.can_access(db, world.coworker, case)
+    assert not access.can_access(db, world.coworker, case, today=TODAY)
     events = db.scalars(select(CaseEvent.event).where(CaseEvent.case_id == case.id)).all()
     assert events[-2:] == ["coworker_added", "coworker_removed"]
     cases.set_access(
@@ -129,7 +132,7 @@ def test_set_access_adds_and_removes_co_workers_on_the_timeline(db, world, secon
     )
     events = db.scalars(select(CaseEvent.event).where(CaseEvent.case_id == case.id)).all()
     assert events.count("restricted") == 1  # saving the same circle again changes nothing
-    assert not access.can_access(db, second_supervisor, case)
+    assert not access.can_access(db, second_supervisor, case, today=TODAY)
 
 
 def test_a_supervisor_reviews_the_teams_access_without_restricted_cases_they_are_not_named_on(
@@ -137,7 +140,7 @@ def test_a_supervisor_reviews_the_teams_access_without_restricted_cases_they_are
 ):
     from datetime import timedelta
 
-    from models.services import audit
+    from models.services import access_review, audit
 
     open_case = case_in_monitoring(db, world)
     with pytest.raises(NotAllowed) as refused:
@@ -145,13 +148,13 @@ def test_a_supervisor_reviews_the_teams_access_without_restricted_cases_they_are
     audit.record_refusal(db, refused.value)  # what the unit of work does after its rollback
     db.flush()
     since = world.ctx().now - timedelta(days=30)
-    named = audit.team_review(db, world.ctx(world.supervisor), since)
+    named = access_review.team_review(db, world.ctx(world.supervisor), since)
     codes = {r.case_code for r in named.recent} | {r.case_code for r in named.refusals}
     assert restricted.code in codes
-    unnamed = audit.team_review(db, world.ctx(second_supervisor), since)
+    unnamed = access_review.team_review(db, world.ctx(second_supervisor), since)
     seen = {r.case_code for r in unnamed.recent}
     assert open_case.code in seen and restricted.code not in seen
     assert [r.case_code for r in unnamed.refusals] == [open_case.code]  # the outsider's attempt
     assert dict((who, reads) for who, reads, _ in unnamed.by_person)["Manager"] > 0
     with pytest.raises(NotAllowed):  # a case manager does not review the team's access
-        audit.team_review(db, world.ctx(world.manager), since)
+        access_review.team_review(db, world.ctx(world.manager), since)

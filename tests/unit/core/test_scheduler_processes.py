@@ -232,7 +232,7 @@ def _lead_worker(database_url: str, retry_seconds: str, leader_file: str) -> Non
     from models.db import make_engine
     from scheduler.runner import SchedulerService
 
-    service = SchedulerService(make_engine(database_url), retry_seconds=float(retry_seconds))
+    service = SchedulerService(make_engine(database_url), zone=SEOUL, retry_seconds=float(retry_seconds))
     service.start()
     while service.scheduler is None or not service.scheduler.running:
         time.sleep(0.05)

@@ -36,7 +36,7 @@ def engine(request, empty_database_url):
 
 def test_fixed_jobs_with_stable_ids_are_replaced_not_duplicated(engine):
     for _ in range(2):  # a restart adds the same jobs again
-        scheduler = build_scheduler(engine)
+        scheduler = build_scheduler(engine, ZoneInfo("Asia/Seoul"))
         scheduler.start(paused=True)
         jobs_now = scheduler.get_jobs()
         scheduler.shutdown(wait=False)

@@ -324,6 +324,7 @@ def test_bad_approvals_are_refused_field_by_field(db, world):
             valid_until=TODAY,
             entered_by=OPERATOR,
             today=TODAY,
+            now=NOW,
         )
     assert set(excinfo.value.errors) == {"approved_by", "approved_on", "reference", "valid_until"}
     for who in ("UADMIN", "UOUTSIDER"):
@@ -339,6 +340,7 @@ def test_bad_approvals_are_refused_field_by_field(db, world):
                 valid_until=None,
                 entered_by=OPERATOR,
                 today=TODAY,
+                now=NOW,
             )
         assert set(excinfo.value.errors) == {"staff"}
     assert db.scalars(select(DataHandlingApproval)).all() == []

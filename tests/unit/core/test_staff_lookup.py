@@ -4,6 +4,7 @@ only when its row changed, a connection per thread."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -35,7 +36,7 @@ def test_the_lookup_checks_the_database_on_every_request(empty_database_url, bac
         assert member.is_supervisor and member.team_id == member.team.id
         assert lookup("UNOBODY") is None
         with uow() as db:
-            staff.deactivate(db, "UCM1")
+            staff.deactivate(db, "UCM1", now=datetime.now(UTC))
         assert lookup("UCM1") is None  # refused from the very next request: nothing is cached
     finally:
         lookup.close()
