@@ -91,12 +91,14 @@ def test_intake_then_assessment_from_home_then_the_clock_brings_the_nudge(
 
     # Two weeks on, the next working morning: the overdue assessment nudge arrives in the DM, with buttons.
     page.get_by_test_id(f"nav-D{MANAGER}").click()
-    before = page.get_by_test_id("message").filter(has_text=code).count()
+    # The case's nudges: messages with its code and a snooze button (the morning digests name it too).
+    snoozable = page.locator('[data-action-id="reminder.snooze.1"]')
+    before = page.get_by_test_id("message").filter(has_text=code).filter(has=snoozable).count()
     page.get_by_test_id("clock-plus-week").click()
     expect(page.get_by_test_id("clock-report")).to_be_visible()
     page.get_by_test_id("clock-plus-week").click()
     page.get_by_test_id("clock-next-morning").click()
-    nudges = page.get_by_test_id("message").filter(has_text=code)
+    nudges = page.get_by_test_id("message").filter(has_text=code).filter(has=snoozable)
     expect(nudges).to_have_count(before + 1, timeout=20_000)
     nudge = nudges.last
     expect(nudge.locator('[data-action-id="reminder.snooze.1"]')).to_be_visible()

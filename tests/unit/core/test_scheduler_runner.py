@@ -118,15 +118,16 @@ def test_a_leader_whose_session_is_cut_stops_and_one_other_takes_over_never_two(
     runs: list[tuple[str, float]] = []
 
     def builder(name):
-        def build(_engine):
+        def build(_engine, _zone):
             scheduler = BackgroundScheduler(jobstores={"default": MemoryJobStore()}, timezone="UTC")
             scheduler.add_job(lambda: runs.append((name, time.monotonic())), "interval", seconds=0.2)
             return scheduler
 
         return build
 
-    first = SchedulerService(engine, retry_seconds=1, check_seconds=1, build=builder("first"))
-    second = SchedulerService(engine, retry_seconds=1, check_seconds=1, build=builder("second"))
+    seoul = ZoneInfo("Asia/Seoul")
+    first = SchedulerService(engine, zone=seoul, retry_seconds=1, check_seconds=1, build=builder("first"))
+    second = SchedulerService(engine, zone=seoul, retry_seconds=1, check_seconds=1, build=builder("second"))
     try:
         first.start()
         deadline = time.monotonic() + 10
