@@ -183,7 +183,9 @@ def test_consent_expiry_is_recorded_once_stale_warnings_go_and_the_manager_is_nu
     ]
     assert len(consent_messages) == 1
     assert consent_messages[0].params["channel"] == world.manager.slack_user_id
-    assert "기한 2026-03-20" in consent_messages[0].params["text"]  # the consent's own expiry, not the nudge's day
+    assert (
+        "기한 2026-03-20" in consent_messages[0].params["text"]
+    )  # the consent's own expiry, not the nudge's day
     assert consent_rows(db, case)[f"{record.id}:{EXPIRES}:expired"][1] == ReminderStatus.SENT
 
 
