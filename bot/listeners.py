@@ -42,6 +42,7 @@ log = logging.getLogger("casebot")
 # and no retries, so that a slow or rate-limited Slack never holds an ack back.
 LOCALE_LOOKUP_TIMEOUT = 1.0
 OUTCOME = "casebot_outcome"  # the context key an ack function leaves plain data under for its lazy work
+FAILED = "casebot_failed"  # set by an ack function that failed and answered: its lazy work does not run
 
 Listener = Callable[["Turn"], None]
 
@@ -235,13 +236,39 @@ def answer(turn: Turn, text: str) -> None:
 
 
 def report_unexpected(error: BaseException, turn: Turn) -> None:
-    """A short message with a reference to the person; the reference and the stack in the log."""
+    """A short message with a reference to the person; the reference and the stack in the log.
+
+    In an ack function (the database down before the listener could read the person, say) this is the
+    request's only answer: a modal submission keeps the modal and what was typed, with the message
+    under its first input; a command gets it in the ack. Its lazy work then does not run, so the person
+    gets one message, not two.
+    """
     reference = uuid.uuid4().hex[:8]
     log.error("unexpected error, reference %s\n%s", reference, loggable(error))
+    if turn.in_ack:
+        turn.context[FAILED] = reference
     try:
-        answer(turn, t("common.unexpected", _safe_locale(turn), ref=reference))
+        locale = _safe_locale(turn)
+        first_input = _first_input(turn)
+        if turn.in_ack and not turn.acked and first_input is not None:
+            return turn.ack(
+                response_action="errors", errors={first_input: t("common.save_failed", locale, ref=reference)}
+            )
+        answer(turn, t("common.unexpected", locale, ref=reference))
     except Exception as failure:
         log.error("could not tell the user about error %s\n%s", reference, loggable(failure))
+
+
+def _first_input(turn: Turn) -> str | None:
+    """The block id of a submitted modal's first input (where an error keeps the modal open)."""
+    if turn.body.get("type") != "view_submission":
+        return None
+    values = (turn.view.get("state") or {}).get("values")
+    if isinstance(values, dict):
+        for block_id in values:
+            if isinstance(block_id, str) and block_id:
+                return block_id
+    return None
 
 
 def _safe_locale(turn: Turn) -> str:
@@ -274,6 +301,8 @@ class Listeners:
         deps = self.deps
 
         def listener(ack: Ack, body: dict, context: BoltContext, request: BoltRequest) -> None:
+            if not in_ack and context.get(FAILED):
+                return  # the ack function failed and told the person (report_unexpected)
             privacy.begin_scope()  # what this request reads, its messages are checked against
             turn = Turn(deps, ack=ack, body=body, context=context, in_ack=in_ack, headers=request.headers)
             try:

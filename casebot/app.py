@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
@@ -46,9 +46,12 @@ def build_app(
     )
     deps = build_deps(settings, uow=uow, client=client, clock=clock)
 
-    def on_error(error: Exception) -> None:
-        # Listeners report their own errors (bot.listeners); this is for Bolt's middleware.
-        log.error("error before any listener ran\n%s", loggable(error))
+    def on_error(error: Exception) -> BoltResponse:
+        # Listeners report their own errors (bot.listeners); this is for Bolt's middleware, which fails
+        # only on a signed payload of a shape Slack never sends (a `view` that is a string): a 400.
+        log.warning("refused a signed payload Bolt could not read (%s)", type(error).__name__)
+        log.debug("what Bolt raised\n%s", loggable(error))
+        return BoltResponse(status=400, body="")
 
     app.error(on_error)
     handlers.register_all(Listeners(app, deps))

@@ -16,13 +16,18 @@ from bot.listeners import Listeners
 # What manifest.yml must declare; tests/unit/test_manifest.py checks both directions.
 SLASH_COMMANDS = ("/case",)
 SHORTCUTS: tuple[str, ...] = (Shortcut.ADD_AS_NOTE,)
+FALLBACK = "fallback"
 
 
 def modules() -> list[ModuleType]:
     """Every listener module of the package."""
     # `commands` (the /case listener) first: Bolt tries listeners in order, and every slash command
     # is then matched by the first instead of after a dozen button and form listeners, before its ack.
-    found = sorted(pkgutil.iter_modules(__path__), key=lambda m: (m.name != "commands", m.name))
+    # `fallback` (catch-alls for unknown forms and buttons) last, so that it sees only what no other matched.
+    found = sorted(
+        pkgutil.iter_modules(__path__),
+        key=lambda m: (m.name != "commands", m.name == FALLBACK, m.name),
+    )
     return [importlib.import_module(f"{__name__}.{info.name}") for info in found]
 
 

@@ -325,7 +325,7 @@ def move_referral(turn: Turn) -> None:
     value = button_value(turn.action)
     referral_id, status = record_id(value, "referral_id"), value.get("to")
     if not referral_id or not isinstance(status, str) or status not in ReferralStatus.__members__:
-        return  # not a button this app made: nothing to move
+        return turn.tell(t("fallback.button", locale))  # not a button this app made: nothing moves
     to = ReferralStatus(status)
     ctx = turn.ctx(Surface.BUTTON)
 
