@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 
 from bot.errors import loggable
-from bot.i18n import locale_from_slack, t
+from bot.i18n import t
+from bot.people import learn_language, slack_profile
 from bot.settings import Settings
 from bot.slack_client import GatedRespond
 from models import privacy
@@ -38,9 +38,6 @@ from models.services.context import Ctx, Policy
 from models.staff import StaffMember
 
 log = logging.getLogger("casebot")
-# Slack's users.info, asked once per staff member (the answer is in their language): a short timeout
-# and no retries, so that a slow or rate-limited Slack never holds an ack back.
-LOCALE_LOOKUP_TIMEOUT = 1.0
 OUTCOME = "casebot_outcome"  # the context key an ack function leaves plain data under for its lazy work
 FAILED = "casebot_failed"  # set by an ack function that failed and answered: its lazy work does not run
 
@@ -145,7 +142,7 @@ class Turn:
         actor = self.actor
         if actor is None:
             return self.deps.settings.default_locale
-        return actor.locale or remember_locale(self.deps, actor, self.user_id or "")
+        return actor.locale or remember_locale(self.deps, actor)
 
     def ctx(self, surface: Surface) -> Ctx:
         """The core's view of this request; only for staff (check `actor` first)."""
@@ -185,44 +182,16 @@ class Turn:
         )
 
 
-def remember_locale(deps: Deps, actor: StaffMember, user_id: str) -> str:
-    """From Slack's users.info once, then kept on the staff record (not when Slack did not answer)."""
-    web = deps.client
-    quick = WebClient(
-        token=web.token, base_url=web.base_url, timeout=LOCALE_LOOKUP_TIMEOUT, retry_handlers=[]
-    )
-    try:
-        info = quick.users_info(user=user_id, include_locale=True)
-    except Exception:
-        return deps.settings.default_locale  # asked again on the next request
-    locale = locale_from_slack(info["user"].get("locale"), deps.settings.default_locale)
-    zone = actor.tz or zone_name(info["user"].get("tz"))  # dates in the user's zone (notes.zone_of)
+def remember_locale(deps: Deps, actor: StaffMember) -> str:
+    """Their language from Slack once, then kept on the staff record (asked again if Slack did not answer)."""
     with deps.uow() as db:
-        stored = db.get(type(actor), actor.id)
-        if stored is not None:
-            stored.locale, stored.tz = locale, zone
-    actor.locale, actor.tz = locale, zone
-    return locale
+        return learn_language(db, deps.client, actor, deps.settings.default_locale)
 
 
 def user_locale(client: WebClient, user_id: str, default: str) -> str:
     """Another person's language from Slack's users.info, falling back to the default."""
-    try:
-        info = client.users_info(user=user_id, include_locale=True)
-        return locale_from_slack(info["user"].get("locale"), default)
-    except Exception:
-        return default
-
-
-def zone_name(value: object) -> str | None:
-    """Slack's `tz` if it names a zone this machine knows (the column holds 64 characters), else None."""
-    if not isinstance(value, str) or not value or len(value) > 64:
-        return None
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return value
+    profile = slack_profile(client, user_id, default)
+    return profile.locale if profile else default
 
 
 def answer(turn: Turn, text: str) -> None:

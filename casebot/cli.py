@@ -53,6 +53,16 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
         print(f"current: {current or 'none'}  head: {head}  ({state})")
 
 
+def _learn_language(db, settings: Settings, member: StaffMember) -> str:  # type: ignore[no-untyped-def]
+    """Their language from Slack now, so that their first nudge is in it (unknown without a token)."""
+    if settings.slack_bot_token is None:
+        return f"{settings.default_locale} until Slack tells (no SLACK_BOT_TOKEN)"
+    from bot.people import learn_language
+    from bot.slack_client import make_web_client
+
+    return learn_language(db, make_web_client(settings), member, settings.default_locale)
+
+
 def cmd_staff(args: argparse.Namespace, settings: Settings) -> None:
     uow = _uow(settings)
     if args.action == "add":
@@ -64,8 +74,10 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> None:
             raise invalid_input_from(exc) from None
         with uow() as db:
             member = staff.add_staff(db, data)
+            language = _learn_language(db, settings, member)
             print(
                 f"Added #{member.id} {member.slack_user_id} {member.display_name} ({member.role.value}, {member.team.name})"
+                f"; language: {language}"
             )
     elif args.action == "list":
         school = settings.profile == Profile.SCHOOL

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import loggable
+from bot.people import learn_language
 from bot.views import conferences as conference_views
 from bot.views.reminders import nudge
 from models.case import Case
@@ -123,7 +124,7 @@ def sweep(
             groups, stale = sweeper.batches(db, ids, now)
             sweeper.mark_cancelled(db, [r.id for r in stale])
             report.stale = len(stale)
-            outgoing = _render(db, groups, policy, now, default_locale)
+            outgoing = _render(db, client, groups, policy, now, default_locale)
         pending = {i for message in outgoing for i in message.ids}
         _send(uow, client, outgoing, now, report, pending, first_errors, holder, sleep, stop)
     finally:
@@ -210,7 +211,9 @@ def _log_failures(report: SweepReport, first_errors: dict[str, BaseException]) -
     )
 
 
-def _render(db, groups, policy: Policy, now: datetime, default_locale: str) -> list[Outgoing]:  # type: ignore[no-untyped-def]
+def _render(
+    db, client: WebClient, groups, policy: Policy, now: datetime, default_locale: str
+) -> list[Outgoing]:  # type: ignore[no-untyped-def]
     case_ids = {b.lead.case_id for b in groups if b.lead.case_id}
     codes = dict(db.execute(select(Case.id, Case.code).where(Case.id.in_(case_ids))).all())
     staff_ids = {b.lead.recipient_id for b in groups if b.lead.recipient_id}
@@ -225,7 +228,8 @@ def _render(db, groups, policy: Policy, now: datetime, default_locale: str) -> l
         person = people.get(lead.recipient_id) if lead.recipient_id else None
         channel = lead.slack_channel_id or (person.slack_user_id if person and person.active else None)
         ids = [r.id for r in batch.reminders]
-        locale = (person.locale if person else None) or default_locale
+        # Someone nudged before they ever used the bot: their language from Slack, once.
+        locale = learn_language(db, client, person, default_locale) if person else default_locale
         rendered = _render_conference(db, lead, codes, policy, now, locale)
         if rendered is None and lead.case_id in codes:
             # The task's own deadline, never the row's fire time (an escalation, a snooze, a retry).

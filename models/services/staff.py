@@ -465,3 +465,11 @@ def approval_history(db: Session, ref: str | None = None) -> list[DataHandlingAp
     if ref is not None:
         query = query.where(DataHandlingApproval.staff_id == find_staff(db, ref).id)
     return list(db.scalars(query))
+
+
+def set_language(db: Session, member: StaffMember, locale: str, tz: str | None) -> None:
+    """Keep what Slack says of the person's language and zone (asked once, bot.people)."""
+    stored = db.get(StaffMember, member.id)
+    if stored is not None:
+        stored.locale, stored.tz = locale, tz
+    member.locale, member.tz = locale, tz

@@ -255,3 +255,57 @@ def test_reminders_send_exits_non_zero_when_the_sweep_had_failures(database_url,
         slack.reset()  # Slack is back: the next run sends them and succeeds
         assert main(["reminders", "send", "--as-of", "2030-01-02T10:01"], settings_loader=settings) == 0
         assert slack.calls("chat.postMessage")
+
+
+def test_staff_add_asks_slack_for_the_persons_language_and_the_first_nudge_is_in_it(database_url, capsys):
+    """Registered by an operator, nudged before they ever used the bot: the nudge is in their language."""
+    from sandbox.slack import FakeSlack
+
+    run(database_url, "db", "upgrade")
+    with FakeSlack() as slack:
+        slack.set_user("UENGLISH", locale="en-US", tz="Europe/Berlin")
+
+        def settings():
+            return load_settings(
+                database_url=database_url, slack_bot_token="xoxb-cli", slack_api_url=slack.url
+            )
+
+        argv = ["staff", "add", "UENGLISH", "--name", "Kim", "--role", "case_manager", "--team", "1팀"]
+        assert main(argv, settings_loader=settings) == 0
+        assert "language: en" in capsys.readouterr().out
+    engine = make_engine(database_url)
+    with make_session_factory(engine)() as db:
+        member = db.scalar(select(StaffMember).where(StaffMember.slack_user_id == "UENGLISH"))
+        assert (member.locale, member.tz) == ("en", "Europe/Berlin")
+    engine.dispose()
+
+
+def test_a_first_nudge_asks_slack_for_the_language_of_someone_who_never_used_the_bot(database_url, capsys):
+    from sandbox.slack import FakeSlack
+
+    run(database_url, "db", "upgrade")
+    run(database_url, "demo-data", "--cases", "12")
+    engine = make_engine(database_url)
+    with make_session_factory(engine)() as db:
+        people = list(db.scalars(select(StaffMember).where(StaffMember.active.is_(True))))
+        for member in people:
+            member.locale = None  # nobody has used the bot yet
+        db.commit()
+        ids = [member.slack_user_id for member in people]
+    with FakeSlack() as slack:
+        for slack_user_id in ids:
+            slack.set_user(slack_user_id, locale="en-GB")
+
+        def settings():
+            return load_settings(
+                database_url=database_url, slack_bot_token="xoxb-cli", slack_api_url=slack.url
+            )
+
+        assert main(["reminders", "send", "--as-of", "2030-01-02T10:00"], settings_loader=settings) == 0
+        dms = [c for c in slack.calls("chat.postMessage") if c.params["channel"].startswith("U")]
+        assert dms and all(not any("\uac00" <= ch <= "\ud7a3" for ch in c.params["text"]) for c in dms)
+    with make_session_factory(engine)() as db:
+        told = {c.params["channel"] for c in dms}
+        stored = dict(db.execute(select(StaffMember.slack_user_id, StaffMember.locale)).all())
+        assert {stored[user] for user in told} == {"en"}
+    engine.dispose()
