@@ -4,6 +4,7 @@ there reach the person with a reference, and dependencies never travel in Bolt's
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -177,6 +178,53 @@ def test_an_error_in_the_ack_function_answers_in_the_ack_with_a_reference(
     reference = response.body.split("`")[1]
     assert f"reference {reference}" in caplog.text
     assert slack.calls("chat.postEphemeral") == []  # said in the ack itself
+
+
+def test_an_ack_function_that_failed_is_the_only_answer_its_lazy_work_does_not_run(
+    probe_app: Any, caplog: Any
+) -> None:
+    app, on, slack, lazy_work = probe_app
+    ran: list[str] = []
+
+    def acknowledge(turn: Turn) -> None:
+        raise RuntimeError("the database is down")
+
+    on.command("/probe", ack=acknowledge, lazy=[lambda turn: ran.append("lazy")])
+    response = app.dispatch(command("x", "/probe"))
+    assert response.status == 200 and "`" in response.body
+    assert lazy_work.wait_idle(5)
+    assert ran == [] and slack.calls("chat.postEphemeral") == []  # one message: the ack's
+
+
+def test_a_modal_whose_ack_function_failed_stays_open_with_the_reference_under_its_first_input(
+    probe_app: Any, caplog: Any
+) -> None:
+    app, on, slack, _ = probe_app
+
+    def acknowledge(turn: Turn) -> None:
+        raise RuntimeError("the database is down")
+
+    on.view("probe.modal", ack=acknowledge)
+    body = {
+        "type": "view_submission",
+        "user": {"id": "U1"},
+        "team": {"id": "T1"},
+        "api_app_id": "A1",
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": "probe.modal",
+            "state": {"values": {"first": {"first": {"value": "typed"}}, "second": {}}},
+        },
+    }
+    response = app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+    answer = json.loads(response.body)
+    assert response.status == 200 and answer["response_action"] == "errors"
+    [(block, text)] = answer["errors"].items()
+    assert block == "first" and "저장하지 못했습니다" in text
+    reference = text.split("참조 ")[1][:8]
+    assert f"reference {reference}" in caplog.text
+    assert [c.method for c in slack.calls() if c.method != "auth.test"] == []  # no DM: the modal says it
 
 
 def test_a_refusal_in_the_lazy_work_is_told_in_words(probe_app: Any) -> None:

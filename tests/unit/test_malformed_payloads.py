@@ -208,11 +208,13 @@ STAFF = object()  # any actor: these buttons stop before they use it
 @pytest.mark.parametrize(
     "value", [None, "x", json.dumps({"referral_id": "a", "to": "SENT"}), json.dumps({"to": []})]
 )
-def test_a_referral_status_button_with_a_junk_value_does_nothing(value):
+def test_a_referral_status_button_with_a_junk_value_changes_nothing_and_says_so(value):
     client = Recorder()
     body = {"channel": {"id": "D1"}, "actions": [{"value": value}]}
     referrals.move_referral(listener_turn(Recorder(), client, body=body, actor=STAFF, in_ack=False))
-    assert client.calls == []
+    [(method, params)] = client.calls  # no database, no message edited: only the person is told
+    assert method == "chat_postEphemeral" and params["channel"] == "D1"
+    assert "더 이상 쓰지 않습니다" in params["text"]
 
 
 @pytest.mark.parametrize("chosen", [None, "x", {"value": "가"}, {"value": [1]}])
