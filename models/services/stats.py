@@ -51,6 +51,7 @@ from models.errors import InvalidInput, Message
 from models.referral import Referral
 from models.resource import Resource
 from models.service_delivery import ServiceDelivery
+from models.services.context import Ctx
 from models.services.desk import INTENSITY_WEIGHTS
 from models.staff import Team
 
@@ -459,3 +460,31 @@ def _trend(db: Session, span: Period, zone: ZoneInfo, on_team: ColumnElement[boo
     return Table(
         "trend", ("month",), ("new_intakes", "closures", "contacts", "deliveries", "amount_won"), rows
     )
+
+
+STATS_FOR_SUPERVISORS = Message(
+    "팀 통계는 팀 슈퍼바이저만 볼 수 있습니다. 필요하면 팀 슈퍼바이저에게 요청하세요.",
+    "Team statistics are for the team's supervisors. Ask your supervisor if you need them.",
+)
+
+
+def team_month(db: Session, ctx: Ctx, month: str | None) -> Report:
+    """`/case stats [YYYY-MM]`: the month's figures (default: the last full month) for the supervisor's
+    own team. Anyone else is refused in words (and the refusal is logged); the run is in the access log."""
+    from models.enums import AuditAction, StaffRole
+    from models.services.access import refuse, require_active
+    from models.services.audit import record_access
+
+    require_active(ctx)
+    if ctx.actor.role != StaffRole.SUPERVISOR:
+        raise refuse(ctx, None, "statistics: not a supervisor", STATS_FOR_SUPERVISORS)
+    if month:
+        span = month_period(month)
+    else:
+        first = ctx.today.replace(day=1)
+        span = month_period((first - timedelta(days=1)).strftime("%Y-%m"))
+    team = db.scalar(select(Team.name).where(Team.id == ctx.actor.team_id))
+    report = compute(db, span, zone=ctx.policy.zone, team=team)
+    detail = f"from={span.start.isoformat()} to={span.end.isoformat()} team={team}"
+    record_access(db, ctx, None, AuditAction.EXPORT, "statistics", detail)
+    return report
