@@ -109,3 +109,14 @@ def test_school_caps_warn_before_a_delivery_passes_one(db, world):
     # A new school year starts on 1 March: the running total starts again.
     assert deliveries.school_year_start(date(2027, 2, 28)) == date(2026, 3, 1)
     assert NOW.date() == TODAY
+
+
+def test_a_contact_note_keeps_its_duration_in_minutes(db, world):
+    from models.services import notes
+    from tests.factories import contact
+
+    case = case_in_monitoring(db, world)
+    note = notes.log_contact(db, world.ctx(), case.code, contact(NOW, duration_minutes=45))
+    assert note.duration_minutes == 45
+    with pytest.raises(ValueError):
+        contact(NOW, duration_minutes=0)  # at least a minute, at most a day
