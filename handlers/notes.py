@@ -120,6 +120,7 @@ def parse_note(form: dict[str, Any], ctx: Ctx, *, source_ref: str | None = None)
         "result": form.get("result"),
         "plan_adherence": form.get("plan_adherence"),
         "satisfaction": form.get("satisfaction"),
+        "duration_minutes": form.get("duration_minutes"),
         "risk_changed": YES in (form.get("risk_changed") or []),
         "summary": form.get("summary"),
         "next_action": form.get("next_action"),

@@ -20,6 +20,7 @@ from bot.views.blocks import (
     date_input,
     header,
     modal,
+    number_input,
     section,
     select,
     text_input,
@@ -40,6 +41,7 @@ NOTE_BLOCKS = [
     "result",
     "plan_adherence",
     "satisfaction",
+    "duration_minutes",
     "risk_changed",
     "summary",
     "next_action",
@@ -111,6 +113,7 @@ def note_modal(
             [(t(f"note.scale.{n}", locale), n) for n in SCALE],
             optional=True,
         ),
+        number_input("duration_minutes", label("duration_minutes"), minimum=1, maximum=1440, optional=True),
         checkboxes("risk_changed", label("risk_changed"), [(label("risk_changed_option"), YES)]),
         text_input(
             "summary",
