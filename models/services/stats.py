@@ -43,14 +43,18 @@ from models.contact import ContactNote
 from models.enums import (
     AfterCareStatus,
     AssessmentStatus,
+    AuditAction,
     ClosureStatus,
     ConferenceStatus,
     ServiceUnit,
+    StaffRole,
 )
 from models.errors import InvalidInput, Message
 from models.referral import Referral
 from models.resource import Resource
 from models.service_delivery import ServiceDelivery
+from models.services.access import refuse, require_active
+from models.services.audit import record_access
 from models.services.context import Ctx
 from models.services.desk import INTENSITY_WEIGHTS
 from models.staff import Team
@@ -471,10 +475,6 @@ STATS_FOR_SUPERVISORS = Message(
 def team_month(db: Session, ctx: Ctx, month: str | None) -> Report:
     """`/case stats [YYYY-MM]`: the month's figures (default: the last full month) for the supervisor's
     own team. Anyone else is refused in words (and the refusal is logged); the run is in the access log."""
-    from models.enums import AuditAction, StaffRole
-    from models.services.access import refuse, require_active
-    from models.services.audit import record_access
-
     require_active(ctx)
     if ctx.actor.role != StaffRole.SUPERVISOR:
         raise refuse(ctx, None, "statistics: not a supervisor", STATS_FOR_SUPERVISORS)
