@@ -27,7 +27,7 @@ def _deferred_project_imports(path: Path, root: Path = ROOT) -> list[str]:
             else:
                 continue
             found += [
-                f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names if n.split(".")[0] in PROJECT
+                f"{path.relative_to(root)}:{node.lineno} {n}" for n in names if n.split(".")[0] in PROJECT
             ]
     return found
 
