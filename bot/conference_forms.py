@@ -213,12 +213,6 @@ class RecordForm(BaseModel):
         return decision_rows.to_blocks(item_rows.to_blocks(errors))
 
 
-def record_codes(meta: dict[str, Any]) -> list[str]:
-    """The agenda's case codes the record modal was built with (its metadata), one decision each."""
-    codes = meta.get("codes")
-    return [str(code) for code in codes] if isinstance(codes, list) else []
-
-
 def record_blocks(codes: list[str]) -> list[str]:
     return [*(f"decisions.{index}" for index in range(len(codes))), *RECORD_BLOCKS]
 

@@ -29,6 +29,8 @@ class View(StrEnum):
     ACTION_ITEM = "case.conference.item.modal"
     ACCESS = "case.access.modal"
     ACCESS_LOG = "team.access_log.modal"
+    SERVE = "case.serve.modal"
+    STATS = "team.stats.modal"
 
 
 class Action(StrEnum):

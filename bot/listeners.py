@@ -298,8 +298,17 @@ class Listeners:
             "lazy": [self.bind(fn, in_ack=False) for fn in lazy],
         }
 
-    def command(self, name: str, *, ack: Listener, lazy: Iterable[Listener] = ()) -> None:
-        self.app.command(name)(**self._pair(ack, lazy))
+    def command(
+        self,
+        name: str,
+        *,
+        ack: Listener,
+        lazy: Iterable[Listener] = (),
+        matchers: Iterable[Callable[..., bool]] = (),
+    ) -> None:
+        """`matchers` (Bolt's): this listener takes only the commands they accept; the first listener
+        registered whose matchers accept a command takes it."""
+        self.app.command(name, matchers=list(matchers) or None)(**self._pair(ack, lazy))
 
     def action(self, action_id: Any, *, ack: Listener = ack_only, lazy: Iterable[Listener] = ()) -> None:
         self.app.action(action_id)(**self._pair(ack, lazy))

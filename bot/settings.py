@@ -13,8 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.cadence import Cadences
 from models.crypto import EncryptionKeyError, Keyring
-from models.enums import Profile
-from models.services.context import Policy, PrivacyMode
+from models.enums import Profile, ResourceCategory
+from models.services.context import DEFAULT_FUNDING_SOURCES, Policy, PrivacyMode
 
 
 class WorkingHours(BaseModel):
@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     # On SIGTERM: how long the work already acked may take to finish before the process exits anyway.
     shutdown_grace_seconds: float = Field(20.0, ge=0, le=600)
 
+    # 서비스 제공기록: funding sources beyond 후원금, 사업비, 공적급여, 기타 (JSON list, e.g. ["지정후원금"]).
+    funding_sources: list[str] = Field(default_factory=list)
+    # PROFILE=school: per-student caps in won over the school year, by service category (ResourceCategory
+    # code) and "TOTAL"; e.g. {"TOTAL": 500000, "IN_KIND": 100000} (경남 교육복지안전망 style).
+    school_caps: dict[str, int] = Field(default_factory=lambda: {"TOTAL": 500000})
+    # Supervision: intensity-weighted caseload above which a worker is flagged (Home, digest, intake).
+    caseload_threshold: float = Field(30.0, gt=0, le=1000)
+    # The weekly digest names workers with no supervision session in this many weeks.
+    supervision_gap_weeks: int = Field(4, ge=1, le=52)
+
     cadences: Cadences = Cadences()
     working_hours: WorkingHours = WorkingHours()
 
@@ -84,6 +94,25 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, value: str) -> str:
         # WebClient joins method names with urljoin: a base without "/" loses its last path part.
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("funding_sources")
+    @classmethod
+    def _funding_names(cls, value: list[str]) -> list[str]:
+        names = [name.strip() for name in value if name.strip()]
+        if any(len(name) > 40 for name in names):
+            raise ValueError("a funding source takes at most 40 characters")
+        return names
+
+    @field_validator("school_caps")
+    @classmethod
+    def _caps(cls, value: dict[str, int]) -> dict[str, int]:
+        known = {c.value for c in ResourceCategory} | {"TOTAL"}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown categories {unknown}; use ResourceCategory codes or TOTAL")
+        if any(won <= 0 for won in value.values()):
+            raise ValueError("a cap must be a positive number of won")
+        return value
 
     @property
     def zone(self) -> ZoneInfo:
@@ -115,6 +144,10 @@ class Settings(BaseSettings):
             profile=self.profile,
             workday_start_hour=self.working_hours.start_hour,
             privacy_mode=self.privacy_mode,
+            funding_sources=tuple(dict.fromkeys((*DEFAULT_FUNDING_SOURCES, *self.funding_sources))),
+            school_caps=tuple(sorted(self.school_caps.items())),
+            caseload_threshold=self.caseload_threshold,
+            supervision_gap_weeks=self.supervision_gap_weeks,
         )
 
 

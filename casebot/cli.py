@@ -330,6 +330,32 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
     _write(text, args.out)
 
 
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> None:
+    """사례관리 실적: the period's aggregates as csv, md or xlsx; every run is in the access log."""
+    from models.services import audit, stats, stats_output
+
+    start, end = _date(args.start, "--from"), _date(args.end, "--to")
+    assert start is not None and end is not None  # both options are required
+    span = stats.period(start, end)  # InvalidInput before anything is read or written
+    uow = _uow(settings)
+    with uow() as db:
+        report = stats.compute(db, span, zone=settings.zone, team=args.team)
+        scope = f"from={start.isoformat()} to={end.isoformat()} team={args.team or '*'} format={args.format}"
+        audit.record_operator_export(db, _operator(), "statistics", scope, datetime.now(UTC))
+    if args.format == "xlsx":
+        data = stats_output.to_xlsx(report, args.locale)
+        if args.out:
+            Path(args.out).write_bytes(data)
+            print(f"Written to {args.out}.", file=sys.stderr)
+        else:
+            sys.stdout.buffer.write(data)
+        return
+    text = (
+        stats_output.to_csv(report) if args.format == "csv" else stats_output.to_markdown(report, args.locale)
+    )
+    _write(text, args.out)
+
+
 def cmd_keys(args: argparse.Namespace, settings: Settings) -> None:
     """Encryption keys: make one, see how the stored values stand, re-encrypt with the newest key."""
     from models.crypto import generate_key
@@ -460,6 +486,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--locale", choices=["ko", "en"], default="ko")
     export.add_argument("--out", help="write to this file instead of standard output")
     export.set_defaults(handler=cmd_export)
+
+    figures = commands.add_parser(
+        "stats", help="monthly case-management statistics (사례관리 실적): aggregates only, logged"
+    )
+    figures.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
+    figures.add_argument("--to", dest="end", required=True, help="last day (inclusive), YYYY-MM-DD")
+    figures.add_argument("--team", help="one team's cases (default: the whole agency)")
+    figures.add_argument("--format", choices=["csv", "xlsx", "md"], default="md")
+    figures.add_argument("--locale", choices=["ko", "en"], default="ko", help="labels of md and xlsx")
+    figures.add_argument("--out", help="write to this file instead of standard output")
+    figures.set_defaults(handler=cmd_stats)
 
     keys = commands.add_parser("keys", help="encryption at rest: generate a key, status, rotate")
     keys_actions = keys.add_subparsers(dest="action", required=True)

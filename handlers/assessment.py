@@ -20,6 +20,7 @@ from bot.forms import read_state, slack_errors
 from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn, user_locale
+from bot.metadata import AssessmentStep, CaseRef
 from bot.notify import dm
 from bot.views.assessment import (
     CLASSIFY_BLOCKS,
@@ -38,7 +39,7 @@ from bot.views.assessment import (
     step_block_ids,
     step_count,
 )
-from handlers.common import Invocation, button_value, metadata, record_id, submit_once
+from handlers.common import Invocation, submit_once
 from models.assessment import Assessment
 from models.db import UnitOfWork
 from models.enums import (
@@ -148,10 +149,8 @@ def _classify_view(uow: UnitOfWork, ctx: Ctx, code: str, locale: str) -> dict:
 
 
 def _button_code(action: dict) -> str:
-    try:
-        return str(button_value(action)["code"]).upper()
-    except (ValueError, KeyError, TypeError):
-        return ""
+    clicked = CaseRef.read(action.get("value"))
+    return clicked.code if clicked else ""  # no case has code "": the core's "not found", told privately
 
 
 def _open_from_button(turn: Turn, build: Callable[[UnitOfWork, Ctx, str, str], dict]) -> None:
@@ -240,12 +239,11 @@ def submit_step(turn: Turn) -> None:
     """The ack: save the step into the draft and show the next one (or complete at the last step);
     field errors keep the modal with what was typed."""
     locale, view, ack = turn.locale, turn.view, turn.ack
-    meta = metadata(view)
+    meta = AssessmentStep.read(view.get("private_metadata"))
     # A stale or forged metadata finds no assessment (id 0): the core's "not found" under the first field.
-    assessment_id = record_id(meta, "assessment_id")
+    assessment_id = meta.assessment_id if meta else 0
     profile = _profile_of(turn.uow, assessment_id) or turn.policy.profile
-    step = meta.get("step")
-    step = step if type(step) is int and 0 <= step < step_count(profile) else 0
+    step = meta.step if meta and meta.step < step_count(profile) else 0
     blocks = step_block_ids(profile, step)
     if turn.actor is None:
         return ack(response_action="errors", errors={blocks[0]: t("common.not_staff", locale)})
@@ -433,7 +431,8 @@ def _classify(db: Session, ctx: Ctx, code: str, form: ClassifyForm) -> dict[str,
 
 def submit_classify(turn: Turn) -> None:
     locale = turn.locale
-    code = str(metadata(turn.view).get("code") or "")
+    meta = CaseRef.read(turn.view.get("private_metadata"))
+    code = meta.code if meta else ""  # no case has code "": the core's "not found" under the first field
     outcome = submit_once(
         turn,
         blocks=CLASSIFY_BLOCKS,

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
+from bot.metadata import AftercareRef, CaseRef, ClosureDraft, ClosureRef, ClosureReturn
 from bot.notify import dm
 from bot.views.closure import (
     AFTERCARE_BLOCKS,
@@ -34,14 +35,7 @@ from bot.views.closure import (
     manager_notice_text,
     return_modal,
 )
-from handlers.common import (
-    Invocation,
-    button_value,
-    conversation_id,
-    metadata,
-    record_id,
-    submit_once,
-)
+from handlers.common import Invocation, submit_once
 from models.enums import AfterCareAction, CaseStatus, Surface
 from models.schemas import AfterCareInput, ClosureInput
 from models.services import access
@@ -73,13 +67,13 @@ def register(on: Listeners) -> None:
 
 
 def _code_of(action: dict) -> str | None:
-    code = button_value(action).get("code")
-    return str(code).strip().upper() if code else None
+    clicked = CaseRef.read(action.get("value"))
+    return clicked.code if clicked else None
 
 
 def _closure_id_of(action: dict) -> int | None:
-    closure_id = button_value(action).get("closure_id")
-    return closure_id if isinstance(closure_id, int) else None
+    clicked = ClosureRef.read(action.get("value"))
+    return clicked.closure_id if clicked else None
 
 
 def _message_of(body: dict) -> tuple[str | None, str | None]:
@@ -156,10 +150,9 @@ def parse_closure(form: dict[str, Any]) -> ClosureInput:
 
 
 def submit_close(turn: Turn) -> None:
-    meta = metadata(turn.view)
-    code = str(meta.get("code") or "")
-    goals = meta.get("goals")
-    goal_ids = [g for g in goals if type(g) is int] if isinstance(goals, list) else []
+    # A stale or forged metadata finds no case (code ""): the core's "not found" under the first field.
+    meta = ClosureDraft.read(turn.view.get("private_metadata"))
+    code, goal_ids = (meta.code, meta.goals) if meta else ("", [])
 
     def work(db: Session, ctx: Ctx, data: ClosureInput) -> dict[str, object]:
         closure = closures.request_closure(db, ctx, code, data)
@@ -286,8 +279,8 @@ class ReturnInput(BaseModel):
 
 
 def submit_return(turn: Turn) -> None:
-    meta = metadata(turn.view)
-    closure_id = record_id(meta, "closure_id")
+    meta = ClosureReturn.read(turn.view.get("private_metadata"))
+    closure_id = meta.closure_id if meta else 0  # no closure has id 0: the core's "not found"
     outcome = submit_once(
         turn,
         blocks=["comment"],
@@ -299,10 +292,11 @@ def submit_return(turn: Turn) -> None:
     result, first_time = outcome
     turn.ack()  # closes the modal
     if first_time:
+        message = meta.message if meta else None
         turn.pass_on(
             result=result,
-            channel=conversation_id(meta.get("channel")),
-            ts=meta["ts"] if isinstance(meta.get("ts"), str) else None,
+            channel=message.channel if message else None,
+            ts=message.ts if message else None,
         )
 
 
@@ -360,8 +354,8 @@ def parse_aftercare(form: dict[str, Any]) -> AfterCareInput:
 
 
 def submit_aftercare(turn: Turn) -> None:
-    meta = metadata(turn.view)
-    check_id = record_id(meta, "check_id")
+    meta = AftercareRef.read(turn.view.get("private_metadata"))
+    check_id = meta.check_id if meta else 0  # no check has id 0: the core's "not found"
 
     def work(db: Session, ctx: Ctx, data: AfterCareInput) -> dict[str, object]:
         check = closures.record_aftercare(db, ctx, check_id, data)

@@ -19,9 +19,18 @@ LIST_SIZE = 40  # a message holds 50 blocks; the App Home pages through the rest
 
 def register(on: Listeners) -> None:
     def words_of(turn: Turn) -> tuple[str, list[str]]:
-        words = (turn.body.get("text") or "").split()
+        return parse(turn.body)
+
+    def parse(body: dict) -> tuple[str, list[str]]:
+        words = (body.get("text") or "").split()
         sub = on.aliases.get(words[0], words[0]) if words else "help"
         return sub, words[1:]
+
+    def answered_in_the_ack(body: dict) -> bool:
+        """Help and unknown words need no lazy work: no copy of the request is made for it (Bolt copies
+        the whole request for every lazy function it starts)."""
+        sub, _ = parse(body)
+        return sub == "help" or sub not in on.subcommands
 
     def acknowledge(turn: Turn) -> None:
         sub, _ = words_of(turn)
@@ -46,6 +55,7 @@ def register(on: Listeners) -> None:
             return  # answered in the ack
         handler(Invocation(args, turn))  # a DomainError is told to the person (bot.listeners)
 
+    on.command(COMMAND, ack=acknowledge, matchers=[answered_in_the_ack])  # first: Bolt tries in order
     on.command(COMMAND, ack=acknowledge, lazy=[run_subcommand])
     on.subcommand("help", "도움말")(_help)
     on.subcommand("list", "목록")(_list)

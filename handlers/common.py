@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,52 +76,9 @@ class Invocation:
         self.client.views_open(trigger_id=self.command["trigger_id"], view=view)
 
 
-def button_value(action: dict) -> dict[str, Any]:
-    """A button's JSON value (`{"code": …}` and the like); {} for a value that is not a JSON object."""
-    return _json_object(action.get("value"))
-
-
 def clicked_in(body: dict) -> str | None:
     """The channel of a clicked button (a message), or of the container (App Home has none)."""
     return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-
-
-def metadata(view: dict) -> dict[str, Any]:
-    """The view's private_metadata; {} for anything but the JSON object the app put there."""
-    return _json_object(view.get("private_metadata"))
-
-
-def _json_object(text: Any) -> dict[str, Any]:
-    # Slack hands these back as the app wrote them; a stale or forged payload must still get an answer
-    # (a "not found" under the field), never an exception before the listener acks.
-    try:
-        decoded = json.loads(text) if isinstance(text, str) and text else {}
-    except ValueError:
-        return {}
-    return decoded if isinstance(decoded, dict) else {}
-
-
-CONVERSATION_ID = re.compile(r"[CDG][A-Z0-9]{2,31}")
-
-
-def conversation_id(value: Any) -> str | None:
-    """A channel or DM id the app put in metadata; None for anything else (nothing is posted there)."""
-    return value if isinstance(value, str) and CONVERSATION_ID.fullmatch(value) else None
-
-
-MAX_ID = 2**31 - 1  # primary keys are 32-bit integers on PostgreSQL
-
-
-def record_id(values: dict[str, Any], key: str) -> int:
-    """A record id from metadata or a button value; 0 (no record has it) for anything else."""
-    value = values.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        return 0
-    try:
-        number = int(value)
-    except ValueError:
-        return 0
-    return number if 0 < number <= MAX_ID else 0
 
 
 def submit_once(

@@ -18,17 +18,11 @@ from bot.errors import loggable
 from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
+from bot.metadata import ActionItemRef, ConferenceRecord, ConferenceRef
 from bot.views import conferences as views
 from bot.views.blocks import section
 from bot.views.referrals import loading_modal, notice_modal
-from handlers.common import (
-    Invocation,
-    button_value,
-    clicked_in,
-    metadata,
-    record_id,
-    submit_once,
-)
+from handlers.common import Invocation, clicked_in, submit_once
 from models.enums import ConferenceStatus, Surface
 from models.errors import DomainError, InvalidInput
 from models.schemas import RescheduleInput
@@ -124,8 +118,11 @@ def _open_loaded(turn: Turn, title: str, build: Callable[[Session, Ctx], dict]) 
     client.views_update(view_id=opened["view"]["id"], hash=opened["view"].get("hash"), view=view)
 
 
-def _conference_id(action: dict) -> int:
-    return record_id(button_value(action), "conference_id")
+def _conference_id(carrier: dict, key: str = "value") -> int:
+    """The conference of a button (its value) or a modal (its private_metadata); 0, which no conference
+    has (the core's "not found"), for anything the app did not write."""
+    ref = ConferenceRef.read(carrier.get(key))
+    return ref.conference_id if ref else 0
 
 
 def open_agenda(turn: Turn) -> None:
@@ -207,7 +204,7 @@ def submit_schedule(turn: Turn) -> None:
 
 def submit_agenda(turn: Turn) -> None:
     locale = turn.locale
-    conference_id = record_id(metadata(turn.view), "conference_id")
+    conference_id = _conference_id(turn.view, "private_metadata")
 
     def work(db: Session, ctx: Ctx, form: forms.AddCasesForm) -> dict[str, object]:
         try:
@@ -235,7 +232,7 @@ def submit_agenda(turn: Turn) -> None:
 
 def submit_reschedule(turn: Turn) -> None:
     locale, zone = turn.locale, _zone(turn)
-    conference_id = record_id(metadata(turn.view), "conference_id")
+    conference_id = _conference_id(turn.view, "private_metadata")
 
     def work(db: Session, ctx: Ctx, data: RescheduleInput) -> dict[str, object]:
         conference = conferences.reschedule(db, ctx, conference_id, data)
@@ -254,7 +251,7 @@ def submit_reschedule(turn: Turn) -> None:
 
 def submit_cancel(turn: Turn) -> None:
     locale, zone = turn.locale, _zone(turn)
-    conference_id = record_id(metadata(turn.view), "conference_id")
+    conference_id = _conference_id(turn.view, "private_metadata")
 
     def work(db: Session, ctx: Ctx, form: forms.CancelForm) -> dict[str, object]:
         cancelled = conferences.cancel(db, ctx, conference_id, following=form.following)
@@ -273,9 +270,9 @@ def submit_cancel(turn: Turn) -> None:
 
 def submit_record(turn: Turn) -> None:
     locale, zone = turn.locale, _zone(turn)
-    meta = metadata(turn.view)
-    conference_id = record_id(meta, "conference_id")
-    codes = forms.record_codes(meta)
+    meta = ConferenceRecord.read(turn.view.get("private_metadata"))
+    # The agenda's case codes the modal was built with, one decision each; none found for junk.
+    conference_id, codes = (meta.conference_id, meta.codes) if meta else (0, [])
 
     def work(db: Session, ctx: Ctx, form: forms.RecordForm) -> dict[str, object]:
         try:
@@ -315,7 +312,8 @@ def _submit_and_show(
 
 
 def _item_id(action: dict) -> int:
-    return record_id(button_value(action), "item_id")
+    ref = ActionItemRef.read(action.get("value"))
+    return ref.item_id if ref else 0  # no item has id 0: the core's "not found"
 
 
 def _item_modal(item: conferences.ActionItemDetail, zone: ZoneInfo, locale: str) -> dict:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from bot.i18n import t
 from bot.ids import Action
 from bot.listeners import Listeners, Turn
+from bot.metadata import CaseRef, PageRef
 from bot.views.home import home_view, not_registered_home, notice_home
 from bot.views.show import show_error_modal, show_modal
-from handlers.common import button_value, record_id
 from models.enums import StaffRole, Surface
 from models.errors import DomainError
 from models.services import desk
@@ -39,8 +38,8 @@ def home_opened(turn: Turn) -> None:
 
 
 def home_page(turn: Turn) -> None:
-    page = record_id(button_value(turn.action), "page")  # 0, the first page, for anything but a page number
-    publish_home(turn, page=page)
+    clicked = PageRef.read(turn.action.get("value"))
+    publish_home(turn, page=clicked.page if clicked else 0)  # the first page for anything but a page
 
 
 def publish_home(turn: Turn, *, page: int) -> None:
@@ -62,12 +61,11 @@ def publish_home(turn: Turn, *, page: int) -> None:
 
 
 def show_button(turn: Turn) -> None:
-    try:
-        code = str(json.loads(turn.action.get("value") or "{}")["code"])
-    except (ValueError, KeyError, TypeError):
+    clicked = CaseRef.read(turn.action.get("value"))
+    if clicked is None:
         log.warning("case.show.open without a case code")
         return
-    open_case_summary(turn, code, Surface.BUTTON)
+    open_case_summary(turn, clicked.code, Surface.BUTTON)
 
 
 def open_case_summary(turn: Turn, code: str, surface: Surface) -> None:

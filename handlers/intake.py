@@ -12,8 +12,9 @@ from bot.forms import read_state
 from bot.i18n import t
 from bot.ids import View
 from bot.listeners import Listeners, Turn
+from bot.metadata import ChannelRef
 from bot.views.intake import REFERRAL_SOURCES, YES, intake_done_modal, intake_modal
-from handlers.common import Invocation, conversation_id, metadata, submit_once
+from handlers.common import Invocation, submit_once
 from models.enums import ConsentMethod, NextStep, SignerRelationship
 from models.errors import InvalidInput, Message
 from models.schemas import STRICT_CONTEXT, IntakeInput
@@ -243,9 +244,9 @@ def submit_intake(turn: Turn) -> None:
     result, first_time = outcome
     code, next_step = str(result["code"]), NextStep(str(result["next_step"]))
     turn.ack(response_action="update", view=intake_done_modal(locale, code, next_step))
-    channel = conversation_id(metadata(turn.view).get("channel"))
-    if first_time and channel:
-        turn.pass_on(channel=channel, code=code, next_step=next_step.value)
+    opened_in = ChannelRef.read(turn.view.get("private_metadata"))  # None: not opened in a channel
+    if first_time and opened_in:
+        turn.pass_on(channel=opened_in.channel, code=code, next_step=next_step.value)
 
 
 def confirm_intake(turn: Turn) -> None:

@@ -16,13 +16,13 @@ from slack_sdk.errors import SlackApiError
 from bot.i18n import t
 from bot.ids import Action, Shortcut, View
 from bot.listeners import Listeners, Turn
+from bot.metadata import CaseRef, MessageRef, NoteMeta
 from bot.views.notes import YES, note_blocks_of, note_done_modal, note_modal
-from handlers.common import Invocation, button_value, metadata, submit_once
+from handlers.common import Invocation, submit_once
 from models.enums import Surface
-from models.errors import InvalidInput, Message, NotFound
+from models.errors import InvalidInput, Message
 from models.schemas import ContactInput
 from models.services import cases, notes
-from models.services.access import case_code
 from models.services.context import Ctx
 
 if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
@@ -74,10 +74,8 @@ def open_note_from_button(turn: Turn) -> None:
 
 def _code_of(action: dict) -> str | None:
     """The button's case code; None for a value that holds none (not a button this app made)."""
-    try:
-        return case_code(str(button_value(action).get("code") or ""))
-    except NotFound:
-        return None
+    clicked = CaseRef.read(action.get("value"))
+    return clicked.code if clicked else None
 
 
 def open_note_from_message(turn: Turn) -> None:
@@ -92,10 +90,10 @@ def open_note_from_message(turn: Turn) -> None:
         return turn.tell(t("note.shortcut.no_cases", locale))
     shortcut = turn.body
     message = shortcut.get("message") or {}
-    source = {
-        "channel": (shortcut.get("channel") or {}).get("id", ""),
-        "ts": shortcut.get("message_ts") or message.get("ts", ""),
-    }
+    # The message the note is made from (its permalink is stored); Slack always names it.
+    source = MessageRef.of(
+        (shortcut.get("channel") or {}).get("id"), shortcut.get("message_ts") or message.get("ts")
+    )
     view = _modal_for(ctx, locale, case_codes=codes, summary=message.get("text") or None, source=source)
     turn.client.views_open(trigger_id=turn.trigger_id, view=view)
 
@@ -120,6 +118,7 @@ def parse_note(form: dict[str, Any], ctx: Ctx, *, source_ref: str | None = None)
         "result": form.get("result"),
         "plan_adherence": form.get("plan_adherence"),
         "satisfaction": form.get("satisfaction"),
+        "duration_minutes": form.get("duration_minutes"),
         "risk_changed": YES in (form.get("risk_changed") or []),
         "summary": form.get("summary"),
         "next_action": form.get("next_action"),
@@ -132,9 +131,9 @@ def parse_note(form: dict[str, Any], ctx: Ctx, *, source_ref: str | None = None)
     return ContactInput.model_validate(values)
 
 
-def _permalink(client: WebClient, source: dict) -> str:
+def _permalink(client: WebClient, source: MessageRef) -> str:
     try:
-        response = client.chat_getPermalink(channel=source["channel"], message_ts=source["ts"])
+        response = client.chat_getPermalink(channel=source.channel, message_ts=source.ts)
         return str(response["permalink"])
     except (SlackApiError, KeyError) as error:
         failed = Message(t("note.shortcut.permalink_failed", "ko"), t("note.shortcut.permalink_failed", "en"))
@@ -144,20 +143,20 @@ def _permalink(client: WebClient, source: dict) -> str:
 def submit_note(turn: Turn) -> None:
     """The ack: field errors, or the done modal (the permalink is asked for in it: its failure is one)."""
     locale = turn.locale
-    meta = metadata(turn.view)
+    # Junk metadata reads as a note modal with neither: the case is then chosen in the modal.
+    meta = NoteMeta.read(turn.view.get("private_metadata")) or NoteMeta()
     blocks = note_blocks_of(meta)
     chosen: dict[str, str] = {}
 
     def parse(form: dict[str, Any], ctx: Ctx) -> ContactInput:
-        code = meta.get("code") or form.get("case_code")
+        code = meta.code or form.get("case_code")
         if not code:
             choose = Message(t("note.shortcut.choose_case", "ko"), t("note.shortcut.choose_case", "en"))
             raise InvalidInput({"case_code": choose})
         chosen["code"] = str(code).strip().upper()
-        source = meta.get("source")
         data = parse_note(form, ctx)  # field errors first, before asking Slack for anything
-        if isinstance(source, dict):
-            data = parse_note(form, ctx, source_ref=_permalink(turn.client, source))
+        if meta.source is not None:
+            data = parse_note(form, ctx, source_ref=_permalink(turn.client, meta.source))
         return data
 
     def work(db: Session, ctx: Ctx, data: ContactInput) -> dict[str, object]:

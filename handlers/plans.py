@@ -13,17 +13,10 @@ from bot.forms import read_state
 from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
+from bot.metadata import CaseInChannel, CaseRef, ChannelRef, PlanAgreement
 from bot.views.plans import GOAL_ROWS, TASK_ROWS, YES, plan_done_blocks, plan_done_modal, plan_modal
 from bot.views.referrals import ResourceChoice, loading_modal, notice_modal
-from handlers.common import (
-    Invocation,
-    button_value,
-    clicked_in,
-    conversation_id,
-    metadata,
-    record_id,
-    submit_once,
-)
+from handlers.common import Invocation, clicked_in, submit_once
 from models.enums import ConsentMethod, Surface
 from models.errors import DomainError, InvalidInput, Message, invalid_input_from
 from models.schemas import PlanInput
@@ -67,7 +60,8 @@ def open_plan_command(call: Invocation) -> None:
 
 
 def open_plan_button(turn: Turn) -> None:
-    code = str(button_value(turn.action).get("code") or "")
+    clicked = CaseRef.read(turn.action.get("value"))
+    code = clicked.code if clicked else ""  # no case has code "": the core's "not found" in the modal
     open_plan(turn, code=code, channel_id=clicked_in(turn.body), surface=Surface.BUTTON)
 
 
@@ -185,8 +179,9 @@ def _create(db: Session, ctx: Ctx, code: str, data: PlanInput, rows: Rows, metho
 def submit_plan(turn: Turn) -> None:
     """Saved once per view in the ack (field errors come back inline); the confirmation is lazy."""
     locale, view = turn.locale, turn.view
-    meta = metadata(view)
-    code = str(meta.get("code") or "")
+    meta = CaseInChannel.read(view.get("private_metadata"))
+    # A stale or forged metadata finds no case (code ""): the core's "not found" under the first field.
+    code, channel = (meta.code, meta.channel) if meta else ("", None)
     rows = Rows()
     chosen_method = _chosen_method(view)
     outcome = submit_once(
@@ -201,7 +196,6 @@ def submit_plan(turn: Turn) -> None:
     result, first_time = outcome
     plan_id, version = int(str(result["plan_id"])), int(str(result["version"]))
     agreed, method = bool(result["agreed"]), ConsentMethod(str(result["method"]))
-    channel = conversation_id(meta.get("channel"))
     turn.ack(
         response_action="update",
         view=plan_done_modal(
@@ -248,12 +242,10 @@ def agree_plan(turn: Turn) -> None:
     locale = turn.locale
     if turn.actor is None:
         return answer_privately(turn, t("common.not_staff", locale))
-    value = button_value(turn.action)
-    plan_id, chosen = record_id(value, "plan_id"), value.get("method")
-    if not plan_id:
+    clicked = PlanAgreement.read(turn.action.get("value"))
+    if clicked is None:
         return  # not a button this app made
-    offered = isinstance(chosen, str) and chosen in ConsentMethod.__members__
-    method = ConsentMethod(chosen) if offered else ConsentMethod.WRITTEN
+    plan_id, method = clicked.plan_id, clicked.method
     ctx = turn.ctx(Surface.BUTTON)
 
     def agree(db: Session) -> dict[str, object]:
@@ -268,7 +260,7 @@ def agree_plan(turn: Turn) -> None:
         return answer_privately(turn, error.text(locale))
     if not first_time:
         return answer_privately(turn, t("plans.done.already", locale))
-    version, code = int(str(result["version"])), str(result.get("code") or value.get("code") or "")
+    version, code = int(str(result["version"])), str(result.get("code") or clicked.code)
     view = turn.view
     if view:
         turn.client.views_update(
@@ -280,7 +272,7 @@ def agree_plan(turn: Turn) -> None:
                 version=version,
                 agreed=True,
                 method=method,
-                channel_id=metadata(view).get("channel"),
+                channel_id=_opened_in(view),
             ),
         )
         return
@@ -298,10 +290,17 @@ def agree_plan(turn: Turn) -> None:
         answer_privately(turn, text)
 
 
+def _opened_in(view: dict) -> str | None:
+    """The channel the plan modal or its done modal was opened from (their metadata), if any."""
+    text = view.get("private_metadata")
+    meta = CaseInChannel.read(text) or ChannelRef.read(text)
+    return meta.channel if meta else None
+
+
 def answer_privately(turn: Turn, text: str) -> None:
     """An ephemeral answer where the click happened, or a note in the modal it came from."""
     view = turn.view
-    channel = turn.channel_id or (metadata(view).get("channel") if view else None)
+    channel = turn.channel_id or (_opened_in(view) if view else None)
     if channel:
         turn.client.chat_postEphemeral(channel=channel, user=turn.user_id, text=text)
     elif view:

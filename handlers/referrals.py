@@ -19,6 +19,7 @@ from bot.errors import loggable
 from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
+from bot.metadata import CaseInChannel, CaseRef, ReferralMove, option_id
 from bot.notify import dm
 from bot.views.referrals import (
     CONSENT_NOW,
@@ -30,14 +31,7 @@ from bot.views.referrals import (
     refer_modal,
     referral_message,
 )
-from handlers.common import (
-    Invocation,
-    button_value,
-    clicked_in,
-    metadata,
-    record_id,
-    submit_once,
-)
+from handlers.common import Invocation, clicked_in, submit_once
 from models.enums import ConsentMethod, ConsentScope, ReferralStatus, SignerRelationship, Surface
 from models.errors import DomainError, InvalidInput, Message, RuleViolation, invalid_input_from
 from models.schemas import STRICT_CONTEXT, ConsentInput, ReferralInput
@@ -99,7 +93,8 @@ def open_refer_command(call: Invocation) -> None:
 
 
 def open_refer_button(turn: Turn) -> None:
-    code = str(button_value(turn.action).get("code") or "")
+    clicked = CaseRef.read(turn.action.get("value"))
+    code = clicked.code if clicked else ""  # no case has code "": the core's "not found" in the modal
     open_refer(turn, code=code, channel_id=clicked_in(turn.body), surface=Surface.BUTTON)
 
 
@@ -157,15 +152,13 @@ def resource_picked(turn: Turn) -> None:
     if not _in_refer_modal(turn):
         return  # a select of another view: nothing of this dialogue
     view = turn.view
-    meta = metadata(view)
-    option = turn.action.get("selected_option")
-    selected = (record_id(option, "value") if isinstance(option, dict) else 0) or None
+    meta = CaseInChannel.read(view.get("private_metadata"))
+    code, channel = (meta.code, meta.channel) if meta else ("", None)
+    selected = option_id(turn.action.get("selected_option"))
     locale = turn.locale
     new_view = _refusal_or(
         turn,
-        lambda db, ctx: _form_view(
-            db, ctx, locale, str(meta.get("code") or ""), channel_id=meta.get("channel"), selected=selected
-        ),
+        lambda db, ctx: _form_view(db, ctx, locale, code, channel_id=channel, selected=selected),
         Surface.MODAL,
     )
     turn.client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
@@ -281,7 +274,8 @@ def _shown(found: referrals.ReferralSummary) -> dict[str, object]:
 def submit_refer(turn: Turn) -> None:
     """Sent once per view in the ack (field errors come back inline); the case manager's DM is lazy."""
     locale = turn.locale
-    code = str(metadata(turn.view).get("code") or "")
+    meta = CaseInChannel.read(turn.view.get("private_metadata"))
+    code = meta.code if meta else ""  # no case has code "": the core's "not found" under the first field
     outcome = submit_once(
         turn,
         blocks=BLOCKS,
@@ -322,11 +316,10 @@ def move_referral(turn: Turn) -> None:
     locale = turn.locale
     if turn.actor is None:
         return turn.tell(t("common.not_staff", locale))
-    value = button_value(turn.action)
-    referral_id, status = record_id(value, "referral_id"), value.get("to")
-    if not referral_id or not isinstance(status, str) or status not in ReferralStatus.__members__:
+    clicked = ReferralMove.read(turn.action.get("value"))
+    if clicked is None:
         return turn.tell(t("fallback.button", locale))  # not a button this app made: nothing moves
-    to = ReferralStatus(status)
+    referral_id, to = clicked.referral_id, clicked.to
     ctx = turn.ctx(Surface.BUTTON)
 
     def move(db: Session) -> dict[str, object]:

@@ -8,14 +8,13 @@ from datetime import datetime, time, timedelta
 from bot.i18n import t
 from bot.ids import Action
 from bot.listeners import Listeners, Turn
+from bot.metadata import Snooze
 from bot.views.blocks import section
-from handlers.common import button_value, clicked_in, record_id
+from handlers.common import clicked_in
 from models.enums import Surface
 from models.errors import DomainError
 from models.services import sweeper
 from models.services.calendar import WorkCalendar
-
-MAX_SNOOZE_DAYS = 30  # the nudges offer a day and a week; a button's value is never trusted further
 
 
 def register(on: Listeners) -> None:
@@ -27,11 +26,10 @@ def snooze(turn: Turn) -> None:
     if actor is None:
         return
     locale = turn.locale
-    value = button_value(turn.action)
-    reminder_id, days = record_id(value, "reminder_id"), value.get("days", 1)
-    if not reminder_id:
+    clicked = Snooze.read(turn.action.get("value"))
+    if clicked is None:
         return  # not a button this app made
-    days = days if type(days) is int and 1 <= days <= MAX_SNOOZE_DAYS else 1
+    reminder_id, days = clicked.reminder_id, clicked.days
     body = turn.body
     channel = clicked_in(body)
     ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")

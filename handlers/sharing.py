@@ -8,9 +8,10 @@ from pydantic import BaseModel
 
 from bot.ids import View
 from bot.listeners import Listeners, Turn
+from bot.metadata import CaseRef
 from bot.views.blocks import YES
 from bot.views.sharing import ACCESS_BLOCKS, access_modal, access_saved_modal
-from handlers.common import Invocation, metadata, submit_once
+from handlers.common import Invocation, submit_once
 from models.services import cases, staff
 from models.services.context import Ctx
 
@@ -51,7 +52,8 @@ class AccessForm(BaseModel):
 
 
 def submit_access(turn: Turn) -> None:
-    code = str(metadata(turn.view).get("code") or "")
+    meta = CaseRef.read(turn.view.get("private_metadata"))
+    code = meta.code if meta else ""  # no case has code "": the core's "not found" under the first field
 
     def parse(form: dict[str, Any], ctx: Ctx) -> AccessForm:
         return AccessForm(

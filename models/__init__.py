@@ -16,6 +16,7 @@ from models.referral import Referral
 from models.reminder import Reminder
 from models.resource import Resource
 from models.retention import PurgeAuthorization, RetentionStatistic
+from models.service_delivery import ServiceDelivery
 from models.staff import StaffMember, Team
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "Reminder",
     "Resource",
     "RetentionStatistic",
+    "ServiceDelivery",
     "ServicePlan",
     "StaffMember",
     "Team",

@@ -28,6 +28,8 @@ class ContactNote(Base):
     plan_adherence: Mapped[int | None] = mapped_column(Integer)  # 1-5
     satisfaction: Mapped[int | None] = mapped_column(Integer)  # 1-5
     risk_changed: Mapped[bool] = mapped_column(default=False)
+    # How long the contact took (상담 시간), for the monthly statistics; None when not given.
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
     summary: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     next_action: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     next_contact_on: Mapped[date | None]

@@ -384,6 +384,13 @@ class LifeStage(LabeledEnum):
     SENIOR = "SENIOR", "노년", "Senior"
 
 
+class ServiceUnit(LabeledEnum):
+    """How a delivered service is counted (서비스 제공기록): times given, or hours."""
+
+    TIMES = "TIMES", "회", "times"
+    HOURS = "HOURS", "시간", "hours"
+
+
 class ReminderKind(LabeledEnum):
     NEXT_CONTACT = "NEXT_CONTACT", "정기 점검(연락)", "Contact due"
     CONTACT_OVERDUE = "CONTACT_OVERDUE", "점검(연락) 기한 지남", "Contact overdue"

@@ -37,6 +37,7 @@ from models.enums import (
     ResourceCategory,
     ResourceSector,
     ResponsibleParty,
+    ServiceUnit,
     SignerRelationship,
     StaffRole,
     StatutoryBasis,
@@ -322,6 +323,25 @@ class ReferralInput(Form):
     channel: str | None = Field(None, max_length=40)
 
 
+class DeliveryInput(Form):
+    """서비스 제공기록. The amount, the date and the funding source are checked by the service
+    (models/services/deliveries.py), which knows the case and the agency's catalog."""
+
+    delivered_on: date
+    category: ResourceCategory
+    description: SafeText = Field(min_length=1, max_length=200)
+    quantity: int = Field(ge=1, le=100_000)
+    unit: ServiceUnit = ServiceUnit.TIMES
+    amount_won: int = Field(0, le=1_000_000_000)
+    funding_source: str = Field(min_length=1, max_length=40)
+    provider_resource_id: int | None = None
+    provider_staff_id: int | None = None
+    plan_task_id: int | None = None
+    referral_id: int | None = None
+    # PROFILE=school: the worker saw the warning that this delivery passes a cap and goes on.
+    over_cap_confirmed: bool = False
+
+
 class ContactInput(Form):
     contact_at: datetime
     contact_type: ContactType
@@ -332,6 +352,8 @@ class ContactInput(Form):
     plan_adherence: int | None = Field(None, ge=1, le=5)
     satisfaction: int | None = Field(None, ge=1, le=5)
     risk_changed: bool = False
+    # 상담 시간 in minutes (at most a day).
+    duration_minutes: int | None = Field(None, ge=1, le=1440)
     summary: OptionalText = Field(None, max_length=3000)
     next_action: OptionalText = Field(None, max_length=1000)
     next_contact_on: date | None = None

@@ -7,12 +7,12 @@ strengths, informal supports, the client's goals). Block ids are the core's fiel
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import date
 
 from bot.i18n import t
 from bot.ids import Action, View
+from bot.metadata import AssessmentStep, CaseRef
 from bot.views.blocks import (
     YES,
     Block,
@@ -212,7 +212,7 @@ def assessment_modal(
         blocks,
         submit=t(k + ("submit_finish" if final else "submit_next"), locale),
         close=t(k + "close", locale),
-        private_metadata=json.dumps({"assessment_id": assessment_id, "step": step, "code": code}),
+        private_metadata=AssessmentStep(assessment_id=assessment_id, step=step, code=code).dump(),
     )
 
 
@@ -240,7 +240,7 @@ def assessment_done_modal(
 
 def crisis_message(locale: str, code: str) -> tuple[str, list[Block]]:
     """The supervisor's DM: the case code, "crisis" and a button. Nothing about the client (R1)."""
-    value = json.dumps({"code": code})
+    value = CaseRef(code=code).dump()
     blocks = [
         section(t("assessment.crisis.text", locale, code=code)),
         actions(button(t("assessment.crisis.classify", locale), Action.OPEN_CLASSIFY, value, style="danger")),
@@ -269,7 +269,7 @@ def classify_modal(
         blocks,
         submit=t(k + "submit", locale),
         close=t(k + "close", locale),
-        private_metadata=json.dumps({"code": code}),
+        private_metadata=CaseRef(code=code).dump(),
     )
 
 

@@ -7,10 +7,9 @@ it and refuses anyone who may not act on the case. Always ≤50 blocks: beyond t
 
 from __future__ import annotations
 
-import json
-
 from bot.i18n import t
 from bot.ids import Action
+from bot.metadata import CaseRef
 from bot.views import blocks as b
 from models.services.board import Board, BoardItem, BoardKind
 
@@ -69,7 +68,7 @@ def _item_block(item: BoardItem, locale: str) -> dict:
     style = "danger" if item.days_overdue > 0 else None
     return b.section(
         item_line(item, locale),
-        accessory=b.button(t(label, locale), action, json.dumps({"code": item.code}), style=style),
+        accessory=b.button(t(label, locale), action, CaseRef(code=item.code).dump(), style=style),
     )
 
 

@@ -6,12 +6,12 @@ case code, the decision and the deciding supervisor's Slack mention only (domain
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
 from bot.i18n import t
 from bot.ids import Action, View
+from bot.metadata import AftercareRef, ClosureDraft, ClosureRef, ClosureReturn, MessageRef
 from bot.views.blocks import (
     YES,
     Block,
@@ -103,14 +103,13 @@ def close_modal(locale: str, profile: Profile, code: str, goals: list[GoalRow]) 
         text_input("aftercare_plan", label("aftercare_plan"), optional=True, multiline=True, max_length=2000),
         text_input("handover_target", label("handover_target"), optional=True, max_length=200),
     ]
-    meta = {"code": code, "goals": [g.id for g in goals]}
     return modal(
         View.CLOSE,
         label("title"),
         blocks,
         submit=label("submit"),
         close=label("close"),
-        private_metadata=json.dumps(meta, separators=(",", ":")),
+        private_metadata=ClosureDraft(code=code, goals=[g.id for g in goals]).dump(),
     )
 
 
@@ -124,7 +123,7 @@ def close_done_modal(locale: str, code: str) -> dict:
 
 def approval_request_blocks(locale: str, code: str, closure_id: int) -> list[Block]:
     """The supervisor's DM: the code, "awaiting approval", approve and return buttons."""
-    value = json.dumps({"closure_id": closure_id})
+    value = ClosureRef(closure_id=closure_id).dump()
     return [
         section(t("closure.dm.pending", locale, code=code)),
         actions(
@@ -152,7 +151,6 @@ def manager_notice_text(locale: str, code: str, approved: bool, supervisor_slack
 
 
 def return_modal(locale: str, closure_id: int, *, channel: str | None, ts: str | None) -> dict:
-    meta = {"closure_id": closure_id, "channel": channel, "ts": ts}
     return modal(
         View.CLOSURE_RETURN,
         t("closure.return.title", locale),
@@ -162,7 +160,7 @@ def return_modal(locale: str, closure_id: int, *, channel: str | None, ts: str |
         ],
         submit=t("closure.return.submit", locale),
         close=t("closure.return.close", locale),
-        private_metadata=json.dumps(meta, separators=(",", ":")),
+        private_metadata=ClosureReturn(closure_id=closure_id, message=MessageRef.of(channel, ts)).dump(),
     )
 
 
@@ -195,7 +193,7 @@ def aftercare_modal(locale: str, code: str, check_id: int, due_on: date) -> dict
         blocks,
         submit=label("submit"),
         close=label("close"),
-        private_metadata=json.dumps({"code": code, "check_id": check_id}, separators=(",", ":")),
+        private_metadata=AftercareRef(code=code, check_id=check_id).dump(),
     )
 
 

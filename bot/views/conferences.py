@@ -5,13 +5,13 @@ decisions and action-item texts appear only in modals, and only to people allowe
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from bot.ids import Action, View
+from bot.metadata import ActionItemRef, ConferenceRecord, ConferenceRef, Snooze, channel_ref
 from bot.views.blocks import (
     LIMITS,
     YES,
@@ -55,10 +55,6 @@ def when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
 
 def _type(conference: ConferenceBrief, locale: str) -> str:
     return conference.conference_type.label(locale)
-
-
-def _value(**values: object) -> str:
-    return json.dumps(values)
 
 
 def _input(
@@ -116,7 +112,7 @@ def conference_nudge(
     if kind != ReminderKind.CONFERENCE_CANCELLED:
         lines = [agenda_line(item, locale) for item in agenda] or [t("conferences.agenda.empty", locale)]
         blocks.append(section(f"*{t('conferences.nudge.agenda', locale)}*\n" + "\n".join(lines)))
-    ref = _value(conference_id=conference.id)
+    ref = ConferenceRef(conference_id=conference.id).dump()
     agenda_button = button(t("conferences.nudge.agenda_button", locale), Action.CONFERENCE_AGENDA, ref)
     if kind == ReminderKind.CONFERENCE_RECORD:
         buttons = [
@@ -157,19 +153,22 @@ def action_item_nudge(
         text = t(
             "conferences.item.text_no_case", locale, due=due.isoformat(), late=late, type=kind, date=held
         )
-    ref = _value(item_id=item_id)
+    ref = ActionItemRef(item_id=item_id).dump()
     buttons = [
         button(t("conferences.item.done", locale), Action.ACTION_ITEM_DONE, ref, style="primary"),
         button(t("conferences.item.show", locale), Action.ACTION_ITEM_SHOW, ref),
     ]
     if reminder_id is not None:  # the snooze buttons of every case nudge (handlers/reminders.py)
-        snooze = {"reminder_id": reminder_id}
         buttons += [
             button(
-                t("reminders.snooze_day", locale), f"{Action.SNOOZE_REMINDER}.1", _value(**snooze, days=1)
+                t("reminders.snooze_day", locale),
+                f"{Action.SNOOZE_REMINDER}.1",
+                Snooze(reminder_id=reminder_id, days=1).dump(),
             ),
             button(
-                t("reminders.snooze_week", locale), f"{Action.SNOOZE_REMINDER}.7", _value(**snooze, days=7)
+                t("reminders.snooze_week", locale),
+                f"{Action.SNOOZE_REMINDER}.7",
+                Snooze(reminder_id=reminder_id, days=7).dump(),
             ),
         ]
     return text, [section(text), actions(*buttons, block_id=f"item.{item_id}")]
@@ -182,7 +181,7 @@ def list_blocks(
     conferences: Sequence[ConferenceBrief], zone: ZoneInfo, now: datetime, locale: str
 ) -> list[Block]:
     k = "conferences.list."
-    new = actions(button(t(k + "new", locale), Action.OPEN_CONFERENCE, _value(), style="primary"))
+    new = actions(button(t(k + "new", locale), Action.OPEN_CONFERENCE, style="primary"))
     if not conferences:
         return [section(t(k + "empty", locale)), new]
     blocks: list[Block] = [section(t(k + "header", locale, count=len(conferences)))]
@@ -202,7 +201,7 @@ def list_blocks(
             line += t(k + "channel", locale, channel=conference.channel_id)
         codes = ", ".join(conference.codes) if conference.codes else t(k + "no_agenda", locale)
         blocks.append(section(line + "\n" + t(k + "agenda", locale, codes=codes)))
-        ref = _value(conference_id=conference.id)
+        ref = ConferenceRef(conference_id=conference.id).dump()
         buttons = [button(t(k + "agenda_button", locale), Action.CONFERENCE_AGENDA, ref)]
         if conference.can_change:
             if now >= conference.scheduled_at:
@@ -323,7 +322,7 @@ def schedule_modal(locale: str, zone: ZoneInfo, today: date, *, channel_id: str 
         blocks,
         submit=t(k + "submit", locale),
         close=t(k + "close", locale),
-        private_metadata=json.dumps({"channel": channel_id}) if channel_id else "",
+        private_metadata=channel_ref(channel_id),
     )
 
 
@@ -406,7 +405,7 @@ def agenda_modal(
         blocks[:100],
         submit=t(k + "submit", locale) if can_add else None,
         close=t(k + "close", locale),
-        private_metadata=json.dumps({"conference_id": conference.id}),
+        private_metadata=ConferenceRef(conference_id=conference.id).dump(),
     )
 
 
@@ -440,7 +439,7 @@ def reschedule_modal(conference: ConferenceBrief, zone: ZoneInfo, locale: str) -
         blocks,
         submit=t(k + "submit", locale),
         close=t(k + "close", locale),
-        private_metadata=json.dumps({"conference_id": conference.id}),
+        private_metadata=ConferenceRef(conference_id=conference.id).dump(),
     )
 
 
@@ -467,7 +466,7 @@ def cancel_modal(conference: ConferenceBrief, zone: ZoneInfo, locale: str) -> di
         blocks,
         submit=t(k + "submit", locale),
         close=t(k + "close", locale),
-        private_metadata=json.dumps({"conference_id": conference.id}),
+        private_metadata=ConferenceRef(conference_id=conference.id).dump(),
     )
 
 
@@ -541,7 +540,7 @@ def record_modal(conference: ConferenceBrief, zone: ZoneInfo, locale: str) -> di
         blocks,
         submit=t(k + "submit", locale),
         close=t(k + "close", locale),
-        private_metadata=json.dumps({"conference_id": conference.id, "codes": list(conference.codes)}),
+        private_metadata=ConferenceRecord(conference_id=conference.id, codes=list(conference.codes)).dump(),
     )
 
 
@@ -572,7 +571,10 @@ def action_item_modal(
         blocks.append(
             actions(
                 button(
-                    t(k + "done", locale), Action.ACTION_ITEM_DONE, _value(item_id=item_id), style="primary"
+                    t(k + "done", locale),
+                    Action.ACTION_ITEM_DONE,
+                    ActionItemRef(item_id=item_id).dump(),
+                    style="primary",
                 ),
                 block_id=f"item.{item_id}",
             )

@@ -7,10 +7,9 @@ although the Home is private to its user. Always ≤100 blocks: the case list is
 
 from __future__ import annotations
 
-import json
-
 from bot.i18n import t
 from bot.ids import Action
+from bot.metadata import CaseRef, ClosureRef, PageRef
 from bot.views import blocks as b
 from models.enums import CaseStatus, NextStep, Stage
 from models.services.desk import Desk, DeskItem, DueGroup, TeamCaseload
@@ -61,7 +60,7 @@ def home_view(
     if caseload is not None:
         blocks += team_blocks(caseload, locale)
     blocks += desk_blocks(desk, locale)
-    return _home(blocks, private_metadata=json.dumps({"page": desk.page}))
+    return _home(blocks, private_metadata=PageRef(page=desk.page).dump())
 
 
 def _home(blocks: list[dict], private_metadata: str = "") -> dict:
@@ -97,7 +96,7 @@ def team_blocks(load: TeamCaseload, locale: str) -> list[dict]:
     if not load.approvals:
         blocks.append(b.section(t("home.approvals.none", locale)))
     for approval in load.approvals[:MAX_APPROVALS]:
-        value = json.dumps({"closure_id": approval.closure_id})
+        value = ClosureRef(closure_id=approval.closure_id).dump()
         blocks.append(
             b.section(
                 t(
@@ -114,9 +113,7 @@ def team_blocks(load: TeamCaseload, locale: str) -> list[dict]:
             b.actions(
                 b.button(t("home.button.approve", locale), Action.APPROVE_CLOSURE, value, style="primary"),
                 b.button(t("home.button.return", locale), Action.RETURN_CLOSURE, value),
-                b.button(
-                    t("home.button.show", locale), Action.OPEN_SHOW, json.dumps({"code": approval.code})
-                ),
+                b.button(t("home.button.show", locale), Action.OPEN_SHOW, CaseRef(code=approval.code).dump()),
                 block_id=f"home.approval.{approval.closure_id}",
             )
         )
@@ -196,7 +193,7 @@ def _late(days: int, locale: str) -> str:
 
 
 def case_buttons(item: DeskItem, locale: str) -> list[dict]:
-    value = json.dumps({"code": item.code})
+    value = CaseRef(code=item.code).dump()
     buttons = []
     step = NEXT_STEP_ACTIONS.get(item.state.next_step)
     if step is not None and item.status != CaseStatus.ON_HOLD:
@@ -214,7 +211,7 @@ def page_blocks(desk: Desk, locale: str) -> list[dict]:
     if desk.page > 0:
         blocks.append(
             b.actions(
-                b.button(t("home.prev", locale), Action.HOME_PAGE, json.dumps({"page": desk.page - 1})),
+                b.button(t("home.prev", locale), Action.HOME_PAGE, PageRef(page=desk.page - 1).dump()),
                 block_id="home.page.prev",
             )
         )
@@ -224,7 +221,7 @@ def page_blocks(desk: Desk, locale: str) -> list[dict]:
                 b.button(
                     t("home.next", locale),
                     Action.HOME_PAGE,
-                    json.dumps({"page": desk.page + 1}),
+                    PageRef(page=desk.page + 1).dump(),
                     style="primary",
                 ),
                 block_id="home.page.next",

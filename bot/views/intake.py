@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from bot.i18n import t
 from bot.ids import View
+from bot.metadata import channel_ref
 from bot.views.blocks import (
     YES,
     checkboxes,
@@ -51,7 +50,7 @@ def intake_modal(
         blocks,
         submit=t("intake.modal.submit", locale),
         close=t("intake.modal.close", locale),
-        private_metadata=json.dumps({"channel": channel_id}) if channel_id else "",
+        private_metadata=channel_ref(channel_id),
     )
 
 

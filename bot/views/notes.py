@@ -7,11 +7,11 @@ the user's time zone.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from bot.i18n import t
 from bot.ids import View
+from bot.metadata import MessageRef, NoteMeta
 from bot.views.blocks import (
     YES,
     Block,
@@ -20,6 +20,7 @@ from bot.views.blocks import (
     date_input,
     header,
     modal,
+    number_input,
     section,
     select,
     text_input,
@@ -40,6 +41,7 @@ NOTE_BLOCKS = [
     "result",
     "plan_adherence",
     "satisfaction",
+    "duration_minutes",
     "risk_changed",
     "summary",
     "next_action",
@@ -55,11 +57,11 @@ def note_modal(
     code: str | None = None,
     case_codes: list[str] | None = None,
     summary: str | None = None,
-    source: dict[str, str] | None = None,
+    source: MessageRef | None = None,
 ) -> dict:
     """For one case (`code`), or with a case select over `case_codes` (the message shortcut).
 
-    `source` ({"channel", "ts"}) is where a shortcut's message lives: the submission stores the
+    `source` is where a shortcut's message lives: the submission stores the
     message's permalink, never its text.
     """
     k = "note.modal."
@@ -111,6 +113,7 @@ def note_modal(
             [(t(f"note.scale.{n}", locale), n) for n in SCALE],
             optional=True,
         ),
+        number_input("duration_minutes", label("duration_minutes"), minimum=1, maximum=1440, optional=True),
         checkboxes("risk_changed", label("risk_changed"), [(label("risk_changed_option"), YES)]),
         text_input(
             "summary",
@@ -124,24 +127,19 @@ def note_modal(
         text_input("next_action", label("next_action"), optional=True, multiline=True, max_length=1000),
         date_input("next_contact_on", label("next_contact_on"), optional=True),
     ]
-    meta: dict[str, object] = {}
-    if code is not None:
-        meta["code"] = code
-    if source:
-        meta["source"] = source
     return modal(
         View.NOTE,
         label("title"),
         blocks,
         submit=label("submit"),
         close=label("close"),
-        private_metadata=json.dumps(meta, separators=(",", ":")) if meta else "",
+        private_metadata=NoteMeta(code=code, source=source).dump() if code or source else "",
     )
 
 
-def note_blocks_of(metadata: dict) -> list[str]:
+def note_blocks_of(meta: NoteMeta) -> list[str]:
     """The input block ids of a note view: a view for one case has no case select."""
-    return NOTE_BLOCKS[1:] if metadata.get("code") else NOTE_BLOCKS
+    return NOTE_BLOCKS[1:] if meta.code else NOTE_BLOCKS
 
 
 def note_done_modal(locale: str, code: str, next_contact_on: str | None = None) -> dict:

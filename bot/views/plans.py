@@ -6,12 +6,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 
 from bot.i18n import t
 from bot.ids import Action, View
+from bot.metadata import CaseInChannel, PlanAgreement, channel_ref, conversation_id
 from bot.views.blocks import (
     YES,
     Block,
@@ -157,19 +157,18 @@ def plan_modal(
             initial=ConsentMethod.WRITTEN.value,
         ),
     ]
-    metadata = {"code": code, "channel": channel_id} if channel_id else {"code": code}
     return modal(
         View.PLAN,
         t(k + "title", locale),
         blocks,
         submit=t(k + "submit", locale),
         close=t(k + "close", locale),
-        private_metadata=json.dumps(metadata),
+        private_metadata=CaseInChannel(code=code, channel=conversation_id(channel_id)).dump(),
     )
 
 
 def agree_button(locale: str, plan_id: int, code: str, method: ConsentMethod) -> dict:
-    value = json.dumps({"plan_id": plan_id, "code": code, "method": method.value})
+    value = PlanAgreement(plan_id=plan_id, code=code, method=method).dump()
     return button(
         t("plans.done.agree", locale, method=method.label(locale)), Action.AGREE_PLAN, value, style="primary"
     )
@@ -205,5 +204,5 @@ def plan_done_modal(
             header(code),
             *plan_done_blocks(locale, code, plan_id=plan_id, version=version, agreed=agreed, method=method),
         ],
-        private_metadata=json.dumps({"channel": channel_id}) if channel_id else "",
+        private_metadata=channel_ref(channel_id),
     )

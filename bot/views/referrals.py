@@ -6,13 +6,13 @@ data), the status and buttons only: never the client's name or the reason (domai
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from bot.i18n import t
 from bot.ids import Action, View
+from bot.metadata import CaseInChannel, ReferralMove, conversation_id
 from bot.views.blocks import (
     LIMITS,
     YES,
@@ -149,7 +149,7 @@ def refer_modal(
         return t(k + key, locale, **values)
 
     covered = set(covered)
-    metadata = json.dumps({"code": code, "channel": channel_id} if channel_id else {"code": code})
+    metadata = CaseInChannel(code=code, channel=conversation_id(channel_id)).dump()
     if not resources:
         return modal(
             View.REFER,
@@ -258,7 +258,7 @@ def referral_message(
         button(
             to.label(locale),
             status_action_id(to),
-            json.dumps({"referral_id": referral_id, "to": to.value}),
+            ReferralMove(referral_id=referral_id, to=to).dump(),
             style="danger" if to.terminal and to != ReferralStatus.COMPLETED else None,
         )
         for to in STATUS_ORDER

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from bot.i18n import t
 from bot.ids import Action
+from bot.metadata import CaseRef, Snooze
 from bot.views.blocks import actions, button, section
 from models.enums import ReminderKind
 
@@ -36,20 +36,19 @@ def nudge(
     late = (today - due_on).days
     if late > 0:
         text += t("reminders.overdue", locale, days=late)
-    snooze = {"reminder_id": reminder_id}
     blocks = [
         section(text),
         actions(
-            button(t("reminders.open", locale), OPENS[kind], json.dumps({"code": code}), style="primary"),
+            button(t("reminders.open", locale), OPENS[kind], CaseRef(code=code).dump(), style="primary"),
             button(
                 t("reminders.snooze_day", locale),
                 f"{Action.SNOOZE_REMINDER}.1",
-                json.dumps({**snooze, "days": 1}),
+                Snooze(reminder_id=reminder_id, days=1).dump(),
             ),
             button(
                 t("reminders.snooze_week", locale),
                 f"{Action.SNOOZE_REMINDER}.7",
-                json.dumps({**snooze, "days": 7}),
+                Snooze(reminder_id=reminder_id, days=7).dump(),
             ),
         ),
     ]

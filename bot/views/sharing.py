@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from bot.i18n import t
 from bot.ids import View
+from bot.metadata import CaseRef
 from bot.views.blocks import YES, checkboxes, context, header, modal, section, users_input
 
 ACCESS_BLOCKS = ["coworkers", "restricted", "named"]
@@ -44,7 +43,7 @@ def access_modal(
         ],
         submit=t(k + "submit", locale),
         close=t(k + "close", locale),
-        private_metadata=json.dumps({"code": code}, separators=(",", ":")),
+        private_metadata=CaseRef(code=code).dump(),
     )
 
 

@@ -11,6 +11,9 @@ from models.cadence import Cadences
 from models.enums import Profile, Surface
 from models.staff import StaffMember
 
+# 서비스 제공기록: the funding sources every agency has; an agency adds its own by a setting.
+DEFAULT_FUNDING_SOURCES = ("후원금", "사업비", "공적급여", "기타")
+
 # privacy_mode=strict: no direct identifiers in Casebot; the case links to the system of record by number.
 PrivacyMode = Literal["standard", "strict"]
 
@@ -24,6 +27,15 @@ class Policy:
     profile: Profile = Profile.WELFARE_CENTRE
     workday_start_hour: int = 9
     privacy_mode: PrivacyMode = "standard"
+    # The funding sources a service delivery may name: the defaults, then the agency's own.
+    funding_sources: tuple[str, ...] = DEFAULT_FUNDING_SOURCES
+    # PROFILE=school: per-student caps in won over the school year, by service category code, and
+    # "TOTAL" for all categories together ((code, won) pairs; the form warns before passing one).
+    school_caps: tuple[tuple[str, int], ...] = ()
+    # Supervision: the intensity-weighted caseload above which a worker is flagged, and how many weeks
+    # without a recorded supervision session the weekly digest names a worker after.
+    caseload_threshold: float = 30.0
+    supervision_gap_weeks: int = 4
 
     @property
     def strict_privacy(self) -> bool:

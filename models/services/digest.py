@@ -13,6 +13,7 @@ from models.enums import CaseStatus, ReminderKind, ReminderStatus, StaffRole
 from models.reminder import Reminder
 from models.services.access import case_supervisors, handles_case_data
 from models.services.context import Policy
+from models.services.desk import snapshots
 from models.services.reminders import due_items
 from models.staff import StaffMember
 
@@ -39,8 +40,6 @@ def due_between(db: Session, staff_id: int, first: date, last: date, policy: Pol
     The person's live reminder rows find the candidate cases (indexed); `reminders.due_items` on those
     cases' snapshots decides, as for the team board.
     """
-    from models.services.desk import snapshots  # desk imports services that import this one
-
     start_of_tomorrow = datetime.combine(first + timedelta(days=1), time(0), tzinfo=policy.zone)
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=policy.zone)
     ids = set(

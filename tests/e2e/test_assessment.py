@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.ids import Action, View
+from bot.metadata import CaseRef
 from bot.views.assessment import domain_pages
 from models import Case
 from models.assessment import Assessment
@@ -282,7 +283,7 @@ def test_a_crisis_is_sent_at_once_to_the_teams_supervisors_by_case_code_only(bot
     request = block_actions(
         SIGNING_SECRET,
         user_id="USUP1",
-        actions=[{"action_id": Action.OPEN_CLASSIFY, "value": json.dumps({"code": code})}],
+        actions=[{"action_id": Action.OPEN_CLASSIFY, "value": CaseRef(code=code).dump()}],
         channel_id="DUSUP1",
     )
     status, _, _ = post(bot.events_url, request.body, request.headers)
@@ -309,7 +310,7 @@ def test_the_assess_button_opens_the_same_modal(bot):
     request = block_actions(
         SIGNING_SECRET,
         user_id="UCM1",
-        actions=[{"action_id": Action.OPEN_ASSESS, "value": json.dumps({"code": code})}],
+        actions=[{"action_id": Action.OPEN_ASSESS, "value": CaseRef(code=code).dump()}],
         channel_id="C0001",
     )
     status, _, _ = post(bot.events_url, request.body, request.headers)
@@ -321,7 +322,7 @@ def test_the_assess_button_opens_the_same_modal(bot):
     request = block_actions(
         SIGNING_SECRET,
         user_id="UCM1",
-        actions=[{"action_id": Action.OPEN_ASSESS, "value": json.dumps({"code": no_consent})}],
+        actions=[{"action_id": Action.OPEN_ASSESS, "value": CaseRef(code=no_consent).dump()}],
         channel_id="C0001",
     )
     post(bot.events_url, request.body, request.headers)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.ids import Action, View
+from bot.metadata import NoteMeta
 from bot.settings import load_settings
 from casebot.cli import main
 from models.board import TeamBoardPost
@@ -118,7 +119,7 @@ def test_the_team_board_is_posted_and_edited_in_place(bot):
     assert "권한" in json.dumps(refused, ensure_ascii=False)
     # …and a note submitted from the note button is refused by the core.
     _, body = submit(
-        bot, "UCM2", View.NOTE, valid_note(), view_id="VBOARD1", private_metadata=json.dumps({"code": code})
+        bot, "UCM2", View.NOTE, valid_note(), view_id="VBOARD1", private_metadata=NoteMeta(code=code).dump()
     )
     assert body["response_action"] == "errors" and "권한" in str(body["errors"])
 

@@ -7,6 +7,7 @@ import json
 from sqlalchemy import select
 
 from bot.ids import Action, View
+from bot.metadata import CaseRef, ClosureRef
 from models import Case
 from models.closure import AfterCareCheck, Closure
 from models.enums import CaseStatus, ClosureStatus, StaffRole
@@ -77,7 +78,7 @@ def click(bot: RunningBot, user: str, action_id: str, closure_id: int, ts: str =
     request = block_actions(
         SIGNING_SECRET,
         user_id=user,
-        actions=[{"action_id": action_id, "value": json.dumps({"closure_id": closure_id})}],
+        actions=[{"action_id": action_id, "value": ClosureRef(closure_id=closure_id).dump()}],
         channel_id=f"D{user}",
         message={"ts": ts, "text": "closure"},
     )
@@ -108,8 +109,8 @@ def test_close_requests_approval_from_every_supervisor_of_the_team_once(bot):
         assert "승인 대기" in call.params["text"]
         buttons = next(b for b in blocks if b["type"] == "actions")["elements"]
         assert {(b["action_id"], b["value"]) for b in buttons} == {
-            (Action.APPROVE_CLOSURE, json.dumps({"closure_id": closure.id})),
-            (Action.RETURN_CLOSURE, json.dumps({"closure_id": closure.id})),
+            (Action.APPROVE_CLOSURE, ClosureRef(closure_id=closure.id).dump()),
+            (Action.RETURN_CLOSURE, ClosureRef(closure_id=closure.id).dump()),
         }
 
     # the same view again: the same answer, no second closure, no second round of DMs
@@ -307,7 +308,7 @@ def test_aftercare_check_is_recorded_once(bot):
     request = block_actions(
         SIGNING_SECRET,
         user_id="UCM1",
-        actions=[{"action_id": Action.OPEN_AFTERCARE, "value": json.dumps({"code": code})}],
+        actions=[{"action_id": Action.OPEN_AFTERCARE, "value": CaseRef(code=code).dump()}],
         channel_id="DUCM1",
     )
     post(bot.events_url, request.body, request.headers)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.ids import Action, Shortcut, View
+from bot.metadata import MessageRef, NoteMeta
 from models import Case
 from models.contact import ContactNote
 from models.enums import CaseIntensity, StaffRole, Surface
@@ -117,7 +118,7 @@ def test_case_note_opens_the_modal_at_once_and_logs_the_contact_once(bot):
 
 def test_a_future_contact_time_is_a_field_error_on_the_time(bot):
     code = case_in_monitoring(bot)
-    metadata = json.dumps({"code": code})
+    metadata = NoteMeta(code=code).dump()
     future = datetime.now(UTC) + timedelta(hours=3)
     _, body = submit(bot, "UCM1", View.NOTE, valid_note(future), view_id="VNOTE2", private_metadata=metadata)
     assert body["response_action"] == "errors"
@@ -137,7 +138,7 @@ def test_the_note_button_opens_the_same_modal(bot):
     request = block_actions(
         SIGNING_SECRET,
         user_id="UCM1",
-        actions=[{"action_id": Action.OPEN_NOTE, "value": json.dumps({"code": code})}],
+        actions=[{"action_id": Action.OPEN_NOTE, "value": NoteMeta(code=code).dump()}],
         channel_id="DUCM1",
     )
     assert post(bot.events_url, request.body, request.headers)[0] == 200
@@ -187,7 +188,7 @@ def test_a_message_becomes_a_note_with_its_permalink_and_never_its_text(bot):
 def test_the_shortcut_needs_a_case_choice_and_access_to_it(bot):
     case_in_monitoring(bot)
     other = case_in_monitoring(bot, manager="UCM2", supervisor=None)
-    metadata = json.dumps({"source": {"channel": "C0042", "ts": "1790000000.000300"}})
+    metadata = NoteMeta(source=MessageRef(channel="C0042", ts="1790000000.000300")).dump()
     _, body = submit(bot, "UCM1", View.NOTE, valid_note(), view_id="VNOTE5", private_metadata=metadata)
     assert set(body["errors"]) == {"case_code"}
     # a forged choice of somebody else's case is refused by the core

@@ -7,6 +7,7 @@ import json
 from sqlalchemy import select
 
 from bot.ids import Action, View
+from bot.metadata import CaseInChannel
 from models import Case, Resource, ServicePlan
 from models.enums import CaseStatus, PlanStatus, ResourceCategory, ResourceSector, Surface
 from models.services import assessments, cases, staff
@@ -127,7 +128,7 @@ def test_an_agreed_plan_is_created_once_with_its_rows(bot):
     add_staff(bot, "UCM1")
     code = case_for(bot)
     resource_id = add_resource(bot)
-    metadata = json.dumps({"code": code, "channel": "C0001"})
+    metadata = CaseInChannel(code=code, channel="C0001").dump()
     status, body = submit(
         bot, "UCM1", View.PLAN, plan_values(resource_id), view_id="VP1", private_metadata=metadata
     )
@@ -158,7 +159,7 @@ def test_an_agreed_plan_is_created_once_with_its_rows(bot):
 def test_bad_rows_come_back_on_their_own_blocks(bot):
     add_staff(bot, "UCM1")
     code = case_for(bot)
-    metadata = json.dumps({"code": code})
+    metadata = CaseInChannel(code=code).dump()
     second_goal = {
         "goals.1.domain": choice("FAMILY"),
         "goals.1.description": text("가족 관계 회복"),
@@ -214,7 +215,7 @@ def test_a_plan_without_a_completed_assessment_is_refused_inline(bot):
     add_staff(bot, "UCM1")
     code = case_for(bot, assessed=False)
     _, body = submit(
-        bot, "UCM1", View.PLAN, plan_values(), view_id="VP7", private_metadata=json.dumps({"code": code})
+        bot, "UCM1", View.PLAN, plan_values(), view_id="VP7", private_metadata=CaseInChannel(code=code).dump()
     )
     assert body["response_action"] == "errors"
     [(block, message)] = body["errors"].items()
@@ -225,7 +226,7 @@ def test_a_plan_without_a_completed_assessment_is_refused_inline(bot):
 def test_agreement_later_with_the_button_and_a_second_click_answers_privately(bot):
     add_staff(bot, "UCM1")
     code = case_for(bot)
-    metadata = json.dumps({"code": code, "channel": "C0001"})
+    metadata = CaseInChannel(code=code, channel="C0001").dump()
     values = plan_values(agreed=choices(), agreement_method=choice("VERBAL"))
     _, body = submit(bot, "UCM1", View.PLAN, values, view_id="VP8", private_metadata=metadata)
     assert body["response_action"] == "update"

@@ -7,6 +7,7 @@ import json
 from sqlalchemy import select
 
 from bot.ids import Action, View
+from bot.metadata import CaseInChannel, CaseRef, ReferralMove
 from models import Case, Consent, Referral, Resource
 from models.enums import ConsentScope, ReferralStatus, ResourceCategory, ResourceSector, Surface
 from models.services import cases, consents, staff
@@ -76,7 +77,7 @@ def third_party_consents(bot, code: str) -> list[Consent]:
 
 
 def meta(code: str) -> str:
-    return json.dumps({"code": code, "channel": "C0001"})
+    return CaseInChannel(code=code, channel="C0001").dump()
 
 
 def click(bot, user_id: str, action: dict, **kwargs) -> int:
@@ -137,7 +138,7 @@ def test_case_refer_opens_at_once_grouped_and_tells_which_agency_has_consent(bot
         assert again["view_id"] == update["view_id"] and again["view"]["callback_id"] == View.REFER
         assert expected in json.dumps(again["view"], ensure_ascii=False)
 
-    assert click(bot, "UCM1", {"action_id": Action.OPEN_REFER, "value": json.dumps({"code": code})}) == 200
+    assert click(bot, "UCM1", {"action_id": Action.OPEN_REFER, "value": CaseRef(code=code).dump()}) == 200
     assert bot.slack.wait_for("views.update", count=4)[3].params["view"]["callback_id"] == View.REFER
 
 
@@ -267,7 +268,7 @@ def test_status_buttons_move_the_referral_and_edit_the_dm_once(bot):
     # a transition the referral does not allow: refused privately, nothing changes
     completed = {
         "action_id": f"{Action.REFERRAL_STATUS}:COMPLETED",
-        "value": json.dumps({"referral_id": referral.id, "to": "COMPLETED"}),
+        "value": ReferralMove(referral_id=referral.id, to=ReferralStatus.COMPLETED).dump(),
     }
     assert press(completed) == 200
     refusal = bot.slack.wait_for("chat.postEphemeral", count=2)[1].params

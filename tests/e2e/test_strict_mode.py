@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy import text as text_sql
 
 from bot.ids import View
+from bot.metadata import CaseInChannel
 from models import Case, Consent, Guardian, Referral, Resource
 from models.enums import ConsentScope, ReferralStatus, ResourceCategory, ResourceSector, SignerRelationship
 from tests.e2e.helpers import add_staff, choice, choices, command, state, submit, text
@@ -183,7 +184,7 @@ def test_a_strict_referral_records_the_paper_consent_without_a_name(bot):
             "consent.guardian_verified": choices(),
         },
     )
-    meta = json.dumps({"code": case.code, "channel": "C0001"})
+    meta = CaseInChannel(code=case.code, channel="C0001").dump()
     _, body = submit(bot, "UCM1", View.REFER, values, view_id="VR1", private_metadata=meta)
     assert body.get("response_action") != "errors", body
     with bot.uow() as db:

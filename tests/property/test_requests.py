@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.ids import Action, Shortcut, View
+from bot.metadata import CaseInChannel
 from models.enums import ConsentMethod, ReferralStatus
 from sandbox.slack.requests import (
     SignedRequest,
@@ -217,7 +218,7 @@ def test_picking_an_agency_in_the_referral_modal_with_any_option(bot: Bot, codes
         chosen=st.one_of(
             st.none(), NUMBERS.map(lambda n: {"value": str(n)}), arbitrary_text().map(lambda t: {"value": t})
         ),
-        meta=st.one_of(st.sampled_from(codes).map(lambda c: json.dumps({"code": c})), arbitrary_text()),
+        meta=st.one_of(st.sampled_from(codes).map(lambda c: CaseInChannel(code=c).dump()), arbitrary_text()),
         user=st.sampled_from(USERS),
     )
     def picking(chosen: Any, meta: str, user: str) -> None:

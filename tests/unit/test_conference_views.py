@@ -175,7 +175,7 @@ def test_action_item_nudge_and_list(locale):
     assert "C-2026" not in text and len(blocks[1]["elements"]) == 2
 
     listed = views.list_blocks(
-        [brief(id=n) for n in range(20)], SEOUL, datetime(2026, 3, 2, tzinfo=UTC), locale
+        [brief(id=n) for n in range(1, 21)], SEOUL, datetime(2026, 3, 2, tzinfo=UTC), locale
     )
     assert len(listed) <= b.LIMITS["blocks_message"]
     for block in listed:

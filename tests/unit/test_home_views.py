@@ -13,6 +13,7 @@ from slack_sdk.models.views import View
 
 from bot.ids import Action
 from bot.ids import View as ViewId
+from bot.metadata import CaseRef
 from bot.views import blocks as b
 from bot.views.home import home_view, not_registered_home
 from bot.views.show import show_error_modal, show_modal
@@ -163,7 +164,7 @@ def test_case_buttons_follow_the_next_step():
     for item in desk.items:
         ids = [e["action_id"] for e in by_block[f"home.case.{item.code}"]["elements"]]
         values = {e["value"] for e in by_block[f"home.case.{item.code}"]["elements"]}
-        assert ids[-1] == Action.OPEN_SHOW and values == {json.dumps({"code": item.code})}
+        assert ids[-1] == Action.OPEN_SHOW and values == {CaseRef(code=item.code).dump()}
         if item.state.next_step == NextStep.LOG_CONTACT and item.status != CaseStatus.ON_HOLD:
             assert ids[0] == Action.OPEN_NOTE
         if item.state.next_step == NextStep.COMPLETE_ASSESSMENT and item.status != CaseStatus.ON_HOLD:

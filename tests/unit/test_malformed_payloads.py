@@ -16,8 +16,9 @@ from bot import conference_forms
 from bot.forms import read_state
 from bot.ids import View
 from bot.listeners import Deps, Turn
+from bot.metadata import conversation_id
 from handlers import assessment, closure, conferences, intake, notes, plans, referrals, reminders
-from handlers.common import Invocation, button_value, conversation_id, metadata, record_id
+from handlers.common import Invocation
 from models.clock import FixedClock
 from models.errors import InvalidInput, NotFound
 from models.services.context import Policy
@@ -89,31 +90,6 @@ def test_a_well_formed_state_reads_as_before():
         "g": "가나",
         "h": ["U1"],
     }
-
-
-@pytest.mark.parametrize("text", [None, "", "not json", "[1]", "3", '"x"', "null", "{"])
-def test_metadata_and_button_values_that_are_not_json_objects_read_as_empty(text):
-    assert metadata({"private_metadata": text}) == {}
-    assert button_value({"value": text}) == {}
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (7, 7),
-        ("7", 7),
-        (0, 0),
-        (-1, 0),
-        (True, 0),
-        ("a\x00b", 0),
-        ("9" * 5000, 0),
-        (2**40, 0),
-        (None, 0),
-        ([], 0),
-    ],
-)
-def test_record_ids_from_a_payload(value, expected):
-    assert record_id({"id": value}, "id") == expected
 
 
 # ------------------------------------------------------------------------------------------ modals

@@ -10,6 +10,7 @@ from slack_sdk.models.views import View
 
 from bot.i18n import catalog
 from bot.ids import Action
+from bot.metadata import ClosureRef, MessageRef, NoteMeta
 from bot.views import blocks as b
 from bot.views.closure import (
     GoalRow,
@@ -48,7 +49,7 @@ def inputs(view: dict) -> list[str]:
 def test_note_modal_for_one_case(locale):
     view = note_modal(locale, today=date(2026, 3, 2), timezone="Asia/Seoul", code=CODE)
     validate(view)
-    assert inputs(view) == NOTE_BLOCKS[1:] == note_blocks_of({"code": CODE})
+    assert inputs(view) == NOTE_BLOCKS[1:] == note_blocks_of(NoteMeta(code=CODE))
     time_block = next(x for x in view["blocks"] if x.get("block_id") == "contact_at")
     assert time_block["element"]["type"] == "timepicker"
     assert time_block["element"]["timezone"] == "Asia/Seoul"
@@ -63,10 +64,10 @@ def test_note_modal_from_a_message(locale, text):
         timezone="Asia/Seoul",
         case_codes=[f"C-2026-{n:04d}" for n in range(1, 150)],
         summary=text,
-        source={"channel": "C0001", "ts": "1700000000.000100"},
+        source=MessageRef(channel="C0001", ts="1700000000.000100"),
     )
     validate(view)
-    assert inputs(view) == NOTE_BLOCKS == note_blocks_of({})
+    assert inputs(view) == NOTE_BLOCKS == note_blocks_of(NoteMeta())
     summary = next(x for x in view["blocks"] if x.get("block_id") == "summary")
     if text:
         assert summary["element"]["initial_value"] == b.cut(text, 3000)
@@ -104,7 +105,7 @@ def test_supervisor_dm_blocks(locale):
         Block.parse(block).validate_json()
     buttons = request[1]["elements"]
     assert [x["action_id"] for x in buttons] == [Action.APPROVE_CLOSURE, Action.RETURN_CLOSURE]
-    assert all(x["value"] == '{"closure_id": 42}' for x in buttons)
+    assert all(x["value"] == ClosureRef(closure_id=42).dump() for x in buttons)
     assert CODE in str(request)
     for approved in (True, False):
         decided = decided_blocks(locale, CODE, approved, "USUP")
