@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from bot.ids import View
 from bot.listeners import Listeners, Turn
+from bot.metadata import CaseRef
 from bot.views.blocks import YES
 from bot.views.services import SERVE_BLOCKS, serve_done_modal, serve_modal
-from handlers.common import Invocation, metadata, submit_once
-from models.errors import InvalidInput, Message, NotFound
+from handlers.common import Invocation, submit_once
+from models.errors import InvalidInput, Message
 from models.schemas import DeliveryInput
 from models.services import deliveries
-from models.services.access import case_code
 from models.services.context import Ctx
 
 if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
@@ -57,11 +57,8 @@ def parse_delivery(form: dict[str, Any], ctx: Ctx) -> DeliveryInput:
 def submit_delivery(turn: Turn) -> None:
     """The ack: field errors (negative amount, a date before the case opened, an unknown fund, a cap
     passed without confirmation), or the done modal."""
-    meta = metadata(turn.view)
-    try:
-        code = case_code(str(meta.get("code") or ""))
-    except NotFound:
-        code = ""  # a forged or stale view: told under the first field
+    ref = CaseRef.read(turn.view.get("private_metadata"))
+    code = ref.code if ref else ""  # a forged or stale view: told under the first field
 
     def parse(form: dict[str, Any], ctx: Ctx) -> DeliveryInput:
         if not code:

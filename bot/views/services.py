@@ -7,10 +7,9 @@ shown, and a confirmation box takes the warning when a delivery would pass one.
 
 from __future__ import annotations
 
-import json
-
 from bot.i18n import t
 from bot.ids import View
+from bot.metadata import CaseRef
 from bot.views.blocks import (
     YES,
     Block,
@@ -127,7 +126,7 @@ def serve_modal(choices: DeliveryChoices, locale: str, *, today_iso: str) -> dic
         blocks,
         submit=label("submit"),
         close=label("close"),
-        private_metadata=json.dumps({"code": choices.code}, separators=(",", ":")),
+        private_metadata=CaseRef(code=choices.code).dump(),
     )
 
 
