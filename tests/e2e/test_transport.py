@@ -221,7 +221,7 @@ def test_forged_referral_status_changes_from_another_team_are_refused_in_words(b
         (
             {
                 "action_id": f"{Action.REFERRAL_STATUS}:SENT",
-                "value": json.dumps({"referral_id": str(referral.id), "to": "SENT"}),
+                "value": json.dumps({"referral_id": referral.id, "to": "SENT"}),
             },
             {"channel_id": "C0002"},
         ),
