@@ -73,7 +73,7 @@ def register(on: Listeners) -> None:
 
 
 def _both(key: str, **values: object) -> Message:
-    return Message(t(key, "ko", **values), t(key, "en", **values))
+    return Message(key, **values)
 
 
 # ----------------------------------------------------------------------------------------- opening
@@ -302,18 +302,11 @@ def _regroup(error: InvalidInput, profile: Profile, step: int) -> InvalidInput:
         else:
             errors[field] = message
     if elsewhere:
-
-        def names(locale: str) -> str:
-            return ", ".join(
-                t("assessment.error.domain_ref", locale, domain=d.label(locale), step=page_of.get(d, 0) + 1)
-                for d in elsewhere
-            )
-
         first = step_block_ids(profile, step)[0]
-        missing = Message(
-            t("assessment.error.missing_elsewhere", "ko", domains=names("ko")),
-            t("assessment.error.missing_elsewhere", "en", domains=names("en")),
-        )
+        names = [
+            Message("assessment.error.domain_ref", domain=d, step=page_of.get(d, 0) + 1) for d in elsewhere
+        ]
+        missing = Message("assessment.error.missing_elsewhere", domains=names)
         errors = {first: missing, **{k: v for k, v in errors.items() if k != first}}
     return InvalidInput(errors)
 

@@ -199,9 +199,7 @@ def referral_source(form: dict) -> str:
     """The chosen source as recorded (in Korean); a value the modal never offered is a field error."""
     source = form.get("referral_source") or "other"
     if source not in REFERRAL_SOURCES:
-        raise InvalidInput(
-            {"referral_source": Message("목록에서 선택해 주세요.", "Choose one of the options.")}
-        )
+        raise InvalidInput({"referral_source": Message("errors.input.enum")})
     return t(f"intake.source.{source}", "ko")
 
 

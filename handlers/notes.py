@@ -137,7 +137,7 @@ def _permalink(client: WebClient, source: dict) -> str:
         response = client.chat_getPermalink(channel=source["channel"], message_ts=source["ts"])
         return str(response["permalink"])
     except (SlackApiError, KeyError) as error:
-        failed = Message(t("note.shortcut.permalink_failed", "ko"), t("note.shortcut.permalink_failed", "en"))
+        failed = Message("note.shortcut.permalink_failed")
         raise InvalidInput({"summary": failed}) from error
 
 
@@ -151,7 +151,7 @@ def submit_note(turn: Turn) -> None:
     def parse(form: dict[str, Any], ctx: Ctx) -> ContactInput:
         code = meta.get("code") or form.get("case_code")
         if not code:
-            choose = Message(t("note.shortcut.choose_case", "ko"), t("note.shortcut.choose_case", "en"))
+            choose = Message("note.shortcut.choose_case")
             raise InvalidInput({"case_code": choose})
         chosen["code"] = str(code).strip().upper()
         source = meta.get("source")

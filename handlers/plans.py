@@ -144,10 +144,7 @@ def parse_plan(form: dict[str, Any], rows: Rows) -> PlanInput:
             if goal_row in rows.goals:
                 task["goal_index"] = rows.goals.index(goal_row)
             else:
-                own[p + "goal_index"] = Message(
-                    t("plans.errors.goal_row_empty", "ko", number=number),
-                    t("plans.errors.goal_row_empty", "en", number=number),
-                )
+                own[p + "goal_index"] = Message("plans.errors.goal_row_empty", number=number)
         tasks.append(task)
     agreed = YES in (form.get("agreed") or [])
     values = {

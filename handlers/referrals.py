@@ -209,7 +209,7 @@ def parse_refer(form: dict[str, Any], locale: str, today: Any, *, strict: bool =
     if form.get("statutory_basis") and not form.get("statutory_note"):
         errors.setdefault(
             "statutory_note",
-            Message(t("referrals.errors.note_needed", "ko"), t("referrals.errors.note_needed", "en")),
+            Message("referrals.errors.note_needed"),
         )
     consent = None
     if YES in (form.get(CONSENT_NOW) or []):

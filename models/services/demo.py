@@ -104,9 +104,7 @@ TARGETS = (0, 1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10)
 
 def load(db: Session, policy: Policy, *, cases: int = 50, seed: int = 7, now: datetime) -> str:
     if db.scalar(select(StaffMember).where(StaffMember.slack_user_id.like("UDEMO%"))) is not None:
-        raise RuleViolation(
-            "DEMO_LOADED", Message("예시 데이터가 이미 있습니다.", "The demo data set is already loaded.")
-        )
+        raise RuleViolation("DEMO_LOADED", Message("demo.errors.demo_data_set_already"))
     rng = random.Random(seed)
     teams = _staff(db)
     directory = _resources(db, now)

@@ -191,7 +191,7 @@ def export_case(
     """The whole record of case `code` as Markdown; the export itself is audited (R9)."""
     case = db.scalar(select(Case).where(Case.code == code.strip().upper()))
     if case is None:
-        raise NotFound(Message(f"사례 {code}를 찾을 수 없습니다.", f"No case {code}."))
+        raise NotFound(Message("export.errors.no_case", code=code))
     client = db.get_one(Client, case.client_id)
     staff = dict(db.execute(select(StaffMember.id, StaffMember.display_name)).all())
     resources = dict(db.execute(select(Resource.id, Resource.name)).all())

@@ -99,7 +99,7 @@ def import_csv(db: Session, text: str, *, now: datetime) -> ImportReport:
 def verify(db: Session, resource_id: int, *, now: datetime) -> Resource:
     resource = db.get(Resource, resource_id)
     if resource is None:
-        raise NotFound(Message("자원을 찾을 수 없습니다.", "No such resource."))
+        raise NotFound(Message("resources.errors.no_resource"))
     resource.last_verified_at = now
     return resource
 
