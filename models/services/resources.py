@@ -39,7 +39,7 @@ def _enum_from(enum_cls, raw: str):  # type: ignore[no-untyped-def]
     """Accept a code (HOUSING) or its Korean or English label (주거, Housing)."""
     text = raw.strip()
     for member in enum_cls:
-        if text.upper() == member.value.upper() or text in (member.ko, member.en):
+        if text.upper() == member.value.upper() or text in (member.label("ko"), member.label("en")):
             return member
     return text  # let validation report it
 
@@ -69,7 +69,7 @@ def parse_csv(text: str) -> list[ResourceInput]:
             )
         except ValidationError as exc:
             fields = invalid_input_from(exc).errors
-            problems.append((line, "; ".join(f"{f}: {m.en}" for f, m in fields.items())))
+            problems.append((line, "; ".join(f"{f}: {m.text('en')}" for f, m in fields.items())))
     if problems:
         raise ImportFailed(problems)
     return rows
