@@ -67,9 +67,9 @@ def register(on: Listeners) -> None:
     on.view(View.CLASSIFY, ack=submit_classify)
     on.action(Action.OPEN_ASSESS, lazy=[open_assess_button])
     on.action(Action.OPEN_CLASSIFY, lazy=[open_classify_button])
-    on.subcommand("assess", "사정")(open_assess)
-    on.subcommand("reassess", "재사정")(open_reassess)
-    on.subcommand("classify", "구분")(open_classify)
+    on.subcommand("assess")(open_assess)
+    on.subcommand("reassess")(open_reassess)
+    on.subcommand("classify")(open_classify)
 
 
 def _both(key: str, **values: object) -> Message:

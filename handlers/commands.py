@@ -47,9 +47,9 @@ def register(on: Listeners) -> None:
         handler(Invocation(args, turn))  # a DomainError is told to the person (bot.listeners)
 
     on.command(COMMAND, ack=acknowledge, lazy=[run_subcommand])
-    on.subcommand("help", "도움말")(_help)
-    on.subcommand("list", "목록")(_list)
-    on.subcommand("show", "보기")(_show)
+    on.subcommand("help")(_help)
+    on.subcommand("list")(_list)
+    on.subcommand("show")(_show)
 
 
 def _help(call: Invocation) -> None:  # answered in the ack; kept so that `help` is a known word

@@ -85,7 +85,7 @@ STRICT_ALIASES = {
 
 def register(on: Listeners) -> None:
     on.view(View.INTAKE, ack=submit_intake, lazy=[confirm_intake])
-    on.subcommand("new", "접수", "신규")(open_intake)
+    on.subcommand("new")(open_intake)
 
 
 def parse_intake(form: dict, locale: str, today: date, *, strict: bool = False) -> IntakeInput:
@@ -118,7 +118,8 @@ def parse_intake(form: dict, locale: str, today: date, *, strict: bool = False) 
         guardians.append(
             {
                 "name": guardian_name,
-                "relationship_kind": form.get("guardian.relationship_kind") or "보호자",
+                "relationship_kind": form.get("guardian.relationship_kind")
+                or t("intake.guardian.default_relationship", "ko"),
                 "contact": form.get("guardian.contact"),
                 "is_legal_representative": under14,
             }
@@ -168,7 +169,10 @@ def _parse_strict_intake(form: dict, locale: str, today: date) -> IntakeInput:
     guardians = []
     if relationship_kind or verified:
         guardians.append(
-            {"relationship_kind": relationship_kind or "보호자", "is_legal_representative": under14}
+            {
+                "relationship_kind": relationship_kind or t("intake.guardian.default_relationship", "ko"),
+                "is_legal_representative": under14,
+            }
         )
     return IntakeInput.model_validate(
         {

@@ -36,7 +36,7 @@ def register(on: Listeners) -> None:
     on.action(Action.OPEN_NOTE, lazy=[open_note_from_button])
     on.shortcut(Shortcut.ADD_AS_NOTE, lazy=[open_note_from_message])
     on.view(View.NOTE, ack=submit_note)
-    on.subcommand("note", "기록", "점검")(open_note)
+    on.subcommand("note")(open_note)
 
 
 def zone_of(ctx: Ctx) -> ZoneInfo:

@@ -50,7 +50,7 @@ ALIASES = {"goals": "goals.0.description", "tasks": "tasks.0.action"}
 
 
 def register(on: Listeners) -> None:
-    on.subcommand("plan", "계획")(open_plan_command)
+    on.subcommand("plan")(open_plan_command)
     on.view(View.PLAN, ack=submit_plan, lazy=[confirm_plan])
     on.action(Action.OPEN_PLAN, lazy=[open_plan_button])
     on.action(Action.AGREE_PLAN, lazy=[agree_plan])

@@ -76,7 +76,7 @@ STATUS_ACTION = re.compile("^" + re.escape(Action.REFERRAL_STATUS) + "(:[A-Z_]+)
 
 
 def register(on: Listeners) -> None:
-    on.subcommand("refer", "연계", "의뢰")(open_refer_command)
+    on.subcommand("refer")(open_refer_command)
     on.view(View.REFER, ack=submit_refer, lazy=[notify_manager])
     on.action(Action.OPEN_REFER, lazy=[open_refer_button])
     on.action(STATUS_ACTION, lazy=[move_referral])

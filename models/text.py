@@ -46,6 +46,12 @@ def t(key: str, locale: str = "ko", **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def words(key: str) -> list[str]:
+    """The comma-separated words of entry `key` in every language: what people may type (`/case 사정`)."""
+    texts = (catalog(locale).get(key, "") for locale in LOCALES)
+    return [word.strip() for text in texts for word in text.split(",") if word.strip()]
+
+
 def locale_from_slack(slack_locale: str | None, default: str = "ko") -> str:
     """Slack gives `ko-KR`, `en-US`, …: Korean for Korean, English for any other known language."""
     if not slack_locale:
