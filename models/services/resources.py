@@ -15,10 +15,12 @@ from models.enums import ResourceCategory, ResourceSector
 from models.errors import Message, NotFound, invalid_input_from
 from models.resource import Resource
 from models.schemas import ResourceInput
+from models.text import words
 
 REQUIRED_COLUMNS = ("name", "category", "sector")
 OPTIONAL_COLUMNS = ("contact", "eligibility", "capacity", "has_mou")
-TRUE_WORDS = {"1", "true", "yes", "y", "예", "o", "있음"}
+# What counts as "yes" in the has_mou column, in either language (`resources.import.yes_words`).
+TRUE_WORDS = frozenset(words("resources.import.yes_words"))
 
 
 class ImportFailed(Exception):
