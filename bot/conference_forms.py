@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from bot.i18n import t
 from bot.views import conferences as views
 from models.errors import InvalidInput, Message, invalid_input_from
 from models.schemas import ConferenceCaseInput, ConferenceInput, OutcomeInput, RescheduleInput
@@ -46,7 +45,7 @@ CANCEL_BLOCKS = ["scope"]
 
 
 def _message(key: str, **values: object) -> Message:
-    return Message(t(key, "ko", **values), t(key, "en", **values))
+    return Message(key, **values)
 
 
 class Rows:

@@ -25,7 +25,7 @@ from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 
 from bot.errors import loggable
-from bot.i18n import t
+from bot.i18n import t, words
 from bot.people import learn_language, slack_profile
 from bot.settings import Settings
 from bot.slack_client import GatedRespond
@@ -252,6 +252,11 @@ def ack_only(turn: Turn) -> None:
     turn.ack()
 
 
+def command_words(name: str) -> list[str]:
+    """The words for subcommand `name` in every language (`commands.aliases.<name>`)."""
+    return words(f"commands.aliases.{name}")
+
+
 class Listeners:
     """Registers a module's listeners on the app with the app's dependencies bound by closure.
 
@@ -325,12 +330,16 @@ class Listeners:
     def subcommand(
         self, name: str, *aliases: str
     ) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
-        """`/case <name>` (and its Korean aliases), answered in the /case listener's lazy function."""
+        """`/case <name>` (and its aliases), answered in the /case listener's lazy function.
+
+        The words people type for it in each language are in the catalogs, `commands.aliases.<name>`
+        ("사례회의, 회의"); `aliases` adds more."""
 
         def register(func: Callable[[Any], None]) -> Callable[[Any], None]:
             self.subcommands[name] = func
-            for alias in aliases:
-                self.aliases[alias] = name
+            for alias in (*aliases, *command_words(name)):
+                if alias != name:
+                    self.aliases[alias] = name
             return func
 
         return register

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
+from bot.i18n import t
 from bot.settings import Settings, SettingsError, load_settings
 from models import schema
 from models.db import UnitOfWork, make_engine, make_session_factory
@@ -404,9 +405,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="casebot", description="Casebot: case management (사례관리) in Slack."
-    )
+    parser = argparse.ArgumentParser(prog="casebot", description=t("cli.description", "en"))
     commands = parser.add_subparsers(dest="command", required=True)
 
     db = commands.add_parser("db", help="database schema (Alembic)")
@@ -432,10 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
     off.add_argument("id")
     approve = people_actions.add_parser(
         "approve",
-        help="record the head of the school's approval to handle student data (학교장 승인, school profile)",
+        help=t("cli.approve_help", "en"),
     )
     approve.add_argument("id", help="staff id or Slack user id")
-    approve.add_argument("--by", required=True, help='who approved, as on the document, e.g. "교장 김가상"')
+    approve.add_argument("--by", required=True, help=t("cli.approved_by_help", "en"))
     approve.add_argument("--ref", required=True, help="the approval's document or register number")
     approve.add_argument("--on", help="approval date, YYYY-MM-DD (default today)")
     approve.add_argument("--until", help="last day the approval holds, YYYY-MM-DD (default: open-ended)")

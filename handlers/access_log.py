@@ -14,7 +14,7 @@ REVIEW_DAYS = 30  # R9: access is reviewed monthly
 
 def register(on: Listeners) -> None:
     """Only the subcommand: the modal has no inputs."""
-    on.subcommand("audit", "열람기록")(review_access)
+    on.subcommand("audit")(review_access)
 
 
 def review_access(call: Invocation) -> None:

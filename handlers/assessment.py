@@ -68,13 +68,13 @@ def register(on: Listeners) -> None:
     on.view(View.CLASSIFY, ack=submit_classify)
     on.action(Action.OPEN_ASSESS, lazy=[open_assess_button])
     on.action(Action.OPEN_CLASSIFY, lazy=[open_classify_button])
-    on.subcommand("assess", "사정")(open_assess)
-    on.subcommand("reassess", "재사정")(open_reassess)
-    on.subcommand("classify", "구분")(open_classify)
+    on.subcommand("assess")(open_assess)
+    on.subcommand("reassess")(open_reassess)
+    on.subcommand("classify")(open_classify)
 
 
 def _both(key: str, **values: object) -> Message:
-    return Message(t(key, "ko", **values), t(key, "en", **values))
+    return Message(key, **values)
 
 
 # ----------------------------------------------------------------------------------------- opening
@@ -300,18 +300,11 @@ def _regroup(error: InvalidInput, profile: Profile, step: int) -> InvalidInput:
         else:
             errors[field] = message
     if elsewhere:
-
-        def names(locale: str) -> str:
-            return ", ".join(
-                t("assessment.error.domain_ref", locale, domain=d.label(locale), step=page_of.get(d, 0) + 1)
-                for d in elsewhere
-            )
-
         first = step_block_ids(profile, step)[0]
-        missing = Message(
-            t("assessment.error.missing_elsewhere", "ko", domains=names("ko")),
-            t("assessment.error.missing_elsewhere", "en", domains=names("en")),
-        )
+        names = [
+            Message("assessment.error.domain_ref", domain=d, step=page_of.get(d, 0) + 1) for d in elsewhere
+        ]
+        missing = Message("assessment.error.missing_elsewhere", domains=names)
         errors = {first: missing, **{k: v for k, v in errors.items() if k != first}}
     return InvalidInput(errors)
 

@@ -13,20 +13,20 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
-from bot.i18n import t
+from bot.i18n import t, words
 from bot.listeners import Listeners
 from bot.views.board import channel_reply
 from handlers.common import Invocation
 from models.errors import DomainError
 from models.services import board
 
-OFF_WORDS = frozenset({"off", "unlink", "해제", "끄기"})
+OFF_WORDS = frozenset(words("commands.words.channel_off"))
 # What Slack says when the bot may not post (even ephemerally) in the channel: not invited yet.
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 
 
 def register(on: Listeners) -> None:
-    on.subcommand("channel", "채널")(channel_command)
+    on.subcommand("channel")(channel_command)
 
 
 def channel_command(call: Invocation) -> None:

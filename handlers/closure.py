@@ -52,8 +52,8 @@ GOAL_BLOCK = re.compile(r"^goal_(\d+)$")
 
 
 def register(on: Listeners) -> None:
-    on.subcommand("close", "종결")(open_close)
-    on.subcommand("aftercare", "사후관리")(open_aftercare)
+    on.subcommand("close")(open_close)
+    on.subcommand("aftercare")(open_aftercare)
     on.action(Action.OPEN_CLOSE, lazy=[open_close_from_button])
     on.view(View.CLOSE, ack=submit_close, lazy=[ask_supervisors])
     on.action(Action.APPROVE_CLOSURE, lazy=[approve_closure])

@@ -57,9 +57,9 @@ def register(on: Listeners) -> None:
 
     on.command(COMMAND, ack=acknowledge, matchers=[answered_in_the_ack])  # first: Bolt tries in order
     on.command(COMMAND, ack=acknowledge, lazy=[run_subcommand])
-    on.subcommand("help", "도움말")(_help)
-    on.subcommand("list", "목록")(_list)
-    on.subcommand("show", "보기")(_show)
+    on.subcommand("help")(_help)
+    on.subcommand("list")(_list)
+    on.subcommand("show")(_show)
 
 
 def _help(call: Invocation) -> None:  # answered in the ack; kept so that `help` is a known word

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot import conference_forms as forms
 from bot.errors import loggable
-from bot.i18n import t
+from bot.i18n import t, words
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
 from bot.metadata import ActionItemRef, ConferenceRecord, ConferenceRef
@@ -49,7 +49,7 @@ def register(on: Listeners) -> None:
     on.action(Action.CONFERENCE_RECORD, lazy=[open_record])
     on.action(Action.ACTION_ITEM_DONE, lazy=[item_done])
     on.action(Action.ACTION_ITEM_SHOW, lazy=[item_show])
-    on.subcommand("conference", "사례회의", "회의")(conference_command)
+    on.subcommand("conference")(conference_command)
 
 
 def _zone(turn: Turn) -> ZoneInfo:
@@ -60,7 +60,7 @@ def _zone(turn: Turn) -> ZoneInfo:
 
 
 def conference_command(call: Invocation) -> None:
-    if call.args and call.args[0].lower() in ("list", "목록"):
+    if call.args and call.args[0].lower() in words("commands.words.list"):
         return call.reply(
             blocks=_list_blocks(call.turn, call.ctx()), text=t("conferences.list.new", call.locale)
         )

@@ -86,7 +86,7 @@ STRICT_ALIASES = {
 
 def register(on: Listeners) -> None:
     on.view(View.INTAKE, ack=submit_intake, lazy=[confirm_intake])
-    on.subcommand("new", "접수", "신규")(open_intake)
+    on.subcommand("new")(open_intake)
 
 
 def parse_intake(form: dict, locale: str, today: date, *, strict: bool = False) -> IntakeInput:
@@ -119,7 +119,8 @@ def parse_intake(form: dict, locale: str, today: date, *, strict: bool = False) 
         guardians.append(
             {
                 "name": guardian_name,
-                "relationship_kind": form.get("guardian.relationship_kind") or "보호자",
+                "relationship_kind": form.get("guardian.relationship_kind")
+                or t("intake.guardian.default_relationship", "ko"),
                 "contact": form.get("guardian.contact"),
                 "is_legal_representative": under14,
             }
@@ -169,7 +170,10 @@ def _parse_strict_intake(form: dict, locale: str, today: date) -> IntakeInput:
     guardians = []
     if relationship_kind or verified:
         guardians.append(
-            {"relationship_kind": relationship_kind or "보호자", "is_legal_representative": under14}
+            {
+                "relationship_kind": relationship_kind or t("intake.guardian.default_relationship", "ko"),
+                "is_legal_representative": under14,
+            }
         )
     return IntakeInput.model_validate(
         {
@@ -200,9 +204,7 @@ def referral_source(form: dict) -> str:
     """The chosen source as recorded (in Korean); a value the modal never offered is a field error."""
     source = form.get("referral_source") or "other"
     if source not in REFERRAL_SOURCES:
-        raise InvalidInput(
-            {"referral_source": Message("목록에서 선택해 주세요.", "Choose one of the options.")}
-        )
+        raise InvalidInput({"referral_source": Message("errors.input.enum")})
     return t(f"intake.source.{source}", "ko")
 
 

@@ -36,7 +36,7 @@ def register(on: Listeners) -> None:
     on.action(Action.OPEN_NOTE, lazy=[open_note_from_button])
     on.shortcut(Shortcut.ADD_AS_NOTE, lazy=[open_note_from_message])
     on.view(View.NOTE, ack=submit_note)
-    on.subcommand("note", "기록", "점검")(open_note)
+    on.subcommand("note")(open_note)
 
 
 def zone_of(ctx: Ctx) -> ZoneInfo:
@@ -136,7 +136,7 @@ def _permalink(client: WebClient, source: MessageRef) -> str:
         response = client.chat_getPermalink(channel=source.channel, message_ts=source.ts)
         return str(response["permalink"])
     except (SlackApiError, KeyError) as error:
-        failed = Message(t("note.shortcut.permalink_failed", "ko"), t("note.shortcut.permalink_failed", "en"))
+        failed = Message("note.shortcut.permalink_failed")
         raise InvalidInput({"summary": failed}) from error
 
 
@@ -151,7 +151,7 @@ def submit_note(turn: Turn) -> None:
     def parse(form: dict[str, Any], ctx: Ctx) -> ContactInput:
         code = meta.code or form.get("case_code")
         if not code:
-            choose = Message(t("note.shortcut.choose_case", "ko"), t("note.shortcut.choose_case", "en"))
+            choose = Message("note.shortcut.choose_case")
             raise InvalidInput({"case_code": choose})
         chosen["code"] = str(code).strip().upper()
         data = parse_note(form, ctx)  # field errors first, before asking Slack for anything

@@ -43,7 +43,7 @@ ALIASES = {"goals": "goals.0.description", "tasks": "tasks.0.action"}
 
 
 def register(on: Listeners) -> None:
-    on.subcommand("plan", "계획")(open_plan_command)
+    on.subcommand("plan")(open_plan_command)
     on.view(View.PLAN, ack=submit_plan, lazy=[confirm_plan])
     on.action(Action.OPEN_PLAN, lazy=[open_plan_button])
     on.action(Action.AGREE_PLAN, lazy=[agree_plan])
@@ -138,10 +138,7 @@ def parse_plan(form: dict[str, Any], rows: Rows) -> PlanInput:
             if goal_row in rows.goals:
                 task["goal_index"] = rows.goals.index(goal_row)
             else:
-                own[p + "goal_index"] = Message(
-                    t("plans.errors.goal_row_empty", "ko", number=number),
-                    t("plans.errors.goal_row_empty", "en", number=number),
-                )
+                own[p + "goal_index"] = Message("plans.errors.goal_row_empty", number=number)
         tasks.append(task)
     agreed = YES in (form.get("agreed") or [])
     values = {

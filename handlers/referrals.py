@@ -70,7 +70,7 @@ STATUS_ACTION = re.compile("^" + re.escape(Action.REFERRAL_STATUS) + "(:[A-Z_]+)
 
 
 def register(on: Listeners) -> None:
-    on.subcommand("refer", "연계", "의뢰")(open_refer_command)
+    on.subcommand("refer")(open_refer_command)
     on.view(View.REFER, ack=submit_refer, lazy=[notify_manager])
     on.action(Action.OPEN_REFER, lazy=[open_refer_button])
     on.action(STATUS_ACTION, lazy=[move_referral])
@@ -202,7 +202,7 @@ def parse_refer(form: dict[str, Any], locale: str, today: Any, *, strict: bool =
     if form.get("statutory_basis") and not form.get("statutory_note"):
         errors.setdefault(
             "statutory_note",
-            Message(t("referrals.errors.note_needed", "ko"), t("referrals.errors.note_needed", "en")),
+            Message("referrals.errors.note_needed"),
         )
     consent = None
     if YES in (form.get(CONSENT_NOW) or []):

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold 
 
 
 def register(on: Listeners) -> None:
-    on.subcommand("access", "열람")(open_access)
+    on.subcommand("access")(open_access)
     on.view(View.ACCESS, ack=submit_access)
 
 

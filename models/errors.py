@@ -1,27 +1,74 @@
-"""Domain errors. Each carries its message in Korean and English, so every surface can show it."""
+"""Domain errors. Each carries a catalog key and its parameters (`Message`); every surface shows it in
+its reader's language through the catalogs (models/text.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import ValidationError
 
+from models.text import t
 
-@dataclass(frozen=True)
+
 class Message:
-    ko: str
-    en: str
+    """A catalog key and its parameters; the text is looked up in the reader's language when shown.
+
+    Parameters are rendered per language too: an enum member by its label, a nested `Message` by its
+    text, a list or tuple as its items joined by ", ". `{x:lower}` in a catalog text lowercases `x`.
+    """
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, /, **params: object) -> None:
+        self.key = key
+        self.params = params
 
     def text(self, locale: str = "ko") -> str:
-        return self.ko if locale == "ko" else self.en
+        return t(self.key, locale, **{name: _render(value, locale) for name, value in self.params.items()})
+
+    @property
+    def ko(self) -> str:
+        return self.text("ko")
+
+    @property
+    def en(self) -> str:
+        return self.text("en")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and (self.key, self.params) == (other.key, other.params)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return f"Message({self.key!r}, **{self.params!r})"
+
+
+class _Rendered(str):
+    """A rendered parameter; the format spec `lower` lowercases it (English lists of role names)."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return self.lower() if spec == "lower" else super().__format__(spec)
+
+
+def _render(value: object, locale: str) -> object:
+    if isinstance(value, Message):
+        return _Rendered(value.text(locale))
+    label = getattr(value, "label", None)
+    if callable(label):
+        return _Rendered(label(locale))
+    if isinstance(value, list | tuple):
+        return _Rendered(", ".join(str(_render(item, locale)) for item in value))
+    return value
 
 
 class DomainError(Exception):
     code = "domain_error"
 
     def __init__(self, message: Message) -> None:
-        super().__init__(message.en)
+        super().__init__(message.text("en"))
         self.message = message
 
     def text(self, locale: str = "ko") -> str:
@@ -66,7 +113,7 @@ class RuleViolation(DomainError):
     code = "rule_violation"
 
     def __init__(self, rule: str, message: Message) -> None:
-        super().__init__(Message(f"[{rule}] {message.ko}", f"[{rule}] {message.en}"))
+        super().__init__(Message("errors.rule_violation", rule=rule, message=message))
         self.rule = rule
 
 
@@ -84,18 +131,21 @@ class InvalidInput(DomainError):
         return {field: message.text(locale) for field, message in self.errors.items()}
 
 
-_PYDANTIC_KO = {
-    "missing": "필수 입력 항목입니다.",
-    "string_too_short": "내용을 입력해 주세요.",
-    "string_too_long": "너무 깁니다. 더 짧게 입력해 주세요.",
-    "int_parsing": "숫자를 입력해 주세요.",
-    "date_from_datetime_parsing": "날짜 형식이 올바르지 않습니다 (YYYY-MM-DD).",
-    "date_parsing": "날짜 형식이 올바르지 않습니다 (YYYY-MM-DD).",
-    "enum": "목록에서 선택해 주세요.",
-    "greater_than_equal": "값이 너무 작습니다.",
-    "less_than_equal": "값이 너무 큽니다.",
-    "too_short": "하나 이상 입력해 주세요.",
-}
+# pydantic error types with a text of their own (`errors.input.<type>`); any other is `errors.input.other`.
+_PYDANTIC_TYPES = frozenset(
+    {
+        "missing",
+        "string_too_short",
+        "string_too_long",
+        "int_parsing",
+        "date_from_datetime_parsing",
+        "date_parsing",
+        "enum",
+        "greater_than_equal",
+        "less_than_equal",
+        "too_short",
+    }
+)
 
 
 def invalid_input_from(error: ValidationError) -> InvalidInput:
@@ -113,15 +163,17 @@ def invalid_input_from(error: ValidationError) -> InvalidInput:
             key = ".".join(parts) if ctx_error.field else field
             errors.setdefault(key, ctx_error.message)
             continue
-        ko = _PYDANTIC_KO.get(item["type"], "입력값을 확인해 주세요.")
-        errors[field] = Message(ko, item["msg"])
+        kind = item["type"] if item["type"] in _PYDANTIC_TYPES else "other"
+        errors[field] = Message(f"errors.input.{kind}")
     return InvalidInput(errors)
 
 
 class BilingualValueError(ValueError):
-    """Raised inside pydantic validators so that the field message is available in both languages."""
+    """Raised inside pydantic validators so that the field message is a catalog key (both languages).
 
-    def __init__(self, ko: str, en: str, *, field: str | None = None) -> None:
-        super().__init__(en)
-        self.message = Message(ko, en)
+    `BilingualValueError("intake.errors.x", field="y", n=3)`, or a `Message` made beforehand."""
+
+    def __init__(self, message: Message | str, *, field: str | None = None, **params: object) -> None:
+        self.message = message if isinstance(message, Message) else Message(message, **params)
+        super().__init__(self.message.text("en"))
         self.field = field

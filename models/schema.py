@@ -14,6 +14,7 @@ from sqlalchemy import Column, Connection, Engine
 
 from models.base import StrEnumType, UTCDateTime
 from models.crypto import EncryptedText
+from models.text import t
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -97,8 +98,8 @@ def ensure_current(engine: Engine) -> None:
     current, head = current_revision(engine), head_revision()
     if current != head:
         state = "empty" if current is None else f"at revision {current}"
+        # Read in a terminal by whoever starts the bot, before any locale is known: both languages.
         raise SchemaOutOfDate(
             f"The database schema is {state}, but this Casebot needs {head}. "
-            "Run `casebot db upgrade` first. / 데이터베이스 스키마가 최신이 아닙니다. "
-            "먼저 `casebot db upgrade`를 실행하세요."
+            f"Run `casebot db upgrade` first. / {t('errors.schema_out_of_date', 'ko')}"
         )

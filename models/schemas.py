@@ -54,11 +54,7 @@ def looks_like_rrn(text: str) -> bool:
 
 def _no_rrn(value: str | None) -> str | None:
     if value is not None and looks_like_rrn(value):
-        raise BilingualValueError(
-            "주민등록번호로 보이는 값은 저장할 수 없습니다. 번호를 지우고 다시 입력해 주세요 (개인정보 보호법 §24-2).",
-            "This looks like a resident registration number, which Casebot never stores. "
-            "Remove it and try again (PIPA §24-2).",
-        )
+        raise BilingualValueError("schemas.errors.looks_like_resident_registration")
     return value
 
 
@@ -84,16 +80,16 @@ def parsed_for_strict_mode(info: ValidationInfo) -> bool:
 
 
 NAME_NEEDED = {
-    "client": Message("이름을 입력해 주세요.", "Enter the client's name."),
-    "guardian": Message("보호자 이름을 입력해 주세요.", "Enter the guardian's name."),
-    "signer": Message("서명한 사람의 이름을 입력해 주세요.", "Enter the name of the person who signed."),
+    "client": Message("schemas.errors.enter_client_s_name"),
+    "guardian": Message("schemas.errors.enter_guardian_s_name"),
+    "signer": Message("schemas.errors.enter_name_person_who"),
 }
 
 
 def _named_unless_strict(message: Message) -> AfterValidator:
     def check(value: str | None, info: ValidationInfo) -> str | None:
         if value is None and not parsed_for_strict_mode(info):
-            raise BilingualValueError(message.ko, message.en)
+            raise BilingualValueError(message)
         return value
 
     return AfterValidator(check)
@@ -105,10 +101,7 @@ _EXTERNAL_REF = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?")
 
 def _external_ref_format(value: str | None) -> str | None:
     if value is not None and not _EXTERNAL_REF.fullmatch(value):
-        raise BilingualValueError(
-            "기관 시스템 번호는 영문·숫자·하이픈(-)으로 64자 이내로 입력해 주세요.",
-            "The system-of-record number takes up to 64 letters, digits and dashes.",
-        )
+        raise BilingualValueError("schemas.errors.system_record_number_takes")
     return value
 
 
@@ -130,9 +123,7 @@ class Form(BaseModel):
     def _date_in_range(cls, value: object) -> object:
         day = value.date() if isinstance(value, datetime) else value
         if isinstance(day, date) and not EARLIEST_DATE <= day <= LATEST_DATE:
-            raise BilingualValueError(
-                "1900년부터 2100년 사이의 날짜를 입력해 주세요.", "Enter a date between 1900 and 2100."
-            )
+            raise BilingualValueError("schemas.errors.enter_date_between")
         return value
 
 
@@ -170,9 +161,7 @@ class ClientInput(Form):
     @model_validator(mode="after")
     def _birth_date_in_past(self) -> ClientInput:
         if self.birth_date and self.birth_date > date.today():
-            raise BilingualValueError(
-                "생년월일이 미래입니다.", "The birth date is in the future.", field="birth_date"
-            )
+            raise BilingualValueError("schemas.errors.birth_date_future", field="birth_date")
         return self
 
 
@@ -198,21 +187,15 @@ class ConsentInput(Form):
     def _coherent(self) -> ConsentInput:
         if not self.refusal_notice_given:
             raise BilingualValueError(
-                "동의를 거부할 권리와 거부 시 불이익을 안내해야 합니다 (개인정보 보호법 §15②).",
-                "The right to refuse and its consequences must be explained (PIPA §15(2)).",
-                field="refusal_notice_given",
+                "schemas.errors.right_refuse_consequences_must", field="refusal_notice_given"
             )
         if self.expires_on and self.expires_on < self.given_on:
-            raise BilingualValueError(
-                "만료일이 동의일보다 앞섭니다.", "The expiry is before the consent date.", field="expires_on"
-            )
+            raise BilingualValueError("schemas.errors.expiry_before_consent_date", field="expires_on")
         if self.scope == ConsentScope.THIRD_PARTY and not (
             self.recipient_resource_ids or self.recipient_names
         ):
             raise BilingualValueError(
-                "제3자 제공 동의에는 제공받는 자를 적어야 합니다 (개인정보 보호법 §17②).",
-                "A third-party consent must name its recipients (PIPA §17(2)).",
-                field="recipient_resource_ids",
+                "schemas.errors.third_party_consent_must", field="recipient_resource_ids"
             )
         return self
 
@@ -233,9 +216,7 @@ class IntakeInput(Form):
     def _notice_at_intake(self) -> IntakeInput:
         if self.intake_held and not self.confidentiality_notice_given:
             raise BilingualValueError(
-                "초기상담에서는 비밀보장의 한계를 안내해야 합니다.",
-                "The limits of confidentiality must be explained at intake.",
-                field="confidentiality_notice_given",
+                "schemas.errors.limits_confidentiality_must_explained", field="confidentiality_notice_given"
             )
         return self
 
@@ -294,22 +275,12 @@ class PlanInput(Form):
     @model_validator(mode="after")
     def _coherent(self) -> PlanInput:
         if self.period_end and self.period_end <= self.period_start:
-            raise BilingualValueError(
-                "계획 종료일이 시작일보다 뒤여야 합니다.",
-                "The plan must end after it starts.",
-                field="period_end",
-            )
+            raise BilingualValueError("schemas.errors.plan_must_end_after", field="period_end")
         for task in self.tasks:
             if task.goal_index is not None and task.goal_index >= len(self.goals):
-                raise BilingualValueError(
-                    "없는 목표에 연결된 과업이 있습니다.", "A task points at a missing goal.", field="tasks"
-                )
+                raise BilingualValueError("schemas.errors.task_points_at_missing", field="tasks")
         if self.agreed and self.agreement_method is None:
-            raise BilingualValueError(
-                "대상자 동의 방법을 선택해 주세요.",
-                "Choose how the client agreed to the plan.",
-                field="agreement_method",
-            )
+            raise BilingualValueError("schemas.errors.choose_how_client_agreed", field="agreement_method")
         return self
 
 
@@ -362,9 +333,7 @@ class ContactInput(Form):
     @model_validator(mode="after")
     def _aware(self) -> ContactInput:
         if self.contact_at.tzinfo is None:
-            raise BilingualValueError(
-                "연락 시각에 시간대가 없습니다.", "The contact time has no time zone.", field="contact_at"
-            )
+            raise BilingualValueError("schemas.errors.contact_time_no_time", field="contact_at")
         return self
 
 
@@ -458,36 +427,20 @@ class ConferenceInput(Form):
     @model_validator(mode="after")
     def _coherent(self) -> ConferenceInput:
         if self.scheduled_at.tzinfo is None:
-            raise BilingualValueError(
-                "회의 시각에 시간대가 없습니다.", "The meeting time has no time zone.", field="scheduled_at"
-            )
+            raise BilingualValueError("schemas.errors.meeting_time_no_time", field="scheduled_at")
         codes = [c.code for c in self.cases]
         for index, code in enumerate(codes):
             if code in codes[:index]:
                 raise BilingualValueError(
-                    "같은 사례번호가 두 번 있습니다.",
-                    "A case code appears twice.",
-                    field=f"cases.{index}.code",
+                    "schemas.errors.case_code_appears_twice", field=f"cases.{index}.code"
                 )
         if self.recurrence == ConferenceRecurrence.NONE and self.occurrences != 1:
-            raise BilingualValueError(
-                "반복하지 않는 회의는 1회만 잡을 수 있습니다. 반복 주기를 고르세요.",
-                "A conference that does not repeat has one occurrence. Choose how often it repeats.",
-                field="recurrence",
-            )
+            raise BilingualValueError("schemas.errors.conference_does_not_repeat", field="recurrence")
         if self.recurrence != ConferenceRecurrence.NONE and self.occurrences < 2:
-            raise BilingualValueError(
-                "반복 회의는 2회 이상이어야 합니다.",
-                "A recurring conference needs at least two occurrences.",
-                field="occurrences",
-            )
+            raise BilingualValueError("schemas.errors.recurring_conference_needs_at", field="occurrences")
         for external in self.externals:
             if not external.confidentiality_pledge:
-                raise BilingualValueError(
-                    "외부 참석자는 비밀유지 서약을 해야 사례 내용을 나눌 수 있습니다.",
-                    "External members must sign a confidentiality pledge before case content is shared.",
-                    field="externals",
-                )
+                raise BilingualValueError("schemas.errors.external_members_must_sign", field="externals")
         return self
 
 
@@ -498,9 +451,7 @@ class RescheduleInput(Form):
     @model_validator(mode="after")
     def _aware(self) -> RescheduleInput:
         if self.scheduled_at.tzinfo is None:
-            raise BilingualValueError(
-                "회의 시각에 시간대가 없습니다.", "The meeting time has no time zone.", field="scheduled_at"
-            )
+            raise BilingualValueError("schemas.errors.meeting_time_no_time", field="scheduled_at")
         return self
 
 
@@ -521,11 +472,7 @@ class ActionItemInput(Form):
     @model_validator(mode="after")
     def _one_owner(self) -> ActionItemInput:
         if (self.owner_id is None) == (self.owner_external is None):
-            raise BilingualValueError(
-                "담당자를 직원 또는 외부 담당자 중 하나로 정해 주세요.",
-                "Give the item one owner: a staff member or an external owner.",
-                field="owner_id",
-            )
+            raise BilingualValueError("schemas.errors.give_item_one_owner", field="owner_id")
         return self
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.i18n import t
 from models.case import Case, CaseWorker
 from models.clock import Clock
 from models.db import UnitOfWork
@@ -18,14 +19,14 @@ from sandbox.workspace import Channel, Person
 DEMO_CASES = 30
 SHARED_CASES = 3  # the co-worker shares this many of the case manager's open cases
 
-# (Slack id, persona in Korean and English, Slack locale): one of each role the privacy rules tell apart.
-# Two of them use English, so both languages are on show.
+# (Slack id, Slack locale): one of each role the privacy rules tell apart, named in the catalogs
+# (`sandbox.persona.<id>`). Two of them use English, so both languages are on show.
 PERSONAS = (
-    ("UDEMO01", "사례관리자", "Case manager", "ko-KR"),
-    ("UDEMO02", "공동 사례관리자", "Co-worker", "en-US"),
-    ("UDEMO00", "슈퍼바이저", "Supervisor", "ko-KR"),
-    ("UDEMOADMIN", "기관 관리자", "Administrator", "ko-KR"),
-    ("UDEMO11", "다른 팀 사례관리자", "Case manager, another team", "en-US"),
+    ("UDEMO01", "ko-KR"),
+    ("UDEMO02", "en-US"),
+    ("UDEMO00", "ko-KR"),
+    ("UDEMOADMIN", "ko-KR"),
+    ("UDEMO11", "en-US"),
 )
 CASE_MANAGER, COWORKER = PERSONAS[0][0], PERSONAS[1][0]
 # One channel per demo team, named after it; each team's channel carries its board.
@@ -83,15 +84,15 @@ def _link_channels(db, policy: Policy, clock: Clock) -> list[str]:  # type: igno
 def people(uow: UnitOfWork) -> list[Person]:
     with uow() as db:
         found = []
-        for slack_user_id, persona_ko, persona_en, locale in PERSONAS:
+        for slack_user_id, locale in PERSONAS:
             member = staff.find_staff(db, slack_user_id)
             found.append(
                 Person(
                     slack_user_id,
                     member.display_name,
                     member.role.value,
-                    persona_ko,
-                    persona_en,
+                    t(f"sandbox.persona.{slack_user_id}", "ko"),
+                    t(f"sandbox.persona.{slack_user_id}", "en"),
                     member.team.name,
                     locale,
                 )

@@ -22,9 +22,9 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
     case, state = summary.case, summary.state
     none = t("show.modal.none", locale)
     stage_view = (
-        (t("show.modal.stage_school", locale), state.school_stage())
+        (t("show.modal.stage_school", locale), state.school_stage(locale))
         if case.profile == Profile.SCHOOL
-        else (t("show.modal.stage_seed", locale), state.seed_stage())
+        else (t("show.modal.stage_seed", locale), state.seed_stage(locale))
     )
     # Each date with its own task: the next step's deadline beside it, and the earliest task's below.
     step = state.next_step.label(locale)
@@ -53,7 +53,7 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
     fields = [
         (t("show.modal.status", locale), case.status.label(locale)),
         (t("show.modal.stage", locale), f"{state.stage.number}. {state.stage.label(locale)}"),
-        (stage_view[0], stage_view[1][0 if locale == "ko" else 1]),
+        stage_view,
         (t("show.modal.next_step", locale), step),
         (t("show.modal.due", locale), due),
         (t("show.modal.intensity", locale), intensity),

@@ -23,33 +23,21 @@ from models.errors import Message, NotAllowed, NotFound
 from models.services.audit import record_access
 from models.services.context import Ctx
 from models.staff import DataHandlingApproval, StaffMember
+from models.text import t
 
 T = TypeVar("T")
 
-NOT_STAFF = Message(
-    "Casebot을 사용할 권한이 없습니다. 기관 관리자에게 직원 등록을 요청하세요.",
-    "You are not registered to use Casebot. Ask your agency's administrator to add you.",
-)
-NO_ACCESS = Message(
-    "이 사례를 볼 권한이 없습니다. 담당 사례관리자나 팀 슈퍼바이저에게 문의하세요.",
-    "You do not have access to this case. Ask its case manager or your team's supervisor.",
-)
+NOT_STAFF = Message("access.errors.not_registered_use_casebot")
+NO_ACCESS = Message("access.errors.not_access_case_ask")
 
 
 # --- the head of the school's approval (학교장 승인, 학생맞춤통합지원법 §17⑦) -----------------------------
 
-SCHOOL_APPROVAL_LAW = "학생맞춤통합지원법 §17⑦"
-_WHY_KO = "학교장이 승인한 교직원만 학생의 사례 정보를 다룰 수 있습니다(학생맞춤통합지원법 제17조제7항)."
-_WHY_EN = (
-    "Only staff approved by the head of the school may handle student case data "
-    "(학생맞춤통합지원법 §17⑦, the Student Customised Support Act)."
-)
-_ASK_KO = "학교장에게 승인을 요청하고, 승인을 받으면 Casebot 관리자에게 승인 등록을 부탁하세요."
-_ASK_EN = "Ask the principal for approval; once approved, ask your Casebot administrator to record it."
-NOT_APPROVED = Message(
-    f"{_WHY_KO} 등록된 승인이 없습니다. {_ASK_KO}",
-    f"{_WHY_EN} You have no approval on record. {_ASK_EN}",
-)
+# The law's own name, quoted in the audit detail of a refusal.
+SCHOOL_APPROVAL_LAW = t("access.approval.law", "ko")
+_WHY = Message("access.approval.why")
+_ASK = Message("access.approval.ask")
+NOT_APPROVED = Message("access.approval.none", why=_WHY, ask=_ASK)
 
 
 def approval_required(profile: Profile) -> bool:
@@ -115,21 +103,12 @@ def not_approved_message(db: Session, staff_id: int, today: date) -> Message:
     if standing == "none":
         return NOT_APPROVED
     if standing == "revoked":
-        return Message(
-            f"{_WHY_KO} 승인이 철회되었습니다. {_ASK_KO}",
-            f"{_WHY_EN} Your approval was revoked. {_ASK_EN}",
-        )
+        return Message("access.approval.revoked", why=_WHY, ask=_ASK)
     if standing == "expired":
         ended = latest.valid_until.isoformat()
-        return Message(
-            f"{_WHY_KO} 승인 기간이 {ended}에 끝났습니다. {_ASK_KO}",
-            f"{_WHY_EN} Your approval ended on {ended}. {_ASK_EN}",
-        )
+        return Message("access.approval.expired", why=_WHY, ended=ended, ask=_ASK)
     starts = latest.approved_on.isoformat()
-    return Message(
-        f"{_WHY_KO} 승인은 {starts}부터 유효합니다. {_ASK_KO}",
-        f"{_WHY_EN} Your approval takes effect on {starts}. {_ASK_EN}",
-    )
+    return Message("access.approval.not_yet", why=_WHY, starts=starts, ask=_ASK)
 
 
 def require_approval(db: Session, ctx: Ctx, case: Case | None = None, *, purpose: str) -> None:
@@ -156,12 +135,7 @@ def may_be_assigned(db: Session, member: StaffMember, profile: Profile, today: d
     return not approval_required(profile) or is_approved(db, member.id, today)
 
 
-NOT_APPROVED_ASSIGNEE = Message(
-    "학교장의 승인을 받은 교직원만 학생 사례에 지정할 수 있습니다(학생맞춤통합지원법 제17조제7항). "
-    "Casebot 관리자에게 그 직원의 승인 등록을 요청하세요.",
-    "Only staff approved by the head of the school can be put on a student's case "
-    "(학생맞춤통합지원법 §17⑦). Ask your Casebot administrator to record their approval.",
-)
+NOT_APPROVED_ASSIGNEE = Message("access.errors.staff_approved_head_school")
 
 # Who may own cases (open them, be their case manager): approved school staff take part in named
 # cases as co-workers only, and admins never handle case content.
@@ -238,10 +212,7 @@ def require_role(ctx: Ctx, *roles: StaffRole, detail: str) -> None:
             ctx,
             None,
             detail,
-            Message(
-                "이 작업은 " + ", ".join(r.ko for r in roles) + "만 할 수 있습니다.",
-                "Only " + ", ".join(r.en.lower() for r in roles) + " can do this.",
-            ),
+            Message("access.errors.only_roles", roles=roles),
         )
 
 
@@ -257,12 +228,7 @@ def case_code(text: str) -> str:
     """
     code = text.strip().upper()
     if not CODE_SHAPE.fullmatch(code):
-        raise NotFound(
-            Message(
-                "사례번호 형식이 아닙니다. 사례번호를 확인하세요 (예: C-2026-0007).",
-                "That is not a case code. Check it (e.g. C-2026-0007).",
-            )
-        )
+        raise NotFound(Message("access.errors.not_case_code_check"))
     return code
 
 
@@ -270,12 +236,7 @@ def find_case(db: Session, code: str) -> Case:
     code = case_code(code)
     case = db.scalar(select(Case).where(Case.code == code))
     if case is None:
-        raise NotFound(
-            Message(
-                f"사례 {code}을(를) 찾을 수 없습니다. 사례번호를 확인하세요 (예: C-2026-0007).",
-                f"No case {code}. Check the case code (e.g. C-2026-0007).",
-            )
-        )
+        raise NotFound(Message("access.errors.no_case_check_case", code=code))
     return case
 
 

@@ -22,10 +22,7 @@ from models.services.context import Ctx
 from models.services.lifecycle import snapshot
 from models.staff import StaffMember
 
-NO_CONSENT = Message(
-    "개인정보 수집·이용 동의가 없어 사정을 시작할 수 없습니다. 먼저 동의를 기록하세요.",
-    "No consent to collection and use is on file, so the assessment cannot start. Record the consent first.",
-)
+NO_CONSENT = Message("assessments.errors.no_consent_collection_use")
 
 
 @dataclass(frozen=True)
@@ -42,18 +39,14 @@ def start(db: Session, ctx: Ctx, code: str, kind: AssessmentKind | None = None) 
     if snap.active_consent(ConsentScope.COLLECT_USE, ctx.today) is None:
         raise RuleViolation("R2", NO_CONSENT)
     if case.intake_at is None:
-        raise RuleViolation(
-            "INTAKE_FIRST", Message("초기상담을 먼저 기록하세요.", "Record the intake interview first.")
-        )
+        raise RuleViolation("INTAKE_FIRST", Message("assessments.errors.record_intake_interview_first"))
     draft = next((a for a in snap.assessments if a.status == AssessmentStatus.DRAFT), None)
     if draft is not None:
         return draft
     if kind is None:
         kind = AssessmentKind.REASSESSMENT if snap.completed_assessments else AssessmentKind.INITIAL
     if kind == AssessmentKind.REASSESSMENT and not snap.completed_assessments:
-        raise RuleViolation(
-            "REASSESS", Message("초기사정이 먼저 필요합니다.", "An initial assessment comes first.")
-        )
+        raise RuleViolation("REASSESS", Message("assessments.errors.initial_assessment_comes_first"))
     if kind == AssessmentKind.INITIAL and snap.completed_assessments:
         kind = AssessmentKind.REASSESSMENT
     assessment = Assessment(
@@ -71,13 +64,11 @@ def _load(db: Session, ctx: Ctx, assessment_id: int) -> tuple[Case, Assessment]:
         ctx,
         Assessment,
         assessment_id,
-        Message("사정 기록을 찾을 수 없습니다.", "No such assessment."),
+        Message("assessments.errors.no_assessment"),
         purpose="assess",
     )
     if assessment.status != AssessmentStatus.DRAFT:
-        raise RuleViolation(
-            "ASSESSMENT_DONE", Message("이미 완료된 사정입니다.", "This assessment is already complete.")
-        )
+        raise RuleViolation("ASSESSMENT_DONE", Message("assessments.errors.assessment_already_complete"))
     collect_use = db.scalars(
         select(Consent).where(Consent.case_id == case.id, Consent.scope == ConsentScope.COLLECT_USE)
     )
@@ -108,12 +99,7 @@ def _merge(assessment: Assessment, data: AssessmentInput, allowed: set[NeedDomai
     for rating in data.ratings:
         if rating.domain not in allowed:
             raise InvalidInput(
-                {
-                    f"rating_{rating.domain.value}": Message(
-                        "이 프로필에서 쓰지 않는 영역입니다.",
-                        "This domain is not used in this deployment profile.",
-                    )
-                }
+                {f"rating_{rating.domain.value}": Message("assessments.errors.domain_not_used_deployment")}
             )
         row = by_domain.get(rating.domain)
         if row is None:
@@ -134,10 +120,7 @@ def complete(
     missing = [d for d in required if d not in rated]
     if missing:
         raise InvalidInput(
-            {
-                f"rating_{d.value}": Message(f"'{d.ko}' 영역을 평가해 주세요.", f"Rate the '{d.en}' domain.")
-                for d in missing
-            }
+            {f"rating_{d.value}": Message("assessments.errors.rate_domain", domain=d) for d in missing}
         )
     if not any(
         (
@@ -147,13 +130,7 @@ def complete(
             assessment.strengths_community,
         )
     ):
-        raise InvalidInput(
-            {
-                "strengths_personal": Message(
-                    "강점을 하나 이상 기록해 주세요.", "Record at least one strength."
-                )
-            }
-        )
+        raise InvalidInput({"strengths_personal": Message("assessments.errors.record_at_least_one")})
     assessment.status = AssessmentStatus.COMPLETED
     assessment.completed_at = ctx.now
     crisis = assessment.max_severity >= 4 or assessment.crisis_screen_positive

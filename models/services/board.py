@@ -202,19 +202,13 @@ def link_channel(db: Session, ctx: Ctx, channel_id: str | None) -> ChannelLink:
         if not CHANNEL_ID.match(channel_id):
             raise RuleViolation(
                 "CHANNEL",
-                Message(
-                    "팀 채널에서 실행해 주세요 (DM에는 연결할 수 없습니다).",
-                    "Run this in the team's channel (a DM cannot be linked).",
-                ),
+                Message("board.errors.run_team_s_channel"),
             )
         other = db.scalar(select(Team).where(Team.slack_channel_id == channel_id, Team.id != team.id))
         if other is not None:
             raise RuleViolation(
                 "CHANNEL_TAKEN",
-                Message(
-                    f"이 채널은 이미 {other.name}의 팀 채널입니다.",
-                    f"This channel is already the team channel of {other.name}.",
-                ),
+                Message("board.errors.channel_already_team_channel", name=other.name),
             )
     previous = team.slack_channel_id
     link = ChannelLink(team.name, channel_id, previous)

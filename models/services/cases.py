@@ -29,10 +29,7 @@ def require_open(case: Case, closed: tuple[CaseStatus, ...] = CLOSED_STATUSES) -
     if case.status in closed:
         raise RuleViolation(
             "CASE_CLOSED",
-            Message(
-                "종결된 사례입니다. 다시 도우려면 사후관리에서 재개하세요.",
-                "The case is closed. To work with the client again, reopen it from after-care.",
-            ),
+            Message("cases.errors.case_closed_work_client"),
         )
 
 
@@ -87,14 +84,7 @@ def _case_manager_for(db: Session, ctx: Ctx, staff_id: int | None) -> StaffMembe
         or manager.team_id != ctx.actor.team_id
         or manager.role not in access.CASE_OWNER_ROLES
     ):
-        raise InvalidInput(
-            {
-                "case_manager_id": Message(
-                    "같은 팀의 활동 중인 사례관리자를 선택하세요.",
-                    "Choose an active case manager of your team.",
-                )
-            }
-        )
+        raise InvalidInput({"case_manager_id": Message("cases.errors.choose_active_case_manager")})
     if not access.may_be_assigned(db, manager, ctx.policy.profile, ctx.today):
         raise InvalidInput({"case_manager_id": access.NOT_APPROVED_ASSIGNEE})
     return manager
@@ -104,17 +94,10 @@ def record_intake(db: Session, ctx: Ctx, code: str, *, summary: str | None, noti
     case = access.load_case(db, ctx, code, purpose="record intake")
     check_free_text("intake_summary", summary)
     if case.intake_at is not None:
-        raise RuleViolation(
-            "INTAKE_DONE", Message("초기상담이 이미 기록되었습니다.", "The intake is already recorded.")
-        )
+        raise RuleViolation("INTAKE_DONE", Message("cases.errors.intake_already_recorded"))
     if not notice_given:
         raise InvalidInput(
-            {
-                "confidentiality_notice_given": Message(
-                    "비밀보장의 한계를 안내했는지 확인해 주세요.",
-                    "Confirm that the limits of confidentiality were explained.",
-                )
-            }
+            {"confidentiality_notice_given": Message("cases.errors.confirm_limits_confidentiality_explained")}
         )
     case.intake_at = ctx.now
     case.intake_summary = summary
@@ -130,9 +113,7 @@ def classify(db: Session, ctx: Ctx, code: str, intensity: CaseIntensity) -> Case
     if state.stage.number < Stage.CONFERENCE.number or case.status in CLOSED_STATUSES:
         raise RuleViolation(
             "CLASSIFY_NEEDS_ASSESSMENT",
-            Message(
-                "사정이 끝난 뒤에 대상자를 구분할 수 있습니다.", "A case is classified after its assessment."
-            ),
+            Message("cases.errors.case_classified_after_assessment"),
         )
     previous = case.intensity
     case.intensity = intensity
@@ -146,9 +127,7 @@ def classify(db: Session, ctx: Ctx, code: str, intensity: CaseIntensity) -> Case
 def hold(db: Session, ctx: Ctx, code: str) -> Case:
     case = access.load_case(db, ctx, code, purpose="hold")
     if case.status in CLOSED_STATUSES or case.status == CaseStatus.ON_HOLD:
-        raise RuleViolation(
-            "HOLD", Message("진행 중인 사례만 보류할 수 있습니다.", "Only an open case can be put on hold.")
-        )
+        raise RuleViolation("HOLD", Message("cases.errors.open_case_put_hold"))
     case.status = CaseStatus.ON_HOLD
     case_changed(db, ctx, case, "put_on_hold")
     return case
@@ -157,7 +136,7 @@ def hold(db: Session, ctx: Ctx, code: str) -> Case:
 def resume(db: Session, ctx: Ctx, code: str) -> Case:
     case = access.load_case(db, ctx, code, purpose="resume")
     if case.status != CaseStatus.ON_HOLD:
-        raise RuleViolation("RESUME", Message("보류 중인 사례가 아닙니다.", "The case is not on hold."))
+        raise RuleViolation("RESUME", Message("cases.errors.case_not_hold"))
     snap = snapshot(db, case)
     case.status = CaseStatus.ACTIVE if snap.plan_in_force else CaseStatus.OPEN
     case_changed(db, ctx, case, "resumed")
@@ -177,14 +156,7 @@ def transfer(db: Session, ctx: Ctx, code: str, new_manager_id: int) -> Case:
         or target.team_id != case.team_id
         or target.role not in access.CASE_OWNER_ROLES
     ):
-        raise InvalidInput(
-            {
-                "new_manager_id": Message(
-                    "같은 팀의 활동 중인 사례관리자를 선택하세요.",
-                    "Choose an active case manager of the team.",
-                )
-            }
-        )
+        raise InvalidInput({"new_manager_id": Message("cases.errors.choose_active_case_manager_2")})
     if not access.may_be_assigned(db, target, case.profile, ctx.today):
         raise InvalidInput({"new_manager_id": access.NOT_APPROVED_ASSIGNEE})
     previous = case.case_manager_id
@@ -201,25 +173,18 @@ def add_coworker(db: Session, ctx: Ctx, code: str, staff_id: int) -> CaseWorker:
             ctx,
             case,
             "add co-worker",
-            Message(
-                "승인 교직원은 사례에 다른 사람을 추가할 수 없습니다. 담당 사례관리자에게 요청하세요.",
-                "Approved school staff cannot add people to a case. Ask its case manager.",
-            ),
+            Message("cases.errors.approved_school_staff_add"),
         )
     staff = db.get(StaffMember, staff_id)
     if staff is None or not staff.active or staff.role == StaffRole.ADMIN:
-        raise InvalidInput(
-            {"staff_id": Message("활동 중인 직원을 선택하세요.", "Choose an active staff member.")}
-        )
+        raise InvalidInput({"staff_id": Message("cases.errors.choose_active_staff_member")})
     if not access.may_be_assigned(db, staff, case.profile, ctx.today):
         raise InvalidInput({"staff_id": access.NOT_APPROVED_ASSIGNEE})
     existing = db.scalar(
         select(CaseWorker).where(CaseWorker.case_id == case.id, CaseWorker.staff_id == staff.id)
     )
     if existing is not None or staff.id == case.case_manager_id:
-        raise RuleViolation(
-            "COWORKER", Message("이미 이 사례를 함께 맡고 있습니다.", "Already works on this case.")
-        )
+        raise RuleViolation("COWORKER", Message("cases.errors.already_works_case"))
     worker = CaseWorker(case_id=case.id, staff_id=staff.id, added_at=ctx.now)
     db.add(worker)
     case_changed(db, ctx, case, "coworker_added", staff=staff.id)
@@ -264,24 +229,11 @@ def restrict(db: Session, ctx: Ctx, code: str, named_ids: list[int]) -> Case:
     members = list(db.scalars(select(StaffMember).where(StaffMember.id.in_(people))))
     strangers = [m for m in members if m.team_id != case.team_id or not m.active or m.is_admin]
     if len(members) != len(people) or strangers:
-        raise InvalidInput(
-            {
-                "named": Message(
-                    "같은 팀의 활동 중인 직원만 지정할 수 있습니다.", "Name active staff of the team only."
-                )
-            }
-        )
+        raise InvalidInput({"named": Message("cases.errors.name_active_staff_team")})
     if not all(access.may_be_assigned(db, m, case.profile, ctx.today) for m in members):
         raise InvalidInput({"named": access.NOT_APPROVED_ASSIGNEE})
     if not any(m.is_supervisor for m in members):
-        raise InvalidInput(
-            {
-                "named": Message(
-                    "슈퍼바이저를 한 명 이상 지정하세요 (종결 승인과 경고 알림에 필요합니다).",
-                    "Name at least one supervisor: closures and escalations need one.",
-                )
-            }
-        )
+        raise InvalidInput({"named": Message("cases.errors.name_at_least_one")})
     grants = list(db.scalars(select(CaseAccessGrant).where(CaseAccessGrant.case_id == case.id)))
     if case.restricted and {g.staff_id for g in grants} == {m.id for m in members}:
         return case  # nothing changes: no timeline entry
@@ -316,10 +268,7 @@ def _require_manager_or_supervisor(ctx: Ctx, case: Case, what: str) -> None:
             ctx,
             case,
             what,
-            Message(
-                "사례관리자나 슈퍼바이저만 열람 범위를 바꿀 수 있습니다.",
-                "Only the case manager or a supervisor can change who sees the case.",
-            ),
+            Message("cases.errors.case_manager_supervisor_change"),
         )
 
 

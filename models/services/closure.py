@@ -39,33 +39,20 @@ def request_closure(db: Session, ctx: Ctx, code: str, data: ClosureInput) -> Clo
     if snap.pending_closure is not None:
         raise RuleViolation(
             "CLOSURE_PENDING",
-            Message("종결 승인을 기다리는 중입니다.", "A closure is already awaiting approval."),
+            Message("closure.errors.closure_already_awaiting_approval"),
         )
     if data.reason in SCHOOL_ONLY_CLOSURE_REASONS and case.profile != Profile.SCHOOL:
-        raise InvalidInput(
-            {
-                "reason": Message(
-                    "학교 프로필에서만 쓰는 종결 사유입니다.", "This reason is for the school profile only."
-                )
-            }
-        )
+        raise InvalidInput({"reason": Message("closure.errors.reason_school_profile")})
     plan = snap.plan_in_force
     goals = plan.goals if plan else []
     missing = [g for g in goals if g.id not in data.attainments]
     if missing:
         raise InvalidInput(
-            {
-                f"goal_{g.id}": Message(
-                    "목표마다 달성 정도를 평가해 주세요.", "Rate the attainment of every goal."
-                )
-                for g in missing
-            }
+            {f"goal_{g.id}": Message("closure.errors.rate_attainment_every_goal") for g in missing}
         )
     unknown = set(data.attainments) - {g.id for g in goals}
     if unknown:
-        raise InvalidInput(
-            {"attainments": Message("이 사례의 계획에 없는 목표입니다.", "Goals not in this case's plan.")}
-        )
+        raise InvalidInput({"attainments": Message("closure.errors.goals_not_case_s")})
     closure = Closure(
         case_id=case.id,
         episode=case.episode,
@@ -90,7 +77,7 @@ def decide_closure(
         ctx,
         Closure,
         closure_id,
-        Message("종결 요청을 찾을 수 없습니다.", "No such closure request."),
+        Message("closure.errors.no_closure_request"),
         purpose="decide closure",
     )
     if ctx.actor.role != StaffRole.SUPERVISOR or ctx.actor.team_id != case.team_id:
@@ -98,20 +85,13 @@ def decide_closure(
             ctx,
             case,
             "decide closure",
-            Message(
-                "종결 승인은 팀 슈퍼바이저만 할 수 있습니다.",
-                "Only a supervisor of the team can sign off a closure.",
-            ),
+            Message("closure.errors.supervisor_team_sign_off"),
         )
     if closure.status != ClosureStatus.PENDING:
-        raise RuleViolation(
-            "CLOSURE_DECIDED", Message("이미 처리된 종결 요청입니다.", "This closure was already decided.")
-        )
+        raise RuleViolation("CLOSURE_DECIDED", Message("closure.errors.closure_already_decided"))
     check_free_text("comment", comment)
     if not approve and not (comment and comment.strip()):
-        raise InvalidInput(
-            {"comment": Message("반려 사유를 적어 주세요.", "Say why the closure is returned.")}
-        )
+        raise InvalidInput({"comment": Message("closure.errors.say_why_closure_returned")})
     closure.decided_by_id = ctx.actor.id
     closure.decided_at = ctx.now
     closure.supervisor_comment = comment
@@ -138,13 +118,11 @@ def record_aftercare(db: Session, ctx: Ctx, check_id: int, data: AfterCareInput)
         ctx,
         AfterCareCheck,
         check_id,
-        Message("사후관리 점검을 찾을 수 없습니다.", "No such after-care check."),
+        Message("closure.errors.no_after_care_check"),
         purpose="after-care",
     )
     if check.done_at is not None or check.cancelled:
-        raise RuleViolation(
-            "AFTERCARE_DONE", Message("이미 처리된 점검입니다.", "This check is already done.")
-        )
+        raise RuleViolation("AFTERCARE_DONE", Message("closure.errors.check_already_done"))
     check.done_at = ctx.now
     check.done_by_id = ctx.actor.id
     check.method, check.status, check.action, check.note = data.method, data.status, data.action, data.note
@@ -177,9 +155,7 @@ def reopen(db: Session, ctx: Ctx, code: str, *, reason: str) -> Case:
     """Back to intake/assessment in a new episode; the closed episode's records stay as they were."""
     case = access.load_case(db, ctx, code, purpose="reopen")
     if case.status not in (CaseStatus.AFTERCARE, CaseStatus.CLOSED):
-        raise RuleViolation(
-            "REOPEN", Message("종결된 사례만 재개할 수 있습니다.", "Only a closed case can be reopened.")
-        )
+        raise RuleViolation("REOPEN", Message("closure.errors.closed_case_reopened"))
     for check in _open_checks(db, case):
         check.cancelled = True
     case.status = CaseStatus.OPEN

@@ -82,15 +82,9 @@ CONFERENCE_KINDS = frozenset(
 _CASE_ACTION_ITEM_KEY = re.compile(rf":{ReminderKind.ACTION_ITEM.value}:(\d+):")
 _CONFERENCE_ACTION_ITEM_KEY = re.compile(r"^conf:\d+:item:(\d+):")
 
-NO_CONFERENCE = Message("사례회의를 찾을 수 없습니다.", "No such case conference.")
-NOT_ORGANISER = Message(
-    "회의 의장, 회의를 잡은 사람 또는 팀 슈퍼바이저만 할 수 있습니다.",
-    "Only the chair, the person who scheduled the conference or a team supervisor can do this.",
-)
-NOT_TEAM = Message(
-    "이 사례회의는 다른 팀의 회의입니다. 참석자나 팀원만 볼 수 있습니다.",
-    "This conference belongs to another team; only its participants and team members can see it.",
-)
+NO_CONFERENCE = Message("conferences.errors.no_case_conference")
+NOT_ORGANISER = Message("conferences.errors.chair_person_who_scheduled")
+NOT_TEAM = Message("conferences.errors.conference_belongs_another_team")
 
 
 class CaseRefused(NotAllowed, InvalidInput):
@@ -215,7 +209,7 @@ def _load_to_change(db: Session, ctx: Ctx, conference_id: int, purpose: str) -> 
     if conference.status == ConferenceStatus.CANCELLED:
         raise RuleViolation(
             "CONFERENCE_CANCELLED",
-            Message("취소된 사례회의입니다.", "This conference has been cancelled."),
+            Message("conferences.errors.conference_been_cancelled"),
         )
     return conference
 
@@ -236,23 +230,12 @@ def _agenda_cases(db: Session, ctx: Ctx, cases: list[ConferenceCaseInput]) -> li
         field = f"cases.{index}.code"
         case = db.scalar(select(Case).where(Case.code == entry.code))
         if case is None:
-            raise InvalidInput(
-                {field: Message(f"사례 {entry.code}을(를) 찾을 수 없습니다.", f"No case {entry.code}.")}
-            )
+            raise InvalidInput({field: Message("conferences.errors.no_case", code=entry.code)})
         if not access.can_access(db, ctx.actor, case, today=ctx.today):
-            message = Message(
-                f"사례 {entry.code}을(를) 볼 권한이 없어 안건에 올릴 수 없습니다.",
-                f"You do not have access to case {entry.code}, so you cannot put it on the agenda.",
-            )
+            message = Message("conferences.errors.not_access_case_put", code=entry.code)
             raise CaseRefused(field, message, access.refuse(ctx, case, "conference agenda"))
         if case.status == CaseStatus.ARCHIVED:
-            raise InvalidInput(
-                {
-                    field: Message(
-                        f"사례 {entry.code}은(는) 보존 처리되었습니다.", f"Case {entry.code} is archived."
-                    )
-                }
-            )
+            raise InvalidInput({field: Message("conferences.errors.case_archived", code=entry.code)})
         found.append(case)
     return found
 
@@ -266,10 +249,9 @@ def _require_sharing_basis(db: Session, ctx: Ctx, cases: list[Case], organisatio
                 raise InvalidInput(
                     {
                         f"cases.{index}.code": Message(
-                            f"{case.code}: '{organisation}'에 제공하는 제3자 제공 동의가 없어 외부 참석자와 "
-                            "논의할 수 없습니다. 동의를 받거나 내부 회의에서 다루세요.",
-                            f"{case.code}: no third-party consent names '{organisation}', so it cannot be "
-                            "discussed with outside members. Get consent or take it to an internal meeting.",
+                            "conferences.errors.no_third_party_consent",
+                            code=case.code,
+                            organisation=organisation,
                         )
                     }
                 )
@@ -297,14 +279,7 @@ def occurrence_times(
 
 def _require_future(ctx: Ctx, moment: datetime) -> None:
     if moment <= ctx.now:
-        raise InvalidInput(
-            {
-                "scheduled_at": Message(
-                    "회의 시각이 이미 지났습니다. 앞으로의 시각을 고르세요.",
-                    "That time has passed. Choose a time in the future.",
-                )
-            }
-        )
+        raise InvalidInput({"scheduled_at": Message("conferences.errors.time_passed_choose_time")})
 
 
 def schedule(db: Session, ctx: Ctx, data: ConferenceInput) -> list[CaseConference]:
@@ -315,28 +290,18 @@ def schedule(db: Session, ctx: Ctx, data: ConferenceInput) -> list[CaseConferenc
         raise _refuse(
             ctx,
             "schedule conference",
-            Message(
-                "관리자는 사례회의를 잡을 수 없습니다.", "Administrators cannot schedule case conferences."
-            ),
+            Message("conferences.errors.administrators_schedule_case_conferences"),
         )
     _require_future(ctx, data.scheduled_at)
     chair_id = data.chair_id or actor.id
     chair = _active_staff(db, [chair_id]).get(chair_id)
     if chair is None or chair.team_id != actor.team_id:
-        raise InvalidInput(
-            {"chair_id": Message("의장은 같은 팀의 직원이어야 합니다.", "The chair must be on your team.")}
-        )
+        raise InvalidInput({"chair_id": Message("conferences.errors.chair_must_team")})
     participants = _active_staff(db, data.participant_ids)
     missing = [i for i in data.participant_ids if i not in participants]
     if missing:
         raise InvalidInput(
-            {
-                "participant_ids": Message(
-                    "Casebot에 등록되지 않은 참석자가 있습니다. 외부 참석자는 '외부 참석자'에 적어 주세요.",
-                    "Some participants are not registered in Casebot. Put outside members under "
-                    "'External members'.",
-                )
-            }
+            {"participant_ids": Message("conferences.errors.some_participants_not_registered")}
         )
     cases = _agenda_cases(db, ctx, data.cases)
     _require_sharing_basis(db, ctx, cases, [e.organisation for e in data.externals])
@@ -399,10 +364,7 @@ def add_cases(
     if conference.status != ConferenceStatus.SCHEDULED:
         raise RuleViolation(
             "CONFERENCE_NOT_SCHEDULED",
-            Message(
-                "예정된 회의에만 안건을 더할 수 있습니다.",
-                "Only a scheduled conference takes new agenda items.",
-            ),
+            Message("conferences.errors.scheduled_conference_takes_new"),
         )
     cases = _agenda_cases(db, ctx, entries)
     _require_sharing_basis(
@@ -412,11 +374,7 @@ def add_cases(
     for index, (case, entry) in enumerate(zip(cases, entries, strict=True)):
         if case.id in already:
             raise InvalidInput(
-                {
-                    f"cases.{index}.code": Message(
-                        f"{case.code}은(는) 이미 안건에 있습니다.", f"{case.code} is already on the agenda."
-                    )
-                }
+                {f"cases.{index}.code": Message("conferences.errors.already_agenda", code=case.code)}
             )
         conference.cases.append(
             ConferenceCase(case_id=case.id, purpose=entry.purpose, question=entry.question)
@@ -433,7 +391,7 @@ def reschedule(db: Session, ctx: Ctx, conference_id: int, data: RescheduleInput)
     if conference.status != ConferenceStatus.SCHEDULED:
         raise RuleViolation(
             "CONFERENCE_HELD",
-            Message("이미 열린 회의는 옮길 수 없습니다.", "A conference that has been held cannot be moved."),
+            Message("conferences.errors.conference_been_held_moved"),
         )
     _require_future(ctx, data.scheduled_at)
     previous = conference.scheduled_at
@@ -463,9 +421,7 @@ def cancel(db: Session, ctx: Ctx, conference_id: int, *, following: bool = False
     if conference.status != ConferenceStatus.SCHEDULED:
         raise RuleViolation(
             "CONFERENCE_HELD",
-            Message(
-                "이미 열린 회의는 취소할 수 없습니다.", "A conference that has been held cannot be cancelled."
-            ),
+            Message("conferences.errors.conference_been_held_cancelled"),
         )
     targets = [conference]
     if following and conference.series_key:
@@ -508,17 +464,12 @@ def record_outcome(db: Session, ctx: Ctx, conference_id: int, data: OutcomeInput
     if conference.recorded_at is not None:
         raise RuleViolation(
             "CONFERENCE_RECORDED",
-            Message(
-                "이 회의의 결과는 이미 기록되었습니다.", "The outcome of this conference is already recorded."
-            ),
+            Message("conferences.errors.outcome_conference_already_recorded"),
         )
     if ctx.now < conference.scheduled_at:
         raise RuleViolation(
             "CONFERENCE_NOT_HELD",
-            Message(
-                "회의 시작 전에는 결과를 기록할 수 없습니다.",
-                "The outcome can be recorded once the meeting has started.",
-            ),
+            Message("conferences.errors.outcome_recorded_once_meeting"),
         )
     by_code = {case.code: case for case in _cases_of(db, conference)}
     entries = {entry.case_id: entry for entry in conference.cases}
@@ -526,11 +477,7 @@ def record_outcome(db: Session, ctx: Ctx, conference_id: int, data: OutcomeInput
         case = by_code.get(decision.code)
         if case is None:
             raise InvalidInput(
-                {
-                    f"decisions.{index}": Message(
-                        f"{decision.code}은(는) 안건에 없습니다.", f"{decision.code} is not on the agenda."
-                    )
-                }
+                {f"decisions.{index}": Message("conferences.errors.not_agenda", code=decision.code)}
             )
         entries[case.id].decision = decision.decision
     owners = _active_staff(db, [i.owner_id for i in data.action_items if i.owner_id is not None])
@@ -538,12 +485,7 @@ def record_outcome(db: Session, ctx: Ctx, conference_id: int, data: OutcomeInput
     for index, entry in enumerate(data.action_items):
         if entry.owner_id is not None and entry.owner_id not in owners:
             raise InvalidInput(
-                {
-                    f"action_items.{index}.owner_id": Message(
-                        "담당자가 Casebot에 등록된 직원이 아닙니다. 외부 담당자 칸에 적어 주세요.",
-                        "The owner is not registered in Casebot. Put them under the external owner.",
-                    )
-                }
+                {f"action_items.{index}.owner_id": Message("conferences.errors.owner_not_registered_casebot")}
             )
         case = None
         if entry.code is not None:
@@ -552,18 +494,13 @@ def record_outcome(db: Session, ctx: Ctx, conference_id: int, data: OutcomeInput
                 raise InvalidInput(
                     {
                         f"action_items.{index}.code": Message(
-                            f"{entry.code}은(는) 이 회의의 안건이 아닙니다.",
-                            f"{entry.code} is not on this agenda.",
+                            "conferences.errors.not_agenda_2", code=entry.code
                         )
                     }
                 )
         if entry.due_date < ctx.today:
             raise InvalidInput(
-                {
-                    f"action_items.{index}.due_date": Message(
-                        "기한이 이미 지났습니다.", "The due date has passed."
-                    )
-                }
+                {f"action_items.{index}.due_date": Message("conferences.errors.due_date_passed")}
             )
         items.append(
             ActionItem(
@@ -619,7 +556,7 @@ def load_action_item(db: Session, ctx: Ctx, item_id: int) -> ActionItem:
     access.require_active(ctx)
     item = db.get(ActionItem, item_id)
     if item is None:
-        raise NotFound(Message("실행과제를 찾을 수 없습니다.", "No such action item."))
+        raise NotFound(Message("conferences.errors.no_action_item"))
     if item.owner_id != ctx.actor.id and not _is_organiser(ctx.actor, item.conference):
         raise _refuse(ctx, f"action item {item_id}", NOT_ORGANISER)
     if item.case_id is not None:

@@ -28,12 +28,7 @@ def add_consent(db: Session, ctx: Ctx, case: Case, data: ConsentInput) -> Consen
     ):
         # R7: under 14, the legal representative consents and the representation is verified.
         raise InvalidInput(
-            {
-                "signer_relationship": Message(
-                    "만 14세 미만은 법정대리인의 동의와 대리권 확인이 필요합니다 (개인정보 보호법 §22-2).",
-                    "Under 14, a verified legal representative must consent (PIPA §22-2).",
-                )
-            }
+            {"signer_relationship": Message("consents.errors.under_verified_legal_representative")}
         )
     consent = Consent(case_id=case.id, recorded_by_id=ctx.actor.id, **data.model_dump())
     db.add(consent)
@@ -54,13 +49,11 @@ def withdraw_consent(db: Session, ctx: Ctx, consent_id: int) -> list[Referral]:
         ctx,
         Consent,
         consent_id,
-        Message("동의 기록을 찾을 수 없습니다.", "No such consent record."),
+        Message("consents.errors.no_consent_record"),
         purpose="withdraw consent",
     )
     if consent.withdrawn_at is not None:
-        raise RuleViolation(
-            "CONSENT_WITHDRAWN", Message("이미 철회된 동의입니다.", "This consent is already withdrawn.")
-        )
+        raise RuleViolation("CONSENT_WITHDRAWN", Message("consents.errors.consent_already_withdrawn"))
     consent.withdrawn_at = ctx.now
     stopped: list[Referral] = []
     unshared: list[int] = []

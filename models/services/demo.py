@@ -8,7 +8,9 @@ some due this week and some later.
 from __future__ import annotations
 
 import random
+import tomllib
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,49 +56,17 @@ from models.services import assessments, cases, closure, consents, notes, plans,
 from models.services.context import Ctx, Policy
 from models.staff import StaffMember
 
-TEAMS = (("사례관리1팀", "C"), ("사례관리2팀", "D"), ("통합사례관리팀", "H"))
-SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
-GIVEN = ("가온", "나래", "다솜", "라온", "마루", "바다", "사랑", "아름", "자람", "하늘", "한결", "초롱")
+# The fictional names and records live in a data file next to this module (demo.toml).
+with (Path(__file__).with_name("demo.toml")).open("rb") as _handle:
+    DATA = tomllib.load(_handle)
+TEAMS: tuple[tuple[str, str], ...] = tuple((name, prefix) for name, prefix in DATA["teams"])
+SURNAMES: str = DATA["surnames"]
+GIVEN: tuple[str, ...] = tuple(DATA["given_names"])
+FICTIONAL: str = DATA["fictional"]
+RECORDS: dict[str, str] = DATA["records"]
 RESOURCES: dict[ResourceCategory, list[tuple[str, ResourceSector]]] = {
-    ResourceCategory.ECONOMIC: [
-        ("가상시 긴급생계비 지원사업", ResourceSector.PUBLIC),
-        ("나눔가게 협동조합", ResourceSector.PRIVATE),
-    ],
-    ResourceCategory.MEDICAL: [
-        ("가상시 보건소", ResourceSector.PUBLIC),
-        ("희망의원 의료나눔", ResourceSector.PRIVATE),
-    ],
-    ResourceCategory.CULTURE: [("가상구 문화센터 바우처", ResourceSector.PUBLIC)],
-    ResourceCategory.EDUCATION: [
-        ("가상시 평생학습관", ResourceSector.PUBLIC),
-        ("꿈나무 공부방", ResourceSector.PRIVATE),
-    ],
-    ResourceCategory.WELFARE: [
-        ("가상동 행정복지센터", ResourceSector.PUBLIC),
-        ("가상종합사회복지관", ResourceSector.PRIVATE),
-    ],
-    ResourceCategory.HOUSING: [("가상시 주거복지센터", ResourceSector.PUBLIC)],
-    ResourceCategory.EMPLOYMENT: [
-        ("가상 고용복지플러스센터", ResourceSector.PUBLIC),
-        ("가상 지역자활센터", ResourceSector.PUBLIC),
-    ],
-    ResourceCategory.LEGAL: [("가상 법률홈닥터", ResourceSector.PUBLIC)],
-    ResourceCategory.MENTAL_HEALTH: [("가상시 정신건강복지센터", ResourceSector.PUBLIC)],
-    ResourceCategory.CARE: [("가상 노인맞춤돌봄 수행기관", ResourceSector.PRIVATE)],
-    ResourceCategory.IN_KIND: [
-        ("가상 푸드뱅크", ResourceSector.PRIVATE),
-        ("이웃사랑 반찬나눔", ResourceSector.INFORMAL),
-    ],
-    ResourceCategory.EMERGENCY: [("가상시 긴급복지 지원", ResourceSector.PUBLIC)],
-    ResourceCategory.CHILD_PROTECTION: [("가상 아동보호전문기관", ResourceSector.PUBLIC)],
-    ResourceCategory.YOUTH: [
-        ("가상 청소년상담복지센터", ResourceSector.PUBLIC),
-        ("가상 꿈드림", ResourceSector.PUBLIC),
-    ],
-    ResourceCategory.SCHOOL: [
-        ("가상초등학교 교육복지실", ResourceSector.PUBLIC),
-        ("가상 Wee센터", ResourceSector.PUBLIC),
-    ],
+    ResourceCategory[category]: [(name, ResourceSector(sector)) for name, sector in entries]
+    for category, entries in DATA["resources"]["entries"].items()
 }
 # How far each demo case is taken, cycled over the cases (0 = referral registered ... 10 = closed).
 TARGETS = (0, 1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10)
@@ -104,9 +74,7 @@ TARGETS = (0, 1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10)
 
 def load(db: Session, policy: Policy, *, cases: int = 50, seed: int = 7, now: datetime) -> str:
     if db.scalar(select(StaffMember).where(StaffMember.slack_user_id.like("UDEMO%"))) is not None:
-        raise RuleViolation(
-            "DEMO_LOADED", Message("예시 데이터가 이미 있습니다.", "The demo data set is already loaded.")
-        )
+        raise RuleViolation("DEMO_LOADED", Message("demo.errors.demo_data_set_already"))
     rng = random.Random(seed)
     teams = _staff(db)
     directory = _resources(db, now)
@@ -135,17 +103,15 @@ def _staff(db: Session) -> dict[str, list[StaffMember]]:
         members = []
         for p_index, (role, label) in enumerate(
             (
-                (StaffRole.SUPERVISOR, "슈퍼바이저"),
-                (StaffRole.CASE_MANAGER, "사례관리자A"),
-                (StaffRole.CASE_MANAGER, "사례관리자B"),
-                (StaffRole.CASE_MANAGER, "사례관리자C"),
+                (StaffRole.SUPERVISOR, DATA["staff"]["supervisor"]),
+                *((StaffRole.CASE_MANAGER, label) for label in DATA["staff"]["case_managers"]),
             )
         ):
             member = staff.add_staff(
                 db,
                 StaffInput(
                     slack_user_id=f"UDEMO{t_index}{p_index}",
-                    display_name=f"{team_name} {label} (가상)",
+                    display_name=f"{team_name} {label}{FICTIONAL}",
                     role=role,
                     team=team_name,
                 ),
@@ -157,7 +123,7 @@ def _staff(db: Session) -> dict[str, list[StaffMember]]:
         db,
         StaffInput(
             slack_user_id="UDEMOADMIN",
-            display_name="기관 관리자 (가상)",
+            display_name=DATA["staff"]["admin"],
             role=StaffRole.ADMIN,
             team=TEAMS[0][0],
         ),
@@ -174,9 +140,9 @@ def _resources(db: Session, now: datetime) -> list[Resource]:
                     name=name,
                     category=category,
                     sector=sector,
-                    contact="02-000-0000 (가상)",
-                    eligibility="가상 자격 기준",
-                    capacity="여유",
+                    contact=DATA["resources"]["contact"],
+                    eligibility=DATA["resources"]["eligibility"],
+                    capacity=DATA["resources"]["capacity"],
                     last_verified_at=now,
                     created_at=now,
                 )
@@ -213,9 +179,9 @@ def _case(
         IntakeInput.model_validate(
             {
                 "client": _client(policy, rng, index),
-                "referral_source": rng.choice(["행정복지센터", "본인 내방", "이웃 제보", "학교", "병원"]),
+                "referral_source": rng.choice(DATA["referral_sources"]),
                 "presenting_needs": needs,
-                "intake_summary": "예시 초기상담 내용 (가상)" if target >= 1 else None,
+                "intake_summary": RECORDS["intake_summary"] if target >= 1 else None,
                 "confidentiality_notice_given": target >= 1,
                 "intake_held": target >= 1,
             },
@@ -243,8 +209,8 @@ def _case(
             screen_abuse=False,
             screen_loss_of_income_or_housing=severities.get(NeedDomain.ECONOMIC, 0) >= 3,
             screen_loss_of_carer=False,
-            strengths_personal="예시 강점: 자립 의지 (가상)",
-            informal_supports="예시 비공식 지지체계 (가상)",
+            strengths_personal=RECORDS["strengths_personal"],
+            informal_supports=RECORDS["informal_supports"],
         ),
     )
     if target < 4:
@@ -274,16 +240,16 @@ def _case(
             goals=[
                 GoalInput(
                     domain=needs[0],
-                    description="예시 목표 (가상)",
-                    indicator="예시 지표",
-                    baseline="현재",
-                    target="개선",
+                    description=RECORDS["goal"],
+                    indicator=RECORDS["indicator"],
+                    baseline=RECORDS["baseline"],
+                    target=RECORDS["target"],
                     target_date=planned.today + timedelta(days=90),
                 )
             ],
             tasks=[
                 TaskInput(
-                    action="예시 과업 (가상)",
+                    action=RECORDS["task"],
                     responsible_party=ResponsibleParty.WORKER,
                     resource_id=resource.id,
                     due_date=planned.today + timedelta(days=14),
@@ -305,7 +271,7 @@ def _case(
         db,
         linked,
         case.code,
-        ReferralInput(resource_id=resource.id, domain=needs[0], reason="예시 의뢰 사유 (가상)"),
+        ReferralInput(resource_id=resource.id, domain=needs[0], reason=RECORDS["referral_reason"]),
     )
     referrals.move(db, linked, referral.id, ReferralStatus.SENT)
     if rng.random() < 0.6:
@@ -331,7 +297,7 @@ def _case(
                 (ClosureReason.GOAL_ACHIEVED, ClosureReason.NEED_RESOLVED, ClosureReason.CLIENT_REQUEST)
             ),
             attainments={g.id: rng.choice(list(GoalAttainment)) for g in plan.goals},
-            worker_evaluation="예시 종결 평가 (가상)",
+            worker_evaluation=RECORDS["worker_evaluation"],
             client_informed=True,
         ),
     )
@@ -357,10 +323,10 @@ def _client(policy: Policy, rng: random.Random, index: int) -> dict[str, object]
     if policy.strict_privacy:  # identifiers stay in the system of record; a demo number stands in
         return {"external_ref": f"DEMO-{index + 1:04d}", "life_stage": rng.choice(list(LifeStage))}
     return {
-        "name": f"{SURNAMES[index % len(SURNAMES)]}{GIVEN[index % len(GIVEN)]} (가상)",
+        "name": f"{SURNAMES[index % len(SURNAMES)]}{GIVEN[index % len(GIVEN)]}{FICTIONAL}",
         "birth_date": date(1950 + rng.randint(0, 60), rng.randint(1, 12), rng.randint(1, 28)),
-        "contact": "010-0000-0000 (가상)",
-        "address": "가상시 가상구 예시로 1",
+        "contact": RECORDS["contact"],
+        "address": RECORDS["address"],
         "life_stage": rng.choice(list(LifeStage)),
     }
 
@@ -372,11 +338,11 @@ def _consent(
         {
             "scope": scope,
             # Strict mode: the signed form (and the signer's name) stay in the system of record.
-            "signer_name": None if policy.strict_privacy else "서명인 (가상)",
-            "purposes": "사례관리 서비스 제공 (예시)",
-            "items": "성명, 연락처, 사정 결과 (예시)",
+            "signer_name": None if policy.strict_privacy else RECORDS["signer_name"],
+            "purposes": RECORDS["consent_purposes"],
+            "items": RECORDS["consent_items"],
             "recipient_resource_ids": recipients or [],
-            "retention": "종결 후 5년",
+            "retention": RECORDS["consent_retention"],
             "refusal_notice_given": True,
             "method": ConsentMethod.WRITTEN,
             "given_on": given,
@@ -392,5 +358,5 @@ def _contact(at: datetime, result: MonitoringResult, rng: random.Random) -> Cont
         contact_type=rng.choice((ContactType.PHONE, ContactType.HOME_VISIT, ContactType.VISIT_OFFICE)),
         outcome=ContactOutcome.DONE,
         result=result,
-        summary="예시 점검 기록 (가상)",
+        summary=RECORDS["contact_summary"],
     )

@@ -26,117 +26,18 @@ from models.plan import ServicePlan
 from models.referral import Referral
 from models.resource import Resource
 from models.staff import StaffMember
-
-LABELS = {
-    "title": ("사례 기록 열람본", "Case record export"),
-    "made": ("작성", "Made"),
-    "reason": ("사유", "Reason"),
-    "client": ("대상자", "Client"),
-    "case": ("사례", "Case"),
-    "household": ("가구원", "Household"),
-    "guardians": ("보호자", "Guardians"),
-    "consents": ("동의", "Consents"),
-    "assessments": ("사정", "Assessments"),
-    "plans": ("서비스 계획", "Service plans"),
-    "referrals": ("서비스 연계", "Referrals"),
-    "notes": ("상담·점검 기록", "Contact notes"),
-    "closures": ("평가·종결", "Evaluation and closure"),
-    "aftercare": ("사후관리", "After-care"),
-    "timeline": ("처리 이력", "Timeline"),
-    "access": ("열람·처리 기록", "Who accessed the record"),
-    "none": ("없음", "none"),
-    "episode": ("회차", "Episode"),
-    # A consent recorded under privacy_mode=strict has no signer's name.
-    "signed_on_paper": (
-        "서면 동의 (서명한 동의서는 기관 시스템에 보관)",
-        "Signed on paper (kept in the agency's system)",
-    ),
-}
-
-
-# How each exported field is named for the person reading it.
-FIELDS = {
-    "name": ("이름", "Name"),
-    "birth_date": ("생년월일", "Birth date"),
-    "sex": ("성별", "Sex"),
-    "contact": ("연락처", "Contact"),
-    "address": ("주소", "Address"),
-    "life_stage": ("생애주기", "Life stage"),
-    "characteristics": ("특성", "Characteristics"),
-    "interpreter_needed": ("통역 필요", "Interpreter needed"),
-    "under14": ("만 14세 미만", "Under 14"),
-    "external_ref": ("기관 시스템 번호", "System of record reference"),
-    "relationship_kind": ("관계", "Relationship"),
-    "is_legal_representative": ("법정대리인", "Legal representative"),
-    "notes": ("메모", "Notes"),
-    "code": ("사례번호", "Case code"),
-    "profile": ("사업 유형", "Profile"),
-    "status": ("상태", "Status"),
-    "intensity": ("사례 유형", "Intensity"),
-    "crisis": ("위기", "Crisis"),
-    "restricted": ("열람 제한", "Restricted"),
-    "case_manager_id": ("사례관리자", "Case manager"),
-    "referral_source": ("의뢰 경로", "Referral source"),
-    "presenting_needs": ("주요 욕구", "Presenting needs"),
-    "intake_summary": ("초기상담 요약", "Intake summary"),
-    "referred_at": ("의뢰일", "Referred"),
-    "intake_at": ("접수일", "Intake"),
-    "classified_at": ("대상자 구분일", "Classified"),
-    "episode": ("회차", "Episode"),
-    "closed_at": ("종결일", "Closed"),
-    "retention_until": ("보존 기한", "Kept until"),
-    "signer_name": ("서명자", "Signed by"),
-    "signer_relationship": ("서명자 관계", "Signer's relationship"),
-    "purposes": ("목적", "Purposes"),
-    "items": ("항목", "Items"),
-    "recipient_names": ("제공받는 자", "Recipients"),
-    "retention": ("보유 기간", "Retention"),
-    "refusal_notice_given": ("거부권 고지", "Right to refuse explained"),
-    "method": ("방법", "Method"),
-    "given_on": ("동의일", "Given on"),
-    "expires_on": ("만료일", "Expires on"),
-    "withdrawn_at": ("철회일", "Withdrawn"),
-    "assessor_id": ("사정자", "Assessor"),
-    "started_at": ("시작", "Started"),
-    "completed_at": ("완료", "Completed"),
-    "screen_self_harm": ("자해·자살 위험", "Self-harm risk"),
-    "screen_abuse": ("학대·폭력", "Abuse or violence"),
-    "screen_loss_of_income_or_housing": ("소득·주거 상실", "Loss of income or housing"),
-    "screen_loss_of_carer": ("돌봄 제공자 상실", "Loss of carer"),
-    "strengths_personal": ("개인 강점", "Personal strengths"),
-    "strengths_family": ("가족 강점", "Family strengths"),
-    "strengths_social": ("사회적 강점", "Social strengths"),
-    "strengths_community": ("지역 강점", "Community strengths"),
-    "informal_supports": ("비공식 지원", "Informal supports"),
-    "client_goals": ("대상자의 목표", "Client's goals"),
-    "period_start": ("기간 시작", "Period start"),
-    "period_end": ("기간 종료", "Period end"),
-    "review_due": ("점검 예정", "Review due"),
-    "agreed_at": ("합의일", "Agreed"),
-    "author_id": ("작성자", "Author"),
-    "domain": ("욕구 영역", "Need domain"),
-    "reason": ("사유", "Reason"),
-    "statutory_basis": ("법적 근거", "Statutory basis"),
-    "sent_at": ("발송일", "Sent"),
-    "response_due": ("회신 기한", "Response due"),
-    "outcome": ("결과", "Outcome"),
-    "participants": ("참여자", "Participants"),
-    "result": ("점검 결과", "Monitoring result"),
-    "summary": ("내용", "Summary"),
-    "next_action": ("다음 조치", "Next action"),
-    "next_contact_on": ("다음 연락 예정", "Next contact"),
-    "client_evaluation": ("대상자 평가", "Client's evaluation"),
-    "worker_evaluation": ("사례관리자 평가", "Worker's evaluation"),
-    "aftercare_plan": ("사후관리 계획", "After-care plan"),
-    "requested_at": ("요청일", "Requested"),
-    "decided_by_id": ("결정자", "Decided by"),
-    "decided_at": ("결정일", "Decided"),
-}
+from models.text import catalog, t
 
 
 def _l(key: str, locale: str) -> str:
-    ko, en = LABELS[key]
-    return ko if locale == "ko" else en
+    """A heading or a fixed phrase of the export (`export.label.<key>` in the catalogs)."""
+    return t(f"export.label.{key}", locale)
+
+
+def _field(name: str, locale: str) -> str:
+    """How an exported field is named for the person reading it; a field with no name shows as is."""
+    key = f"export.field.{name}"
+    return t(key, locale) if key in catalog(locale) else name
 
 
 def _fmt(value: object, locale: str, zone: ZoneInfo) -> str:
@@ -145,7 +46,7 @@ def _fmt(value: object, locale: str, zone: ZoneInfo) -> str:
     if isinstance(value, LabeledEnum):
         return value.label(locale)
     if isinstance(value, bool):
-        return ("예" if value else "아니오") if locale == "ko" else ("yes" if value else "no")
+        return t("export.value.yes" if value else "export.value.no", locale)
     if isinstance(value, datetime):
         return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -174,8 +75,7 @@ class _Doc:
             value = getattr(row, name)
             if name.endswith("_id") and isinstance(value, int) and name != "resource_id":
                 value = self.who(value)
-            ko, en = FIELDS.get(name, (name, name))
-            self.item(ko if self.locale == "ko" else en, value)
+            self.item(_field(name, self.locale), value)
 
 
 def export_case(
@@ -191,7 +91,7 @@ def export_case(
     """The whole record of case `code` as Markdown; the export itself is audited (R9)."""
     case = db.scalar(select(Case).where(Case.code == code.strip().upper()))
     if case is None:
-        raise NotFound(Message(f"사례 {code}를 찾을 수 없습니다.", f"No case {code}."))
+        raise NotFound(Message("export.errors.no_case", code=code))
     client = db.get_one(Client, case.client_id)
     staff = dict(db.execute(select(StaffMember.id, StaffMember.display_name)).all())
     resources = dict(db.execute(select(Resource.id, Resource.name)).all())
@@ -245,7 +145,7 @@ def export_case(
     for consent in rows(Consent):
         doc.lines.append(f"### {consent.scope.label(locale)}")
         if consent.signer_name is None:
-            doc.item(FIELDS["signer_name"][0 if locale == "ko" else 1], _l("signed_on_paper", locale))
+            doc.item(_field("signer_name", locale), _l("signed_on_paper", locale))
         doc.fields(
             consent,
             [

@@ -35,32 +35,7 @@ from models.enums import (
 )
 from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.referral import Referral
-
-# The seed documents' 5-stage model and the school 8-stage model as views onto stages 0-9.
-SEED_FIVE_STAGES: dict[Stage, tuple[str, str]] = {
-    Stage.REFERRAL_IN: ("접수·사정", "Intake and assessment"),
-    Stage.INTAKE: ("접수·사정", "Intake and assessment"),
-    Stage.ASSESSMENT: ("접수·사정", "Intake and assessment"),
-    Stage.CONFERENCE: ("계획", "Planning"),
-    Stage.PLAN: ("계획", "Planning"),
-    Stage.DELIVERY: ("실행", "Implementation"),
-    Stage.MONITORING: ("점검", "Monitoring"),
-    Stage.REASSESSMENT: ("점검", "Monitoring"),
-    Stage.CLOSURE: ("평가·종결", "Evaluation and closure"),
-    Stage.AFTERCARE: ("평가·종결", "Evaluation and closure"),
-}
-SCHOOL_EIGHT_STAGES: dict[Stage, tuple[str, str]] = {
-    Stage.REFERRAL_IN: ("접수", "Referral"),
-    Stage.INTAKE: ("접수", "Referral"),
-    Stage.ASSESSMENT: ("사정", "Assessment"),
-    Stage.CONFERENCE: ("사정", "Assessment"),
-    Stage.PLAN: ("개입계획", "Intervention plan"),
-    Stage.DELIVERY: ("서비스제공", "Service delivery"),
-    Stage.MONITORING: ("조정·점검", "Coordination and monitoring"),
-    Stage.REASSESSMENT: ("재사정", "Re-assessment"),
-    Stage.CLOSURE: ("평가·종결", "Evaluation and closure"),
-    Stage.AFTERCARE: ("사후관리", "After-care"),
-}
+from models.text import t
 
 
 @dataclass
@@ -177,11 +152,13 @@ class CaseState:
     stage: Stage
     next_step: NextStep
 
-    def seed_stage(self) -> tuple[str, str]:
-        return SEED_FIVE_STAGES[self.stage]
+    def seed_stage(self, locale: str = "ko") -> str:
+        """The stage in the seed documents' 5-stage model (a view onto stages 0-9)."""
+        return t(f"lifecycle.seed_stage.{self.stage.value}", locale)
 
-    def school_stage(self) -> tuple[str, str]:
-        return SCHOOL_EIGHT_STAGES[self.stage]
+    def school_stage(self, locale: str = "ko") -> str:
+        """The stage in the school 8-stage model (a view onto stages 0-9)."""
+        return t(f"lifecycle.school_stage.{self.stage.value}", locale)
 
 
 def derive(snap: CaseSnapshot, today: date) -> CaseState:

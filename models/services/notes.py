@@ -22,17 +22,9 @@ def log_contact(db: Session, ctx: Ctx, code: str, data: ContactInput) -> Contact
     case = access.load_case(db, ctx, code, purpose="log contact")
     require_open(case, FINISHED_STATUSES)
     if data.contact_at > ctx.now + FUTURE_TOLERANCE:
-        raise InvalidInput(
-            {"contact_at": Message("미래의 연락은 기록할 수 없습니다.", "A contact cannot be in the future.")}
-        )
+        raise InvalidInput({"contact_at": Message("notes.errors.contact_future")})
     if data.next_contact_on is not None and data.next_contact_on < ctx.today:
-        raise InvalidInput(
-            {
-                "next_contact_on": Message(
-                    "다음 연락일은 오늘 이후여야 합니다.", "The next contact date must not be in the past."
-                )
-            }
-        )
+        raise InvalidInput({"next_contact_on": Message("notes.errors.next_contact_date_must")})
     note = ContactNote(
         case_id=case.id, episode=case.episode, author_id=ctx.actor.id, created_at=ctx.now, **data.model_dump()
     )

@@ -28,16 +28,11 @@ def create_plan(db: Session, ctx: Ctx, code: str, data: PlanInput) -> ServicePla
     if snap.latest_assessment is None:
         raise RuleViolation(
             "PLAN_NEEDS_ASSESSMENT",
-            Message(
-                "완료된 사정이 있어야 계획을 세울 수 있습니다.",
-                "A service plan needs a completed assessment.",
-            ),
+            Message("plans.errors.service_plan_needs_completed"),
         )
     for index, task in enumerate(data.tasks):
         if task.resource_id is not None and db.get(Resource, task.resource_id) is None:
-            raise InvalidInput(
-                {f"tasks.{index}.resource_id": Message("없는 자원입니다.", "No such resource.")}
-            )
+            raise InvalidInput({f"tasks.{index}.resource_id": Message("plans.errors.no_resource")})
     cadences = ctx.policy.cadences
     version = (
         db.scalar(select(func.max(ServicePlan.version)).where(ServicePlan.case_id == case.id)) or 0
@@ -78,11 +73,11 @@ def agree(db: Session, ctx: Ctx, plan_id: int, method: ConsentMethod) -> Service
         ctx,
         ServicePlan,
         plan_id,
-        Message("계획을 찾을 수 없습니다.", "No such plan."),
+        Message("plans.errors.no_plan"),
         purpose="agree plan",
     )
     if plan.status != PlanStatus.DRAFT:
-        raise RuleViolation("PLAN_AGREED", Message("이미 합의된 계획입니다.", "This plan is already agreed."))
+        raise RuleViolation("PLAN_AGREED", Message("plans.errors.plan_already_agreed"))
     for other in db.scalars(
         select(ServicePlan).where(ServicePlan.case_id == case.id, ServicePlan.status == PlanStatus.AGREED)
     ):
@@ -104,13 +99,11 @@ def review(db: Session, ctx: Ctx, plan_id: int) -> ServicePlan:
         ctx,
         ServicePlan,
         plan_id,
-        Message("계획을 찾을 수 없습니다.", "No such plan."),
+        Message("plans.errors.no_plan"),
         purpose="review plan",
     )
     if plan.status != PlanStatus.AGREED:
-        raise RuleViolation(
-            "PLAN_NOT_IN_FORCE", Message("시행 중인 계획이 아닙니다.", "This plan is not in force.")
-        )
+        raise RuleViolation("PLAN_NOT_IN_FORCE", Message("plans.errors.plan_not_force"))
     plan.review_due = add_months(ctx.today, ctx.policy.cadences.plan_review_months(case.intensity))
     case_changed(db, ctx, case, "plan_reviewed", plan=plan.id)
     return plan

@@ -37,11 +37,7 @@ TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
     S.CANCELLED: frozenset(),
 }
 
-NO_THIRD_PARTY_CONSENT = Message(
-    "이 기관을 제공받는 자로 적은 제3자 제공 동의가 없어 의뢰할 수 없습니다. 동의를 받거나 법적 근거를 기록하세요.",
-    "No third-party consent names this agency as a recipient, so the referral cannot be sent. "
-    "Record the consent or a statutory basis.",
-)
+NO_THIRD_PARTY_CONSENT = Message("referrals.errors.no_third_party_consent")
 
 
 def create(db: Session, ctx: Ctx, code: str, data: ReferralInput) -> Referral:
@@ -50,26 +46,15 @@ def create(db: Session, ctx: Ctx, code: str, data: ReferralInput) -> Referral:
     if snapshot(db, case).active_consent(ConsentScope.COLLECT_USE, ctx.today) is None:
         raise RuleViolation(
             "R2",
-            Message(
-                "개인정보 수집·이용 동의가 먼저 필요합니다.", "Consent to collection and use comes first."
-            ),
+            Message("referrals.errors.consent_collection_use_comes"),
         )
     resource = db.get(Resource, data.resource_id)
     if resource is None or not resource.active:
-        raise InvalidInput(
-            {"resource_id": Message("자원 목록에서 선택하세요.", "Choose a resource from the directory.")}
-        )
+        raise InvalidInput({"resource_id": Message("referrals.errors.choose_resource_from_directory")})
     if data.consent_id is not None:
         consent = db.get(Consent, data.consent_id)
         if consent is None or consent.case_id != case.id or consent.scope != ConsentScope.THIRD_PARTY:
-            raise InvalidInput(
-                {
-                    "consent_id": Message(
-                        "이 사례의 제3자 제공 동의를 선택하세요.",
-                        "Choose a third-party consent of this case.",
-                    )
-                }
-            )
+            raise InvalidInput({"consent_id": Message("referrals.errors.choose_third_party_consent")})
     referral = Referral(
         case_id=case.id,
         episode=case.episode,
@@ -91,17 +76,14 @@ def move(
         ctx,
         Referral,
         referral_id,
-        Message("의뢰를 찾을 수 없습니다.", "No such referral."),
+        Message("referrals.errors.no_referral"),
         purpose="update referral",
     )
     check_free_text("outcome", outcome)
     if to not in TRANSITIONS[referral.status]:
         raise RuleViolation(
             "REFERRAL_TRANSITION",
-            Message(
-                f"'{referral.status.ko}' 상태에서 '{to.ko}'(으)로 바꿀 수 없습니다.",
-                f"A referral cannot go from '{referral.status.en}' to '{to.en}'.",
-            ),
+            Message("referrals.errors.referral_go_from", status=referral.status, to=to),
         )
     if to == ReferralStatus.SENT:
         _require_basis_to_send(db, ctx, case, referral)

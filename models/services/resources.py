@@ -15,10 +15,12 @@ from models.enums import ResourceCategory, ResourceSector
 from models.errors import Message, NotFound, invalid_input_from
 from models.resource import Resource
 from models.schemas import ResourceInput
+from models.text import words
 
 REQUIRED_COLUMNS = ("name", "category", "sector")
 OPTIONAL_COLUMNS = ("contact", "eligibility", "capacity", "has_mou")
-TRUE_WORDS = {"1", "true", "yes", "y", "예", "o", "있음"}
+# What counts as "yes" in the has_mou column, in either language (`resources.import.yes_words`).
+TRUE_WORDS = frozenset(words("resources.import.yes_words"))
 
 
 class ImportFailed(Exception):
@@ -39,7 +41,7 @@ def _enum_from(enum_cls, raw: str):  # type: ignore[no-untyped-def]
     """Accept a code (HOUSING) or its Korean or English label (주거, Housing)."""
     text = raw.strip()
     for member in enum_cls:
-        if text.upper() == member.value.upper() or text in (member.ko, member.en):
+        if text.upper() == member.value.upper() or text in (member.label("ko"), member.label("en")):
             return member
     return text  # let validation report it
 
@@ -69,7 +71,7 @@ def parse_csv(text: str) -> list[ResourceInput]:
             )
         except ValidationError as exc:
             fields = invalid_input_from(exc).errors
-            problems.append((line, "; ".join(f"{f}: {m.en}" for f, m in fields.items())))
+            problems.append((line, "; ".join(f"{f}: {m.text('en')}" for f, m in fields.items())))
     if problems:
         raise ImportFailed(problems)
     return rows
@@ -99,7 +101,7 @@ def import_csv(db: Session, text: str, *, now: datetime) -> ImportReport:
 def verify(db: Session, resource_id: int, *, now: datetime) -> Resource:
     resource = db.get(Resource, resource_id)
     if resource is None:
-        raise NotFound(Message("자원을 찾을 수 없습니다.", "No such resource."))
+        raise NotFound(Message("resources.errors.no_resource"))
     resource.last_verified_at = now
     return resource
 

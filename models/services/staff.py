@@ -42,13 +42,7 @@ def team_by_name(db: Session, name: str) -> Team | None:
 
 def add_staff(db: Session, data: StaffInput) -> StaffMember:
     if db.scalar(select(StaffMember).where(StaffMember.slack_user_id == data.slack_user_id)) is not None:
-        raise InvalidInput(
-            {
-                "slack_user_id": Message(
-                    "이미 등록된 Slack 사용자입니다.", "This Slack user is already registered."
-                )
-            }
-        )
+        raise InvalidInput({"slack_user_id": Message("staff.errors.slack_user_already_registered")})
     team = get_or_create_team(db, data.team)
     member = StaffMember(
         slack_user_id=data.slack_user_id,
@@ -74,7 +68,7 @@ def find_staff(db: Session, ref: str) -> StaffMember:
     member = db.get(StaffMember, int(ref)) if ref.isdigit() else None
     member = member or db.scalar(select(StaffMember).where(StaffMember.slack_user_id == ref))
     if member is None:
-        raise NotFound(Message(f"직원 {ref}을(를) 찾을 수 없습니다.", f"No staff member {ref}."))
+        raise NotFound(Message("staff.errors.no_staff_member", ref=ref))
     return member
 
 
@@ -257,10 +251,7 @@ def staff_ids_for(
         message = (
             unknown(mentions)
             if unknown
-            else Message(
-                f"Casebot에 등록된 활동 중인 직원이 아닙니다: {mentions}",
-                f"Not active Casebot staff: {mentions}",
-            )
+            else Message("staff.errors.not_active_casebot_staff", mentions=mentions)
         )
         raise InvalidInput({field: message})
     return [found[user] for user in slack_user_ids]
@@ -324,28 +315,17 @@ def approve(
     approved_by, reference = approved_by.strip(), reference.strip()
     problems: dict[str, Message] = {}
     if not member.active:
-        problems["staff"] = Message("비활성 직원입니다.", "The staff member is deactivated.")
+        problems["staff"] = Message("staff.errors.staff_member_deactivated")
     elif member.role == StaffRole.ADMIN:
-        problems["staff"] = Message(
-            "관리자는 사례 정보를 다루지 않으므로 승인 대상이 아닙니다.",
-            "Administrators do not handle case data, so they are not approved.",
-        )
+        problems["staff"] = Message("staff.errors.administrators_not_handle_case")
     if not approved_by or len(approved_by) > 100:
-        problems["approved_by"] = Message(
-            "승인한 학교장의 직위와 성명을 100자 이내로 적어 주세요 (예: 교장 김가상).",
-            "Give the approving head's title and name, up to 100 characters (e.g. 교장 김가상).",
-        )
+        problems["approved_by"] = Message("staff.errors.give_approving_head_s")
     if not reference or len(reference) > 100:
-        problems["reference"] = Message(
-            "승인 문서번호를 100자 이내로 적어 주세요.", "Give the approval's document number (up to 100)."
-        )
+        problems["reference"] = Message("staff.errors.give_approval_s_document")
     if approved_on > today:
-        problems["approved_on"] = Message("승인일이 오늘보다 뒤입니다.", "The approval date is after today.")
+        problems["approved_on"] = Message("staff.errors.approval_date_after_today")
     if valid_until is not None and (valid_until < approved_on or valid_until < today):
-        problems["valid_until"] = Message(
-            "종료일은 승인일과 오늘 이후여야 합니다.",
-            "The end date must not be before the approval date or today.",
-        )
+        problems["valid_until"] = Message("staff.errors.end_date_must_not")
     if problems:
         raise InvalidInput(problems)
     check_free_text("approved_by", approved_by)
@@ -394,12 +374,7 @@ def revoke_approval(
     member = find_staff(db, ref)
     approval = open_approval(db, member.id)
     if approval is None:
-        raise NotFound(
-            Message(
-                f"직원 {member.slack_user_id}에게 철회할 승인이 없습니다.",
-                f"Staff member {member.slack_user_id} has no approval to revoke.",
-            )
-        )
+        raise NotFound(Message("staff.errors.staff_member_no_approval", slack_user_id=member.slack_user_id))
     reason = (reason or "").strip() or None
     if reason is not None:
         check_free_text("reason", reason)

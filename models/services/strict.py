@@ -17,30 +17,16 @@ from models.errors import InvalidInput, Message
 from models.schemas import NAME_NEEDED, ConsentInput, IntakeInput
 from models.services.context import Ctx
 
-# Each direct identifier the inputs can carry, named for the message.
-IDENTIFIERS = {
-    "name": ("이름", "name"),
-    "birth_date": ("생년월일", "birth date"),
-    "contact": ("연락처", "contact details"),
-    "address": ("주소", "address"),
-    "signer_name": ("서명자 이름", "signer's name"),
-}
+# Each direct identifier the inputs can carry, named for the message (`strict.identifier.<name>`).
+IDENTIFIERS = ("name", "birth_date", "contact", "address", "signer_name")
 CLIENT_IDENTIFIERS = ("name", "birth_date", "contact", "address")
 GUARDIAN_IDENTIFIERS = ("name", "contact")
 
-NEEDS_EXTERNAL_REF = Message(
-    "엄격 모드에서는 기관 시스템 번호(예: 행복e음 관리번호)를 입력해야 사례를 열 수 있습니다.",
-    "Strict privacy mode needs the agency's system-of-record number (e.g. the 행복e음 reference) "
-    "to open a case.",
-)
+NEEDS_EXTERNAL_REF = Message("strict.errors.strict_privacy_mode_needs")
 
 
 def refused(identifier: str) -> Message:
-    ko, en = IDENTIFIERS[identifier]
-    return Message(
-        f"엄격 모드에서는 Casebot에 {ko} 항목을 기록하지 않습니다. 기관 시스템에만 기록하세요.",
-        f"In strict privacy mode Casebot keeps no {en}. Record it in the agency's system only.",
-    )
+    return Message("strict.errors.identifier_kept", identifier=Message(f"strict.identifier.{identifier}"))
 
 
 def check_intake(ctx: Ctx, data: IntakeInput) -> None:

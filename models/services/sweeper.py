@@ -339,7 +339,7 @@ def snooze(db: Session, actor_id: int, reminder_id: int, until: datetime) -> Rem
     """The recipient puts a nudge off; it comes back at `until` (a working morning)."""
     reminder = db.get(Reminder, reminder_id)
     if reminder is None or reminder.recipient_id != actor_id:
-        raise NotFound(Message("이 알림을 찾을 수 없습니다.", "No such reminder for you."))
+        raise NotFound(Message("sweeper.errors.no_reminder"))
     if reminder.status == ReminderStatus.CANCELLED:
         return reminder  # the obligation went away meanwhile: nothing to put off
     reminder.status = ReminderStatus.PENDING

@@ -248,7 +248,7 @@ def test_schedule_form_errors_land_on_their_field(overrides, field):
 
 def test_rows_map_the_cores_indexes_back_to_the_modal():
     rows = Rows("cases", [1, 3])
-    message = Message("x", "x")
+    message = Message("errors.input.other")
     assert set(rows.to_blocks({"cases.1.code": message, "scheduled_at": message})) == {
         "cases.3.code",
         "scheduled_at",

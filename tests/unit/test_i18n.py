@@ -1,12 +1,21 @@
-"""Korean and English catalogs have the same keys and the same placeholders."""
+"""Korean and English catalogs have the same keys and the same placeholders, and every text the code
+names (error messages, enum labels, subcommand words) is in them."""
 
 from __future__ import annotations
 
+import ast
 import string
+from pathlib import Path
 
 import pytest
 
 from bot.i18n import LOCALES, catalog, locale_from_slack, t
+from models import enums
+from models.errors import Message, RuleViolation
+from models.text import _DIR as CATALOG_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("bot", "casebot", "handlers", "models", "scheduler", "sandbox")
 
 
 def placeholders(text: str) -> set[str]:
@@ -44,3 +53,92 @@ def test_help_lists_exactly_the_registered_subcommands(locale):
 
     listed = set(re.findall(r"`/case (\w+)", t("help.commands", locale)))
     assert listed == set(registered_listeners().subcommands)
+
+
+def test_every_locale_has_the_same_catalog_files():
+    files = {locale: {p.name for p in (CATALOG_DIR / locale).glob("*.toml")} for locale in LOCALES}
+    assert files["ko"] == files["en"]
+    assert {"errors.toml", "enum.toml", "export.toml"} <= files["ko"]
+
+
+def test_a_key_in_one_language_only_fails(tmp_path, monkeypatch):
+    """The parity check above would see a key missing from one language (the loader merges folders)."""
+    import models.text as text
+
+    for locale, body in (("ko", 'a = "가"\nb = "나"\n'), ("en", 'a = "A"\n')):
+        (tmp_path / locale).mkdir()
+        (tmp_path / locale / "x.toml").write_text(body, encoding="utf-8")
+    monkeypatch.setattr(text, "_DIR", tmp_path)
+    text.catalog.cache_clear()
+    try:
+        assert set(text.catalog("ko")) - set(text.catalog("en")) == {"b"}
+    finally:
+        monkeypatch.undo()
+        text.catalog.cache_clear()
+
+
+def labeled_enums() -> list[type[enums.LabeledEnum]]:
+    return [
+        value
+        for value in vars(enums).values()
+        if isinstance(value, type) and issubclass(value, enums.LabeledEnum) and value is not enums.LabeledEnum
+    ]
+
+
+@pytest.mark.parametrize("enum", labeled_enums(), ids=lambda e: e.__name__)
+def test_every_enum_member_has_a_label_in_every_language(enum):
+    for member in enum:
+        for locale in LOCALES:
+            assert f"enum.{enum.__name__}.{member.value}" in catalog(locale), (member, locale)
+
+
+def test_enum_labels_come_from_the_catalogs():
+    assert enums.Stage.ASSESSMENT.label("ko") == "사정"
+    assert enums.Stage.ASSESSMENT.label("en") == "Assessment"
+    assert enums.StaffRole.ADMIN.label("fr") == "관리자"  # unknown locales fall back to Korean
+
+
+def named_texts() -> list[tuple[str, int, str, frozenset[str]]]:
+    """(file, line, key, parameter names) of every `Message("key", ...)`, `BilingualValueError("key", ...)`
+    and `t("key", ...)` in the code whose key is written out."""
+    found = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id in ("Message", "BilingualValueError", "t")
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    params = frozenset(k.arg for k in node.keywords if k.arg and k.arg != "field")
+                    found.append((str(path.relative_to(ROOT)), node.lineno, node.args[0].value, params))
+    assert len(found) > 300
+    return found
+
+
+def test_every_key_the_code_names_is_in_the_catalogs_with_its_placeholders():
+    missing, unfilled = [], []
+    for path, line, key, params in named_texts():
+        if key not in catalog("ko"):
+            missing.append(f"{path}:{line}: {key}")
+        elif any(params) and not placeholders(catalog("ko")[key]) <= params:
+            unfilled.append(f"{path}:{line}: {key} needs {sorted(placeholders(catalog('ko')[key]))}")
+    assert not missing, "\n".join(missing)
+    assert not unfilled, "\n".join(unfilled)
+
+
+def test_a_message_is_rendered_in_the_readers_language():
+    message = Message("referrals.errors.referral_go_from", status=enums.ReferralStatus.SENT, to="x")
+    assert f"'{enums.ReferralStatus.SENT.label('ko')}'" in message.text("ko")
+    assert enums.ReferralStatus.SENT.label("en") in message.text("en")
+    roles = Message("access.errors.only_roles", roles=(enums.StaffRole.SUPERVISOR, enums.StaffRole.ADMIN))
+    assert roles.text("ko") == "이 작업은 슈퍼바이저, 관리자만 할 수 있습니다."
+    assert roles.text("en") == "Only supervisor, administrator can do this."
+    refused = RuleViolation("R2", Message("cases.errors.intake_already_recorded"))
+    assert refused.text("ko") == "[R2] 초기상담이 이미 기록되었습니다."
+    assert refused.text("en") == "[R2] The intake is already recorded."

@@ -231,12 +231,15 @@ def test_a_refusal_in_the_lazy_work_is_told_in_words(probe_app: Any) -> None:
     app, on, slack, _ = probe_app
 
     def work(turn: Turn) -> None:
-        raise DomainError(Message("이 사례를 볼 수 없습니다.", "You may not see this case."))
+        raise DomainError(Message("access.errors.not_access_case_ask"))
 
     on.command("/probe", ack=lambda turn: turn.ack(), lazy=[work])
     app.dispatch(command("x", "/probe"))
     [answer] = slack.wait_for("chat.postEphemeral")
-    assert answer.params["text"] == "이 사례를 볼 수 없습니다."
+    assert (
+        answer.params["text"]
+        == "이 사례를 볼 권한이 없습니다. 담당 사례관리자나 팀 슈퍼바이저에게 문의하세요."
+    )
 
 
 @pytest.mark.usefixtures("manager")

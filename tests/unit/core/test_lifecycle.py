@@ -193,8 +193,8 @@ def test_transfer_is_recorded(db, world):
 def test_views_of_the_stage_models(db, world):
     case = cases.open_case(db, world.ctx(), intake())
     state = cases.current_state(db, world.ctx(), case)
-    assert state.seed_stage() == ("접수·사정", "Intake and assessment")
-    assert state.school_stage() == ("사정", "Assessment")
+    assert (state.seed_stage("ko"), state.seed_stage("en")) == ("접수·사정", "Intake and assessment")
+    assert (state.school_stage("ko"), state.school_stage("en")) == ("사정", "Assessment")
 
 
 def _closed_case(db, world):
