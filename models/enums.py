@@ -405,6 +405,8 @@ class ReminderKind(LabeledEnum):
     AFTERCARE_CHECK = "AFTERCARE_CHECK", "사후관리 점검", "After-care check due"
     CONSENT_EXPIRY = "CONSENT_EXPIRY", "동의 만료 임박", "Consent expires soon"
     ACTION_ITEM = "ACTION_ITEM", "회의 실행과제", "Conference action item due"
+    # A follow-up agreed in a supervision session, to the worker: keyed by the follow-up, no case.
+    SUPERVISION_FOLLOW_UP = "SUPERVISION_FOLLOW_UP", "슈퍼비전 후속 과제", "Supervision follow-up due"
     # Case conferences (domain.md §4): sent to the conference channel and participants, keyed by conference.
     CONFERENCE_AGENDA = "CONFERENCE_AGENDA", "사례회의 안건 제출 요청", "Conference: send in agenda items"
     CONFERENCE_PAPERS = "CONFERENCE_PAPERS", "사례회의 자료 준비", "Conference: papers due"
