@@ -52,7 +52,7 @@ def week_ends(now: datetime, zone: ZoneInfo, weeks: int = TREND_WEEKS) -> list[d
     monday = today - timedelta(days=today.weekday())
     ends = [
         datetime.combine(monday - timedelta(weeks=back - 1), time(0), tzinfo=zone)
-        for back in range(weeks, 1, -1)
+        for back in range(weeks - 1, 0, -1)
     ]
     return [*ends, now]
 
