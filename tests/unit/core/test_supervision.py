@@ -284,3 +284,19 @@ def test_a_follow_up_marked_done_is_not_sent(db, uow, world):
         )
         assert report.sent == 0 and slack.calls("chat.postMessage") == []
     assert {r.status for r in db.scalars(select(Reminder))} == {ReminderStatus.CANCELLED}
+
+
+def test_destroying_a_discussed_case_takes_its_link_and_keeps_the_session(db, world):
+    from models.services import retention
+    from models.supervision import SupervisionCase
+
+    case = cases.open_case(db, world.ctx(), intake())
+    supervision.record_session(
+        db, world.ctx(world.supervisor), world.manager.id, session_input(case_codes=[case.code])
+    )
+    case.status = CaseStatus.ARCHIVED
+    db.flush()
+    retention.purge_case(db, case.id, now=NOW, zone=SEOUL)
+    db.expire_all()
+    assert count(db, SupervisionCase) == 0
+    assert count(db, SupervisionSession) == count(db, SupervisionFollowUp) == 1
