@@ -10,6 +10,7 @@ Slack's history; the nudges name the session's date, the supervisor and the due 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -59,10 +60,12 @@ def find_worker(db: Session, ref: str) -> StaffMember:
     text = ref.strip()
     match = _MENTION.match(text)
     slack_id = match.group(1) if match else (text if _SLACK_ID.match(text) else None)
+    name = text.lstrip("@").strip()
     if slack_id is not None:
         found = db.scalar(select(StaffMember).where(StaffMember.slack_user_id == slack_id))
+    elif not name or len(name) > 100 or any(unicodedata.category(ch) == "Cc" for ch in name):
+        found = None  # no display name looks like that (and a NUL would not even reach PostgreSQL)
     else:
-        name = text.lstrip("@").strip()
         named = list(
             db.scalars(
                 select(StaffMember).where(

@@ -190,8 +190,10 @@ def test_only_a_supervisor_of_the_workers_team_may_record(db, world):
         supervision.session_form(db, world.ctx(world.other_supervisor), "@Manager")
     with pytest.raises(NotAllowed):
         supervision.record_session(db, world.ctx(world.other_supervisor), world.manager.id, session_input())
-    with pytest.raises(NotFound):
-        supervision.session_form(db, world.ctx(world.supervisor), "@nobody")
+    for junk in ("@nobody", "@가\x00나", "x" * 500, "<@UNOBODY|x>"):
+        with pytest.raises(NotFound):
+            supervision.session_form(db, world.ctx(world.supervisor), junk)
+    assert supervision.find_worker(db, "@manager").id == world.manager.id  # a display name, any case
     assert count(db, SupervisionSession) == 0
 
 
