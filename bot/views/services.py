@@ -55,7 +55,9 @@ def serve_modal(choices: DeliveryChoices, locale: str, *, today_iso: str) -> dic
 
     blocks: list[Block] = [
         header(choices.code),
-        date_input("delivered_on", label("delivered_on"), hint=label("delivered_on_hint")),
+        date_input(
+            "delivered_on", label("delivered_on"), initial=choices.today, hint=label("delivered_on_hint")
+        ),
         select("category", label("category"), [(c.label(locale), c.value) for c in ResourceCategory]),
         text_input("description", label("description"), max_length=200, hint=label("description_hint")),
         number_input("quantity", label("quantity"), minimum=1, maximum=100_000, initial=1),
@@ -89,6 +91,7 @@ def serve_modal(choices: DeliveryChoices, locale: str, *, today_iso: str) -> dic
                 label("provider_staff"),
                 [(c.label, c.value) for c in choices.staff[:100]],
                 optional=True,
+                initial=choices.giver_id,  # most services are given by the person recording them
             )
         )
     if choices.tasks:

@@ -100,6 +100,8 @@ class DeliveryChoices:
     funding_sources: tuple[str, ...]
     school: list[CapStanding] = field(default_factory=list)
     opened_on: date | None = None
+    today: date | None = None  # the form's default delivery date
+    giver_id: str | None = None  # the person recording it: the form's default provider
 
 
 def delivery_choices(db: Session, ctx: Ctx, code: str, locale: str = "ko") -> DeliveryChoices:
@@ -148,6 +150,8 @@ def delivery_choices(db: Session, ctx: Ctx, code: str, locale: str = "ko") -> De
         funding_sources=funding_catalog(ctx.policy),
         school=school_totals(db, case, ctx.policy, ctx.today),
         opened_on=case.referred_at.astimezone(ctx.policy.zone).date(),
+        today=ctx.today,
+        giver_id=str(ctx.actor.id) if any(m.id == ctx.actor.id for m in people) else None,
     )
 
 

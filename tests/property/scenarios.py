@@ -259,6 +259,19 @@ def _access(bot: Bot) -> Opened:
 
 
 ANY = None
+
+
+def _serve(bot: Bot) -> Opened:
+    code = new_case(bot, "monitoring")
+    return Opened([command(bot, f"serve {code}", View.SERVE)], MANAGER, [code])
+
+
+def _supervision(bot: Bot) -> Opened:
+    code = new_case(bot, "monitoring")
+    view = command(bot, f"supervision <@{MANAGER}>", View.SUPERVISION, user=SUPERVISOR)
+    return Opened([view], SUPERVISOR, [code])
+
+
 SCENARIOS = [
     Scenario(
         "intake",
@@ -305,6 +318,18 @@ SCENARIOS = [
         {"conference_action_items": ANY},
     ),
     Scenario("access", View.ACCESS, _access, {"case_workers": ANY, "case_access_grants": ANY}),
+    Scenario("serve", View.SERVE, _serve, {"service_deliveries": 1}),
+    Scenario(
+        "supervision",
+        View.SUPERVISION,
+        _supervision,
+        {
+            "supervision_sessions": 1,
+            "supervision_cases": ANY,
+            "supervision_follow_ups": ANY,
+            "reminders": ANY,
+        },
+    ),
 ]
 
 
