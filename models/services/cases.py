@@ -109,6 +109,7 @@ def record_intake(db: Session, ctx: Ctx, code: str, *, summary: str | None, noti
 def classify(db: Session, ctx: Ctx, code: str, intensity: CaseIntensity) -> Case:
     """사례회의·대상자 구분: decide the intensity, which drives the contact cadence."""
     case = access.load_case(db, ctx, code, purpose="classify")
+    access.require_lead(ctx, case, "classify")
     state = current_state(db, ctx, case)
     if state.stage.number < Stage.CONFERENCE.number or case.status in CLOSED_STATUSES:
         raise RuleViolation(
@@ -146,9 +147,7 @@ def resume(db: Session, ctx: Ctx, code: str) -> Case:
 def transfer(db: Session, ctx: Ctx, code: str, new_manager_id: int) -> Case:
     """Hand a case to another case manager of the team (recorded on the timeline)."""
     case = access.load_case(db, ctx, code, purpose="transfer")
-    team_supervisor = ctx.actor.role == StaffRole.SUPERVISOR and ctx.actor.team_id == case.team_id
-    if not team_supervisor and ctx.actor.id != case.case_manager_id:
-        raise access.refuse(ctx, case, "transfer")
+    access.require_lead(ctx, case, "transfer")
     target = db.get(StaffMember, new_manager_id)
     if (
         target is None
