@@ -31,6 +31,8 @@ class View(StrEnum):
     ACCESS_LOG = "team.access_log.modal"
     SERVE = "case.serve.modal"
     STATS = "team.stats.modal"
+    CONSENT = "case.consent.modal"
+    CONSENT_WITHDRAW = "case.consent.withdraw.modal"
 
 
 class Action(StrEnum):
@@ -57,6 +59,9 @@ class Action(StrEnum):
     CONFERENCE_RECORD = "case.conference.record"
     ACTION_ITEM_DONE = "case.conference.item.done"
     ACTION_ITEM_SHOW = "case.conference.item.show"
+    OPEN_CONSENT = "case.consent.open"
+    CONSENT_RENEW = "case.consent.renew"
+    CONSENT_WITHDRAW = "case.consent.withdraw"
 
 
 class Shortcut(StrEnum):
