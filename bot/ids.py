@@ -32,6 +32,7 @@ class View(StrEnum):
     SERVE = "case.serve.modal"
     STATS = "team.stats.modal"
     CONSENT = "case.consent.modal"
+    RECORD_INTAKE = "case.record_intake.modal"
     CONSENT_WITHDRAW = "case.consent.withdraw.modal"
 
 
@@ -60,6 +61,7 @@ class Action(StrEnum):
     ACTION_ITEM_DONE = "case.conference.item.done"
     ACTION_ITEM_SHOW = "case.conference.item.show"
     OPEN_CONSENT = "case.consent.open"
+    OPEN_RECORD_INTAKE = "case.record_intake.open"
     CONSENT_RENEW = "case.consent.renew"
     CONSENT_WITHDRAW = "case.consent.withdraw"
 

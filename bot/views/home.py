@@ -20,6 +20,7 @@ MAX_WORKER_LINES = 40  # one section of ≤3000 characters
 
 # The dialogue that does a case's next step (other dialogues own these buttons' handlers).
 NEXT_STEP_ACTIONS: dict[NextStep, tuple[Action, str]] = {
+    NextStep.RECORD_INTAKE: (Action.OPEN_RECORD_INTAKE, "home.button.intake"),
     NextStep.RECORD_CONSENT: (Action.OPEN_CONSENT, "home.button.consent"),
     NextStep.COMPLETE_ASSESSMENT: (Action.OPEN_ASSESS, "home.button.assess"),
     NextStep.COMPLETE_REASSESSMENT: (Action.OPEN_ASSESS, "home.button.assess"),

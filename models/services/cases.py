@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,7 +62,9 @@ def open_case(db: Session, ctx: Ctx, data: IntakeInput) -> Case:
         presenting_needs=[d.value for d in data.presenting_needs],
         intake_summary=data.intake_summary,
         confidentiality_notice_given=data.confidentiality_notice_given,
-        referred_at=ctx.now,
+        referrer=data.referrer,
+        referral_reason=data.referral_reason,
+        referred_at=_referred_at(ctx, data.referred_on),
         intake_at=ctx.now if data.intake_held else None,
         episode_started_at=ctx.now,
         episode=1,
@@ -72,6 +75,15 @@ def open_case(db: Session, ctx: Ctx, data: IntakeInput) -> Case:
         add_consent(db, ctx, case, consent)
     case_changed(db, ctx, case, "case_opened", intake=data.intake_held, manager=manager.id)
     return case
+
+
+def _referred_at(ctx: Ctx, day: date | None) -> datetime:
+    """The moment of the referral: now, or noon (agency time) of the day it came in."""
+    if day is None or day == ctx.today:
+        return ctx.now
+    if day > ctx.today:
+        raise InvalidInput({"referred_on": Message("cases.errors.referred_in_future")})
+    return datetime.combine(day, time(12), tzinfo=ctx.policy.zone).astimezone(UTC)
 
 
 def _case_manager_for(db: Session, ctx: Ctx, staff_id: int | None) -> StaffMember:

@@ -1,11 +1,16 @@
-"""consent withdrawal: the day it was withdrawn and why; a renewal names the consent it renews
+"""case lifecycle steps in Slack: consent withdrawal and renewal, referral-in
+
+Consents: the day a consent was withdrawn and why; a renewal names the consent it renews.
 
 `withdrawn_at` stays the moment it was recorded; `withdrawn_on` is the day the person withdrew (told
 the worker, signed the form), which may be a day or two earlier. The reason is the person's own words,
 encrypted like every free text about the client. `renews_id` links a renewal to the consent it carries
 on, so the record shows one consent renewed rather than two unrelated ones.
 
-Revision ID: 0014_consent_withdrawal
+Cases: a referral recorded before any intake (stage 0) keeps who referred the person and the reason as
+they wrote it, both encrypted (a referrer may be a neighbour named in full).
+
+Revision ID: 0014_case_lifecycle
 Revises: 0013_service_log
 Create Date: 2026-12-07 02:10:00
 
@@ -17,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0014_consent_withdrawal"
+revision: str = "0014_case_lifecycle"
 down_revision: str | Sequence[str] | None = "0013_service_log"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -29,9 +34,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("withdrawal_reason", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("renews_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key("fk_consents_renews_id_consents", "consents", ["renews_id"], ["id"])
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("referrer", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("referral_reason", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_column("referral_reason")
+        batch_op.drop_column("referrer")
     with op.batch_alter_table("consents", schema=None) as batch_op:
         batch_op.drop_constraint("fk_consents_renews_id_consents", type_="foreignkey")
         batch_op.drop_column("renews_id")
