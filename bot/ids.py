@@ -33,6 +33,9 @@ class View(StrEnum):
     STATS = "team.stats.modal"
     CONSENT = "case.consent.modal"
     RECORD_INTAKE = "case.record_intake.modal"
+    HOLD = "case.hold.modal"
+    RESUME = "case.resume.modal"
+    TRANSFER = "case.transfer.modal"
     CONSENT_WITHDRAW = "case.consent.withdraw.modal"
 
 
@@ -62,6 +65,9 @@ class Action(StrEnum):
     ACTION_ITEM_SHOW = "case.conference.item.show"
     OPEN_CONSENT = "case.consent.open"
     OPEN_RECORD_INTAKE = "case.record_intake.open"
+    OPEN_HOLD = "case.hold.open"
+    OPEN_RESUME = "case.resume.open"
+    OPEN_TRANSFER = "case.transfer.open"
     CONSENT_RENEW = "case.consent.renew"
     CONSENT_WITHDRAW = "case.consent.withdraw"
 

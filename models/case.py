@@ -33,6 +33,9 @@ class Case(Base):
     # Referral-in (stage 0): the referring organisation or person, and the reason as they wrote it.
     referrer: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
     referral_reason: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    # On hold (보류): why, and the day to look again (a nudge that morning).
+    hold_reason: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    hold_until: Mapped[date | None]
     presenting_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     intake_summary: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     confidentiality_notice_given: Mapped[bool] = mapped_column(default=False)

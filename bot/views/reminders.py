@@ -25,6 +25,7 @@ OPENS: dict[ReminderKind, Action] = {
     ReminderKind.AFTERCARE_CHECK: Action.OPEN_AFTERCARE,
     ReminderKind.CONSENT_EXPIRY: Action.OPEN_CONSENT,
     ReminderKind.ACTION_ITEM: Action.OPEN_SHOW,
+    ReminderKind.HOLD_END: Action.OPEN_RESUME,
 }
 
 

@@ -8,7 +8,8 @@ encrypted like every free text about the client. `renews_id` links a renewal to 
 on, so the record shows one consent renewed rather than two unrelated ones.
 
 Cases: a referral recorded before any intake (stage 0) keeps who referred the person and the reason as
-they wrote it, both encrypted (a referrer may be a neighbour named in full).
+they wrote it, both encrypted (a referrer may be a neighbour named in full). A case put on hold keeps
+why (encrypted) and until when: a nudge goes out that morning.
 
 Revision ID: 0014_case_lifecycle
 Revises: 0013_service_log
@@ -37,10 +38,14 @@ def upgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(sa.Column("referrer", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("referral_reason", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("hold_reason", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("hold_until", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_column("hold_until")
+        batch_op.drop_column("hold_reason")
         batch_op.drop_column("referral_reason")
         batch_op.drop_column("referrer")
     with op.batch_alter_table("consents", schema=None) as batch_op:
