@@ -32,6 +32,12 @@ class View(StrEnum):
     SERVE = "case.serve.modal"
     SUPERVISION = "case.supervision.modal"
     STATS = "team.stats.modal"
+    CONSENT = "case.consent.modal"
+    RECORD_INTAKE = "case.record_intake.modal"
+    HOLD = "case.hold.modal"
+    RESUME = "case.resume.modal"
+    TRANSFER = "case.transfer.modal"
+    CONSENT_WITHDRAW = "case.consent.withdraw.modal"
 
 
 class Action(StrEnum):
@@ -58,6 +64,13 @@ class Action(StrEnum):
     CONFERENCE_RECORD = "case.conference.record"
     ACTION_ITEM_DONE = "case.conference.item.done"
     ACTION_ITEM_SHOW = "case.conference.item.show"
+    OPEN_CONSENT = "case.consent.open"
+    OPEN_RECORD_INTAKE = "case.record_intake.open"
+    OPEN_HOLD = "case.hold.open"
+    OPEN_RESUME = "case.resume.open"
+    OPEN_TRANSFER = "case.transfer.open"
+    CONSENT_RENEW = "case.consent.renew"
+    CONSENT_WITHDRAW = "case.consent.withdraw"
 
 
 class Shortcut(StrEnum):

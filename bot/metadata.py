@@ -143,6 +143,31 @@ class WorkerRef(SlackValue):
     worker: RecordId
 
 
+# ------------------------------------------------------------------ consents
+
+
+class ConsentOpen(SlackValue):
+    """A button that opens the consent dialogue; `renew` (an expiry nudge) opens it with the consent
+    that ends first ready to renew."""
+
+    code: CaseCode
+    renew: bool = False
+
+
+class ConsentPick(SlackValue):
+    """A consent's renew and withdraw buttons in the dialogue, and the withdrawal modal."""
+
+    code: CaseCode
+    consent_id: RecordId
+
+
+class ConsentForm(SlackValue):
+    """The consent modal: its case, and the consent it renews (if a renewal)."""
+
+    code: CaseCode
+    renews: RecordId | None = None
+
+
 # ------------------------------------------------------------------ notes
 
 

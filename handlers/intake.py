@@ -6,18 +6,27 @@ import logging
 from datetime import date
 from typing import TYPE_CHECKING
 
+from pydantic import Field
 from slack_sdk.errors import SlackApiError
 
 from bot.forms import read_state
 from bot.i18n import t
-from bot.ids import View
+from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
-from bot.metadata import ChannelRef
-from bot.views.intake import REFERRAL_SOURCES, YES, intake_done_modal, intake_modal
+from bot.metadata import CaseRef, ChannelRef
+from bot.views.intake import (
+    RECORD_INTAKE_BLOCKS,
+    REFERRAL_ONLY,
+    REFERRAL_SOURCES,
+    YES,
+    intake_done_modal,
+    intake_modal,
+    record_intake_modal,
+)
 from handlers.common import Invocation, submit_once
-from models.enums import ConsentMethod, NextStep, SignerRelationship
+from models.enums import ConsentMethod, NextStep, SignerRelationship, Surface
 from models.errors import InvalidInput, Message
-from models.schemas import STRICT_CONTEXT, IntakeInput
+from models.schemas import STRICT_CONTEXT, Form, IntakeInput, OptionalText
 from models.services import access, cases, supervision
 from models.services.context import Ctx
 
@@ -26,6 +35,10 @@ if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold 
 
 log = logging.getLogger("casebot")
 BLOCKS = [
+    "intake_held",
+    "referrer",
+    "referred_on",
+    "referral_reason",
     "referral_source",
     "client.name",
     "client.birth_date",
@@ -87,6 +100,9 @@ STRICT_ALIASES = {
 def register(on: Listeners) -> None:
     on.view(View.INTAKE, ack=submit_intake, lazy=[confirm_intake])
     on.subcommand("new")(open_intake)
+    on.subcommand("intake")(open_record_intake)
+    on.action(Action.OPEN_RECORD_INTAKE, lazy=[open_record_intake_from_button])
+    on.view(View.RECORD_INTAKE, ack=submit_record_intake)
 
 
 def parse_intake(form: dict, locale: str, today: date, *, strict: bool = False) -> IntakeInput:
@@ -140,11 +156,21 @@ def parse_intake(form: dict, locale: str, today: date, *, strict: bool = False) 
             "presenting_needs": form.get("presenting_needs") or [],
             "intake_summary": form.get("intake_summary"),
             "confidentiality_notice_given": YES in (form.get("confidentiality_notice_given") or []),
-            "intake_held": True,
+            **referral_fields(form),
             "guardians": guardians,
             "consents": consents,
         }
     )
+
+
+def referral_fields(form: dict) -> dict:
+    """Intake held now, or a referral only (stage 0) with its referrer, date and reason."""
+    held = form.get("intake_held") != REFERRAL_ONLY
+    fields: dict = {"intake_held": held}
+    for name in ("referrer", "referred_on", "referral_reason"):
+        if form.get(name) is not None:
+            fields[name] = form.get(name)
+    return fields
 
 
 def _parse_strict_intake(form: dict, locale: str, today: date) -> IntakeInput:
@@ -273,3 +299,69 @@ def confirm_intake(turn: Turn) -> None:
         )
     except SlackApiError as error:  # the case is opened and the modal said so: a lost note is no failure
         log.warning("could not post the intake confirmation: %s", error.response.get("error"))
+
+
+# ---------------------------------------------------------------- the intake of a referred case
+
+
+def _record_intake_view(turn: Turn, ctx: Ctx, code: str) -> dict | str:
+    """The intake modal of a referred case, or why not (already held)."""
+    locale = turn.locale
+    with turn.uow() as db:
+        shown = cases.show(db, ctx, code)
+        if shown.case.intake_at is not None:
+            return t("intake.record.already", locale, code=shown.case.code)
+        return record_intake_modal(locale, shown.case.code)
+
+
+def open_record_intake(call: Invocation) -> None:
+    code = call.code("intake")
+    if code is None:
+        return
+    view = _record_intake_view(call.turn, call.ctx(), code)
+    if isinstance(view, str):
+        return call.reply(text=view)
+    call.open_modal(view)
+
+
+def open_record_intake_from_button(turn: Turn) -> None:
+    """The Home's RECORD_INTAKE button."""
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", turn.locale))
+    clicked = CaseRef.read(turn.action.get("value"))
+    if clicked is None:
+        return
+    view = _record_intake_view(turn, turn.ctx(Surface.BUTTON), clicked.code)
+    if isinstance(view, str):
+        return turn.tell(view)
+    turn.client.views_open(trigger_id=turn.trigger_id, view=view)
+
+
+class RecordIntakeForm(Form):
+    intake_summary: OptionalText = Field(None, max_length=3000)
+    confidentiality_notice_given: bool = False
+
+
+def submit_record_intake(turn: Turn) -> None:
+    meta = CaseRef.read(turn.view.get("private_metadata"))
+    code = meta.code if meta else ""  # no case has code "": the core's "not found" under the first field
+    locale = turn.locale
+
+    def parse(form: dict, ctx: Ctx) -> RecordIntakeForm:
+        return RecordIntakeForm(
+            intake_summary=form.get("intake_summary"),
+            confidentiality_notice_given=YES in (form.get("confidentiality_notice_given") or []),
+        )
+
+    def work(db: Session, ctx: Ctx, form: RecordIntakeForm) -> dict[str, object]:
+        case = cases.record_intake(
+            db, ctx, code, summary=form.intake_summary, notice_given=form.confidentiality_notice_given
+        )
+        return {"code": case.code, "next_step": cases.current_state(db, ctx, case).next_step.value}
+
+    outcome = submit_once(turn, blocks=RECORD_INTAKE_BLOCKS, parse=parse, work=work)
+    if outcome is None:
+        return
+    result, _ = outcome
+    view = intake_done_modal(locale, str(result["code"]), NextStep(str(result["next_step"])))
+    turn.ack(response_action="update", view=view)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import SENSITIVE, Base, StrEnumType, utcnow
+from models.base import PII, SENSITIVE, Base, StrEnumType, utcnow
 from models.client import Client
 from models.crypto import EncryptedText
 from models.enums import CaseIntensity, CaseStatus, NextStep, Profile, ReminderKind, Stage
@@ -30,6 +30,12 @@ class Case(Base):
     case_manager_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
 
     referral_source: Mapped[str | None] = mapped_column(String(100))
+    # Referral-in (stage 0): the referring organisation or person, and the reason as they wrote it.
+    referrer: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
+    referral_reason: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    # On hold (보류): why, and the day to look again (a nudge that morning).
+    hold_reason: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    hold_until: Mapped[date | None]
     presenting_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     intake_summary: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     confidentiality_notice_given: Mapped[bool] = mapped_column(default=False)

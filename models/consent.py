@@ -33,6 +33,11 @@ class Consent(Base):
     given_on: Mapped[date]
     expires_on: Mapped[date | None]
     withdrawn_at: Mapped[datetime | None]
+    # The day the person withdrew (may precede the recording) and why, in their words (encrypted).
+    withdrawn_on: Mapped[date | None]
+    withdrawal_reason: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
+    # A renewal names the consent it carries on.
+    renews_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id"))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -406,6 +406,8 @@ class ReminderKind(LabeledEnum):
     AFTERCARE_CHECK = "AFTERCARE_CHECK"
     CONSENT_EXPIRY = "CONSENT_EXPIRY"
     ACTION_ITEM = "ACTION_ITEM"
+    # A case on hold: the morning of the day it was to be looked at again.
+    HOLD_END = "HOLD_END"
     # Case conferences (domain.md §4): sent to the conference channel and participants, keyed by conference.
     CONFERENCE_AGENDA = "CONFERENCE_AGENDA"
     CONFERENCE_PAPERS = "CONFERENCE_PAPERS"

@@ -207,6 +207,10 @@ class IntakeInput(Form):
     intake_summary: OptionalText = Field(None, max_length=3000)
     confidentiality_notice_given: bool = False
     intake_held: bool = True
+    # A referral recorded before the intake: who referred, when, and why in their words.
+    referrer: OptionalText = Field(None, max_length=200)
+    referred_on: date | None = None
+    referral_reason: OptionalText = Field(None, max_length=3000)
     household: list[HouseholdMemberInput] = Field(default_factory=list)
     guardians: list[GuardianInput] = Field(default_factory=list)
     consents: list[ConsentInput] = Field(default_factory=list)

@@ -22,6 +22,9 @@ WORKERS_PER_SECTION = 10  # two lines each, in a section of ≤3000 characters
 
 # The dialogue that does a case's next step (other dialogues own these buttons' handlers).
 NEXT_STEP_ACTIONS: dict[NextStep, tuple[Action, str]] = {
+    NextStep.RECORD_INTAKE: (Action.OPEN_RECORD_INTAKE, "home.button.intake"),
+    NextStep.RECORD_CONSENT: (Action.OPEN_CONSENT, "home.button.consent"),
+    NextStep.RESUME: (Action.OPEN_RESUME, "home.button.resume"),
     NextStep.COMPLETE_ASSESSMENT: (Action.OPEN_ASSESS, "home.button.assess"),
     NextStep.COMPLETE_REASSESSMENT: (Action.OPEN_ASSESS, "home.button.assess"),
     NextStep.CLASSIFY: (Action.OPEN_CLASSIFY, "home.button.classify"),
@@ -206,7 +209,7 @@ def case_buttons(item: DeskItem, locale: str) -> list[dict]:
     value = CaseRef(code=item.code).dump()
     buttons = []
     step = NEXT_STEP_ACTIONS.get(item.state.next_step)
-    if step is not None and item.status != CaseStatus.ON_HOLD:
+    if step is not None and (item.status != CaseStatus.ON_HOLD or item.state.next_step == NextStep.RESUME):
         action, label = step
         buttons.append(b.button(t(label, locale), action, value, style="primary"))
     if item.state.stage == Stage.MONITORING and item.status != CaseStatus.ON_HOLD:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import t
 from bot.ids import View
-from bot.metadata import channel_ref
+from bot.metadata import CaseRef, channel_ref
 from bot.views.blocks import (
     YES,
     checkboxes,
@@ -13,6 +13,7 @@ from bot.views.blocks import (
     header,
     modal,
     multi_select,
+    radio,
     section,
     select,
     text_input,
@@ -65,12 +66,36 @@ def intake_modal(
     )
 
 
+# Whether the intake interview was held now, or only a referral is recorded (stage 0).
+HELD, REFERRAL_ONLY = "held", "referral_only"
+
+
+def _referral_blocks(locale: str) -> list[dict]:
+    """What kind of record, and for a referral: who referred, when, and why in their words."""
+
+    def label(key: str) -> str:
+        return t("intake.referral." + key, locale)
+
+    return [
+        radio(
+            "intake_held",
+            label("kind"),
+            [(label(HELD), HELD), (label(REFERRAL_ONLY), REFERRAL_ONLY)],
+            initial=HELD,
+        ),
+        text_input("referrer", label("referrer"), optional=True, max_length=200, hint=label("referrer_hint")),
+        date_input("referred_on", label("referred_on"), optional=True),
+        text_input("referral_reason", label("reason"), optional=True, multiline=True, max_length=3000),
+    ]
+
+
 def _standard_blocks(locale: str, profile: Profile) -> list[dict]:
     def label(key: str) -> str:
         return t("intake.modal." + key, locale)
 
     return [
         section(label("notice")),
+        *_referral_blocks(locale),
         select(
             "referral_source",
             label("referral_source"),
@@ -109,7 +134,7 @@ def _standard_blocks(locale: str, profile: Profile) -> list[dict]:
             "confidentiality_notice_given",
             label("notice_given"),
             [(label("notice_given_option"), YES)],
-            optional=False,
+            hint=t("intake.referral.notice_hint", locale),
         ),
         checkboxes(
             "consent_scopes",
@@ -198,4 +223,33 @@ def intake_done_modal(locale: str, code: str, next_step: NextStep) -> dict:
             section(t("intake.done.text", locale, code=code, next_step=next_step.label(locale))),
             context(f"`/case show {code}`"),
         ],
+    )
+
+
+RECORD_INTAKE_BLOCKS = ["intake_summary", "confidentiality_notice_given"]
+
+
+def record_intake_modal(locale: str, code: str) -> dict:
+    """`/case intake CODE` (초기상담): the first interview of a case recorded as a referral (stage 0)."""
+
+    def label(key: str) -> str:
+        return t("intake.modal." + key, locale)
+
+    return modal(
+        View.RECORD_INTAKE,
+        t("intake.record.title", locale),
+        [
+            header(code),
+            section(t("intake.record.intro", locale)),
+            text_input("intake_summary", label("intake_summary"), optional=True, multiline=True),
+            checkboxes(
+                "confidentiality_notice_given",
+                label("notice_given"),
+                [(label("notice_given_option"), YES)],
+            ),
+            context(t("intake.record.next", locale)),
+        ],
+        submit=t("intake.record.submit", locale),
+        close=label("close"),
+        private_metadata=CaseRef(code=code).dump(),
     )

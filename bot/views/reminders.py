@@ -6,7 +6,7 @@ from datetime import date
 
 from bot.i18n import t
 from bot.ids import Action
-from bot.metadata import CaseRef, Snooze
+from bot.metadata import CaseRef, ConsentOpen, Snooze
 from bot.views.blocks import actions, button, section
 from models.enums import ReminderKind
 
@@ -23,9 +23,17 @@ OPENS: dict[ReminderKind, Action] = {
     ReminderKind.REFERRAL_RESPONSE: Action.OPEN_SHOW,
     ReminderKind.CLOSURE_APPROVAL: Action.OPEN_SHOW,
     ReminderKind.AFTERCARE_CHECK: Action.OPEN_AFTERCARE,
-    ReminderKind.CONSENT_EXPIRY: Action.OPEN_SHOW,
+    ReminderKind.CONSENT_EXPIRY: Action.OPEN_CONSENT,
     ReminderKind.ACTION_ITEM: Action.OPEN_SHOW,
+    ReminderKind.HOLD_END: Action.OPEN_RESUME,
 }
+
+
+def _value(kind: ReminderKind, code: str) -> str:
+    """The open button's value: the case; an expiry nudge opens the consent dialogue with "renew" ready."""
+    if kind == ReminderKind.CONSENT_EXPIRY:
+        return ConsentOpen(code=code, renew=True).dump()
+    return CaseRef(code=code).dump()
 
 
 def nudge(
@@ -39,7 +47,7 @@ def nudge(
     blocks = [
         section(text),
         actions(
-            button(t("reminders.open", locale), OPENS[kind], CaseRef(code=code).dump(), style="primary"),
+            button(t("reminders.open", locale), OPENS[kind], _value(kind, code), style="primary"),
             button(
                 t("reminders.snooze_day", locale),
                 f"{Action.SNOOZE_REMINDER}.1",

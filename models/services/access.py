@@ -216,6 +216,34 @@ def require_role(ctx: Ctx, *roles: StaffRole, detail: str) -> None:
         )
 
 
+# --- what only the case's lead may do (R9: roles) ------------------------------------------------------
+
+# The decisions that steer a case belong to its case manager or a supervisor of its team; co-workers
+# (a colleague, an approved school staff member) add notes, update tasks and record services.
+LEAD_ACTIONS = ("classify", "agree_plan", "send_referral", "transfer", "request_closure")
+
+
+def is_lead(staff: StaffMember, case: Case) -> bool:
+    """The case manager, or an active supervisor of the case's team."""
+    if staff.id == case.case_manager_id:
+        return True
+    return staff.role == StaffRole.SUPERVISOR and staff.team_id == case.team_id
+
+
+def require_lead(ctx: Ctx, case: Case, action: str) -> None:
+    """Refuse (audited, nothing changed) a steering decision by anyone but the case manager or a
+    supervisor of the team; the answer names the rule and the action in the reader's language."""
+    assert action in LEAD_ACTIONS, action
+    if is_lead(ctx.actor, case):
+        return
+    raise refuse(
+        ctx,
+        case,
+        f"{action}: case manager or team supervisor only",
+        Message("access.errors.lead_only", action=Message(f"access.lead_actions.{action}")),
+    )
+
+
 # `<prefix>-<year>-<sequence>` (models/services/codes.py): what may be quoted back in a "not found".
 CODE_SHAPE = re.compile(r"[A-Z]{1,10}-\d{4}-\d{4,9}")
 

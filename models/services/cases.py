@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,7 +62,9 @@ def open_case(db: Session, ctx: Ctx, data: IntakeInput) -> Case:
         presenting_needs=[d.value for d in data.presenting_needs],
         intake_summary=data.intake_summary,
         confidentiality_notice_given=data.confidentiality_notice_given,
-        referred_at=ctx.now,
+        referrer=data.referrer,
+        referral_reason=data.referral_reason,
+        referred_at=_referred_at(ctx, data.referred_on),
         intake_at=ctx.now if data.intake_held else None,
         episode_started_at=ctx.now,
         episode=1,
@@ -72,6 +75,15 @@ def open_case(db: Session, ctx: Ctx, data: IntakeInput) -> Case:
         add_consent(db, ctx, case, consent)
     case_changed(db, ctx, case, "case_opened", intake=data.intake_held, manager=manager.id)
     return case
+
+
+def _referred_at(ctx: Ctx, day: date | None) -> datetime:
+    """The moment of the referral: now, or noon (agency time) of the day it came in."""
+    if day is None or day == ctx.today:
+        return ctx.now
+    if day > ctx.today:
+        raise InvalidInput({"referred_on": Message("cases.errors.referred_in_future")})
+    return datetime.combine(day, time(12), tzinfo=ctx.policy.zone).astimezone(UTC)
 
 
 def _case_manager_for(db: Session, ctx: Ctx, staff_id: int | None) -> StaffMember:
@@ -109,6 +121,7 @@ def record_intake(db: Session, ctx: Ctx, code: str, *, summary: str | None, noti
 def classify(db: Session, ctx: Ctx, code: str, intensity: CaseIntensity) -> Case:
     """사례회의·대상자 구분: decide the intensity, which drives the contact cadence."""
     case = access.load_case(db, ctx, code, purpose="classify")
+    access.require_lead(ctx, case, "classify")
     state = current_state(db, ctx, case)
     if state.stage.number < Stage.CONFERENCE.number or case.status in CLOSED_STATUSES:
         raise RuleViolation(
@@ -124,12 +137,18 @@ def classify(db: Session, ctx: Ctx, code: str, intensity: CaseIntensity) -> Case
     return case
 
 
-def hold(db: Session, ctx: Ctx, code: str) -> Case:
+def hold(db: Session, ctx: Ctx, code: str, *, reason: str | None = None, until: date | None = None) -> Case:
+    """보류: contact nudges pause; with `until`, one nudge goes out that morning to look again."""
     case = access.load_case(db, ctx, code, purpose="hold")
+    check_free_text("reason", reason)
+    if until is not None and until <= ctx.today:
+        raise InvalidInput({"until": Message("cases.errors.hold_until_after_today")})
     if case.status in CLOSED_STATUSES or case.status == CaseStatus.ON_HOLD:
         raise RuleViolation("HOLD", Message("cases.errors.open_case_put_hold"))
     case.status = CaseStatus.ON_HOLD
-    case_changed(db, ctx, case, "put_on_hold")
+    case.hold_reason = reason
+    case.hold_until = until
+    case_changed(db, ctx, case, "put_on_hold", until=until.isoformat() if until else None)
     return case
 
 
@@ -139,30 +158,72 @@ def resume(db: Session, ctx: Ctx, code: str) -> Case:
         raise RuleViolation("RESUME", Message("cases.errors.case_not_hold"))
     snap = snapshot(db, case)
     case.status = CaseStatus.ACTIVE if snap.plan_in_force else CaseStatus.OPEN
+    case.hold_until = None
     case_changed(db, ctx, case, "resumed")
     return case
 
 
-def transfer(db: Session, ctx: Ctx, code: str, new_manager_id: int) -> Case:
-    """Hand a case to another case manager of the team (recorded on the timeline)."""
+def transfer(db: Session, ctx: Ctx, code: str, new_manager_id: int, *, keep_previous: bool = False) -> Case:
+    """이관: hand a case to another active case manager of the team. Pending reminders follow the case
+    manager (the refresh readdresses them); the previous one keeps access only as a named co-worker
+    (`keep_previous`); the timeline records it."""
     case = access.load_case(db, ctx, code, purpose="transfer")
-    team_supervisor = ctx.actor.role == StaffRole.SUPERVISOR and ctx.actor.team_id == case.team_id
-    if not team_supervisor and ctx.actor.id != case.case_manager_id:
-        raise access.refuse(ctx, case, "transfer")
+    access.require_lead(ctx, case, "transfer")
     target = db.get(StaffMember, new_manager_id)
-    if (
-        target is None
-        or not target.active
-        or target.team_id != case.team_id
-        or target.role not in access.CASE_OWNER_ROLES
-    ):
+    if target is not None and target.id == case.case_manager_id:
+        raise InvalidInput({"new_manager_id": Message("cases.errors.transfer_to_current_manager")})
+    if target is None or not target.active:
+        raise InvalidInput({"new_manager_id": Message("cases.errors.transfer_inactive")})
+    if target.team_id != case.team_id:
+        raise InvalidInput({"new_manager_id": Message("cases.errors.transfer_other_team")})
+    if target.role not in access.CASE_OWNER_ROLES:
         raise InvalidInput({"new_manager_id": Message("cases.errors.choose_active_case_manager_2")})
     if not access.may_be_assigned(db, target, case.profile, ctx.today):
         raise InvalidInput({"new_manager_id": access.NOT_APPROVED_ASSIGNEE})
     previous = case.case_manager_id
     case.case_manager_id = target.id
-    case_changed(db, ctx, case, "transferred", previous=previous, to=target.id)
+    # The new manager is no longer a co-worker of their own case.
+    for worker in db.scalars(
+        select(CaseWorker).where(CaseWorker.case_id == case.id, CaseWorker.staff_id == target.id)
+    ):
+        db.delete(worker)
+    if keep_previous:
+        db.add(CaseWorker(case_id=case.id, staff_id=previous, added_at=ctx.now))
+    db.flush()
+    case_changed(db, ctx, case, "transferred", previous=previous, to=target.id, kept=keep_previous)
     return case
+
+
+def transfer_to_slack_user(
+    db: Session, ctx: Ctx, code: str, slack_user_id: str | None, *, keep_previous: bool = False
+) -> tuple[Case, int]:
+    """The transfer dialogue: the person picked in Slack, active or not (an inactive one is told as
+    such); returns the case and the previous case manager's id."""
+    member = (
+        db.scalar(select(StaffMember).where(StaffMember.slack_user_id == slack_user_id))
+        if slack_user_id
+        else None
+    )
+    if member is None:
+        raise InvalidInput({"new_manager_id": Message("cases.errors.transfer_not_staff")})
+    previous = access.load_case(db, ctx, code, purpose="transfer").case_manager_id
+    return transfer(db, ctx, code, member.id, keep_previous=keep_previous), previous
+
+
+@dataclass(frozen=True)
+class TransferNotice:
+    """Who to tell of a transfer by DM (case code only): Slack ids and stored languages."""
+
+    code: str
+    people: list[tuple[str, str | None]]
+
+
+def transfer_notice(db: Session, case: Case, previous_id: int) -> TransferNotice:
+    ids = [case.case_manager_id, previous_id]
+    people = [
+        (m.slack_user_id, m.locale) for i in ids if (m := db.get(StaffMember, i)) is not None and m.active
+    ]
+    return TransferNotice(case.code, people)
 
 
 def add_coworker(db: Session, ctx: Ctx, code: str, staff_id: int) -> CaseWorker:

@@ -34,6 +34,7 @@ from models.staff import StaffMember
 
 def request_closure(db: Session, ctx: Ctx, code: str, data: ClosureInput) -> Closure:
     case = access.load_case(db, ctx, code, purpose="request closure")
+    access.require_lead(ctx, case, "request_closure")
     require_open(case)
     snap = snapshot(db, case)
     if snap.pending_closure is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -10,11 +11,11 @@ from sqlalchemy.orm import Session
 from models.case import Case
 from models.conference import CaseConference, ConferenceCase
 from models.consent import Consent
-from models.enums import ConferenceStatus, ConsentScope, ReferralStatus, SignerRelationship
-from models.errors import InvalidInput, Message, RuleViolation
+from models.enums import ConferenceStatus, ConsentMethod, ConsentScope, ReferralStatus, SignerRelationship
+from models.errors import InvalidInput, Message, NotFound
 from models.referral import Referral
 from models.resource import Resource
-from models.schemas import ConsentInput
+from models.schemas import ConsentInput, check_free_text
 from models.services import access, strict
 from models.services.changes import case_changed
 from models.services.context import Ctx
@@ -37,13 +38,33 @@ def add_consent(db: Session, ctx: Ctx, case: Case, data: ConsentInput) -> Consen
     return consent
 
 
-def record_consent(db: Session, ctx: Ctx, code: str, data: ConsentInput) -> Consent:
+def record_consent(
+    db: Session, ctx: Ctx, code: str, data: ConsentInput, *, renews_id: int | None = None
+) -> Consent:
+    """A consent added on its own (the consent dialogue), or the renewal of one (`renews_id`): a new
+    record of the same scope that carries the old one on; the stage follows at once (R2)."""
     case = access.load_case(db, ctx, code, purpose="record consent")
-    return add_consent(db, ctx, case, data)
+    renewed = None
+    if renews_id is not None:
+        renewed = db.get(Consent, renews_id)
+        if renewed is None or renewed.case_id != case.id:
+            raise NotFound(Message("consents.errors.no_consent_record"))
+        if renewed.withdrawn_at is not None:
+            raise InvalidInput({"scope": Message("consents.errors.renew_withdrawn")})
+        if data.scope != renewed.scope:
+            raise InvalidInput({"scope": Message("consents.errors.renew_same_scope", scope=renewed.scope)})
+    consent = add_consent(db, ctx, case, data)
+    if renewed is not None:
+        consent.renews_id = renewed.id
+        case_changed(db, ctx, case, "consent_renewed", consent=consent.id, renews=renewed.id)
+    return consent
 
 
-def withdraw_consent(db: Session, ctx: Ctx, consent_id: int) -> list[Referral]:
-    """Withdraw a consent; referrals that relied on it and are still under way are cancelled."""
+def withdraw_consent(
+    db: Session, ctx: Ctx, consent_id: int, *, on: date | None = None, reason: str | None = None
+) -> list[Referral]:
+    """Withdraw a consent on the day the person withdrew it (default today), with their reason;
+    referrals that relied on it and are still under way are cancelled, and the stage follows (R13)."""
     case, consent = access.load_record(
         db,
         ctx,
@@ -52,9 +73,23 @@ def withdraw_consent(db: Session, ctx: Ctx, consent_id: int) -> list[Referral]:
         Message("consents.errors.no_consent_record"),
         purpose="withdraw consent",
     )
+    check_free_text("reason", reason)
+    day = on or ctx.today
     if consent.withdrawn_at is not None:
-        raise RuleViolation("CONSENT_WITHDRAWN", Message("consents.errors.consent_already_withdrawn"))
+        raise InvalidInput({"withdrawn_on": Message("consents.errors.consent_already_withdrawn")})
+    if day > ctx.today:
+        raise InvalidInput({"withdrawn_on": Message("consents.errors.withdrawn_in_future")})
+    if day < consent.given_on:
+        raise InvalidInput(
+            {
+                "withdrawn_on": Message(
+                    "consents.errors.withdrawn_before_given", given=consent.given_on.isoformat()
+                )
+            }
+        )
     consent.withdrawn_at = ctx.now
+    consent.withdrawn_on = day
+    consent.withdrawal_reason = reason
     stopped: list[Referral] = []
     unshared: list[int] = []
     if consent.scope == ConsentScope.THIRD_PARTY:
@@ -142,3 +177,90 @@ def covered_resources(db: Session, ctx: Ctx, case: Case) -> set[int]:
         if consent.active_on(ctx.today):
             covered.update(consent.recipient_resource_ids or [])
     return covered
+
+
+# --- the consent dialogue (/case consent CODE) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    """One consent as the dialogue lists it: no signer, no free text (R1)."""
+
+    consent_id: int
+    scope: ConsentScope
+    given_on: date
+    expires_on: date | None
+    withdrawn_on: date | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class RenewalDraft:
+    """What a renewal starts from: the consent's scope, texts and recipients (never the signer)."""
+
+    consent_id: int
+    scope: ConsentScope
+    purposes: str
+    items: str
+    retention: str
+    recipient_resource_ids: list[int]
+    recipient_names: list[str]
+    method: ConsentMethod
+    signer_relationship: SignerRelationship
+
+
+@dataclass(frozen=True)
+class ConsentOverview:
+    code: str
+    rows: list[ConsentRow]
+    resources: list[tuple[int, str]]  # the directory, for third-party recipients
+    renewal: RenewalDraft | None  # the consent to renew, when the dialogue opens with "renew" ready
+
+
+def consent_overview(
+    db: Session, ctx: Ctx, code: str, *, renew_id: int | None = None, renew_next: bool = False
+) -> ConsentOverview:
+    """The case's consents for the dialogue; with `renew_id` (a renew button) or `renew_next` (an
+    expiry nudge: the live consent that ends first) a renewal draft to start the form from."""
+    case = access.load_case(db, ctx, code, purpose="consents")
+    records = list(
+        db.scalars(select(Consent).where(Consent.case_id == case.id).order_by(Consent.given_on, Consent.id))
+    )
+    rows = [
+        ConsentRow(c.id, c.scope, c.given_on, c.expires_on, c.withdrawn_on, c.active_on(ctx.today))
+        for c in records
+    ]
+    chosen = None
+    if renew_id is not None:
+        chosen = next((c for c in records if c.id == renew_id and c.withdrawn_at is None), None)
+        if chosen is None:
+            raise NotFound(Message("consents.errors.no_consent_record"))
+    elif renew_next:
+        ending = [c for c in records if c.withdrawn_at is None and c.expires_on is not None]
+        chosen = min(ending, key=lambda c: (c.expires_on, c.id), default=None)
+    renewal = None
+    if chosen is not None:
+        renewal = RenewalDraft(
+            chosen.id,
+            chosen.scope,
+            chosen.purposes,
+            chosen.items,
+            chosen.retention,
+            list(chosen.recipient_resource_ids or []),
+            list(chosen.recipient_names or []),
+            chosen.method,
+            chosen.signer_relationship,
+        )
+    resources = [
+        (r.id, r.name)
+        for r in db.scalars(select(Resource).where(Resource.active.is_(True)).order_by(Resource.name))
+    ]
+    return ConsentOverview(case.code, rows, resources, renewal)
+
+
+def case_code_of_consent(db: Session, ctx: Ctx, consent_id: int) -> str:
+    """The code of the case a consent belongs to (through the access check)."""
+    case, _ = access.load_record(
+        db, ctx, Consent, consent_id, Message("consents.errors.no_consent_record"), purpose="consents"
+    )
+    return case.code

@@ -76,6 +76,7 @@ def agree(db: Session, ctx: Ctx, plan_id: int, method: ConsentMethod) -> Service
         Message("plans.errors.no_plan"),
         purpose="agree plan",
     )
+    access.require_lead(ctx, case, "agree_plan")
     if plan.status != PlanStatus.DRAFT:
         raise RuleViolation("PLAN_AGREED", Message("plans.errors.plan_already_agreed"))
     for other in db.scalars(

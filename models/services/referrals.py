@@ -86,6 +86,7 @@ def move(
             Message("referrals.errors.referral_go_from", status=referral.status, to=to),
         )
     if to == ReferralStatus.SENT:
+        access.require_lead(ctx, case, "send_referral")
         _require_basis_to_send(db, ctx, case, referral)
         referral.sent_at = ctx.now
         referral.response_due = ctx.today + timedelta(days=ctx.policy.cadences.referral_response_days)

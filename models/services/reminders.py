@@ -132,6 +132,8 @@ def due_items(
             add(ReminderKind.AFTERCARE_CHECK, str(check.due_on), on(check.due_on))
         return items
     if case.status == CaseStatus.ON_HOLD:
+        if case.hold_until is not None:  # contact nudges pause; one nudge on the day to look again
+            add(ReminderKind.HOLD_END, case.hold_until.isoformat(), on(case.hold_until))
         return items
 
     pending = snap.pending_closure

@@ -77,8 +77,11 @@ def new_case(bot: Bot, stage: str) -> str:
     """A case of the manager's at `stage`: open, assessed (and classified), monitoring, pending, aftercare."""
     ctx = _ctx(bot)
     with bot.uow() as db:
-        case = cases.open_case(db, ctx, intake())
+        referral_only = stage == "referral"
+        case = cases.open_case(db, ctx, intake(intake_held=not referral_only, with_consent=not referral_only))
         code = case.code
+        if stage == "on_hold":
+            cases.hold(db, ctx, code, reason="입원", until=ctx.today + timedelta(days=14))
         if stage in ("assessed", "monitoring", "pending", "aftercare"):
             assessments.assess(db, ctx, code, assessment_input())
             cases.classify(db, ctx, code, CaseIntensity.GENERAL)
@@ -258,6 +261,45 @@ def _access(bot: Bot) -> Opened:
     return Opened([command(bot, f"access {code}", View.ACCESS)], MANAGER, [code])
 
 
+def _consent(bot: Bot) -> Opened:
+    code = new_case(bot, "open")
+    return Opened([command(bot, f"consent {code}", View.CONSENT)], MANAGER, [code])
+
+
+def _consent_withdraw(bot: Bot) -> Opened:
+    code = new_case(bot, "open")
+    dialogue = command(bot, f"consent {code}", View.CONSENT)
+    [withdraw] = [
+        e
+        for b in dialogue["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == Action.CONSENT_WITHDRAW
+    ]
+    view = button(bot, Action.CONSENT_WITHDRAW, json.loads(withdraw["value"]), View.CONSENT_WITHDRAW)
+    return Opened([view], MANAGER, [code])
+
+
+def _record_intake(bot: Bot) -> Opened:
+    code = new_case(bot, "referral")
+    return Opened([command(bot, f"intake {code}", View.RECORD_INTAKE)], MANAGER, [code])
+
+
+def _hold(bot: Bot) -> Opened:
+    code = new_case(bot, "monitoring")
+    return Opened([command(bot, f"hold {code}", View.HOLD)], MANAGER, [code])
+
+
+def _resume(bot: Bot) -> Opened:
+    code = new_case(bot, "on_hold")
+    return Opened([command(bot, f"resume {code}", View.RESUME)], MANAGER, [code])
+
+
+def _transfer(bot: Bot) -> Opened:
+    code = new_case(bot, "open")
+    return Opened([command(bot, f"transfer {code}", View.TRANSFER)], MANAGER, [code])
+
+
 ANY = None
 
 
@@ -330,6 +372,12 @@ SCENARIOS = [
             "reminders": ANY,
         },
     ),
+    Scenario("consent", View.CONSENT, _consent, {"consents": 1}),
+    Scenario("consent_withdraw", View.CONSENT_WITHDRAW, _consent_withdraw),
+    Scenario("record_intake", View.RECORD_INTAKE, _record_intake),
+    Scenario("hold", View.HOLD, _hold),
+    Scenario("resume", View.RESUME, _resume),
+    Scenario("transfer", View.TRANSFER, _transfer, {"case_workers": ANY}),
 ]
 
 

@@ -162,6 +162,25 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
     ),
     Action.ACTION_ITEM_DONE: (["item_id"], lambda codes: st.fixed_dictionaries({"item_id": NUMBERS})),
     Action.ACTION_ITEM_SHOW: (["item_id"], lambda codes: st.fixed_dictionaries({"item_id": NUMBERS})),
+    Action.OPEN_CONSENT: (
+        ["code", "renew"],
+        lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes), "renew": st.booleans()}),
+    ),
+    Action.CONSENT_RENEW: (
+        ["code", "consent_id"],
+        lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes), "consent_id": NUMBERS}),
+    ),
+    Action.CONSENT_WITHDRAW: (
+        ["code", "consent_id"],
+        lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes), "consent_id": NUMBERS}),
+    ),
+    Action.OPEN_RECORD_INTAKE: (
+        ["code"],
+        lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)}),
+    ),
+    Action.OPEN_HOLD: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
+    Action.OPEN_RESUME: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
+    Action.OPEN_TRANSFER: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
 }
 
 

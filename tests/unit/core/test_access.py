@@ -11,7 +11,7 @@ from models.audit import AuditLog
 from models.case import Case
 from models.contact import ContactNote
 from models.enums import AuditAction, CaseStatus, ClosureReason, GoalAttainment, NeedDomain
-from models.errors import InvalidInput, NotAllowed, RuleViolation
+from models.errors import InvalidInput, Message, NotAllowed, RuleViolation
 from models.schemas import ClosureInput, ReferralInput
 from models.services import access, cases, closure, consents, notes, referrals
 from models.services.access import NO_ACCESS, NOT_STAFF
@@ -221,7 +221,8 @@ def test_transfer_by_a_coworker_is_refused_and_by_a_supervisor_works(db, world):
     cases.add_coworker(db, world.ctx(), case.code, world.coworker.id)
     with pytest.raises(NotAllowed) as excinfo:
         cases.transfer(db, world.ctx(world.coworker), case.code, world.coworker.id)
-    assert_refused(excinfo, world.coworker, case)
+    lead_only = Message("access.errors.lead_only", action=Message("access.lead_actions.transfer"))
+    assert_refused(excinfo, world.coworker, case, lead_only)
     assert case.case_manager_id == world.manager.id
 
     cases.transfer(db, world.ctx(world.supervisor), case.code, world.coworker.id)
@@ -247,7 +248,8 @@ def test_another_teams_supervisor_on_the_case_cannot_transfer_it(db, world):
     assert cases.show(db, world.ctx(world.other_supervisor), case.code).case.id == case.id
     with pytest.raises(NotAllowed) as excinfo:
         cases.transfer(db, world.ctx(world.other_supervisor), case.code, world.coworker.id)
-    assert_refused(excinfo, world.other_supervisor, case)
+    lead_only = Message("access.errors.lead_only", action=Message("access.lead_actions.transfer"))
+    assert_refused(excinfo, world.other_supervisor, case, lead_only)
     assert case.case_manager_id == world.manager.id
 
 

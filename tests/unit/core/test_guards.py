@@ -586,9 +586,9 @@ def test_withdrawal_cancels_the_referrals_that_relied_on_it(db, world):
     with pytest.raises(RuleViolation) as excinfo:
         referrals.move(db, ctx, again.id, ReferralStatus.SENT)
     assert_rule(excinfo, "R5")
-    with pytest.raises(RuleViolation) as excinfo:
+    with pytest.raises(InvalidInput) as excinfo:  # a field error on the withdrawal's date (issue 14)
         consents.withdraw_consent(db, ctx, granted.id)
-    assert_rule(excinfo, "CONSENT_WITHDRAWN")
+    assert set(excinfo.value.errors) == {"withdrawn_on"}
 
 
 # --- closure --------------------------------------------------------------------------------------

@@ -187,7 +187,7 @@ def test_transfer_is_recorded(db, world):
     data = db.scalar(
         select(CaseEvent.data).where(CaseEvent.case_id == case.id, CaseEvent.event == "transferred")
     )
-    assert data == {"previous": world.manager.id, "to": world.coworker.id}
+    assert data == {"previous": world.manager.id, "to": world.coworker.id, "kept": False}
 
 
 def test_views_of_the_stage_models(db, world):
