@@ -31,6 +31,7 @@ class View(StrEnum):
     ACCESS_LOG = "team.access_log.modal"
     SERVE = "case.serve.modal"
     STATS = "team.stats.modal"
+    HISTORY = "case.history.modal"
 
 
 class Action(StrEnum):
@@ -57,6 +58,7 @@ class Action(StrEnum):
     CONFERENCE_RECORD = "case.conference.record"
     ACTION_ITEM_DONE = "case.conference.item.done"
     ACTION_ITEM_SHOW = "case.conference.item.show"
+    HISTORY_PAGE = "case.history.page"
 
 
 class Shortcut(StrEnum):

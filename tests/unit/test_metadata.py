@@ -23,6 +23,7 @@ from bot.metadata import (
     ClosureReturn,
     ConferenceRecord,
     ConferenceRef,
+    HistoryPage,
     MessageRef,
     NoteMeta,
     PageRef,
@@ -35,6 +36,7 @@ from bot.metadata import (
     option_id,
 )
 from models.enums import ConsentMethod, ReferralStatus
+from models.services.case_file import Section
 
 CODE = "C-2026-0007"
 
@@ -60,6 +62,8 @@ EXAMPLES: list[SlackValue] = [
     ConferenceRef(conference_id=1),
     ConferenceRecord(conference_id=2, codes=[CODE, "SCH-2026-123456789"]),
     ActionItemRef(item_id=8),
+    HistoryPage(code=CODE, section=Section.NOTES),
+    HistoryPage(code=CODE, section=Section.CLOSURE, page=3),
 ]
 MODELS: list[type[SlackValue]] = sorted({type(value) for value in EXAMPLES}, key=lambda m: m.__name__)
 
