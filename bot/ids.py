@@ -32,6 +32,7 @@ class View(StrEnum):
     SERVE = "case.serve.modal"
     STATS = "team.stats.modal"
     HISTORY = "case.history.modal"
+    CLOSURE_REVIEW = "case.closure_review.modal"
 
 
 class Action(StrEnum):
@@ -46,6 +47,7 @@ class Action(StrEnum):
     OPEN_CLOSE = "case.close.open"
     APPROVE_CLOSURE = "case.closure.approve"
     RETURN_CLOSURE = "case.closure.return"
+    REVIEW_CLOSURE = "case.closure.review"
     OPEN_AFTERCARE = "case.aftercare.open"
     OPEN_CLASSIFY = "case.classify.open"
     HOME_PAGE = "home.page"

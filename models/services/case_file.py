@@ -43,11 +43,11 @@ from models.enums import (
     ResponsibleParty,
     TaskStatus,
 )
-from models.errors import Message, NotFound
 from models.plan import PlanGoal, ServicePlan
 from models.referral import Referral
 from models.resource import Resource
 from models.services import access
+from models.services import closure as closures
 from models.services.context import Ctx
 from models.services.deliveries import DeliveryLine, deliveries_of
 from models.staff import StaffMember
@@ -245,11 +245,8 @@ def read_page(db: Session, ctx: Ctx, code: str, section: Section, page: int = 0)
 
 
 def read_closure(db: Session, ctx: Ctx, closure_id: int, *, purpose: str) -> tuple[str, ClosureEntry]:
-    """One closure request in full (the supervisor's review), through the access check; logged."""
-    closure = db.get(Closure, closure_id)
-    if closure is None:
-        raise NotFound(Message("closure.errors.no_closure_request"))
-    case = access.load_case(db, ctx, db.get_one(Case, closure.case_id), purpose=purpose)
+    """One closure request in full (the supervisor's review), for those who may decide it; logged."""
+    case, closure = closures.load_for_decision(db, ctx, closure_id, purpose=purpose)
     return case.code, _closure_entry(db, closure, _names(db), aftercare=[])
 
 
