@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     # A "lost contact" closure needs this many unanswered contacts logged within the last days.
     lost_contact_attempts: int = Field(3, ge=0, le=50)
     lost_contact_days: int = Field(30, ge=1, le=365)
+    # Printed forms: the agency's name on every page, and the TrueType fonts embedded (Korean).
+    agency_name: str = Field("", max_length=100)
+    print_font: str = "/usr/share/fonts/truetype/nanum/NanumGothic.ttf"
+    print_bold_font: str = "/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf"
 
     cadences: Cadences = Cadences()
     working_hours: WorkingHours = WorkingHours()

@@ -90,6 +90,9 @@ def _fmt(value: object, locale: str, zone: ZoneInfo) -> str:
     return str(value).replace("\n", "\n  ")
 
 
+format_value = _fmt  # the printed forms write values the same way
+
+
 class _Doc:
     def __init__(self, locale: str, zone: ZoneInfo, staff: dict[int, str]) -> None:
         self.lines: list[str] = []
