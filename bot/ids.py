@@ -61,6 +61,7 @@ class Action(StrEnum):
     ACTION_ITEM_DONE = "case.conference.item.done"
     ACTION_ITEM_SHOW = "case.conference.item.show"
     HISTORY_PAGE = "case.history.page"
+    PRINT_FORM = "case.history.print"
 
 
 class Shortcut(StrEnum):

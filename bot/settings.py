@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # A "lost contact" closure needs this many unanswered contacts logged within the last days.
     lost_contact_attempts: int = Field(3, ge=0, le=50)
     lost_contact_days: int = Field(30, ge=1, le=365)
+    # Where people reach Casebot's own HTTP server (e.g. https://casebot.example.org), for the print
+    # links; without it (Socket Mode behind a firewall) the print button says how to print from the CLI.
+    public_url: str | None = None
     # Printed forms: the agency's name on every page, and the TrueType fonts embedded (Korean).
     agency_name: str = Field("", max_length=100)
     print_font: str = "/usr/share/fonts/truetype/nanum/NanumGothic.ttf"

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from bot.ids import Action, View
-from bot.metadata import CaseRef, HistoryPage
+from bot.metadata import CaseInChannel, HistoryPage, PrintRequest, conversation_id
 from bot.views import blocks as b
 from models.enums import LabeledEnum
 from models.services.case_file import (
@@ -26,15 +26,16 @@ from models.services.case_file import (
     Section,
 )
 from models.services.deliveries import DeliveryLine
+from models.services.forms import Form
 
+PRINT_PATH = "/print/"  # the route of Casebot's HTTP server that serves a print link (casebot/server.py)
 MAX_BLOCKS = 95  # Slack takes 100 blocks in a modal; the rest is said to be cut
 TEXT = 2800  # one block's text, under Slack's 3000 characters with the markup around it
 
 
-def history_modal(
-    page: CaseFilePage, locale: str, zone: ZoneInfo, *, extra: list[dict] | None = None
-) -> dict:
-    """The modal showing `page`; `extra` are blocks shown under the navigation (the print button)."""
+def history_modal(page: CaseFilePage, locale: str, zone: ZoneInfo, *, channel: str | None = None) -> dict:
+    """The modal showing `page`, with the print buttons under it; `channel`: where `/case history` was
+    typed (the print link is answered there, visible to the person only)."""
     head = [
         b.context(t("history.private", locale)),
         _sections(page, locale),
@@ -49,7 +50,7 @@ def history_modal(
         ),
     ]
     body = _body(page, locale, zone) or [b.section(t("history.empty", locale))]
-    tail = [*_pager(page, locale), *(extra or [])]
+    tail = [*_pager(page, locale), *_print(page.code, locale)]
     room = MAX_BLOCKS - len(head) - len(tail)
     if len(body) > room:
         body = [*body[: room - 1], b.context(t("history.cut", locale))]
@@ -58,7 +59,7 @@ def history_modal(
         t("history.title", locale, code=page.code),
         [*head, *body, *tail],
         close=t("history.close", locale),
-        private_metadata=CaseRef(code=page.code).dump(),
+        private_metadata=CaseInChannel(code=page.code, channel=conversation_id(channel)).dump(),
     )
 
 
@@ -88,6 +89,23 @@ def _pager(page: CaseFilePage, locale: str) -> list[dict]:
         value = HistoryPage(code=page.code, section=page.section, page=page.page + 1).dump()
         buttons.append(b.button(t("history.older", locale), f"{Action.HISTORY_PAGE}.older", value))
     return [b.actions(*buttons, block_id="history.pages")]
+
+
+def _print(code: str, locale: str) -> list[dict]:
+    return [
+        b.context(t("history.print", locale)),
+        b.actions(
+            *(
+                b.button(
+                    t(f"forms.short.{form.value}", locale),
+                    f"{Action.PRINT_FORM}.{form.value}",
+                    PrintRequest(code=code, form=form).dump(),
+                )
+                for form in Form
+            ),
+            block_id="history.print",
+        ),
+    ]
 
 
 # ------------------------------------------------------------------ values

@@ -8,8 +8,10 @@ agency's name (AGENCY_NAME) heads every page; signature lines close each form. P
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,10 +28,13 @@ from models.closure import Closure
 from models.conference import ActionItem, CaseConference, ConferenceCase
 from models.consent import Consent
 from models.enums import AssessmentStatus, AuditAction, NeedDomain, Surface
-from models.errors import DomainError, Message, NotFound
+from models.errors import DomainError, Message, NotAllowed, NotFound
 from models.plan import PlanGoal, ServicePlan
+from models.print_link import PrintLink
 from models.referral import Referral
 from models.resource import Resource
+from models.services import access
+from models.services.context import Ctx, utc
 from models.services.export import format_value
 from models.staff import StaffMember
 from models.text import t
@@ -498,3 +503,94 @@ def print_form(
         )
     )
     return pdf
+
+
+# ------------------------------------------------------------------ one-time links (the 인쇄 button)
+
+LINK_MINUTES = 10
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_link(db: Session, ctx: Ctx, code: str, form: Form, locale: str) -> str:
+    """A token for one download of the form, by this person, within LINK_MINUTES; the request is logged
+    (the case's access check, with what it was for). Only the token's hash is stored."""
+    case = access.load_case(db, ctx, code, purpose=f"print {form.value}")
+    token = secrets.token_urlsafe(32)
+    db.add(
+        PrintLink(
+            token_hash=_hash(token),
+            case_id=case.id,
+            staff_id=ctx.actor.id,
+            form=form.value,
+            locale=locale,
+            created_at=ctx.now,
+            expires_at=ctx.now + timedelta(minutes=LINK_MINUTES),
+        )
+    )
+    return token
+
+
+def redeem_link(
+    db: Session,
+    token: str,
+    user: str,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    agency: str,
+    font: str = DEFAULT_FONT,
+    bold_font: str = DEFAULT_BOLD_FONT,
+) -> tuple[str, bytes]:
+    """(file name, PDF) for a link used once, in time, by the person it was made for, who still sees the
+    case; anything else raises NotAllowed (the unit of work logs the refusal) and nothing is served."""
+    link = db.scalar(select(PrintLink).where(PrintLink.token_hash == _hash(token)))
+    if link is None:
+        raise NotAllowed(
+            Message("forms.link.unknown"),
+            at=now,
+            actor_ref=user[:64],
+            surface=Surface.BUTTON.value,
+            detail="print link: unknown",
+        )
+    case = db.get_one(Case, link.case_id)
+    staff = db.get_one(StaffMember, link.staff_id)
+
+    def refuse(why: str) -> NotAllowed:
+        return NotAllowed(
+            Message(f"forms.link.{why}"),
+            at=now,
+            actor_id=staff.id if staff.slack_user_id == user else None,
+            actor_ref=user[:64],
+            case_id=case.id,
+            case_code=case.code,
+            surface=Surface.BUTTON.value,
+            detail=f"print link {link.form}: {why}",
+        )
+
+    if link.used_at is not None:
+        raise refuse("used")
+    if utc(link.expires_at) <= now:
+        raise refuse("expired")
+    if staff.slack_user_id != user:
+        raise refuse("other_person")
+    if not access.can_access(db, staff, case, today=now.astimezone(zone).date()):
+        raise refuse("no_access")
+    link.used_at = now
+    pdf = print_form(
+        db,
+        case.code,
+        Form(link.form),
+        actor_ref=staff.slack_user_id,
+        actor_id=staff.id,
+        surface=Surface.BUTTON,
+        locale=link.locale,
+        zone=zone,
+        agency=agency,
+        now=now,
+        font=font,
+        bold_font=bold_font,
+    )
+    return f"{case.code}-{link.form}.pdf", pdf

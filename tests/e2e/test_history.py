@@ -92,3 +92,23 @@ def test_the_circle_reads_the_notes_other_teams_do_not_and_no_message_carries_th
     assert refusal.params["channel"] == "UOTHER"
     assert len(bot.slack.calls("views.update")) == updates
     assert_no_private_text(bot, NOTE_TEXT, NEXT_ACTION, CLIENT_NAME)
+
+
+def test_the_print_button_without_an_address_says_how_to_print_from_the_command_line(bot: RunningBot):
+    code = case_in_monitoring(bot)
+    status, _ = command(bot, f"history {code}", "UCM1", channel_id="C0042")
+    assert status == 200
+    view = bot.slack.wait_for("views.open")[-1].params["view"]
+    buttons = [e for b in view["blocks"] if b.get("block_id") == "history.print" for e in b["elements"]]
+    assert len(buttons) == 7
+    [plan] = [b for b in buttons if b["action_id"] == f"{Action.PRINT_FORM}.plan"]
+    request = block_actions(
+        SIGNING_SECRET,
+        user_id="UCM1",
+        actions=[{"action_id": plan["action_id"], "value": plan["value"]}],
+        view={**view, "id": "VHIST3"},
+    )
+    assert post(bot.events_url, request.body, request.headers)[0] == 200
+    told = bot.slack.wait_for("chat.postEphemeral")[-1].params
+    assert told["channel"] == "C0042" and told["user"] == "UCM1"
+    assert f"casebot print {code} --form plan" in told["text"]

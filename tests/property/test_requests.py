@@ -134,6 +134,12 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
     Action.APPROVE_CLOSURE: (["closure_id"], lambda codes: st.fixed_dictionaries({"closure_id": NUMBERS})),
     Action.RETURN_CLOSURE: (["closure_id"], lambda codes: st.fixed_dictionaries({"closure_id": NUMBERS})),
     Action.REVIEW_CLOSURE: (["closure_id"], lambda codes: st.fixed_dictionaries({"closure_id": NUMBERS})),
+    Action.PRINT_FORM: (
+        ["code", "form"],
+        lambda codes: st.fixed_dictionaries(
+            {"code": st.sampled_from(codes), "form": st.sampled_from(["plan", "closure", "nothing"])}
+        ),
+    ),
     Action.HISTORY_PAGE: (
         ["code", "section", "page"],
         lambda codes: st.fixed_dictionaries(
@@ -180,6 +186,8 @@ def _action_id(action: Action) -> st.SearchStrategy[str]:
     """The id as the app's messages carry it (a snooze button and a status button have a suffix)."""
     if action == Action.SNOOZE_REMINDER:
         return st.sampled_from([1, 7, 30]).map(lambda days: f"{action}.{days}")
+    if action == Action.PRINT_FORM:
+        return st.sampled_from(["plan", "closure"]).map(lambda form: f"{action}.{form}")
     if action == Action.HISTORY_PAGE:
         return st.sampled_from(["notes", "older", "newer"]).map(lambda what: f"{action}.{what}")
     if action == Action.REFERRAL_STATUS:

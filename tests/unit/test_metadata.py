@@ -28,6 +28,7 @@ from bot.metadata import (
     NoteMeta,
     PageRef,
     PlanAgreement,
+    PrintRequest,
     ReferralMove,
     SlackValue,
     Snooze,
@@ -37,6 +38,7 @@ from bot.metadata import (
 )
 from models.enums import ConsentMethod, ReferralStatus
 from models.services.case_file import Section
+from models.services.forms import Form
 
 CODE = "C-2026-0007"
 
@@ -64,6 +66,7 @@ EXAMPLES: list[SlackValue] = [
     ActionItemRef(item_id=8),
     HistoryPage(code=CODE, section=Section.NOTES),
     HistoryPage(code=CODE, section=Section.CLOSURE, page=3),
+    PrintRequest(code=CODE, form=Form.PLAN),
 ]
 MODELS: list[type[SlackValue]] = sorted({type(value) for value in EXAMPLES}, key=lambda m: m.__name__)
 
