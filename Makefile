@@ -19,6 +19,7 @@ $(STAMP): $(LOCK) pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+	@bash scripts/ensure-fonts
 
 ## Set up, bring the database to the latest schema, and start the bot.
 run: setup

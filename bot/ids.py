@@ -38,6 +38,8 @@ class View(StrEnum):
     RESUME = "case.resume.modal"
     TRANSFER = "case.transfer.modal"
     CONSENT_WITHDRAW = "case.consent.withdraw.modal"
+    HISTORY = "case.history.modal"
+    CLOSURE_REVIEW = "case.closure_review.modal"
 
 
 class Action(StrEnum):
@@ -52,6 +54,7 @@ class Action(StrEnum):
     OPEN_CLOSE = "case.close.open"
     APPROVE_CLOSURE = "case.closure.approve"
     RETURN_CLOSURE = "case.closure.return"
+    REVIEW_CLOSURE = "case.closure.review"
     OPEN_AFTERCARE = "case.aftercare.open"
     OPEN_CLASSIFY = "case.classify.open"
     HOME_PAGE = "home.page"
@@ -71,6 +74,8 @@ class Action(StrEnum):
     OPEN_TRANSFER = "case.transfer.open"
     CONSENT_RENEW = "case.consent.renew"
     CONSENT_WITHDRAW = "case.consent.withdraw"
+    HISTORY_PAGE = "case.history.page"
+    PRINT_FORM = "case.history.print"
 
 
 class Shortcut(StrEnum):

@@ -18,6 +18,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from models.enums import ConsentMethod, ReferralStatus
 from models.services.access import CODE_SHAPE
+from models.services.case_file import Section
+from models.services.forms import Form
 
 MAX_ID = 2**31 - 1  # primary keys are 32-bit integers on PostgreSQL
 MAX_TEXT = 3000  # Slack keeps up to 3000 characters of private_metadata and 2000 of a button's value
@@ -99,6 +101,21 @@ class CaseInChannel(SlackValue):
 
     code: CaseCode
     channel: ConversationId | None = None
+
+
+class HistoryPage(SlackValue):
+    """The history modal's section and page buttons: the case, the section, the page (from 0)."""
+
+    code: CaseCode
+    section: Section
+    page: Annotated[int, Field(ge=0, le=10_000)] = 0
+
+
+class PrintRequest(SlackValue):
+    """The history modal's print buttons: the case and the form."""
+
+    code: CaseCode
+    form: Form
 
 
 # ------------------------------------------------------------------ assessment, plans, referrals

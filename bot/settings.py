@@ -69,6 +69,18 @@ class Settings(BaseSettings):
     caseload_threshold: float = Field(30.0, gt=0, le=1000)
     # The weekly digest names workers with no supervision session in this many weeks.
     supervision_gap_weeks: int = Field(4, ge=1, le=52)
+    # Who may approve a closure the team's only supervisor requested (Slack user ids, a JSON list).
+    closure_approvers: list[str] = Field(default_factory=list)
+    # A "lost contact" closure needs this many unanswered contacts logged within the last days.
+    lost_contact_attempts: int = Field(3, ge=0, le=50)
+    lost_contact_days: int = Field(30, ge=1, le=365)
+    # Where people reach Casebot's own HTTP server (e.g. https://casebot.example.org), for the print
+    # links; without it (Socket Mode behind a firewall) the print button says how to print from the CLI.
+    public_url: str | None = None
+    # Printed forms: the agency's name on every page, and the TrueType fonts embedded (Korean).
+    agency_name: str = Field("", max_length=100)
+    print_font: str = "/usr/share/fonts/truetype/nanum/NanumGothic.ttf"
+    print_bold_font: str = "/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf"
 
     cadences: Cadences = Cadences()
     working_hours: WorkingHours = WorkingHours()
@@ -148,6 +160,9 @@ class Settings(BaseSettings):
             school_caps=tuple(sorted(self.school_caps.items())),
             caseload_threshold=self.caseload_threshold,
             supervision_gap_weeks=self.supervision_gap_weeks,
+            closure_approvers=tuple(self.closure_approvers),
+            lost_contact_attempts=self.lost_contact_attempts,
+            lost_contact_days=self.lost_contact_days,
         )
 
 

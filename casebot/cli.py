@@ -331,6 +331,31 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
     _write(text, args.out)
 
 
+def cmd_print(args: argparse.Namespace, settings: Settings) -> None:
+    """A printable form of a case (A4 PDF, Korean fonts embedded) for signature; the printing is logged."""
+    from models.enums import Surface
+    from models.services.forms import Form, print_form
+
+    uow = _uow(settings)
+    with uow() as db:
+        pdf = print_form(
+            db,
+            args.code,
+            Form(args.form),
+            actor_ref=_operator(),
+            actor_id=None,
+            surface=Surface.CLI,
+            locale=args.locale,
+            zone=settings.zone,
+            agency=settings.agency_name,
+            now=datetime.now(UTC),
+            font=settings.print_font,
+            bold_font=settings.print_bold_font,
+        )
+    Path(args.out).write_bytes(pdf)
+    print(f"Written to {args.out}.", file=sys.stderr)
+
+
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> None:
     """사례관리 실적: the period's aggregates as csv, md or xlsx; every run is in the access log."""
     from models.services import audit, stats, stats_output
@@ -485,6 +510,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--locale", choices=["ko", "en"], default="ko")
     export.add_argument("--out", help="write to this file instead of standard output")
     export.set_defaults(handler=cmd_export)
+
+    printing = commands.add_parser("print", help="a printable form of a case (A4 PDF) for signature")
+    printing.add_argument("code", help="case code")
+    printing.add_argument(
+        "--form",
+        required=True,
+        choices=["consent", "intake", "assessment", "plan", "referral", "conference", "closure"],
+    )
+    printing.add_argument("--locale", choices=["ko", "en"], default="ko")
+    printing.add_argument("--out", required=True, help="the PDF file to write")
+    printing.set_defaults(handler=cmd_print)
 
     figures = commands.add_parser("stats", help=t("cli.stats_help", "en"))
     figures.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")

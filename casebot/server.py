@@ -6,6 +6,7 @@ import io
 import logging
 import signal
 from collections.abc import Callable
+from urllib.parse import parse_qs
 
 import waitress
 from slack_bolt import App
@@ -16,10 +17,13 @@ from sqlalchemy import Engine
 from bot.lazy_work import LazyWork
 from bot.settings import Settings, SettingsError
 from bot.slack_client import make_web_client
+from bot.views.history import PRINT_PATH
 from casebot.app import build_app
 from models import schema
+from models.clock import SYSTEM_CLOCK, Clock
 from models.db import UnitOfWork, make_engine, make_session_factory
-from models.services import encryption, sweeper
+from models.errors import DomainError
+from models.services import encryption, forms, sweeper
 from models.services.calendar import WorkCalendar
 from scheduler import jobs
 from scheduler.runner import SchedulerService
@@ -62,8 +66,48 @@ def prepare_database(settings: Settings) -> Engine:
 MAX_BODY_BYTES = 512 * 1024
 
 
+def print_downloads(uow: UnitOfWork, settings: Settings, clock: Clock = SYSTEM_CLOCK):  # -> WSGI callable
+    """GET /print/<token>?user=<Slack user id>: the form behind a one-time link of the 인쇄 button, once,
+    within ten minutes, for the person it was made for (models/services/forms.py). A refused link is
+    logged by the unit of work and answered 403 with the reason in words; nothing of the record is sent."""
+
+    def serve(environ, start_response):  # type: ignore[no-untyped-def]
+        token = environ.get("PATH_INFO", "")[len(PRINT_PATH) :]
+        user = (parse_qs(environ.get("QUERY_STRING", "")).get("user") or [""])[0]
+        try:
+            with uow() as db:
+                name, pdf = forms.redeem_link(
+                    db,
+                    token,
+                    user,
+                    now=clock.now(),
+                    zone=settings.zone,
+                    agency=settings.agency_name,
+                    font=settings.print_font,
+                    bold_font=settings.print_bold_font,
+                )
+        except DomainError as refused:
+            log.warning("refused a print link: %s", type(refused).__name__)
+            start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8")])
+            return [refused.text(settings.default_locale).encode()]
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "application/pdf"),
+                ("Content-Disposition", f'attachment; filename="{name}"'),
+                ("Cache-Control", "no-store"),
+            ],
+        )
+        return [pdf]
+
+    return serve
+
+
 def wsgi_app(
-    app: App, signing_secret: str | None, pending_work: Callable[[], int] | None = None
+    app: App,
+    signing_secret: str | None,
+    pending_work: Callable[[], int] | None = None,
+    downloads: Callable | None = None,
 ):  # -> WSGI callable
     """Slack's endpoint and /healthz. A body over MAX_BODY_BYTES is refused (413) before it is read; a
     request whose signature is missing, forged or older than five minutes is refused (401) and logged
@@ -82,6 +126,9 @@ def wsgi_app(
             pending = str(pending_work() if pending_work else 0)
             start_response("200 OK", [("Content-Type", "text/plain"), ("X-Casebot-Pending-Work", pending)])
             return [b"ok"]
+        path = environ.get("PATH_INFO") or ""
+        if downloads is not None and path.startswith(PRINT_PATH) and environ.get("REQUEST_METHOD") == "GET":
+            return downloads(environ, start_response)
         if environ.get("REQUEST_METHOD") == "POST":
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -151,7 +198,7 @@ def run(settings: Settings) -> None:
         if settings.slack_app_token is not None:
             _serve_socket_mode(settings, app, client)
         else:
-            _serve_http(settings, app, lazy_work.pending)
+            _serve_http(settings, app, lazy_work.pending, print_downloads(uow, settings))
     finally:
         stop_gracefully(settings, lazy_work, scheduler, uow)
 
@@ -168,10 +215,12 @@ def _serve_socket_mode(settings: Settings, app: App, client) -> None:  # type: i
         handler.close()
 
 
-def _serve_http(settings: Settings, app: App, pending_work: Callable[[], int]) -> None:
+def _serve_http(
+    settings: Settings, app: App, pending_work: Callable[[], int], downloads: Callable | None = None
+) -> None:
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     server = waitress.create_server(
-        wsgi_app(app, secret, pending_work),
+        wsgi_app(app, secret, pending_work, downloads),
         host=settings.host,
         port=settings.port,
         threads=8,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel
 from slack_sdk import WebClient
@@ -35,10 +35,12 @@ from bot.views.closure import (
     manager_notice_text,
     return_modal,
 )
+from bot.views.closure_review import APPROVE, RETURN, REVIEW_BLOCKS, review_modal
 from handlers.common import Invocation, submit_once
 from models.enums import AfterCareAction, CaseStatus, Surface
+from models.errors import InvalidInput, Message
 from models.schemas import AfterCareInput, ClosureInput
-from models.services import access
+from models.services import access, case_file
 from models.services import closure as closures
 from models.services.cases import require_open
 from models.services.context import Ctx
@@ -59,6 +61,8 @@ def register(on: Listeners) -> None:
     on.action(Action.APPROVE_CLOSURE, lazy=[approve_closure])
     on.action(Action.RETURN_CLOSURE, lazy=[open_return])
     on.view(View.CLOSURE_RETURN, ack=submit_return, lazy=[announce_return])
+    on.action(Action.REVIEW_CLOSURE, lazy=[open_review])
+    on.view(View.CLOSURE_REVIEW, ack=submit_review, lazy=[announce_review])
     on.action(Action.OPEN_AFTERCARE, lazy=[open_aftercare_from_button])
     on.view(View.AFTERCARE, ack=submit_aftercare)
 
@@ -157,7 +161,9 @@ def submit_close(turn: Turn) -> None:
     def work(db: Session, ctx: Ctx, data: ClosureInput) -> dict[str, object]:
         closure = closures.request_closure(db, ctx, code, data)
         # Those who see the case: on a restricted case the named, on a school case the approved.
-        parties = closures.closure_parties(db, closure, today=ctx.today, supervisors=True)
+        parties = closures.closure_parties(
+            db, closure, today=ctx.today, supervisors=True, approvers=ctx.policy.closure_approvers
+        )
         return {
             "code": parties.code,
             "closure_id": closure.id,
@@ -219,6 +225,7 @@ def _decide(
         "code": parties.code,
         "manager": parties.manager.slack_user_id,
         "manager_locale": parties.manager.locale,
+        "comment": comment,
     }
 
 
@@ -242,7 +249,11 @@ def _announce(
             blocks=decided_blocks(locale, code, approved, supervisor),
         )
     manager_locale = str(result.get("manager_locale") or locale)
-    dm(client, str(result["manager"]), manager_notice_text(manager_locale, code, approved, supervisor))
+    comment = result.get("comment")
+    notice = manager_notice_text(
+        manager_locale, code, approved, supervisor, str(comment) if comment else None
+    )
+    dm(client, str(result["manager"]), notice)
 
 
 def approve_closure(turn: Turn) -> None:
@@ -309,6 +320,71 @@ def announce_return(turn: Turn) -> None:
         turn.locale,
         outcome["result"],
         approved=False,
+        supervisor=str(turn.user_id),
+        channel=outcome["channel"],
+        ts=outcome["ts"],
+    )
+
+
+# ---------------------------------------------------------------- the review modal (the DM's button)
+
+
+def open_review(turn: Turn) -> None:
+    """The closure in full, with the decision, for someone who may review it (the read is logged)."""
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", turn.locale))
+    closure_id = _closure_id_of(turn.action)
+    if closure_id is None:
+        return
+    ctx, locale = turn.ctx(Surface.BUTTON), turn.locale
+    with turn.uow() as db:
+        code, entry = case_file.read_closure(db, ctx, closure_id, purpose="review closure")
+    channel, ts = _message_of(turn.body)
+    view = review_modal(code, entry, locale, ctx.policy.zone, channel=channel, ts=ts)
+    turn.client.views_open(trigger_id=turn.trigger_id, view=view)
+
+
+class ReviewInput(BaseModel):
+    decision: Literal["approve", "return"]
+    comment: str | None = None
+
+
+def submit_review(turn: Turn) -> None:
+    meta = ClosureReturn.read(turn.view.get("private_metadata"))
+    closure_id = meta.closure_id if meta else 0  # no closure has id 0: the core's "not found"
+
+    def parse(form: dict[str, Any], ctx: Ctx) -> ReviewInput:
+        if form.get("decision") not in (APPROVE, RETURN):
+            raise InvalidInput({"decision": Message("closure.errors.choose_decision")})
+        return ReviewInput(decision=form["decision"], comment=form.get("comment"))
+
+    def work(db: Session, ctx: Ctx, data: ReviewInput) -> dict[str, object]:
+        approve = data.decision == APPROVE
+        return {**_decide(db, ctx, closure_id, approve=approve, comment=data.comment), "approved": approve}
+
+    outcome = submit_once(turn, blocks=REVIEW_BLOCKS, parse=parse, work=work)
+    if outcome is None:
+        return
+    result, first_time = outcome
+    turn.ack()  # closes the modal
+    if first_time:
+        message = meta.message if meta else None
+        turn.pass_on(
+            result=result,
+            channel=message.channel if message else None,
+            ts=message.ts if message else None,
+        )
+
+
+def announce_review(turn: Turn) -> None:
+    outcome = turn.outcome
+    if outcome is None:
+        return
+    _announce(
+        turn.client,
+        turn.locale,
+        outcome["result"],
+        approved=bool(outcome["result"].get("approved")),
         supervisor=str(turn.user_id),
         channel=outcome["channel"],
         ts=outcome["ts"],

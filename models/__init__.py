@@ -12,6 +12,7 @@ from models.consent import Consent
 from models.contact import ContactNote
 from models.idempotency import ProcessedRequest
 from models.plan import PlanGoal, PlanTask, ServicePlan
+from models.print_link import PrintLink
 from models.referral import Referral
 from models.reminder import Reminder
 from models.resource import Resource
@@ -44,6 +45,7 @@ __all__ = [
     "HouseholdMember",
     "PlanGoal",
     "PlanTask",
+    "PrintLink",
     "ProcessedRequest",
     "PurgeAuthorization",
     "Referral",

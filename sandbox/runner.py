@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from casebot.app import build_app
-from casebot.server import StartupError, prepare_database, wsgi_app
+from casebot.server import PRINT_PATH, StartupError, prepare_database, print_downloads, wsgi_app
 from models.db import UnitOfWork, make_engine, make_session_factory
 from models.services.calendar import WorkCalendar
 from sandbox import setup
@@ -101,7 +101,9 @@ def run(settings: Settings) -> None:
         # The scheduler's minute, on the sandbox's clock (APScheduler would run on real time).
         threading.Thread(target=_tick, args=(sandbox,), name="sandbox-clock", daemon=True).start()
 
-    application = _dispatch(wsgi_app(app, signing_secret), sandbox)
+    application = _dispatch(
+        wsgi_app(app, signing_secret, downloads=print_downloads(uow, settings, clock)), sandbox
+    )
     server = waitress.create_server(application, host=HOST, port=settings.port, threads=8, ident="casebot")
     port = server.effective_port  # type: ignore[union-attr]
     sandbox.events_url = f"http://{HOST}:{port}/slack/events"
@@ -138,7 +140,8 @@ def _dispatch(bot: Callable, sandbox: Sandbox) -> Callable:
     """Slack's paths go to the bot, everything else to the sandbox page."""
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") in BOT_PATHS:
+        path = environ.get("PATH_INFO") or ""
+        if path in BOT_PATHS or path.startswith(PRINT_PATH):
             return bot(environ, start_response)
         return sandbox(environ, start_response)
 

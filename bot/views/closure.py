@@ -122,13 +122,13 @@ def close_done_modal(locale: str, code: str) -> dict:
 
 
 def approval_request_blocks(locale: str, code: str, closure_id: int) -> list[Block]:
-    """The supervisor's DM: the code, "awaiting approval", approve and return buttons."""
+    """The supervisor's DM: the code, "awaiting approval", and the button that opens the review modal
+    (the closure in full, approve or return there: nobody signs off what they have not read)."""
     value = ClosureRef(closure_id=closure_id).dump()
     return [
         section(t("closure.dm.pending", locale, code=code)),
         actions(
-            button(t("closure.dm.approve", locale), Action.APPROVE_CLOSURE, value, style="primary"),
-            button(t("closure.dm.return", locale), Action.RETURN_CLOSURE, value, style="danger"),
+            button(t("closure.review.open", locale), Action.REVIEW_CLOSURE, value, style="primary"),
             block_id="closure_decision",
         ),
         context(t("closure.dm.hint", locale, code=code)),
@@ -145,9 +145,19 @@ def decided_text(locale: str, code: str, approved: bool, supervisor_slack_id: st
     return t(key, locale, code=code, by=f"<@{supervisor_slack_id}>")
 
 
-def manager_notice_text(locale: str, code: str, approved: bool, supervisor_slack_id: str) -> str:
-    key = "closure.dm.manager_approved" if approved else "closure.dm.manager_returned"
-    return t(key, locale, code=code, by=f"<@{supervisor_slack_id}>")
+def manager_notice_text(
+    locale: str, code: str, approved: bool, supervisor_slack_id: str, comment: str | None = None
+) -> str:
+    """The case manager's DM; a return carries the supervisor's comment (written not to identify anyone)."""
+    if approved:
+        return t("closure.dm.manager_approved", locale, code=code, by=f"<@{supervisor_slack_id}>")
+    return t(
+        "closure.dm.manager_returned",
+        locale,
+        code=code,
+        by=f"<@{supervisor_slack_id}>",
+        comment=comment or "-",
+    )
 
 
 def return_modal(locale: str, closure_id: int, *, channel: str | None, ts: str | None) -> dict:

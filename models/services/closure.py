@@ -4,27 +4,31 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.cadence import add_months
 from models.case import Case
 from models.closure import AfterCareCheck, Closure, GoalAttainmentRecord
+from models.contact import ContactNote
 from models.enums import (
     SCHOOL_ONLY_CLOSURE_REASONS,
     AfterCareAction,
     AfterCareStatus,
+    AuditAction,
     CaseStatus,
     ClosureReason,
     ClosureStatus,
+    ContactOutcome,
     Profile,
     StaffRole,
 )
-from models.errors import InvalidInput, Message, RuleViolation
+from models.errors import InvalidInput, Message, NotFound, RuleViolation
 from models.schemas import AfterCareInput, ClosureInput, check_free_text
 from models.services import access
+from models.services.audit import record_access
 from models.services.cases import require_open
 from models.services.changes import case_changed
 from models.services.context import Ctx
@@ -54,6 +58,11 @@ def request_closure(db: Session, ctx: Ctx, code: str, data: ClosureInput) -> Clo
     unknown = set(data.attainments) - {g.id for g in goals}
     if unknown:
         raise InvalidInput({"attainments": Message("closure.errors.goals_not_case_s")})
+    # The exit condition of 평가·종결 is that the client was told (domain.md §1), unless they cannot be.
+    if not data.client_informed and data.reason not in CLIENT_CANNOT_BE_TOLD:
+        raise InvalidInput({"client_informed": Message("closure.errors.client_informed_required")})
+    if data.reason == ClosureReason.LOST_CONTACT:
+        _require_contact_attempts(db, ctx, case)
     closure = Closure(
         case_id=case.id,
         episode=case.episode,
@@ -69,25 +78,82 @@ def request_closure(db: Session, ctx: Ctx, code: str, data: ClosureInput) -> Clo
     return closure
 
 
+# Reasons for which the client cannot be told of the closure.
+CLIENT_CANNOT_BE_TOLD = (ClosureReason.DECEASED, ClosureReason.LOST_CONTACT)
+
+
+def contact_attempts(db: Session, case: Case, since: datetime) -> int:
+    """Unanswered contacts (부재) logged for the case since `since`: the attempts to reach the client."""
+    return int(
+        db.scalar(
+            select(func.count())
+            .select_from(ContactNote)
+            .where(
+                ContactNote.case_id == case.id,
+                ContactNote.outcome == ContactOutcome.NO_ANSWER,
+                ContactNote.contact_at >= since,
+            )
+        )
+        or 0
+    )
+
+
+def _require_contact_attempts(db: Session, ctx: Ctx, case: Case) -> None:
+    """A lost-contact closure needs the logged attempts (settings: how many, within how many days)."""
+    needed, days = ctx.policy.lost_contact_attempts, ctx.policy.lost_contact_days
+    found = contact_attempts(db, case, ctx.now - timedelta(days=days))
+    if found < needed:
+        raise InvalidInput(
+            {"reason": Message("closure.errors.lost_contact_attempts", needed=needed, days=days, found=found)}
+        )
+
+
+def _deciding_supervisors(db: Session, case: Case, closure: Closure, today: date) -> list[int]:
+    """The supervisors who see the case, but not the one who asked for the closure."""
+    return [s for s in access.case_supervisors(db, case, today=today) if s != closure.requested_by_id]
+
+
+def _agency_approver(db: Session, ctx: Ctx, case: Case, closure: Closure) -> bool:
+    """The actor is named by the agency to sign off where the team's only supervisor asked to close."""
+    return (
+        ctx.actor.active
+        and ctx.actor.slack_user_id in ctx.policy.closure_approvers
+        and ctx.actor.id != closure.requested_by_id
+        and not _deciding_supervisors(db, case, closure, ctx.today)
+    )
+
+
+def load_for_decision(db: Session, ctx: Ctx, closure_id: int, *, purpose: str) -> tuple[Case, Closure]:
+    """A closure and its case for those who may review it: the case's circle, and the agency's named
+    approver where the team's only supervisor requested the closure. The read is logged."""
+    closure = db.get(Closure, closure_id)
+    if closure is None:
+        raise NotFound(Message("closure.errors.no_closure_request"))
+    case = db.get_one(Case, closure.case_id)
+    if _agency_approver(db, ctx, case, closure):
+        record_access(db, ctx, case, AuditAction.READ, "closure", purpose)
+        return case, closure
+    return access.load_case(db, ctx, case, purpose=purpose), closure
+
+
 def decide_closure(
     db: Session, ctx: Ctx, closure_id: int, *, approve: bool, comment: str | None = None
 ) -> Closure:
-    """A supervisor of the case's team signs the closure off, or returns it with a comment."""
-    case, closure = access.load_record(
-        db,
-        ctx,
-        Closure,
-        closure_id,
-        Message("closure.errors.no_closure_request"),
-        purpose="decide closure",
-    )
-    if ctx.actor.role != StaffRole.SUPERVISOR or ctx.actor.team_id != case.team_id:
+    """A supervisor of the case's team signs the closure off, or returns it with a comment.
+
+    Nobody approves their own request: another supervisor of the team does, or where the requester is
+    the team's only supervisor, a person the agency named (`Policy.closure_approvers`)."""
+    case, closure = load_for_decision(db, ctx, closure_id, purpose="decide closure")
+    named = _agency_approver(db, ctx, case, closure)
+    if not named and (ctx.actor.role != StaffRole.SUPERVISOR or ctx.actor.team_id != case.team_id):
         raise access.refuse(
             ctx,
             case,
             "decide closure",
             Message("closure.errors.supervisor_team_sign_off"),
         )
+    if approve and ctx.actor.id == closure.requested_by_id:
+        raise access.refuse(ctx, case, "approve own closure", Message("closure.errors.own_request"))
     if closure.status != ClosureStatus.PENDING:
         raise RuleViolation("CLOSURE_DECIDED", Message("closure.errors.closure_already_decided"))
     check_free_text("comment", comment)
@@ -216,15 +282,33 @@ class ClosureParties:
 
 
 def closure_parties(
-    db: Session, closure: Closure, *, today: date | None = None, supervisors: bool = False
+    db: Session,
+    closure: Closure,
+    *,
+    today: date | None = None,
+    supervisors: bool = False,
+    approvers: tuple[str, ...] = (),
 ) -> ClosureParties:
+    """`supervisors`: those who may decide — the case's supervisors other than the requester, or where
+    there is none, the active staff the agency named (`approvers`, Slack user ids)."""
     case = db.get_one(Case, closure.case_id)
     manager = db.get_one(StaffMember, case.case_manager_id)
-    asked = (
-        [db.get_one(StaffMember, staff_id) for staff_id in access.case_supervisors(db, case, today=today)]
-        if supervisors
-        else []
-    )
+    asked: list[StaffMember] = []
+    if supervisors:
+        if today is None:
+            raise ValueError("the agency's date is needed to find who decides")
+        deciding = _deciding_supervisors(db, case, closure, today)
+        asked = [db.get_one(StaffMember, staff_id) for staff_id in deciding]
+        if not asked and approvers:
+            asked = list(
+                db.scalars(
+                    select(StaffMember).where(
+                        StaffMember.slack_user_id.in_(approvers),
+                        StaffMember.active.is_(True),
+                        StaffMember.id != closure.requested_by_id,
+                    )
+                )
+            )
     return ClosureParties(
         code=case.code,
         manager=Recipient(manager.slack_user_id, manager.locale),

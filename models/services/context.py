@@ -63,6 +63,12 @@ class Policy:
     # without a recorded supervision session the weekly digest names a worker after.
     caseload_threshold: float = 30.0
     supervision_gap_weeks: int = 4
+    # Closure sign-off: who may approve a closure when the team's only supervisor requested it (Slack
+    # user ids, agency-wide), and the logged attempts a "lost contact" closure needs (NO_ANSWER
+    # contacts within the last days).
+    closure_approvers: tuple[str, ...] = ()
+    lost_contact_attempts: int = 3
+    lost_contact_days: int = 30
 
     @property
     def strict_privacy(self) -> bool:

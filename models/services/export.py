@@ -18,15 +18,35 @@ from models.audit import AuditLog, CaseEvent
 from models.case import Case
 from models.client import Client
 from models.closure import AfterCareCheck, Closure
+from models.conference import ActionItem, CaseConference, ConferenceCase
 from models.consent import Consent
 from models.contact import ContactNote
-from models.enums import AuditAction, LabeledEnum, Surface
+from models.enums import AuditAction, LabeledEnum, NeedDomain, Surface
 from models.errors import Message, NotFound
-from models.plan import ServicePlan
+from models.plan import PlanGoal, ServicePlan
 from models.referral import Referral
 from models.resource import Resource
+from models.service_delivery import ServiceDelivery
 from models.staff import StaffMember
 from models.text import catalog, t
+
+# The record list of the practice model (domain.md §7 "Record checklist", with the entities of §2): one
+# heading of the export each, in this order. tests/unit/core/test_export_record.py holds the export to it.
+RECORD_SECTIONS = (
+    "client",
+    "case",
+    "consents",
+    "assessments",
+    "plans",
+    "referrals",
+    "notes",
+    "conferences",
+    "services",
+    "closures",
+    "aftercare",
+    "timeline",
+    "access",
+)
 
 
 def _l(key: str, locale: str) -> str:
@@ -38,6 +58,20 @@ def _field(name: str, locale: str) -> str:
     """How an exported field is named for the person reading it; a field with no name shows as is."""
     key = f"export.field.{name}"
     return t(key, locale) if key in catalog(locale) else name
+
+
+def _need(code: object, locale: str) -> object:
+    """A need domain code (as cases keep them in a list) by its label; anything else as it is."""
+    try:
+        return NeedDomain(str(code)).label(locale)
+    except ValueError:
+        return code
+
+
+def _label(prefix: str, code: str, locale: str) -> str:
+    """The reader's word for a code the record keeps as text (an event, a record name); the code if none."""
+    key = f"{prefix}.{code}"
+    return t(key, locale) if key in catalog(locale) else code
 
 
 def _fmt(value: object, locale: str, zone: ZoneInfo) -> str:
@@ -56,6 +90,9 @@ def _fmt(value: object, locale: str, zone: ZoneInfo) -> str:
     return str(value).replace("\n", "\n  ")
 
 
+format_value = _fmt  # the printed forms write values the same way
+
+
 class _Doc:
     def __init__(self, locale: str, zone: ZoneInfo, staff: dict[int, str]) -> None:
         self.lines: list[str] = []
@@ -66,6 +103,11 @@ class _Doc:
 
     def item(self, label: str, value: object) -> None:
         self.lines.append(f"- {label}: {_fmt(value, self.locale, self.zone)}")
+
+    def line(self, key: str, **params: object) -> None:
+        """A line of the export from the catalogs (`export.line.<key>`), its values formatted."""
+        values = {name: _fmt(value, self.locale, self.zone) for name, value in params.items()}
+        self.lines.append(t(f"export.line.{key}", self.locale, **values))
 
     def who(self, staff_id: int | None) -> str:
         return self.staff.get(staff_id, "-") if staff_id else "-"
@@ -105,16 +147,22 @@ def export_case(
     doc.fields(client, ["interpreter_needed", "under14", "external_ref"])
     doc.heading("household", 3)
     for member in client.household or []:
-        doc.lines.append(
-            f"- {member.relation} ({_fmt(member.age_band, locale, zone)}), "
-            f"co_resident={_fmt(member.co_resident, locale, zone)}, "
-            f"main_carer={_fmt(member.is_main_carer, locale, zone)}"
+        doc.line(
+            "household",
+            relation=member.relation,
+            age=member.age_band,
+            co_resident=member.co_resident,
+            main_carer=member.is_main_carer,
         )
     doc.heading("guardians", 3)
     for guardian in client.guardians or []:
-        doc.fields(guardian, ["name", "relationship_kind", "contact", "is_legal_representative", "notes"])
+        doc.fields(
+            guardian,
+            ["name", "relationship_kind", "contact", "is_legal_representative", "is_alleged_abuser", "notes"],
+        )
 
     doc.heading("case")
+    case_needs = [_need(code, locale) for code in case.presenting_needs or []]
     doc.fields(
         case,
         [
@@ -126,7 +174,12 @@ def export_case(
             "restricted",
             "case_manager_id",
             "referral_source",
-            "presenting_needs",
+        ],
+    )
+    doc.item(_field("presenting_needs", locale), case_needs)
+    doc.fields(
+        case,
+        [
             "intake_summary",
             "referred_at",
             "intake_at",
@@ -153,13 +206,22 @@ def export_case(
                 "signer_relationship",
                 "purposes",
                 "items",
-                "recipient_names",
+            ],
+        )
+        directory = [resources.get(i, str(i)) for i in consent.recipient_resource_ids or []]
+        doc.item(_field("recipient_names", locale), [*directory, *(consent.recipient_names or [])])
+        doc.fields(
+            consent,
+            [
                 "retention",
                 "refusal_notice_given",
                 "method",
+                "guardian_verified",
                 "given_on",
                 "expires_on",
                 "withdrawn_at",
+                "recorded_by_id",
+                "created_at",
             ],
         )
     doc.heading("assessments")
@@ -181,67 +243,186 @@ def export_case(
                 "strengths_community",
                 "informal_supports",
                 "client_goals",
+                "genogram_ref",
             ],
         )
         for rating in assessment.ratings:
-            doc.lines.append(
-                f"- {rating.domain.label(locale)}: {rating.severity}/4, "
-                f"priority {_fmt(rating.client_priority, locale, zone)} — {_fmt(rating.narrative, locale, zone)}"
+            doc.line(
+                "rating",
+                domain=rating.domain,
+                severity=rating.severity,
+                urgent=rating.urgent,
+                priority=rating.client_priority,
+                narrative=rating.narrative,
+                evidence=rating.evidence_source,
             )
     doc.heading("plans")
     for plan in rows(ServicePlan, selectinload(ServicePlan.goals), selectinload(ServicePlan.tasks)):
         doc.lines.append(f"### v{plan.version} ({_l('episode', locale)} {plan.episode})")
-        doc.fields(plan, ["status", "period_start", "period_end", "review_due", "agreed_at", "author_id"])
+        doc.fields(
+            plan,
+            [
+                "status",
+                "period_start",
+                "period_end",
+                "review_due",
+                "agreed_at",
+                "agreement_method",
+                "author_id",
+                "created_at",
+            ],
+        )
         for goal in plan.goals:
-            doc.lines.append(
-                f"- {goal.domain.label(locale)}: {goal.description} — {goal.indicator} → {goal.target} "
-                f"({goal.target_date})"
+            doc.line(
+                "goal",
+                domain=goal.domain,
+                description=goal.description,
+                indicator=goal.indicator,
+                baseline=goal.baseline,
+                target=goal.target,
+                date=goal.target_date,
             )
         for task in plan.tasks:
-            doc.lines.append(
-                f"  - {task.action} ({task.responsible_party.label(locale)}, {task.due_date}, "
-                f"{task.status.label(locale)})"
+            doc.line(
+                "task",
+                action=task.action,
+                party=task.responsible_party,
+                resource=resources.get(task.resource_id) if task.resource_id else None,
+                date=task.due_date,
+                status=task.status,
             )
     doc.heading("referrals")
     for referral in rows(Referral):
         doc.lines.append(f"### {resources.get(referral.resource_id, referral.resource_id)}")
         doc.fields(
-            referral, ["domain", "reason", "status", "statutory_basis", "sent_at", "response_due", "outcome"]
+            referral,
+            [
+                "domain",
+                "reason",
+                "status",
+                "statutory_basis",
+                "statutory_note",
+                "channel",
+                "sent_at",
+                "response_due",
+                "outcome",
+                "created_by_id",
+                "created_at",
+            ],
         )
     doc.heading("notes")
     for note in rows(ContactNote):
         doc.lines.append(f"### {_fmt(note.contact_at, locale, zone)} {note.contact_type.label(locale)}")
         doc.fields(
             note,
-            ["author_id", "participants", "outcome", "result", "summary", "next_action", "next_contact_on"],
+            [
+                "author_id",
+                "kind",
+                "participants",
+                "outcome",
+                "result",
+                "plan_adherence",
+                "satisfaction",
+                "risk_changed",
+                "duration_minutes",
+                "summary",
+                "next_action",
+                "next_contact_on",
+                "created_at",
+            ],
+        )
+    doc.heading("conferences")
+    on_agenda = db.execute(
+        select(ConferenceCase, CaseConference)
+        .join(CaseConference, CaseConference.id == ConferenceCase.conference_id)
+        .where(ConferenceCase.case_id == case.id)
+        .order_by(CaseConference.scheduled_at, CaseConference.id)
+    ).all()
+    items = list(db.scalars(select(ActionItem).where(ActionItem.case_id == case.id).order_by(ActionItem.id)))
+    for agenda, conference in on_agenda:
+        doc.lines.append(
+            f"### {_fmt(conference.scheduled_at, locale, zone)} {conference.conference_type.label(locale)}"
+        )
+        doc.fields(conference, ["status", "chair_id", "minutes_ref", "recorded_at"])
+        doc.fields(agenda, ["purpose", "question", "decision"])
+        for item in (i for i in items if i.conference_id == conference.id):
+            doc.line(
+                "action_item",
+                description=item.description,
+                owner=doc.who(item.owner_id) if item.owner_id else item.owner_external,
+                date=item.due_date,
+                status=item.status,
+                done=item.done_at,
+            )
+    doc.heading("services")
+    for delivery in rows(ServiceDelivery):
+        doc.line(
+            "delivery",
+            date=delivery.delivered_on,
+            category=delivery.category,
+            description=delivery.description,
+            quantity=delivery.quantity,
+            unit=delivery.unit,
+            amount=f"{delivery.amount_won:,}",
+            funding=delivery.funding_source,
+            provider=resources.get(delivery.provider_resource_id)
+            if delivery.provider_resource_id
+            else doc.who(delivery.provider_staff_id),
         )
     doc.heading("closures")
-    for closure in rows(Closure):
+    goals = {
+        g.id: g for g in db.scalars(select(PlanGoal).join(ServicePlan).where(ServicePlan.case_id == case.id))
+    }
+    for closure in rows(Closure, selectinload(Closure.attainments)):
         doc.lines.append(f"### {closure.reason.label(locale)} ({_l('episode', locale)} {closure.episode})")
         doc.fields(
             closure,
             [
                 "status",
+                "client_informed",
                 "client_evaluation",
                 "worker_evaluation",
                 "aftercare_plan",
+                "handover_target",
+                "requested_by_id",
                 "requested_at",
                 "decided_by_id",
                 "decided_at",
+                "supervisor_comment",
             ],
         )
+        for attained in closure.attainments:
+            goal = goals.get(attained.goal_id)
+            doc.line(
+                "attainment",
+                goal=goal.description if goal else attained.goal_id,
+                indicator=goal.indicator if goal else None,
+                target=goal.target if goal else None,
+                attainment=attained.attainment,
+            )
     doc.heading("aftercare")
     for check in rows(AfterCareCheck):
-        doc.item(str(check.due_on), check.done_at or _l("none", locale))
+        doc.line(
+            "aftercare",
+            due=check.due_on,
+            done=check.done_at if not check.cancelled else _l("cancelled", locale),
+            method=check.method,
+            status=check.status,
+            action=check.action,
+            note=check.note,
+            by=doc.who(check.done_by_id),
+        )
     doc.heading("timeline")
     for event in db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)):
-        doc.lines.append(f"- {_fmt(event.at, locale, zone)} {event.event} ({doc.who(event.actor_id)})")
+        what = _label("export.event", event.event, locale)
+        doc.lines.append(f"- {_fmt(event.at, locale, zone)} {what} ({doc.who(event.actor_id)})")
     doc.heading("access")
     access = db.scalars(select(AuditLog).where(AuditLog.case_id == case.id).order_by(AuditLog.id))
     for row in access:
         who = doc.who(row.actor_id) if row.actor_id else (row.actor_ref or "-")
         doc.lines.append(
-            f"- {_fmt(row.at, locale, zone)} {row.action.label(locale)} {row.record} "
+            f"- {_fmt(row.at, locale, zone)} {row.action.label(locale)} "
+            f"{_label('export.event', row.record, locale)} "
             f"({who}, {row.surface.label(locale)})"
         )
 

@@ -108,9 +108,9 @@ def test_close_requests_approval_from_every_supervisor_of_the_team_once(bot):
         assert code in call.params["text"] and code in str(blocks)
         assert "승인 대기" in call.params["text"]
         buttons = next(b for b in blocks if b["type"] == "actions")["elements"]
+        # one button: the review modal, where the closure is read and decided (no blind sign-off)
         assert {(b["action_id"], b["value"]) for b in buttons} == {
-            (Action.APPROVE_CLOSURE, ClosureRef(closure_id=closure.id).dump()),
-            (Action.RETURN_CLOSURE, ClosureRef(closure_id=closure.id).dump()),
+            (Action.REVIEW_CLOSURE, ClosureRef(closure_id=closure.id).dump()),
         }
 
     # the same view again: the same answer, no second closure, no second round of DMs
@@ -209,6 +209,7 @@ def test_return_with_a_comment(bot):
     assert update["channel"] == "DUSUP" and update["ts"] == "1790000000.000777" and "반려" in update["text"]
     told = [c for c in bot.slack.wait_for("chat.postMessage", count=2) if c.params["channel"] == "UCM1"]
     assert len(told) == 1 and code in told[0].params["text"] and "반려" in told[0].params["text"]
+    assert COMMENT in told[0].params["text"] and "/case history" in told[0].params["text"]
 
     # the same submission again changes nothing and tells nobody twice
     submit(
@@ -220,7 +221,7 @@ def test_return_with_a_comment(bot):
         private_metadata=metadata,
     )
     assert len(bot.slack.calls("chat.update")) == 1 and len(bot.slack.calls("chat.postMessage")) == 2
-    assert_no_private_text(bot, CLIENT_NAME, EVALUATION, COMMENT)
+    assert_no_private_text(bot, CLIENT_NAME, EVALUATION)
 
 
 def test_only_a_supervisor_of_the_team_can_decide(bot):
@@ -253,6 +254,121 @@ def test_only_a_supervisor_of_the_team_can_decide(bot):
     )
     assert body["response_action"] == "errors" and "슈퍼바이저" in body["errors"]["comment"]
     assert closures_of(bot, code)[0].status == ClosureStatus.PENDING
+
+
+def open_review(bot: RunningBot, user: str, closure_id: int, ts: str = "1790000000.000200") -> dict:
+    before = len(bot.slack.calls("views.open"))
+    click(bot, user, Action.REVIEW_CLOSURE, closure_id, ts=ts)
+    view = bot.slack.wait_for("views.open", count=before + 1)[-1].params["view"]
+    assert view["callback_id"] == View.CLOSURE_REVIEW
+    return view
+
+
+def decide(bot: RunningBot, user: str, view: dict, decision: str, comment: str | None, view_id: str) -> dict:
+    values = state(
+        decision={"type": "radio_buttons", "selected_option": {"value": decision}}, comment=text(comment)
+    )
+    status, body = submit(
+        bot, user, View.CLOSURE_REVIEW, values, view_id=view_id, private_metadata=view["private_metadata"]
+    )
+    assert status == 200
+    return body
+
+
+def test_the_review_modal_shows_the_whole_closure_and_approves_in_it(bot):
+    code = case_in_monitoring(bot)
+    closure, _ = request_closure(bot, code)
+    supervisor_dm(bot)
+    view = open_review(bot, "USUP", closure.id)
+    shown = json.dumps(view["blocks"], ensure_ascii=False)
+    for expected in (
+        "목표달성",
+        "주거비 체납 해소",
+        "체납 개월 수",
+        "0개월",
+        "달성",
+        EVALUATION,
+        "만족함",
+        "대상자 안내: 예",
+    ):
+        assert expected in shown, expected
+    assert {b.get("block_id") for b in view["blocks"]} >= {"decision", "comment"}
+
+    body = decide(bot, "USUP", view, "approve", None, "VREV1")
+    assert body.get("response_action") in (None, "clear"), body
+    assert case_status(bot, code) == CaseStatus.AFTERCARE
+    update = bot.slack.wait_for("chat.update")[0].params
+    assert update["ts"] == "1790000000.000200" and "승인됨" in update["text"]
+    told = [c for c in bot.slack.wait_for("chat.postMessage", count=2) if c.params["channel"] == "UCM1"]
+    assert len(told) == 1 and "승인" in told[0].params["text"]
+    assert_no_private_text(bot, CLIENT_NAME, EVALUATION, "만족함", "주거비 체납 해소")
+
+    # decided: the modal shows it, with nothing left to decide
+    again = open_review(bot, "USUP", closure.id)
+    assert "decision" not in {b.get("block_id") for b in again["blocks"]} and "submit" not in again
+
+
+def test_a_return_in_the_review_needs_a_comment_that_reaches_the_manager_and_the_history(bot):
+    code = case_in_monitoring(bot)
+    closure, _ = request_closure(bot, code)
+    view = open_review(bot, "USUP", closure.id)
+    body = decide(bot, "USUP", view, "return", None, "VREV2")
+    assert body["response_action"] == "errors" and set(body["errors"]) == {"comment"}
+    body = decide(bot, "USUP", view, "return", COMMENT, "VREV3")
+    assert body.get("response_action") in (None, "clear"), body
+    [returned] = closures_of(bot, code)
+    assert returned.status == ClosureStatus.RETURNED and returned.supervisor_comment == COMMENT
+    told = [c for c in bot.slack.wait_for("chat.postMessage", count=2) if c.params["channel"] == "UCM1"]
+    assert len(told) == 1 and COMMENT in told[0].params["text"]
+
+    before = len(bot.slack.calls("views.open"))
+    command(bot, f"history {code}", "UCM1")
+    history = bot.slack.wait_for("views.open", count=before + 1)[-1].params["view"]
+    value = json.dumps({"code": code, "section": "closure"})
+    request = block_actions(
+        SIGNING_SECRET,
+        user_id="UCM1",
+        actions=[{"action_id": f"{Action.HISTORY_PAGE}.closure", "value": value}],
+        view={**history, "id": "VHISTC"},
+    )
+    assert post(bot.events_url, request.body, request.headers)[0] == 200
+    page = bot.slack.wait_for("views.update")[-1].params["view"]
+    assert COMMENT in json.dumps(page["blocks"], ensure_ascii=False)
+
+
+def test_a_supervisor_cannot_approve_the_closure_they_requested(bot):
+    code = case_in_monitoring(bot)
+    add_staff(bot, "USUP2", StaffRole.SUPERVISOR)
+    view = open_close_modal(bot, code, user="USUP")
+    status, body = submit(
+        bot,
+        "USUP",
+        View.CLOSE,
+        closure_values(view),
+        view_id="VCLOSE9",
+        private_metadata=view["private_metadata"],
+    )
+    assert status == 200 and body["response_action"] == "update", body
+    [closure] = closures_of(bot, code)
+    # only the other supervisor is asked
+    asked = bot.slack.wait_for("chat.postMessage")
+    assert [c.params["channel"] for c in asked] == ["USUP2"]
+
+    review = open_review(bot, "USUP", closure.id)
+    body = decide(bot, "USUP", review, "approve", None, "VREV4")
+    assert body["response_action"] == "errors"
+    assert "본인이 요청한 종결은 다른 슈퍼바이저가 승인합니다" in json.dumps(
+        body["errors"], ensure_ascii=False
+    )
+    assert closures_of(bot, code)[0].status == ClosureStatus.PENDING
+    click(bot, "USUP", Action.APPROVE_CLOSURE, closure.id)  # the old DM button: refused the same way
+    answer = bot.slack.wait_for("chat.postEphemeral")[-1].params
+    assert "본인이 요청한" in answer["text"]
+
+    review = open_review(bot, "USUP2", closure.id)
+    body = decide(bot, "USUP2", review, "approve", None, "VREV5")
+    assert body.get("response_action") in (None, "clear"), body
+    assert case_status(bot, code) == CaseStatus.AFTERCARE
 
 
 def aftercare_checks(bot: RunningBot, code: str) -> list[AfterCareCheck]:

@@ -44,7 +44,12 @@ def pending_closure(bot, user_id: str) -> tuple[str, int]:
             db,
             ctx,
             case.code,
-            ClosureInput(reason=ClosureReason.GOAL_ACHIEVED, attainments=goals, worker_evaluation="달성"),
+            ClosureInput(
+                reason=ClosureReason.GOAL_ACHIEVED,
+                attainments=goals,
+                worker_evaluation="달성",
+                client_informed=True,
+            ),
         )
         return case.code, request.id
 

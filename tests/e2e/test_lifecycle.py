@@ -471,16 +471,21 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
     assert delivered.params == refused.params and code in delivered.params["text"]
     time.sleep(0.3)
     assert len(posted_to(bot, SUPERVISOR, 2)) == 2  # one retry, then delivered: no third attempt
-    approve = next(
-        b for b in buttons_in(delivered.params["blocks"]) if b["action_id"] == Action.APPROVE_CLOSURE
+    review = next(
+        b for b in buttons_in(delivered.params["blocks"]) if b["action_id"] == Action.REVIEW_CLOSURE
     )
-    assert json.loads(approve["value"]) == {"closure_id": closure.id}
+    assert json.loads(review["value"]) == {"closure_id": closure.id}
     supervisor_dm = {
         "ts": "1790000000.000200",
         "text": delivered.params["text"],
         "blocks": delivered.params["blocks"],
     }
-    click(bot, SUPERVISOR, approve, channel_id=f"D{SUPERVISOR}", message=supervisor_dm)
+    # the DM opens the review: the closure in full, and the decision in the same modal
+    click(bot, SUPERVISOR, review, channel_id=f"D{SUPERVISOR}", message=supervisor_dm)
+    view_id, view = opened(bot, 9)
+    assert view["callback_id"] == View.CLOSURE_REVIEW
+    body = send(bot, SUPERVISOR, view_id, view, {"decision": "approve"})
+    assert body.get("response_action") in (None, "clear"), body
     decided = bot.slack.wait_for("chat.update", 2)[1].params
     assert decided["channel"] == f"D{SUPERVISOR}" and decided["ts"] == supervisor_dm["ts"]
     assert code in decided["text"] and buttons_in(decided["blocks"]) == []
@@ -494,7 +499,7 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
 
     # 9. /case aftercare → the first check recorded -------------------------------------------------
     slash(bot, f"aftercare {code}")
-    view_id, view = opened(bot, 9)
+    view_id, view = opened(bot, 10)
     assert view["callback_id"] == View.AFTERCARE
     first_due = min(checks, key=lambda c: c.due_on)
     assert json.loads(view["private_metadata"]) == {"code": code, "check_id": first_due.id}

@@ -74,7 +74,9 @@ def test_what_fell_due_while_the_bot_was_down_is_sent_once_after_the_restart(bot
             db,
             Ctx(actor=manager, surface=Surface.CLI, now=now),
             codes[2],
-            ClosureInput(reason=ClosureReason.TRANSFERRED, worker_evaluation="타기관 이관"),
+            ClosureInput(
+                reason=ClosureReason.TRANSFERRED, worker_evaluation="타기관 이관", client_informed=True
+            ),
         )
         closure.decide_closure(
             db, Ctx(actor=supervisor, surface=Surface.CLI, now=now), request.id, approve=True

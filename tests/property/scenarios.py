@@ -233,6 +233,13 @@ def _closure_return(bot: Bot) -> Opened:
     return Opened([view], SUPERVISOR, [code])
 
 
+def _closure_review(bot: Bot) -> Opened:
+    code = new_case(bot, "pending")
+    closure_id = pending_closure_id(bot, code)
+    view = button(bot, Action.REVIEW_CLOSURE, {"closure_id": closure_id}, View.CLOSURE_REVIEW, SUPERVISOR)
+    return Opened([view], SUPERVISOR, [code])
+
+
 def _aftercare(bot: Bot) -> Opened:
     code = new_case(bot, "aftercare")
     return Opened([command(bot, f"aftercare {code}", View.AFTERCARE)], MANAGER, [code])
@@ -330,6 +337,7 @@ SCENARIOS = [
     Scenario("refer", View.REFER, _refer, {"referrals": 1, "consents": ANY}),
     Scenario("close", View.CLOSE, _close, {"closures": 1, "goal_attainments": ANY}),
     Scenario("closure_return", View.CLOSURE_RETURN, _closure_return, closes=True),
+    Scenario("closure_review", View.CLOSURE_REVIEW, _closure_review, {"aftercare_checks": ANY}, closes=True),
     Scenario("aftercare", View.AFTERCARE, _aftercare),  # the check is updated; a crisis reopens the case
     Scenario(
         "conference",

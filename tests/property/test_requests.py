@@ -133,6 +133,23 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
     Action.OPEN_CLOSE: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.APPROVE_CLOSURE: (["closure_id"], lambda codes: st.fixed_dictionaries({"closure_id": NUMBERS})),
     Action.RETURN_CLOSURE: (["closure_id"], lambda codes: st.fixed_dictionaries({"closure_id": NUMBERS})),
+    Action.REVIEW_CLOSURE: (["closure_id"], lambda codes: st.fixed_dictionaries({"closure_id": NUMBERS})),
+    Action.PRINT_FORM: (
+        ["code", "form"],
+        lambda codes: st.fixed_dictionaries(
+            {"code": st.sampled_from(codes), "form": st.sampled_from(["plan", "closure", "nothing"])}
+        ),
+    ),
+    Action.HISTORY_PAGE: (
+        ["code", "section", "page"],
+        lambda codes: st.fixed_dictionaries(
+            {
+                "code": st.sampled_from(codes),
+                "section": st.sampled_from(["notes", "plan", "closure", "services", "nothing"]),
+                "page": st.sampled_from([0, 1, 99, -1]),
+            }
+        ),
+    ),
     Action.OPEN_AFTERCARE: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.OPEN_CLASSIFY: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.HOME_PAGE: (["page"], lambda codes: st.fixed_dictionaries({"page": NUMBERS})),
@@ -188,6 +205,10 @@ def _action_id(action: Action) -> st.SearchStrategy[str]:
     """The id as the app's messages carry it (a snooze button and a status button have a suffix)."""
     if action == Action.SNOOZE_REMINDER:
         return st.sampled_from([1, 7, 30]).map(lambda days: f"{action}.{days}")
+    if action == Action.PRINT_FORM:
+        return st.sampled_from(["plan", "closure"]).map(lambda form: f"{action}.{form}")
+    if action == Action.HISTORY_PAGE:
+        return st.sampled_from(["notes", "older", "newer"]).map(lambda what: f"{action}.{what}")
     if action == Action.REFERRAL_STATUS:
         return st.one_of(st.just(str(action)), STATUSES.map(lambda to: f"{action}:{to}"))
     return st.just(str(action))

@@ -106,3 +106,28 @@ def test_export_of_an_unknown_case_says_so(database_url, capsys):
     assert run(database_url, "export", "C-2026-9999", "--reason", "x") == 1
     assert "C-2026-9999" in capsys.readouterr().err
     assert exports(database_url) == []
+
+
+def test_print_writes_the_plan_as_a_pdf_for_signature_and_logs_it(database_url, case_code, tmp_path):
+    import io
+
+    from pypdf import PdfReader
+
+    out = tmp_path / "plan.pdf"
+    assert run(database_url, "print", case_code, "--form", "plan", "--out", str(out)) == 0
+    text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(out.read_bytes())).pages).split())
+    for expected in (
+        "서비스제공계획서",
+        case_code,
+        "체납개월수",
+        "주거급여신청동행",
+        "팀장",
+        "보호자(법정대리인)",
+    ):
+        assert expected in text, expected
+    assert [(r.record, r.case_code, r.detail) for r in exports(database_url)] == [
+        ("printed_form", case_code, "plan")
+    ]
+    # a form with nothing in the record yet: a clear answer, no file
+    assert run(database_url, "print", case_code, "--form", "closure", "--out", str(tmp_path / "c.pdf")) != 0
+    assert not (tmp_path / "c.pdf").exists()

@@ -26,10 +26,12 @@ from bot.metadata import (
     ConsentForm,
     ConsentOpen,
     ConsentPick,
+    HistoryPage,
     MessageRef,
     NoteMeta,
     PageRef,
     PlanAgreement,
+    PrintRequest,
     ReferralMove,
     SlackValue,
     Snooze,
@@ -39,6 +41,8 @@ from bot.metadata import (
     option_id,
 )
 from models.enums import ConsentMethod, ReferralStatus
+from models.services.case_file import Section
+from models.services.forms import Form
 
 CODE = "C-2026-0007"
 
@@ -68,6 +72,9 @@ EXAMPLES: list[SlackValue] = [
     ConferenceRecord(conference_id=2, codes=[CODE, "SCH-2026-123456789"]),
     ActionItemRef(item_id=8),
     WorkerRef(worker=12),
+    HistoryPage(code=CODE, section=Section.NOTES),
+    HistoryPage(code=CODE, section=Section.CLOSURE, page=3),
+    PrintRequest(code=CODE, form=Form.PLAN),
 ]
 MODELS: list[type[SlackValue]] = sorted({type(value) for value in EXAMPLES}, key=lambda m: m.__name__)
 

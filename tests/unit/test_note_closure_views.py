@@ -24,7 +24,7 @@ from bot.views.closure import (
     return_modal,
 )
 from bot.views.notes import NOTE_BLOCKS, note_blocks_of, note_done_modal, note_modal
-from models.enums import SCHOOL_ONLY_CLOSURE_REASONS, Profile
+from models.enums import SCHOOL_ONLY_CLOSURE_REASONS, ClosureStatus, Profile
 
 LOCALES = ["ko", "en"]
 CODE = "C-2026-0007"
@@ -104,7 +104,7 @@ def test_supervisor_dm_blocks(locale):
     for block in request:
         Block.parse(block).validate_json()
     buttons = request[1]["elements"]
-    assert [x["action_id"] for x in buttons] == [Action.APPROVE_CLOSURE, Action.RETURN_CLOSURE]
+    assert [x["action_id"] for x in buttons] == [Action.REVIEW_CLOSURE]  # the review modal decides
     assert all(x["value"] == ClosureRef(closure_id=42).dump() for x in buttons)
     assert CODE in str(request)
     for approved in (True, False):
@@ -136,3 +136,36 @@ def test_titles_and_buttons_fit():
         texts = catalog(locale)
         for key in keys:
             assert len(texts[key]) <= 24, (locale, key)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("status", list(ClosureStatus))
+def test_the_closure_review_modal_fits_slack(locale, status):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.views.closure_review import review_modal
+    from models.enums import ClosureReason, GoalAttainment
+    from models.services.case_file import AttainmentEntry, ClosureEntry
+
+    long = "가" * 3000
+    entry = ClosureEntry(
+        closure_id=7,
+        status=status,
+        reason=ClosureReason.GOAL_ACHIEVED,
+        requested_by="Manager",
+        requested_at=datetime(2026, 3, 2, tzinfo=UTC),
+        decided_by=None,
+        decided_at=None,
+        supervisor_comment=None,
+        client_informed=True,
+        client_evaluation=long,
+        worker_evaluation=long,
+        aftercare_plan=long,
+        handover_target=None,
+        attainments=[AttainmentEntry(long, "지표", "목표", GoalAttainment.MET) for _ in range(60)],
+    )
+    view = review_modal(CODE, entry, locale, ZoneInfo("Asia/Seoul"), channel="DUSUP", ts="1790000000.000100")
+    validate(view)
+    inputs = {b.get("block_id") for b in view["blocks"] if b["type"] == "input"}
+    assert inputs == ({"decision", "comment"} if status == ClosureStatus.PENDING else set())

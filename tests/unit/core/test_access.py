@@ -202,7 +202,12 @@ def test_pending_approvals_are_for_active_supervisors_of_the_team(db, world):
         db,
         world.ctx(),
         case.code,
-        ClosureInput(reason=ClosureReason.GOAL_ACHIEVED, attainments=goals, worker_evaluation="달성"),
+        ClosureInput(
+            reason=ClosureReason.GOAL_ACHIEVED,
+            attainments=goals,
+            worker_evaluation="달성",
+            client_informed=True,
+        ),
     )
     assert [c.id for c in closure.pending_approvals(db, world.ctx(world.supervisor))] == [request.id]
     assert closure.pending_approvals(db, world.ctx(world.other_supervisor)) == []

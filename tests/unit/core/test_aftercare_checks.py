@@ -26,6 +26,7 @@ def close(db, world, case) -> None:
             reason=ClosureReason.GOAL_ACHIEVED,
             attainments={g.id: GoalAttainment.MET for g in goals},
             worker_evaluation="목표 달성",
+            client_informed=True,
         ),
     )
     closure.decide_closure(db, world.ctx(world.supervisor), request.id, approve=True)

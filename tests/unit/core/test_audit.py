@@ -53,7 +53,10 @@ def count(s, model, *where) -> int:
 def closure_input(db, case, reason=ClosureReason.GOAL_ACHIEVED) -> ClosureInput:
     goals = snapshot(db, case).plan_in_force.goals
     return ClosureInput(
-        reason=reason, attainments={g.id: GoalAttainment.MET for g in goals}, worker_evaluation="목표 달성"
+        reason=reason,
+        attainments={g.id: GoalAttainment.MET for g in goals},
+        worker_evaluation="목표 달성",
+        client_informed=True,
     )
 
 

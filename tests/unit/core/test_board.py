@@ -75,7 +75,7 @@ def close(db, world: World, case: Case, reason: ClosureReason, now: datetime) ->
         db,
         world.ctx(db.get(StaffMember, case.case_manager_id), now=now),
         case.code,
-        ClosureInput(reason=reason, attainments=goals, worker_evaluation="평가"),
+        ClosureInput(reason=reason, attainments=goals, worker_evaluation="평가", client_informed=True),
     )
     closure.decide_closure(db, world.ctx(world.supervisor, now=now), request.id, approve=True)
 

@@ -180,7 +180,12 @@ def test_team_caseload_lists_closures_waiting_for_approval(db, world):
         db,
         world.ctx(),
         case.code,
-        ClosureInput(reason=ClosureReason.GOAL_ACHIEVED, attainments=goals, worker_evaluation="달성"),
+        ClosureInput(
+            reason=ClosureReason.GOAL_ACHIEVED,
+            attainments=goals,
+            worker_evaluation="달성",
+            client_informed=True,
+        ),
     )
     [approval] = desk.team_caseload(db, world.ctx(world.supervisor)).approvals
     assert (approval.closure_id, approval.code, approval.reason) == (

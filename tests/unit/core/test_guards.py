@@ -598,7 +598,9 @@ def test_closure_needs_an_attainment_for_every_goal(db, world):
     ctx = world.ctx()
     case = case_in_monitoring(db, world)
     (goal,) = goals_of(db, case)
-    without = ClosureInput(reason=ClosureReason.GOAL_ACHIEVED, worker_evaluation="목표 달성")
+    without = ClosureInput(
+        reason=ClosureReason.GOAL_ACHIEVED, worker_evaluation="목표 달성", client_informed=True
+    )
     with pytest.raises(InvalidInput) as excinfo:
         closure.request_closure(db, ctx, case.code, without)
     assert_fields(excinfo, f"goal_{goal.id}")
@@ -758,7 +760,9 @@ def _rrn_forms(rrn: str):
         ),
         "reason": lambda: ReferralInput(resource_id=1, domain=NeedDomain.ECONOMIC, reason=text),
         "summary": lambda: contact(NOW, summary=text),
-        "worker_evaluation": lambda: ClosureInput(reason=ClosureReason.GOAL_ACHIEVED, worker_evaluation=text),
+        "worker_evaluation": lambda: ClosureInput(
+            reason=ClosureReason.GOAL_ACHIEVED, worker_evaluation=text, client_informed=True
+        ),
     }
 
 

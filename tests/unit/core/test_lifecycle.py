@@ -205,7 +205,12 @@ def _closed_case(db, world):
         db,
         world.ctx(),
         case.code,
-        ClosureInput(reason=ClosureReason.NEED_RESOLVED, attainments=goals, worker_evaluation="안정"),
+        ClosureInput(
+            reason=ClosureReason.NEED_RESOLVED,
+            attainments=goals,
+            worker_evaluation="안정",
+            client_informed=True,
+        ),
     )
     closure.decide_closure(db, world.ctx(world.supervisor), request.id, approve=True)
     return case

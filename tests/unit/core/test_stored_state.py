@@ -133,7 +133,12 @@ def cases_in_every_stage(db: Session, world: World, now: datetime = NOW) -> list
     def closing(case: Case) -> int:
         plan = snapshot(db, case).plan_in_force
         goals = {g.id: GoalAttainment.PARTLY for g in plan.goals} if plan else {}
-        data = ClosureInput(reason=ClosureReason.NEED_RESOLVED, attainments=goals, worker_evaluation="안정")
+        data = ClosureInput(
+            reason=ClosureReason.NEED_RESOLVED,
+            attainments=goals,
+            worker_evaluation="안정",
+            client_informed=True,
+        )
         return closure.request_closure(db, ctx, case.code, data).id
 
     opened(with_consent=False, intake_held=False)  # 0 referral-in
@@ -402,7 +407,10 @@ def op_close(walk: Walk, case: Case, n: int) -> None:
     pending = _latest(walk, case, Closure, status=ClosureStatus.PENDING)
     if pending is None:
         data = ClosureInput(
-            reason=ClosureReason.NEED_RESOLVED, attainments=_plan_goals(walk, case), worker_evaluation="평가"
+            reason=ClosureReason.NEED_RESOLVED,
+            attainments=_plan_goals(walk, case),
+            worker_evaluation="평가",
+            client_informed=True,
         )
         closure.request_closure(walk.db, walk.ctx(), case.code, data)
     else:

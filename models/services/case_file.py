@@ -1,0 +1,446 @@
+"""과정기록: the case's record read back, one section and page at a time (`/case history CODE`).
+
+The read model behind the history modal. Every page is loaded through `access.load_case`, so only the
+case's circle (case manager, co-workers, team supervisors; on a restricted case the named) reads it,
+and each page opened is an access-log READ with what it was for ("history:notes", …). The DTOs are
+plain values, usable once the unit of work has closed; the modal (bot/views/history.py) renders them.
+Nothing of it is meant for a message: a modal is private to the person who opened it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models.assessment import Assessment
+from models.case import Case
+from models.closure import AfterCareCheck, Closure
+from models.conference import ActionItem, CaseConference, ConferenceCase
+from models.contact import ContactNote
+from models.enums import (
+    AfterCareAction,
+    AfterCareStatus,
+    AssessmentKind,
+    AssessmentStatus,
+    ClosureReason,
+    ClosureStatus,
+    ConferencePurpose,
+    ConferenceStatus,
+    ConferenceType,
+    ConsentMethod,
+    ContactKind,
+    ContactOutcome,
+    ContactType,
+    GoalAttainment,
+    MonitoringResult,
+    NeedDomain,
+    PlanStatus,
+    ReferralStatus,
+    ResponsibleParty,
+    TaskStatus,
+)
+from models.plan import PlanGoal, ServicePlan
+from models.referral import Referral
+from models.resource import Resource
+from models.services import access
+from models.services import closure as closures
+from models.services.context import Ctx
+from models.services.deliveries import DeliveryLine, deliveries_of
+from models.staff import StaffMember
+
+
+class Section(StrEnum):
+    """The sections of the history modal, in the order of its buttons."""
+
+    NOTES = "notes"
+    ASSESSMENT = "assessment"
+    PLAN = "plan"
+    REFERRALS = "referrals"
+    CONFERENCES = "conferences"
+    CLOSURE = "closure"
+    SERVICES = "services"
+
+
+# How many entries a page holds: a contact note or a referral is a block, an assessment, a plan version
+# or a closure fills a page of its own (Slack: 100 blocks, 3000 characters a block).
+PAGE_SIZE = {
+    Section.NOTES: 10,
+    Section.ASSESSMENT: 1,
+    Section.PLAN: 1,
+    Section.REFERRALS: 10,
+    Section.CONFERENCES: 10,
+    Section.CLOSURE: 1,
+    Section.SERVICES: 10,
+}
+SERVICES_KEPT = 200  # the newest deliveries the history pages through
+
+
+@dataclass(frozen=True)
+class NoteEntry:
+    contact_at: datetime
+    contact_type: ContactType
+    kind: ContactKind
+    outcome: ContactOutcome
+    result: MonitoringResult | None
+    author: str
+    summary: str | None
+    next_action: str | None
+    next_contact_on: date | None
+
+
+@dataclass(frozen=True)
+class RatingEntry:
+    domain: NeedDomain
+    severity: int
+    client_priority: int | None
+    narrative: str | None
+
+
+@dataclass(frozen=True)
+class AssessmentEntry:
+    kind: AssessmentKind
+    status: AssessmentStatus
+    completed_at: datetime | None
+    assessor: str
+    strengths_personal: str | None
+    strengths_family: str | None
+    strengths_social: str | None
+    strengths_community: str | None
+    informal_supports: str | None
+    client_goals: str | None
+    ratings: list[RatingEntry]
+
+
+@dataclass(frozen=True)
+class GoalEntry:
+    domain: NeedDomain
+    description: str
+    indicator: str
+    baseline: str | None
+    target: str
+    target_date: date
+
+
+@dataclass(frozen=True)
+class TaskEntry:
+    action: str
+    responsible_party: ResponsibleParty
+    resource: str | None
+    due_date: date
+    status: TaskStatus
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    version: int
+    status: PlanStatus
+    period_start: date
+    period_end: date
+    review_due: date | None
+    agreed_at: datetime | None
+    agreement_method: ConsentMethod | None
+    goals: list[GoalEntry]
+    tasks: list[TaskEntry]
+
+
+@dataclass(frozen=True)
+class ReferralEntry:
+    resource: str
+    domain: NeedDomain
+    status: ReferralStatus
+    sent_at: datetime | None
+    response_due: date | None
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class ActionEntry:
+    description: str
+    owner: str | None
+    due_date: date
+    status: TaskStatus
+
+
+@dataclass(frozen=True)
+class ConferenceEntry:
+    scheduled_at: datetime
+    conference_type: ConferenceType
+    status: ConferenceStatus
+    purpose: ConferencePurpose
+    decision: str | None
+    actions: list[ActionEntry]
+
+
+@dataclass(frozen=True)
+class AttainmentEntry:
+    goal: str
+    indicator: str
+    target: str
+    attainment: GoalAttainment
+
+
+@dataclass(frozen=True)
+class AfterCareEntry:
+    due_on: date
+    done_at: datetime | None
+    method: ContactType | None
+    status: AfterCareStatus | None
+    action: AfterCareAction | None
+    note: str | None
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class ClosureEntry:
+    closure_id: int
+    status: ClosureStatus
+    reason: ClosureReason
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    supervisor_comment: str | None
+    client_informed: bool
+    client_evaluation: str | None
+    worker_evaluation: str
+    aftercare_plan: str | None
+    handover_target: str | None
+    attainments: list[AttainmentEntry]
+    aftercare: list[AfterCareEntry] = field(default_factory=list)
+
+
+Entry = (
+    NoteEntry | AssessmentEntry | PlanEntry | ReferralEntry | ConferenceEntry | ClosureEntry | DeliveryLine
+)
+
+
+@dataclass(frozen=True)
+class CaseFilePage:
+    """One page of one section of the history: its entries (newest first) and where it sits."""
+
+    code: str
+    section: Section
+    page: int
+    pages: int
+    entries: list[Entry]
+
+
+def read_page(db: Session, ctx: Ctx, code: str, section: Section, page: int = 0) -> CaseFilePage:
+    """One page of the case's history, for someone of its circle; the read is logged with its purpose."""
+    size = PAGE_SIZE[section]
+    if section == Section.SERVICES:  # `deliveries_of` loads the case itself, and logs the read once
+        entries: list[Entry] = list(deliveries_of(db, ctx, code, limit=SERVICES_KEPT))
+        code = access.case_code(code)
+    else:
+        case = access.load_case(db, ctx, code, purpose=f"history:{section.value}")
+        entries = _READERS[section](db, ctx, case)
+        code = case.code
+    pages = max(1, -(-len(entries) // size))
+    page = min(max(page, 0), pages - 1)
+    return CaseFilePage(code, section, page, pages, entries[page * size : (page + 1) * size])
+
+
+def read_closure(db: Session, ctx: Ctx, closure_id: int, *, purpose: str) -> tuple[str, ClosureEntry]:
+    """One closure request in full (the supervisor's review), for those who may decide it; logged."""
+    case, closure = closures.load_for_decision(db, ctx, closure_id, purpose=purpose)
+    return case.code, _closure_entry(db, closure, _names(db), aftercare=[])
+
+
+# ------------------------------------------------------------------ the sections
+
+
+def _names(db: Session) -> dict[int, str]:
+    return dict(db.execute(select(StaffMember.id, StaffMember.display_name)).all())
+
+
+def _notes(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
+    names = _names(db)
+    notes = db.scalars(
+        select(ContactNote)
+        .where(ContactNote.case_id == case.id)
+        .order_by(ContactNote.contact_at.desc(), ContactNote.id.desc())
+    )
+    return [
+        NoteEntry(
+            n.contact_at,
+            n.contact_type,
+            n.kind,
+            n.outcome,
+            n.result,
+            names.get(n.author_id, ""),
+            n.summary,
+            n.next_action,
+            n.next_contact_on,
+        )
+        for n in notes
+    ]
+
+
+def _assessments(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
+    names = _names(db)
+    rows = db.scalars(
+        select(Assessment)
+        .where(Assessment.case_id == case.id, Assessment.status == AssessmentStatus.COMPLETED)
+        .options(selectinload(Assessment.ratings))
+        .order_by(Assessment.completed_at.desc(), Assessment.id.desc())
+    )
+    return [
+        AssessmentEntry(
+            a.kind,
+            a.status,
+            a.completed_at,
+            names.get(a.assessor_id, ""),
+            a.strengths_personal,
+            a.strengths_family,
+            a.strengths_social,
+            a.strengths_community,
+            a.informal_supports,
+            a.client_goals,
+            [RatingEntry(r.domain, r.severity, r.client_priority, r.narrative) for r in a.ratings],
+        )
+        for a in rows
+    ]
+
+
+def _plans(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
+    resources = dict(db.execute(select(Resource.id, Resource.name)).all())
+    rows = db.scalars(
+        select(ServicePlan)
+        .where(ServicePlan.case_id == case.id)
+        .options(selectinload(ServicePlan.goals), selectinload(ServicePlan.tasks))
+        .order_by(ServicePlan.version.desc())
+    )
+    return [
+        PlanEntry(
+            p.version,
+            p.status,
+            p.period_start,
+            p.period_end,
+            p.review_due,
+            p.agreed_at,
+            p.agreement_method,
+            [
+                GoalEntry(g.domain, g.description, g.indicator, g.baseline, g.target, g.target_date)
+                for g in p.goals
+            ],
+            [
+                TaskEntry(
+                    task.action,
+                    task.responsible_party,
+                    resources.get(task.resource_id) if task.resource_id else None,
+                    task.due_date,
+                    task.status,
+                )
+                for task in p.tasks
+            ],
+        )
+        for p in rows
+    ]
+
+
+def _referrals(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
+    rows = db.scalars(
+        select(Referral)
+        .where(Referral.case_id == case.id)
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+    )
+    return [
+        ReferralEntry(r.resource.name, r.domain, r.status, r.sent_at, r.response_due, r.outcome) for r in rows
+    ]
+
+
+def _conferences(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
+    names = _names(db)
+    rows = db.execute(
+        select(ConferenceCase, CaseConference)
+        .join(CaseConference, CaseConference.id == ConferenceCase.conference_id)
+        .where(ConferenceCase.case_id == case.id)
+        .order_by(CaseConference.scheduled_at.desc(), CaseConference.id.desc())
+    ).all()
+    items: dict[int, list[ActionEntry]] = {}
+    for item in db.scalars(
+        select(ActionItem).where(ActionItem.case_id == case.id).order_by(ActionItem.due_date, ActionItem.id)
+    ):
+        owner = names.get(item.owner_id) if item.owner_id else item.owner_external
+        items.setdefault(item.conference_id, []).append(
+            ActionEntry(item.description, owner, item.due_date, item.status)
+        )
+    return [
+        ConferenceEntry(
+            conference.scheduled_at,
+            conference.conference_type,
+            conference.status,
+            on_agenda.purpose,
+            on_agenda.decision,
+            items.get(conference.id, []),
+        )
+        for on_agenda, conference in rows
+    ]
+
+
+def _closures(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
+    names = _names(db)
+    checks = [
+        AfterCareEntry(c.due_on, c.done_at, c.method, c.status, c.action, c.note, c.cancelled)
+        for c in db.scalars(
+            select(AfterCareCheck).where(AfterCareCheck.case_id == case.id).order_by(AfterCareCheck.due_on)
+        )
+    ]
+    rows = list(
+        db.scalars(
+            select(Closure)
+            .where(Closure.case_id == case.id)
+            .options(selectinload(Closure.attainments))
+            .order_by(Closure.requested_at.desc(), Closure.id.desc())
+        )
+    )
+    # The after-care checks follow the approved closure they came from: the newest approved one.
+    approved = next((c.id for c in rows if c.status == ClosureStatus.APPROVED), None)
+    return [_closure_entry(db, c, names, aftercare=checks if c.id == approved else []) for c in rows]
+
+
+def _closure_entry(
+    db: Session, closure: Closure, names: dict[int, str], *, aftercare: list[AfterCareEntry]
+) -> ClosureEntry:
+    goal_ids = [a.goal_id for a in closure.attainments]
+    goals = (
+        {g.id: g for g in db.scalars(select(PlanGoal).where(PlanGoal.id.in_(goal_ids)))} if goal_ids else {}
+    )
+    attainments = [
+        AttainmentEntry(
+            goals[a.goal_id].description, goals[a.goal_id].indicator, goals[a.goal_id].target, a.attainment
+        )
+        for a in closure.attainments
+        if a.goal_id in goals
+    ]
+    return ClosureEntry(
+        closure.id,
+        closure.status,
+        closure.reason,
+        names.get(closure.requested_by_id, ""),
+        closure.requested_at,
+        names.get(closure.decided_by_id) if closure.decided_by_id else None,
+        closure.decided_at,
+        closure.supervisor_comment,
+        closure.client_informed,
+        closure.client_evaluation,
+        closure.worker_evaluation,
+        closure.aftercare_plan,
+        closure.handover_target,
+        attainments,
+        aftercare,
+    )
+
+
+_READERS = {
+    Section.NOTES: _notes,
+    Section.ASSESSMENT: _assessments,
+    Section.PLAN: _plans,
+    Section.REFERRALS: _referrals,
+    Section.CONFERENCES: _conferences,
+    Section.CLOSURE: _closures,
+}
