@@ -466,10 +466,7 @@ def _trend(db: Session, span: Period, zone: ZoneInfo, on_team: ColumnElement[boo
     )
 
 
-STATS_FOR_SUPERVISORS = Message(
-    "팀 통계는 팀 슈퍼바이저만 볼 수 있습니다. 필요하면 팀 슈퍼바이저에게 요청하세요.",
-    "Team statistics are for the team's supervisors. Ask your supervisor if you need them.",
-)
+STATS_FOR_SUPERVISORS = Message("stats.errors.for_supervisors")
 
 
 def team_month(db: Session, ctx: Ctx, month: str | None) -> Report:
