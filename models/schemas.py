@@ -245,6 +245,8 @@ class AssessmentInput(Form):
     informal_supports: OptionalText = Field(None, max_length=3000)
     client_goals: OptionalText = Field(None, max_length=3000)
     genogram_ref: OptionalText = Field(None, max_length=300)
+    sensitive_basis: StatutoryBasis | None = None
+    sensitive_basis_note: OptionalText = Field(None, max_length=1000)
 
 
 class GoalInput(Form):
