@@ -99,6 +99,8 @@ def export_case(
     doc.lines += [f"# {_l('title', locale)}: {case.code}", ""]
     doc.item(_l("made", locale), now)
     doc.item(_l("reason", locale), reason)
+    if any(g.is_alleged_abuser for g in client.guardians or []):
+        doc.lines += ["", f"> {_l('alleged_abuser_warning', locale)}"]  # R12: never handed to them
 
     doc.heading("client")
     doc.fields(client, ["name", "birth_date", "sex", "contact", "address", "life_stage", "characteristics"])
@@ -112,6 +114,13 @@ def export_case(
         )
     doc.heading("guardians", 3)
     for guardian in client.guardians or []:
+        if guardian.is_alleged_abuser:  # R12: never a contact for the case, so no number of theirs here
+            doc.fields(
+                guardian, ["name", "relationship_kind", "is_legal_representative", "is_alleged_abuser"]
+            )
+            doc.item(_field("contact", locale), _l("no_contact_abuser", locale))
+            doc.fields(guardian, ["notes"])
+            continue
         doc.fields(guardian, ["name", "relationship_kind", "contact", "is_legal_representative", "notes"])
 
     doc.heading("case")
