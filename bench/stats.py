@@ -141,7 +141,7 @@ def add_history(engine, cases: int, rng: random.Random) -> dict[str, int]:  # ty
              "category": rng.choice(list(ResourceCategory)), "description": "bench",
              "quantity": rng.randint(1, 5), "unit": rng.choice(list(ServiceUnit)),
              "amount_won": rng.choice([0, 10_000, 40_000, 100_000]),
-             "funding_source": rng.choice(["후원금", "사업비", "공적급여", "기타"]),
+             "funding_source": rng.choice(["DONATION", "PROGRAM", "PUBLIC_BENEFIT", "OTHER"]),
              "provider_resource_id": rng.choice(resource_ids), "recorded_by_id": m, "created_at": now}
             for c, _, m in rows for _ in range(rng.randint(0, 2))
         ))  # fmt: skip

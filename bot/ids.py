@@ -30,6 +30,7 @@ class View(StrEnum):
     ACCESS = "case.access.modal"
     ACCESS_LOG = "team.access_log.modal"
     SERVE = "case.serve.modal"
+    SUPERVISION = "case.supervision.modal"
     STATS = "team.stats.modal"
 
 

@@ -134,6 +134,15 @@ class Snooze(SlackValue):
     days: Annotated[int, Field(ge=1, le=30)]  # a button's value is never trusted further
 
 
+# ------------------------------------------------------------------ supervision
+
+
+class WorkerRef(SlackValue):
+    """The supervision modal: the worker the session is about."""
+
+    worker: RecordId
+
+
 # ------------------------------------------------------------------ notes
 
 

@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from models.cadence import Cadences
 from models.crypto import EncryptionKeyError, Keyring
 from models.enums import Profile, ResourceCategory
-from models.services.context import DEFAULT_FUNDING_SOURCES, Policy, PrivacyMode
+from models.services.context import Policy, PrivacyMode, funding_sources_with
 
 
 class WorkingHours(BaseModel):
@@ -144,7 +144,7 @@ class Settings(BaseSettings):
             profile=self.profile,
             workday_start_hour=self.working_hours.start_hour,
             privacy_mode=self.privacy_mode,
-            funding_sources=tuple(dict.fromkeys((*DEFAULT_FUNDING_SOURCES, *self.funding_sources))),
+            funding_sources=funding_sources_with(self.funding_sources),
             school_caps=tuple(sorted(self.school_caps.items())),
             caseload_threshold=self.caseload_threshold,
             supervision_gap_weeks=self.supervision_gap_weeks,

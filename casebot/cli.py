@@ -486,9 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="write to this file instead of standard output")
     export.set_defaults(handler=cmd_export)
 
-    figures = commands.add_parser(
-        "stats", help="monthly case-management statistics (사례관리 실적): aggregates only, logged"
-    )
+    figures = commands.add_parser("stats", help=t("cli.stats_help", "en"))
     figures.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
     figures.add_argument("--to", dest="end", required=True, help="last day (inclusive), YYYY-MM-DD")
     figures.add_argument("--team", help="one team's cases (default: the whole agency)")

@@ -18,7 +18,7 @@ from handlers.common import Invocation, submit_once
 from models.enums import ConsentMethod, NextStep, SignerRelationship
 from models.errors import InvalidInput, Message
 from models.schemas import STRICT_CONTEXT, IntakeInput
-from models.services import access, cases
+from models.services import access, cases, supervision
 from models.services.context import Ctx
 
 if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
@@ -210,17 +210,22 @@ def referral_source(form: dict) -> str:
 
 def open_intake(call: Invocation) -> None:
     policy = call.turn.policy
-    if access.approval_required(policy.profile):
-        # Refused (and logged) before the form, not after it is filled in: the head of the school's
-        # approval is checked again when the case is saved.
-        with call.uow() as db:
-            cases.require_may_open(db, call.ctx())
+    ctx = call.ctx()
+    with call.uow() as db:
+        if access.approval_required(policy.profile):
+            # Refused (and logged) before the form, not after it is filled in: the head of the school's
+            # approval is checked again when the case is saved.
+            cases.require_may_open(db, ctx)
+        # The case goes to the person opening it: warned (never refused) when that puts them over the
+        # caseload threshold.
+        warning = supervision.over_threshold(db, ctx, ctx.actor.id)
     call.open_modal(
         intake_modal(
             call.locale,
             policy.profile,
             channel_id=call.command.get("channel_id"),
             strict=policy.strict_privacy,
+            load_warning=warning,
         )
     )
 

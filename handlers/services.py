@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold 
 
 def register(on: Listeners) -> None:
     on.view(View.SERVE, ack=submit_delivery)
-    on.subcommand("serve", "제공")(open_serve)
+    on.subcommand("serve")(open_serve)
 
 
 def open_serve(call: Invocation) -> None:
@@ -62,7 +62,7 @@ def submit_delivery(turn: Turn) -> None:
 
     def parse(form: dict[str, Any], ctx: Ctx) -> DeliveryInput:
         if not code:
-            raise InvalidInput({"delivered_on": Message("사례를 찾을 수 없습니다.", "No such case.")})
+            raise InvalidInput({"delivered_on": Message("serve.errors.no_case")})
         return parse_delivery(form, ctx)
 
     def work(db: Session, ctx: Ctx, data: DeliveryInput) -> dict[str, object]:

@@ -9,7 +9,7 @@ from models.services import stats
 
 
 def register(on: Listeners) -> None:
-    on.subcommand("stats", "통계")(open_stats)
+    on.subcommand("stats")(open_stats)
 
 
 def open_stats(call: Invocation) -> None:

@@ -18,6 +18,7 @@ from models.resource import Resource
 from models.retention import PurgeAuthorization, RetentionStatistic
 from models.service_delivery import ServiceDelivery
 from models.staff import StaffMember, Team
+from models.supervision import SupervisionCase, SupervisionFollowUp, SupervisionSession
 
 __all__ = [
     "ActionItem",
@@ -52,6 +53,9 @@ __all__ = [
     "ServiceDelivery",
     "ServicePlan",
     "StaffMember",
+    "SupervisionCase",
+    "SupervisionFollowUp",
+    "SupervisionSession",
     "Team",
     "TeamBoardPost",
 ]

@@ -413,6 +413,8 @@ class ReminderKind(LabeledEnum):
     CONFERENCE_SOON = "CONFERENCE_SOON"
     CONFERENCE_RECORD = "CONFERENCE_RECORD"
     CONFERENCE_CANCELLED = "CONFERENCE_CANCELLED"
+    # A supervision session's follow-up (no case): to the worker, on its due date.
+    SUPERVISION_FOLLOW_UP = "SUPERVISION_FOLLOW_UP"
 
 
 class ReminderStatus(LabeledEnum):

@@ -315,6 +315,25 @@ class DeliveryInput(Form):
     over_cap_confirmed: bool = False
 
 
+class FollowUpInput(Form):
+    """A follow-up agreed in a supervision session: the worker's task with its own due date."""
+
+    number: int = Field(ge=1, le=10)
+    text: SafeText = Field(min_length=1, max_length=500)
+    due_on: date
+
+
+class SupervisionInput(Form):
+    """슈퍼비전 기록. The dates, the cases and the empty narratives are checked by the service
+    (models/services/supervision.py), which knows the worker, the supervisor and today."""
+
+    held_on: date
+    case_codes: list[str] = Field(default_factory=list, max_length=50)
+    issues: OptionalText = Field(None, max_length=3000)
+    guidance: OptionalText = Field(None, max_length=3000)
+    follow_ups: list[FollowUpInput] = Field(default_factory=list, max_length=10)
+
+
 class ContactInput(Form):
     contact_at: datetime
     contact_type: ContactType

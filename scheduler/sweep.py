@@ -29,12 +29,13 @@ from bot.errors import loggable
 from bot.people import learn_language
 from bot.views import conferences as conference_views
 from bot.views.reminders import nudge
+from bot.views.supervision import follow_up_nudge
 from models.case import Case
 from models.conference import ActionItem, CaseConference
 from models.db import UnitOfWork
 from models.enums import ReminderKind
 from models.reminder import Reminder
-from models.services import access, conferences, sweeper
+from models.services import access, conferences, supervision, sweeper
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
 from models.staff import StaffMember
@@ -231,7 +232,12 @@ def _render(
         # Someone nudged before they ever used the bot: their language from Slack, once.
         locale = learn_language(db, client, person, default_locale) if person else default_locale
         rendered = _render_conference(db, lead, codes, policy, now, locale)
-        if rendered is None and lead.case_id in codes:
+        if lead.kind == ReminderKind.SUPERVISION_FOLLOW_UP:
+            # A supervision follow-up: the session's date, the supervisor and the task's own due date.
+            follow_up = supervision.follow_up_of(db, lead)
+            if follow_up is not None and not follow_up.done:
+                rendered = follow_up_nudge(follow_up, today, lead.id, locale)
+        elif rendered is None and lead.case_id in codes:
             # The task's own deadline, never the row's fire time (an escalation, a snooze, a retry).
             deadline = sweeper.deadline_of(lead, policy.zone)
             rendered = nudge(lead.kind, codes[lead.case_id], deadline, today, lead.id, locale)

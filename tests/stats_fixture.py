@@ -215,11 +215,13 @@ def seed_november(db: Session) -> dict[str, int]:
                                quantity=n, unit=unit, amount_won=won, funding_source=fund,
                                provider_resource_id=housing.id, recorded_by_id=c.case_manager_id))  # fmt: skip
 
-    delivery(c1, date(2026, 11, 5), ResourceCategory.IN_KIND, "후원금", 4, ServiceUnit.TIMES, 40_000)
-    delivery(c2, date(2026, 11, 6), ResourceCategory.IN_KIND, "후원금", 1, ServiceUnit.TIMES, 10_000)
-    delivery(c2, date(2026, 11, 7), ResourceCategory.CARE, "사업비", 3, ServiceUnit.HOURS, 0)
-    delivery(c1, date(2026, 10, 30), ResourceCategory.IN_KIND, "후원금", 1, ServiceUnit.TIMES, 20_000)
-    delivery(d1, date(2026, 11, 12), ResourceCategory.ECONOMIC, "공적급여", 1, ServiceUnit.TIMES, 100_000)
+    delivery(c1, date(2026, 11, 5), ResourceCategory.IN_KIND, "DONATION", 4, ServiceUnit.TIMES, 40_000)
+    delivery(c2, date(2026, 11, 6), ResourceCategory.IN_KIND, "DONATION", 1, ServiceUnit.TIMES, 10_000)
+    delivery(c2, date(2026, 11, 7), ResourceCategory.CARE, "PROGRAM", 3, ServiceUnit.HOURS, 0)
+    delivery(c1, date(2026, 10, 30), ResourceCategory.IN_KIND, "DONATION", 1, ServiceUnit.TIMES, 20_000)
+    delivery(
+        d1, date(2026, 11, 12), ResourceCategory.ECONOMIC, "PUBLIC_BENEFIT", 1, ServiceUnit.TIMES, 100_000
+    )
     db.flush()
     return {"m1": m1.id, "m2": m2.id, "m3": m3.id, "sup": sup.id}
 
@@ -237,7 +239,7 @@ def expected_team_a(ids: dict[str, int]) -> dict[str, dict[tuple[str, ...], tupl
         "unmet_needs": {},
         "conferences": {("INTERNAL",): (1,), ("INTEGRATED",): (1,)},
         "aftercare": {("DONE",): (2,), ("UNREACHABLE",): (1,)},
-        "deliveries": {("IN_KIND", "후원금"): (2, 5, 0, 50_000), ("CARE", "사업비"): (1, 0, 3, 0)},
+        "deliveries": {("IN_KIND", "DONATION"): (2, 5, 0, 50_000), ("CARE", "PROGRAM"): (1, 0, 3, 0)},
         # M1: C-1 general 1 + C-2 crisis 3 + C-3 unclassified 1; M2: C-5 general 1.
         "caseload": {(f"#{ids['m1']}",): (3, 5), (f"#{ids['m2']}",): (1, 1)},
     }

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from bot.i18n import t
 from bot.views.blocks import LIMITS, header, section
+from bot.views.supervision import unsupervised_text
 from models.services.desk import TeamCaseload
 from models.services.digest import DueLine
 
@@ -44,13 +45,32 @@ def weekly(caseload: TeamCaseload, today: date, locale: str) -> tuple[str, list[
             "digest.weekly.line",
             locale,
             name=w.name,
+            flag=t("supervision.load.over_flag", locale) if w.over else "",
             open=w.open_cases,
-            weighted=f"{w.weighted:g}",
+            weighted=f"{round(w.weighted, 1):g}",
+            threshold=f"{w.threshold:g}",
+            crisis=w.crisis,
             overdue=w.overdue,
         )
         for w in caseload.workers
     ]
     blocks = [header(title), section("\n".join(lines) or "-")]
+    over = caseload.over_threshold
+    if over:
+        names = ", ".join(w.name for w in over)
+        blocks.append(
+            section(
+                t(
+                    "supervision.load.over",
+                    locale,
+                    count=len(over),
+                    names=names,
+                    threshold=f"{caseload.threshold:g}",
+                )
+            )
+        )
+    if caseload.unsupervised:
+        blocks.append(section(unsupervised_text(caseload, locale)))
     if caseload.approvals:
         blocks.append(section(t("digest.weekly.approvals", locale, count=len(caseload.approvals))))
     if caseload.undelivered:

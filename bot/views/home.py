@@ -11,12 +11,14 @@ from bot.i18n import t
 from bot.ids import Action
 from bot.metadata import CaseRef, ClosureRef, PageRef
 from bot.views import blocks as b
+from bot.views.supervision import unsupervised_text, worker_line
 from models.enums import CaseStatus, NextStep, Stage
 from models.services.desk import Desk, DeskItem, DueGroup, TeamCaseload
 
 CALLBACK_ID = "casebot.home"
 MAX_APPROVALS = 5  # two blocks each
-MAX_WORKER_LINES = 40  # one section of ≤3000 characters
+MAX_WORKER_LINES = 40
+WORKERS_PER_SECTION = 10  # two lines each, in a section of ≤3000 characters
 
 # The dialogue that does a case's next step (other dialogues own these buttons' handlers).
 NEXT_STEP_ACTIONS: dict[NextStep, tuple[Action, str]] = {
@@ -73,23 +75,31 @@ def _home(blocks: list[dict], private_metadata: str = "") -> dict:
 
 def team_blocks(load: TeamCaseload, locale: str) -> list[dict]:
     blocks: list[dict] = [b.header(t("home.team.header", locale))]
-    lines = [
-        t(
-            "home.team.line",
-            locale,
-            name=w.name,
-            open=w.open_cases,
-            weighted=f"{w.weighted:g}",
-            overdue=w.overdue,
-            aftercare=w.aftercare,
+    lines = [worker_line(w, locale) for w in load.workers[:MAX_WORKER_LINES]]
+    if not lines:
+        blocks.append(b.section(t("home.team.none", locale)))
+    for start in range(0, len(lines), WORKERS_PER_SECTION):  # a section holds ≤3000 characters
+        blocks.append(b.section("\n".join(lines[start : start + WORKERS_PER_SECTION])))
+    over = load.over_threshold
+    if over:
+        blocks.append(
+            b.section(
+                t(
+                    "supervision.load.over",
+                    locale,
+                    count=len(over),
+                    names=", ".join(w.name for w in over),
+                    threshold=f"{load.threshold:g}",
+                )
+            )
         )
-        for w in load.workers[:MAX_WORKER_LINES]
-    ]
-    blocks.append(b.section("\n".join(lines) if lines else t("home.team.none", locale)))
+    if load.unsupervised:
+        blocks.append(b.section(unsupervised_text(load, locale)))
     blocks.append(
         b.context(
             t("home.team.total", locale, open=load.open_cases, overdue=load.overdue),
             t("home.team.weights", locale),
+            t("supervision.load.legend", locale, threshold=f"{load.threshold:g}"),
         )
     )
     blocks.append(b.header(t("home.approvals.header", locale, count=len(load.approvals))))

@@ -17,7 +17,9 @@ from bot.views.blocks import (
     select,
     text_input,
 )
+from bot.views.supervision import load_warning_block
 from models.enums import ConsentScope, LifeStage, NextStep, Profile, domains_for
+from models.services.supervision import LoadWarning
 
 REFERRAL_SOURCES = (
     "self",
@@ -40,10 +42,19 @@ INTAKE_CONSENT_SCOPES = (
 
 
 def intake_modal(
-    locale: str, profile: Profile, *, channel_id: str | None = None, strict: bool = False
+    locale: str,
+    profile: Profile,
+    *,
+    channel_id: str | None = None,
+    strict: bool = False,
+    load_warning: LoadWarning | None = None,
 ) -> dict:
-    """The intake form; `strict` (privacy_mode=strict) asks for no identifier at all."""
+    """The intake form; `strict` (privacy_mode=strict) asks for no identifier at all. `load_warning`:
+    the case goes to the person opening it, whose weighted caseload is (or would be) over the threshold:
+    said first, and the form is still there to fill in."""
     blocks = _strict_blocks(locale, profile) if strict else _standard_blocks(locale, profile)
+    if load_warning is not None:
+        blocks.insert(0, load_warning_block(load_warning, locale))
     return modal(
         View.INTAKE,
         t("intake.modal.title", locale),

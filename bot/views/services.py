@@ -24,6 +24,7 @@ from bot.views.blocks import (
     text_input,
 )
 from models.enums import ResourceCategory, ServiceUnit
+from models.services.context import funding_label
 from models.services.deliveries import TOTAL, DeliveryChoices
 
 SERVE_BLOCKS = [
@@ -65,7 +66,11 @@ def serve_modal(choices: DeliveryChoices, locale: str, *, today_iso: str) -> dic
             initial=ServiceUnit.TIMES.value,
         ),
         number_input("amount_won", label("amount_won"), minimum=0, maximum=1_000_000_000, initial=0),
-        select("funding_source", label("funding_source"), [(f, f) for f in choices.funding_sources]),
+        select(
+            "funding_source",
+            label("funding_source"),
+            [(funding_label(f, locale), f) for f in choices.funding_sources],
+        ),
     ]
     if choices.resources:
         blocks.append(
@@ -133,6 +138,14 @@ def serve_modal(choices: DeliveryChoices, locale: str, *, today_iso: str) -> dic
 def serve_done_modal(locale: str, code: str, amount: int, funding: str) -> dict:
     blocks: list[Block] = [
         header(code),
-        section(t("serve.done.text", locale, code=code, amount=_won(amount), funding=funding)),
+        section(
+            t(
+                "serve.done.text",
+                locale,
+                code=code,
+                amount=_won(amount),
+                funding=funding_label(funding, locale),
+            )
+        ),
     ]
     return modal(View.DONE, t("serve.done.title", locale), blocks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Literal
@@ -10,9 +11,35 @@ from zoneinfo import ZoneInfo
 from models.cadence import Cadences
 from models.enums import Profile, Surface
 from models.staff import StaffMember
+from models.text import LOCALES, t
 
-# 서비스 제공기록: the funding sources every agency has; an agency adds its own by a setting.
-DEFAULT_FUNDING_SOURCES = ("후원금", "사업비", "공적급여", "기타")
+# 서비스 제공기록: the funding sources every agency has (후원금, 사업비, 공적급여, 기타), as codes whose
+# labels are `serve.funding.<code>` in the catalogs. An agency adds its own by the FUNDING_SOURCES
+# setting: those are stored as written and are their own labels.
+DEFAULT_FUNDING_SOURCES = ("DONATION", "PROGRAM", "PUBLIC_BENEFIT", "OTHER")
+
+
+class FundingSource(str):
+    """A funding source as stored (a default's code or an agency's own name); its `label` is the
+    catalog's for a default, else the name itself. A `Message` parameter renders it by its label."""
+
+    __slots__ = ()
+
+    def label(self, locale: str = "ko") -> str:
+        return t(f"serve.funding.{self}", locale) if self in DEFAULT_FUNDING_SOURCES else str(self)
+
+
+def funding_label(source: str, locale: str = "ko") -> str:
+    """How people read a funding source: a default's label in `locale`, an agency's own name as is."""
+    return FundingSource(source).label(locale)
+
+
+def funding_sources_with(own: Iterable[str]) -> tuple[str, ...]:
+    """The defaults, then the agency's own names; a name that is a default's label (`후원금`) is that
+    default, not a second one."""
+    labels = {funding_label(code, locale) for code in DEFAULT_FUNDING_SOURCES for locale in LOCALES}
+    return tuple(dict.fromkeys((*DEFAULT_FUNDING_SOURCES, *(name for name in own if name not in labels))))
+
 
 # privacy_mode=strict: no direct identifiers in Casebot; the case links to the system of record by number.
 PrivacyMode = Literal["standard", "strict"]

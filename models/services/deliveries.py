@@ -1,10 +1,11 @@
 """서비스 제공기록: what was actually given to a client — service, how often, how much, from which fund.
 
 A delivery names its provider (a directory resource or a staff member), its funding source from the
-agency's catalog (후원금, 사업비, 공적급여, 기타 and the agency's own, `Policy.funding_sources`) and
-optionally the plan task or referral it carries out. Under PROFILE=school each student's running totals
-over the school year are kept against the configured caps (`Policy.school_caps`): a delivery that would
-pass one is refused with a warning until the worker confirms it.
+agency's catalog (the codes of 후원금, 사업비, 공적급여, 기타, then the agency's own names,
+`Policy.funding_sources`) and optionally the plan task or referral it carries out. Under PROFILE=school
+each student's running totals over the school year are kept against the configured caps
+(`Policy.school_caps`): a delivery that would pass one is refused with a warning until the worker
+confirms it.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from models.service_delivery import ServiceDelivery
 from models.services import access
 from models.services.cases import FINISHED_STATUSES, require_open
 from models.services.changes import case_changed
-from models.services.context import Ctx, Policy
+from models.services.context import Ctx, FundingSource, Policy
 from models.staff import StaffMember
+from models.text import t
 
 TOTAL = "TOTAL"
 
@@ -129,14 +131,14 @@ def delivery_choices(db: Session, ctx: Ctx, code: str, locale: str = "ko") -> De
         .where(Referral.case_id == case.id)
         .order_by(Referral.id)
     ).all()
-    task_word = "과업" if locale == "ko" else "Task"
-    plan_word = "계획" if locale == "ko" else "plan"
     return DeliveryChoices(
         code=case.code,
         resources=[Choice(str(r.id), f"{r.name} ({r.category.label(locale)})") for r in resources],
         staff=[Choice(str(m.id), m.display_name) for m in people],
         tasks=[
-            Choice(str(task_id), f"{task_word} #{task_id} · {plan_word} v{version} · {due.isoformat()}")
+            Choice(
+                str(task_id), t("serve.choice.task", locale, id=task_id, version=version, due=due.isoformat())
+            )
             for task_id, due, version in tasks
         ],
         referrals=[
@@ -161,22 +163,15 @@ def record_delivery(db: Session, ctx: Ctx, code: str, data: DeliveryInput) -> Se
     errors: dict[str, Message] = {}
     opened_on = case.referred_at.astimezone(ctx.policy.zone).date()
     if data.amount_won < 0:
-        errors["amount_won"] = Message("금액은 0원 이상이어야 합니다.", "The amount cannot be negative.")
+        errors["amount_won"] = Message("serve.errors.negative_amount")
     if data.delivered_on < opened_on:
-        errors["delivered_on"] = Message(
-            f"사례가 열린 날({opened_on.isoformat()}) 이전에 제공된 서비스는 기록할 수 없습니다.",
-            f"The case was opened on {opened_on.isoformat()}; a delivery cannot be dated before that.",
-        )
+        errors["delivered_on"] = Message("serve.errors.before_opened", opened=opened_on.isoformat())
     elif data.delivered_on > ctx.today:
-        errors["delivered_on"] = Message(
-            "아직 제공하지 않은 서비스는 기록할 수 없습니다 (미래 날짜).",
-            "A delivery cannot be dated in the future.",
-        )
+        errors["delivered_on"] = Message("serve.errors.in_future")
     catalog = funding_catalog(ctx.policy)
     if data.funding_source not in catalog:
         errors["funding_source"] = Message(
-            f"등록되지 않은 재원입니다. 다음 중에서 고르세요: {', '.join(catalog)}",
-            f"Unknown funding source; choose one of: {', '.join(catalog)}",
+            "serve.errors.unknown_funding", choices=tuple(FundingSource(source) for source in catalog)
         )
     errors.update(_provider_errors(db, case, data))
     errors.update(_link_errors(db, case, data))
@@ -209,27 +204,15 @@ def record_delivery(db: Session, ctx: Ctx, code: str, data: DeliveryInput) -> Se
 
 def _provider_errors(db: Session, case: Case, data: DeliveryInput) -> dict[str, Message]:
     if (data.provider_resource_id is None) == (data.provider_staff_id is None):
-        one = Message(
-            "제공자를 한 곳만 고르세요: 자원(기관) 또는 직원.",
-            "Choose one provider: a resource from the directory or a staff member.",
-        )
-        return {"provider_resource_id": one}
+        return {"provider_resource_id": Message("serve.errors.one_provider")}
     if data.provider_resource_id is not None:
         resource = db.get(Resource, data.provider_resource_id)
         if resource is None or not resource.active:
-            return {
-                "provider_resource_id": Message(
-                    "자원 목록에 없는 기관입니다.", "That resource is not in the directory."
-                )
-            }
+            return {"provider_resource_id": Message("serve.errors.unknown_resource")}
         return {}
     member = db.get(StaffMember, data.provider_staff_id)
     if member is None or not member.active or member.role == StaffRole.ADMIN:
-        return {
-            "provider_staff_id": Message(
-                "서비스를 제공할 수 있는 직원이 아닙니다.", "That person is not active staff who can provide."
-            )
-        }
+        return {"provider_staff_id": Message("serve.errors.not_provider_staff")}
     return {}
 
 
@@ -242,15 +225,11 @@ def _link_errors(db: Session, case: Case, data: DeliveryInput) -> dict[str, Mess
             .where(PlanTask.id == data.plan_task_id)
         )
         if owner != case.id:
-            errors["plan_task_id"] = Message(
-                "이 사례의 계획 과업이 아닙니다.", "That task is not part of this case's plan."
-            )
+            errors["plan_task_id"] = Message("serve.errors.not_this_case_task")
     if data.referral_id is not None:
         owner = db.scalar(select(Referral.case_id).where(Referral.id == data.referral_id))
         if owner != case.id:
-            errors["referral_id"] = Message(
-                "이 사례의 연계가 아닙니다.", "That referral is not of this case."
-            )
+            errors["referral_id"] = Message("serve.errors.not_this_case_referral")
     return errors
 
 
@@ -264,28 +243,34 @@ def _cap_warnings(db: Session, case: Case, policy: Policy, data: DeliveryInput) 
             passed.append(standing)
     if not passed:
         return {}
-    ko = "; ".join(
-        f"{_cap_label(s.key, 'ko')} 한도 {_won(s.cap)} 중 {_won(s.spent)} 사용, 이번 {_won(data.amount_won)}"
-        f" 제공 시 {_won(s.spent + data.amount_won)}"
-        for s in passed
-    )
-    en = "; ".join(
-        f"{_cap_label(s.key, 'en')} cap {_won(s.cap)}: {_won(s.spent)} spent, this makes "
-        f"{_won(s.spent + data.amount_won)}"
-        for s in passed
-    )
-    return {
-        "over_cap_confirmed": Message(
-            f"학생별 한도를 넘습니다 ({ko}). 그래도 기록하려면 확인란을 선택하세요.",
-            f"This passes the student's cap ({en}). Tick the box to record it anyway.",
+    caps = _Joined(
+        tuple(
+            Message(
+                "serve.errors.cap_passed",
+                what=_cap_name(s.key),
+                cap=_won(s.cap),
+                spent=_won(s.spent),
+                amount=_won(data.amount_won),
+                after=_won(s.spent + data.amount_won),
+            )
+            for s in passed
         )
-    }
+    )
+    return {"over_cap_confirmed": Message("serve.errors.over_cap", caps=caps)}
 
 
-def _cap_label(key: str, locale: str) -> str:
-    if key == TOTAL:
-        return "전체" if locale == "ko" else "All services"
-    return ResourceCategory(key).label(locale)
+def _cap_name(key: str) -> Message | ResourceCategory:
+    return Message("serve.cap.total") if key == TOTAL else ResourceCategory(key)
+
+
+@dataclass(frozen=True)
+class _Joined:
+    """Messages shown one after the other, separated by "; " (a `Message` parameter, per language)."""
+
+    parts: tuple[Message, ...]
+
+    def label(self, locale: str = "ko") -> str:
+        return "; ".join(part.text(locale) for part in self.parts)
 
 
 @dataclass(frozen=True)

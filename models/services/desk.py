@@ -18,7 +18,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from models.assessment import Assessment, AssessmentRating
@@ -53,6 +53,13 @@ from models.services.lifecycle import (
     without_content,
 )
 from models.services.reminders import STEP_TASK, Deadline, case_deadlines, due_items
+from models.services.workload import (
+    INTENSITY_WEIGHTS,
+    Unsupervised,
+    unsupervised,
+    week_ends,
+    weekly_loads,
+)
 from models.staff import StaffMember
 
 DEFAULT_PAGE_SIZE = 25
@@ -64,17 +71,7 @@ DESK_STATUSES = (CaseStatus.OPEN, CaseStatus.ACTIVE, CaseStatus.ON_HOLD, CaseSta
 # A worker's open caseload (after-care is counted apart).
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.ACTIVE, CaseStatus.ON_HOLD)
 
-# Weighted caseload [P]: how much work a case of each intensity is, relative to a GENERAL case.
-# SIMPLE (단순서비스, older public guidance, "treat as non-case") is weighted like LINKAGE_ONLY.
-INTENSITY_WEIGHTS: dict[CaseIntensity | None, float] = {
-    CaseIntensity.CRISIS: 3.0,
-    CaseIntensity.HIGH_COMPLEXITY: 2.0,
-    CaseIntensity.INTENSIVE: 1.5,
-    CaseIntensity.GENERAL: 1.0,
-    CaseIntensity.LINKAGE_ONLY: 0.5,
-    CaseIntensity.SIMPLE: 0.5,
-    None: 1.0,  # not classified yet
-}
+# The weights of the weighted caseload (re-exported: the statistics read them from here too).
 
 
 class DueGroup(StrEnum):
@@ -292,6 +289,15 @@ class WorkerLoad:
     weighted: float = 0.0
     overdue: int = 0
     aftercare: int = 0
+    crisis: int = 0  # open cases classified crisis or flagged at risk
+    # The weighted caseload at the end of each of the last weeks, oldest first (this week: now).
+    trend: list[float] = field(default_factory=list)
+    threshold: float = 0.0  # CASELOAD_THRESHOLD
+
+    @property
+    def over(self) -> bool:
+        """Above the agency's threshold of weighted caseload."""
+        return self.threshold > 0 and self.weighted > self.threshold
 
 
 @dataclass(frozen=True)
@@ -342,6 +348,14 @@ class TeamCaseload:
     approvals: list[PendingApproval] = field(default_factory=list)
     # Reminders of the week that could not be delivered (the recipient left, the channel is gone).
     undelivered: list[Undelivered] = field(default_factory=list)
+    threshold: float = 0.0  # CASELOAD_THRESHOLD: a worker above it is flagged
+    gap_weeks: int = 0  # SUPERVISION_GAP_WEEKS
+    # Case managers without a supervision session for `gap_weeks` weeks.
+    unsupervised: list[Unsupervised] = field(default_factory=list)
+
+    @property
+    def over_threshold(self) -> list[WorkerLoad]:
+        return [w for w in self.workers if w.over]
 
     @property
     def open_cases(self) -> int:
@@ -353,15 +367,18 @@ class TeamCaseload:
 
 
 def team_caseload(db: Session, ctx: Ctx) -> TeamCaseload:
-    """Per worker of the supervisor's team: open cases, weighted caseload, overdue; closures to sign off.
+    """Per worker of the supervisor's team: open cases, weighted caseload against the threshold, crisis
+    cases, overdue, and the weighted caseload of the last weeks (`workload.weekly_loads`); closures to
+    sign off; case managers without supervision for `SUPERVISION_GAP_WEEKS` weeks.
 
     Counts the cases each worker manages (co-working is not caseload). Overdue means `next_due_on`
     before today, over open and after-care cases alike.
     """
     access.require_role(ctx, StaffRole.SUPERVISOR, detail="team caseload")
     team_id, today = ctx.actor.team_id, ctx.today
+    threshold = ctx.policy.caseload_threshold
     workers = {
-        member.id: WorkerLoad(member.id, member.display_name, member.role)
+        member.id: WorkerLoad(member.id, member.display_name, member.role, threshold=threshold)
         for member in db.scalars(
             select(StaffMember)
             .where(
@@ -378,16 +395,22 @@ def team_caseload(db: Session, ctx: Ctx) -> TeamCaseload:
             Case.status,
             Case.intensity,
             sql_case((Case.next_due_on < today, 1), else_=0).label("overdue"),
+            sql_case((or_(Case.intensity == CaseIntensity.CRISIS, Case.crisis.is_(True)), 1), else_=0).label(
+                "crisis"
+            ),
         )
         .where(Case.team_id == team_id, Case.status.in_(DESK_STATUSES))
         .subquery()
     )
-    rows = db.execute(
-        select(
-            flagged.c.case_manager_id, flagged.c.status, flagged.c.intensity, flagged.c.overdue, func.count()
-        ).group_by(flagged.c.case_manager_id, flagged.c.status, flagged.c.intensity, flagged.c.overdue)
+    columns = (
+        flagged.c.case_manager_id,
+        flagged.c.status,
+        flagged.c.intensity,
+        flagged.c.overdue,
+        flagged.c.crisis,
     )
-    for manager_id, status, intensity, is_overdue, count in rows:
+    rows = db.execute(select(*columns, func.count()).group_by(*columns))
+    for manager_id, status, intensity, is_overdue, is_crisis, count in rows:
         load = workers.get(manager_id)
         if load is None:  # a case left with someone no longer active: shown apart would be better
             continue
@@ -396,6 +419,8 @@ def team_caseload(db: Session, ctx: Ctx) -> TeamCaseload:
         else:
             load.open_cases += count
             load.weighted += INTENSITY_WEIGHTS.get(intensity, 1.0) * count
+            if is_crisis:
+                load.crisis += count
         if is_overdue:
             load.overdue += count
 
@@ -428,7 +453,19 @@ def team_caseload(db: Session, ctx: Ctx) -> TeamCaseload:
         db, ctx, None, AuditAction.READ, "team_caseload", f"team {team_id}: {len(pending)} pending closures"
     )
     ended = undelivered(db, team_id, ctx.now - UNDELIVERED_WINDOW)
-    return TeamCaseload(workers=list(workers.values()), approvals=approvals, undelivered=ended)
+    points = week_ends(ctx.now, ctx.policy.zone)
+    trends = weekly_loads(db, team_id, points)
+    for load in workers.values():
+        load.trend = trends.get(load.staff_id) or [0.0] * len(points)
+    gap_weeks = ctx.policy.supervision_gap_weeks
+    return TeamCaseload(
+        workers=list(workers.values()),
+        approvals=approvals,
+        undelivered=ended,
+        threshold=threshold,
+        gap_weeks=gap_weeks,
+        unsupervised=unsupervised(db, team_id, today, gap_weeks, ctx.policy.zone),
+    )
 
 
 @dataclass(frozen=True)

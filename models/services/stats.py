@@ -80,17 +80,10 @@ def period(start: date, end: date) -> Period:
     """The period, or InvalidInput naming what is wrong (nothing is computed or written)."""
     if end < start:
         raise InvalidInput(
-            {
-                "to": Message(
-                    f"기간의 끝({end.isoformat()})이 시작({start.isoformat()})보다 앞섭니다.",
-                    f"The period ends ({end.isoformat()}) before it starts ({start.isoformat()}).",
-                )
-            }
+            {"to": Message("stats.errors.period_backwards", end=end.isoformat(), start=start.isoformat())}
         )
     if (end - start).days >= MAX_DAYS:
-        raise InvalidInput(
-            {"to": Message("기간은 1년(366일)까지입니다.", "A period covers at most a year (366 days).")}
-        )
+        raise InvalidInput({"to": Message("stats.errors.period_too_long")})
     return Period(start, end)
 
 
@@ -99,9 +92,7 @@ def month_period(text: str) -> Period:
     try:
         first = datetime.strptime(text.strip(), "%Y-%m").date()
     except ValueError:
-        raise InvalidInput(
-            {"month": Message("월은 YYYY-MM 형식으로 적어 주세요.", "Write the month as YYYY-MM.")}
-        ) from None
+        raise InvalidInput({"month": Message("stats.errors.month_format")}) from None
     return Period(first, _next_month(first) - timedelta(days=1))
 
 
@@ -141,7 +132,7 @@ class Report:
 
 class UnknownTeam(InvalidInput):
     def __init__(self, name: str) -> None:
-        super().__init__({"team": Message(f"'{name}' 팀이 없습니다.", f"No team named {name!r}.")})
+        super().__init__({"team": Message("stats.errors.unknown_team", name=name)})
 
 
 def team_id_of(db: Session, name: str | None) -> int | None:
@@ -286,11 +277,7 @@ def compute(db: Session, span: Period, *, zone: ZoneInfo, team: str | None = Non
             "unmet_needs",
             ("domain",),
             ("needs",),
-            note=Message(
-                "이 버전은 충족되지 않은 욕구를 따로 기록하지 않습니다 (대안 없이 반려된 연계가 기록하게 될 예정).",
-                "Unmet needs are not recorded by this version (a declined referral with no alternative "
-                "will record one).",
-            ),
+            note=Message("stats.notes.unmet_needs"),
         )
     )
     on_conference_team = CaseConference.team_id == team_id if team_id is not None else literal(True)

@@ -277,6 +277,9 @@ def batches(db: Session, ids: list[int], now: datetime | None = None) -> tuple[l
                 ("conference", conference.id, kind, row.recipient_id, row.slack_channel_id), []
             ).append(row)
             continue
+        if row.kind == ReminderKind.SUPERVISION_FOLLOW_UP:  # each follow-up its own message
+            groups.setdefault(("supervision", row.key), []).append(row)
+            continue
         groups.setdefault((row.case_id, row.kind, row.recipient_id, row.slack_channel_id), []).append(row)
     return [Batch(group) for group in groups.values()], stale
 

@@ -132,7 +132,11 @@ def test_supervisor_sees_the_caseload_and_approval_buttons_above_own_cases(bot):
         {"closure_id": closure_id}
     ]
     # Two unclassified cases overdue and the GENERAL one awaiting closure: 3 open, weight 3, 2 overdue.
-    assert re.search(r"\*UCM1\* · (진행|open) 3(건)? · (가중|weighted) 3 · (기한 지남|overdue) 2", text)
+    assert re.search(
+        r"\*UCM1\* · (가중|weighted) \*3\* / (기준|threshold) 30 · (진행|open) 3(건)? · (위기|crisis) 0(건)? · "
+        r"(기한 지남|overdue) 2",
+        text,
+    )
     # The supervisor's own desk (empty here) comes after the team view.
     kinds = [b["type"] for b in view["blocks"]]
     assert kinds.index("actions") < max(i for i, k in enumerate(kinds) if k == "header")

@@ -31,7 +31,7 @@ def serve_values(opened: dict, **overrides: dict) -> dict:
         "quantity": {"type": "number_input", "value": "4"},
         "unit": choice("TIMES"),
         "amount_won": {"type": "number_input", "value": "40000"},
-        "funding_source": choice("후원금"),
+        "funding_source": choice("DONATION"),
         "provider_staff_id": choice(resource["element"]["options"][0]["value"]),
     }
     values.update(overrides)
@@ -66,7 +66,7 @@ def test_case_serve_records_a_delivery_once_and_refuses_bad_input(bot):
     _, again = submit(bot, "UCM1", View.SERVE, values, view_id="VSERVE1", private_metadata=meta)
     assert again["response_action"] == "update"
     [stored] = deliveries(bot)
-    assert (stored.amount_won, stored.funding_source, stored.quantity) == (40_000, "후원금", 4)
+    assert (stored.amount_won, stored.funding_source, stored.quantity) == (40_000, "DONATION", 4)
     assert "가상 도시락" not in str([c.params for c in bot.slack.calls()])  # the words stay out of Slack
 
 

@@ -109,7 +109,7 @@ def test_the_whole_agency_adds_the_other_team(seeded, capsys):
     assert run(url, "stats", *PERIOD, "--format", "csv") == 0
     got = from_csv(capsys.readouterr().out)
     assert got["intake"][("NEW_INTAKES",)]["cases"] == 3
-    assert got["deliveries"][("ECONOMIC", "공적급여")]["amount_won"] == 100_000
+    assert got["deliveries"][("ECONOMIC", "PUBLIC_BENEFIT")]["amount_won"] == 100_000
     assert got["conferences"][("INTERNAL",)]["held"] == 2
 
 
@@ -139,9 +139,19 @@ def test_markdown_equals_the_hand_count(seeded, capsys):
     text = capsys.readouterr().out
     got = parse_markdown(text)
     for table, rows in expected_team_a(ids).items():
-        title = stats_output.TITLES[table][0]
+        title = stats_output.title(table, "ko")
         assert got[title] == by_label(rows, DIMS[table]), table
     assert "충족되지 않은 욕구를 따로 기록하지 않습니다" in text  # said, not silently zero
+
+
+def test_markdown_in_english_takes_its_titles_headings_and_labels_from_the_catalogs(seeded, capsys):
+    url, _ = seeded
+    assert run(url, "stats", *PERIOD, "--format", "md", "--locale", "en") == 0
+    text = capsys.readouterr().out
+    assert text.startswith("# Case-management statistics · 2026-11-01 – 2026-11-30 · whole agency")
+    assert "## Service deliveries by category and funding source" in text
+    assert "| Category | Funding source | Deliveries |" in text and "Public benefits" in text
+    assert not re.search(r"[\uac00-\ud7a3]", text.split("Unmet needs")[0])  # no Korean label before it
 
 
 def test_xlsx_has_a_sheet_per_table_and_a_trend_chart(seeded, tmp_path):

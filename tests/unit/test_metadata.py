@@ -30,6 +30,7 @@ from bot.metadata import (
     ReferralMove,
     SlackValue,
     Snooze,
+    WorkerRef,
     channel_ref,
     conversation_id,
     option_id,
@@ -60,6 +61,7 @@ EXAMPLES: list[SlackValue] = [
     ConferenceRef(conference_id=1),
     ConferenceRecord(conference_id=2, codes=[CODE, "SCH-2026-123456789"]),
     ActionItemRef(item_id=8),
+    WorkerRef(worker=12),
 ]
 MODELS: list[type[SlackValue]] = sorted({type(value) for value in EXAMPLES}, key=lambda m: m.__name__)
 
@@ -258,6 +260,7 @@ VALUES = st.one_of(
     st.builds(ConferenceRef, conference_id=IDS),
     st.builds(ConferenceRecord, conference_id=IDS, codes=st.lists(CODES, max_size=20)),
     st.builds(ActionItemRef, item_id=IDS),
+    st.builds(WorkerRef, worker=IDS),
 )
 
 

@@ -26,7 +26,7 @@ def delivery(world, **overrides) -> DeliveryInput:
         quantity=4,
         unit=ServiceUnit.TIMES,
         amount_won=40_000,
-        funding_source="후원금",
+        funding_source="DONATION",
         provider_resource_id=world.resource.id,
     )
     values.update(overrides)
@@ -43,7 +43,11 @@ def test_a_delivery_is_stored_with_its_task_and_resource(db, world):
     stored = deliveries.record_delivery(
         db, world.ctx(), case.code, delivery(world, plan_task_id=int(task_id))
     )
-    assert (stored.amount_won, stored.funding_source, stored.plan_task_id) == (40_000, "후원금", int(task_id))
+    assert (stored.amount_won, stored.funding_source, stored.plan_task_id) == (
+        40_000,
+        "DONATION",
+        int(task_id),
+    )
     assert stored.provider_resource_id == world.resource.id
     lines = deliveries.deliveries_of(db, world.ctx(), case.code)
     assert [(line.amount_won, line.provider) for line in lines] == [(40_000, world.resource.name)]
@@ -120,3 +124,18 @@ def test_a_contact_note_keeps_its_duration_in_minutes(db, world):
     assert note.duration_minutes == 45
     with pytest.raises(ValueError):
         contact(NOW, duration_minutes=0)  # at least a minute, at most a day
+
+
+def test_default_funding_sources_are_codes_with_labels_and_the_agency_adds_its_own_names():
+    from models.services.context import DEFAULT_FUNDING_SOURCES, funding_label, funding_sources_with
+
+    assert [funding_label(code, "ko") for code in DEFAULT_FUNDING_SOURCES] == [
+        "후원금",
+        "사업비",
+        "공적급여",
+        "기타",
+    ]
+    assert funding_label("DONATION", "en") == "Donations"
+    assert funding_label("지정후원금", "en") == "지정후원금"  # an agency's own name is its label
+    # A default's label in the setting is that default, not a second source.
+    assert funding_sources_with(["지정후원금", "후원금"]) == (*DEFAULT_FUNDING_SOURCES, "지정후원금")
