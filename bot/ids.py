@@ -32,6 +32,7 @@ class View(StrEnum):
     SERVE = "case.serve.modal"
     SUPERVISION = "case.supervision.modal"
     STATS = "team.stats.modal"
+    REPORT = "case.report.modal"
 
 
 class Action(StrEnum):

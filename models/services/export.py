@@ -25,6 +25,7 @@ from models.errors import Message, NotFound
 from models.plan import ServicePlan
 from models.referral import Referral
 from models.resource import Resource
+from models.services.reports import REPORT_EVENT
 from models.staff import StaffMember
 from models.text import catalog, t
 
@@ -243,10 +244,17 @@ def export_case(
     for check in rows(AfterCareCheck):
         doc.item(str(check.due_on), check.done_at or _l("none", locale))
     doc.heading("timeline")
-    for event in db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)):
+    # A mandatory report and who made it are left out (아동학대처벌법 §10③; PIPA §35④: the subject's
+    # access does not extend to what would endanger a reporter or a victim).
+    events = select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.event != REPORT_EVENT)
+    for event in db.scalars(events.order_by(CaseEvent.id)):
         doc.lines.append(f"- {_fmt(event.at, locale, zone)} {event.event} ({doc.who(event.actor_id)})")
     doc.heading("access")
-    access = db.scalars(select(AuditLog).where(AuditLog.case_id == case.id).order_by(AuditLog.id))
+    access = db.scalars(
+        select(AuditLog)
+        .where(AuditLog.case_id == case.id, AuditLog.record != REPORT_EVENT)
+        .order_by(AuditLog.id)
+    )
     for row in access:
         who = doc.who(row.actor_id) if row.actor_id else (row.actor_ref or "-")
         doc.lines.append(
