@@ -1,5 +1,5 @@
 """privacy records of issue 17: the statutory basis for sensitive data in an assessment (R4), the
-mandatory-report record (R12)
+mandatory-report record (R12), the retention hold (R10)
 
 Revision ID: 0015_privacy_records
 Revises: 0014_supervision
@@ -39,9 +39,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("mandatory_reports") as batch:
         batch.create_index(batch.f("ix_mandatory_reports_case_id"), ["case_id"], unique=False)
+    with op.batch_alter_table("cases") as batch:
+        batch.add_column(sa.Column("retention_hold_until", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("retention_hold_reason", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_column("retention_hold_reason")
+        batch.drop_column("retention_hold_until")
     with op.batch_alter_table("mandatory_reports") as batch:
         batch.drop_index(batch.f("ix_mandatory_reports_case_id"))
     op.drop_table("mandatory_reports")
