@@ -258,6 +258,11 @@ def _access(bot: Bot) -> Opened:
     return Opened([command(bot, f"access {code}", View.ACCESS)], MANAGER, [code])
 
 
+def _report(bot: Bot) -> Opened:
+    code = new_case(bot, "open")
+    return Opened([command(bot, f"report {code}", View.REPORT)], MANAGER, [code])
+
+
 ANY = None
 SCENARIOS = [
     Scenario(
@@ -305,6 +310,7 @@ SCENARIOS = [
         {"conference_action_items": ANY},
     ),
     Scenario("access", View.ACCESS, _access, {"case_workers": ANY, "case_access_grants": ANY}),
+    Scenario("report", View.REPORT, _report, {"mandatory_reports": 1}),
 ]
 
 
