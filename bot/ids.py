@@ -33,6 +33,7 @@ class View(StrEnum):
     SUPERVISION = "case.supervision.modal"
     STATS = "team.stats.modal"
     REPORT = "case.report.modal"
+    GUARDIANS = "case.guardians.modal"
 
 
 class Action(StrEnum):

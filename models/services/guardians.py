@@ -8,6 +8,8 @@ no consent in their name, no contact number of theirs in the export, a warning o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from models.case import Case
@@ -19,6 +21,21 @@ from models.services.changes import case_changed
 from models.services.context import Ctx
 
 ABUSER_CANNOT_SIGN = Message("guardians.errors.abuser_cannot_sign")
+
+
+@dataclass(frozen=True)
+class GuardianLine:
+    id: int
+    relationship: str
+    name: str | None  # None under strict mode
+    legal_representative: bool
+    alleged_abuser: bool
+
+
+@dataclass(frozen=True)
+class CaseGuardians:
+    code: str
+    lines: list[GuardianLine]
 
 
 def _normal(name: str | None) -> str:
@@ -53,3 +70,26 @@ def mark_alleged_abuser(
     db.flush()
     case_changed(db, ctx, case, "guardian_flagged", guardian=guardian.id, alleged_abuser=alleged)
     return guardian
+
+
+def of_case(db: Session, ctx: Ctx, code: str) -> CaseGuardians:
+    """The case's guardians for the `/case guardian` dialogue: the circle only (the read is logged)."""
+    case = access.load_case(db, ctx, code, purpose="read guardians")
+    lines = [
+        GuardianLine(g.id, g.relationship_kind, g.name, g.is_legal_representative, g.is_alleged_abuser)
+        for g in case.client.guardians
+    ]
+    return CaseGuardians(case.code, lines)
+
+
+def set_alleged_abusers(db: Session, ctx: Ctx, code: str, guardian_ids: set[int]) -> list[int]:
+    """The dialogue's answer: exactly these guardians of the case are marked; returns the ids changed.
+    An id that is not one of the case's guardians is a field error (nothing changes)."""
+    case = access.load_case(db, ctx, code, purpose="mark guardian")
+    own = {g.id: g for g in case.client.guardians}
+    if guardian_ids - own.keys():
+        raise InvalidInput({"guardian": Message("guardians.errors.no_guardian")})
+    changed = [g.id for g in own.values() if g.is_alleged_abuser != (g.id in guardian_ids)]
+    for guardian_id in changed:
+        mark_alleged_abuser(db, ctx, case.code, guardian_id, alleged=guardian_id in guardian_ids)
+    return changed

@@ -17,7 +17,7 @@ from models.enums import ConsentScope, StaffRole, Surface
 from models.schemas import GuardianInput
 from models.services import cases, export, guardians, staff
 from models.services.context import Ctx
-from tests.e2e.helpers import add_staff, choices, command, submit, text
+from tests.e2e.helpers import add_staff, choices, command, state, submit, text
 from tests.e2e.test_privacy_scan import scheduler_side
 from tests.e2e.test_referrals import add_resource, meta, refer_values
 from tests.factories import NOW, intake
@@ -122,3 +122,51 @@ def test_the_alleged_abuser_signs_nothing_is_warned_about_and_is_sent_nothing(bo
             shown = json.dumps(call.params, ensure_ascii=False)
             assert not leaks(shown), f"{call.method} carries {leaks(shown)}"
             assert call.params.get("channel") in (None, "C0001", "UCM1", "USUP1", "D_UCM1", "D_USUP1"), call
+
+
+def test_the_circle_marks_and_clears_the_flag_in_slack(bot):
+    add_staff(bot, "UCM1")
+    add_staff(bot, "UOTHER", team="2팀")
+    code = case_with_flagged_guardian(bot)
+    with bot.uow() as db:
+        flagged, other = (g.id for g in db.scalars(select(Guardian).order_by(Guardian.id)))
+    assert command(bot, f"보호자 {code}", "UCM1")[0] == 200
+    view = bot.slack.wait_for("views.open")[0].params["view"]
+    assert view["callback_id"] == View.GUARDIANS
+    [box] = [b for b in view["blocks"] if b.get("block_id") == "guardian"]
+    assert [o["value"] for o in box["element"]["initial_options"]] == [str(flagged)]
+
+    # both marked, then a forged id: a field error, nothing changes
+    ticked = choices(str(flagged), str(other))
+    _, body = submit(
+        bot,
+        "UCM1",
+        View.GUARDIANS,
+        state(guardian=ticked),
+        view_id="VG1",
+        private_metadata=view["private_metadata"],
+    )
+    assert body["response_action"] == "update", body
+    _, body = submit(
+        bot,
+        "UCM1",
+        View.GUARDIANS,
+        state(guardian=choices("999999")),
+        view_id="VG2",
+        private_metadata=view["private_metadata"],
+    )
+    assert set(body["errors"]) == {"guardian"}, body
+    with bot.uow() as db:
+        assert [g.is_alleged_abuser for g in db.scalars(select(Guardian).order_by(Guardian.id))] == [
+            True,
+            True,
+        ]
+
+    # a colleague outside the circle cannot open it
+    ephemeral = len(bot.slack.calls("chat.postEphemeral"))
+    command(bot, f"guardian {code}", "UOTHER")
+    assert bot.slack.wait_for("chat.postEphemeral", ephemeral + 1)[-1].params["user"] == "UOTHER"
+    assert len(bot.slack.calls("views.open")) == 1
+    for call in bot.slack.calls():
+        if call.method.startswith("chat."):
+            assert not leaks(json.dumps(call.params, ensure_ascii=False))
