@@ -40,6 +40,8 @@ class View(StrEnum):
     CONSENT_WITHDRAW = "case.consent.withdraw.modal"
     HISTORY = "case.history.modal"
     CLOSURE_REVIEW = "case.closure_review.modal"
+    REPORT = "case.report.modal"
+    GUARDIANS = "case.guardians.modal"
 
 
 class Action(StrEnum):

@@ -356,6 +356,28 @@ def cmd_print(args: argparse.Namespace, settings: Settings) -> None:
     print(f"Written to {args.out}.", file=sys.stderr)
 
 
+def cmd_retention(args: argparse.Namespace, settings: Settings) -> None:
+    """R10: hold a case's destruction (an investigation, a court order) or release it; both logged."""
+    from models.services import retention
+
+    now = datetime.now(UTC)
+    uow = _uow(settings)
+    with uow() as db:
+        if args.action == "hold":
+            until = _date(args.until, "--until")
+            assert until is not None  # a required option
+            case = retention.hold(
+                db, args.code, reason=args.reason, until=until, operator=_operator(), now=now,
+                today=now.astimezone(settings.zone).date(),
+            )  # fmt: skip
+            print(
+                f"{case.code}: on hold until {until.isoformat()} (retention date {case.retention_until or '-'})"
+            )
+        else:
+            case = retention.release(db, args.code, operator=_operator(), now=now)
+            print(f"{case.code}: released; the retention date {case.retention_until or '-'} applies again")
+
+
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> None:
     """사례관리 실적: the period's aggregates as csv, md or xlsx; every run is in the access log."""
     from models.services import audit, stats, stats_output
@@ -521,6 +543,16 @@ def build_parser() -> argparse.ArgumentParser:
     printing.add_argument("--locale", choices=["ko", "en"], default="ko")
     printing.add_argument("--out", required=True, help="the PDF file to write")
     printing.set_defaults(handler=cmd_print)
+
+    keep = commands.add_parser("retention", help="hold a case's destruction (R10) or release the hold")
+    keep_actions = keep.add_subparsers(dest="action", required=True)
+    held = keep_actions.add_parser("hold", help="stop the retention clock of a case until a date (logged)")
+    held.add_argument("code")
+    held.add_argument("--reason", required=True, help="why the record must be kept (logged, encrypted)")
+    held.add_argument("--until", required=True, help="last day of the hold, YYYY-MM-DD")
+    freed = keep_actions.add_parser("release", help="end a hold: the retention date applies again (logged)")
+    freed.add_argument("code")
+    keep.set_defaults(handler=cmd_retention)
 
     figures = commands.add_parser("stats", help=t("cli.stats_help", "en"))
     figures.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")

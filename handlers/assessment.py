@@ -23,6 +23,7 @@ from bot.listeners import Listeners, Turn, user_locale
 from bot.metadata import AssessmentStep, CaseRef
 from bot.notify import dm
 from bot.views.assessment import (
+    BASIS_FIELDS,
     CLASSIFY_BLOCKS,
     CRISIS_SCREEN,
     GOTO,
@@ -94,7 +95,7 @@ def saved_input(assessment: Assessment) -> AssessmentInput:
             )
             for r in assessment.ratings
         ],
-        **{f: getattr(assessment, f) for f in (*SCREEN_FIELDS, *TEXT_FIELDS)},
+        **{f: getattr(assessment, f) for f in (*SCREEN_FIELDS, *TEXT_FIELDS, *BASIS_FIELDS)},
     )
 
 
@@ -216,7 +217,7 @@ def parse_step(form: dict, profile: Profile, step: int) -> AssessmentInput:
         return AssessmentInput(ratings=ratings)
     screen = set(form.get(CRISIS_SCREEN) or [])
     values: dict[str, object] = {f: f in screen for f in SCREEN_FIELDS}
-    values.update({f: form.get(f) for f in TEXT_FIELDS})
+    values.update({f: form.get(f) for f in (*TEXT_FIELDS, *BASIS_FIELDS)})
     try:
         return AssessmentInput.model_validate(values)
     except ValidationError as error:

@@ -11,6 +11,7 @@ from models.conference import ActionItem, CaseConference, ConferenceCase, Confer
 from models.consent import Consent
 from models.contact import ContactNote
 from models.idempotency import ProcessedRequest
+from models.mandatory_report import MandatoryReport
 from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.print_link import PrintLink
 from models.referral import Referral
@@ -43,6 +44,7 @@ __all__ = [
     "GoalAttainmentRecord",
     "Guardian",
     "HouseholdMember",
+    "MandatoryReport",
     "PlanGoal",
     "PlanTask",
     "PrintLink",

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
 from models.crypto import EncryptedJSON, EncryptedText
-from models.enums import AssessmentKind, AssessmentStatus, NeedDomain
+from models.enums import AssessmentKind, AssessmentStatus, NeedDomain, StatutoryBasis
 
 
 class Assessment(Base):
@@ -42,6 +42,9 @@ class Assessment(Base):
     informal_supports: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     client_goals: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     genogram_ref: Mapped[str | None] = mapped_column(String(300))
+    # R4 (PIPA §23①2): the law that allows processing health data without a SENSITIVE consent, if any.
+    sensitive_basis: Mapped[StatutoryBasis | None] = mapped_column(StrEnumType(StatutoryBasis))
+    sensitive_basis_note: Mapped[str | None] = mapped_column(Text)
     # The step a multi-step dialogue was on, so a draft resumes where it stopped.
     draft_step: Mapped[int] = mapped_column(Integer, default=0)
     # Everything typed so far, narratives included: encrypted like the finished record.

@@ -64,6 +64,10 @@ class Case(Base):
     state_valid_from: Mapped[date | None]
     state_valid_until: Mapped[date | None]
     retention_until: Mapped[date | None]
+    # A hold (an investigation, a court order, another law: PIPA §21① proviso) stops the destruction
+    # until this day or until released (`casebot retention hold|release`); the reason is encrypted.
+    retention_hold_until: Mapped[date | None]
+    retention_hold_reason: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     client: Mapped[Client] = relationship(lazy="joined")

@@ -333,6 +333,15 @@ class StatutoryBasis(LabeledEnum):
     STATUTE = "STATUTE"
 
 
+class ReportAgency(LabeledEnum):
+    """Where a mandatory abuse report goes (아동학대처벌법 §10, 노인복지법 §39-6, 장애인복지법 §59-4)."""
+
+    POLICE_112 = "POLICE_112"
+    CHILD_PROTECTION_AGENCY = "CHILD_PROTECTION_AGENCY"
+    ELDER_PROTECTION_AGENCY = "ELDER_PROTECTION_AGENCY"
+    DISABILITY_RIGHTS_AGENCY = "DISABILITY_RIGHTS_AGENCY"
+
+
 class ResponsibleParty(LabeledEnum):
     CLIENT = "CLIENT"
     FAMILY = "FAMILY"

@@ -34,6 +34,7 @@ from models.enums import (
     LifeStage,
     MonitoringResult,
     NeedDomain,
+    ReportAgency,
     ResourceCategory,
     ResourceSector,
     ResponsibleParty,
@@ -249,6 +250,22 @@ class AssessmentInput(Form):
     informal_supports: OptionalText = Field(None, max_length=3000)
     client_goals: OptionalText = Field(None, max_length=3000)
     genogram_ref: OptionalText = Field(None, max_length=300)
+    sensitive_basis: StatutoryBasis | None = None
+    sensitive_basis_note: OptionalText = Field(None, max_length=1000)
+
+
+class MandatoryReportInput(Form):
+    """신고: when, to whom and the reference number the agency or the police gave (R12)."""
+
+    reported_at: datetime
+    agency: ReportAgency
+    reference: SafeText = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _aware(self) -> MandatoryReportInput:
+        if self.reported_at.tzinfo is None:
+            raise BilingualValueError("schemas.errors.contact_time_no_time", field="reported_at")
+        return self
 
 
 class GoalInput(Form):

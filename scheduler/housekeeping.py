@@ -1,7 +1,8 @@
 """The daily housekeeping job (working days, early morning, before the first sweep and the digests).
 
 Housekeeping is a list of tasks run one after the other; one failing is logged and does not stop the
-others: consent expiry, then the retention purge (R10).
+others: consent expiry, the notice of cases due for destruction (30 and 7 days before), then the
+retention purge (R10).
 Every task must be safe to run twice: the job runs again after a restart or on another leader.
 """
 
@@ -12,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.notify import dm
+from bot.views.retention import destruction_notice
 from models.services import housekeeping, idempotency, retention
 from scheduler.runtime import Runtime
 
@@ -68,6 +71,42 @@ class Task:
     run: Callable[[Runtime, datetime], object]  # returns a report whose str() goes to the log
 
 
+@dataclass
+class RetentionNoticeReport:
+    told: int = 0  # supervisors sent a notice
+    cases: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        return f"retention notice: {self.cases} case(s) to {self.told} supervisor(s), {self.failed} failed"
+
+
+def retention_notice(runtime: Runtime, now: datetime) -> RetentionNoticeReport:
+    """D-30 and D-7: each supervisor who sees a case due for destruction gets its code and date in a
+    DM, once per notice; a case is marked told only when every DM about it went out (else tomorrow)."""
+    today = now.astimezone(runtime.policy.zone).date()
+    report = RetentionNoticeReport()
+    with runtime.uow() as db:
+        by_person = retention.notices_to_send(db, today)
+    failed: set[str] = set()
+    everything: dict[str, retention.DueForDestruction] = {}
+    for (slack_id, locale), items in by_person.items():
+        everything.update({retention.notice_key(i): i for i in items})
+        try:
+            text, blocks = destruction_notice(items, locale or runtime.default_locale)
+            dm(runtime.client, slack_id, text, blocks)
+            report.told += 1
+        except Exception:
+            log.exception("retention notice to a supervisor failed; tried again on the next run")
+            report.failed += 1
+            failed.update(retention.notice_key(i) for i in items)
+    for key, item in everything.items():
+        if key not in failed:
+            idempotency.once(runtime.uow, key, lambda db, item=item: {"code": item.code, "days": item.days})
+            report.cases += 1
+    return report
+
+
 def retention_purge(runtime: Runtime, now: datetime) -> retention.PurgeReport:
     """R10: cases past their retention date destroyed, each in its own unit of work, so one failure
     leaves the others done (and itself tried again tomorrow)."""
@@ -85,7 +124,11 @@ def retention_purge(runtime: Runtime, now: datetime) -> retention.PurgeReport:
     return report
 
 
-TASKS: tuple[Task, ...] = (Task("consent_expiry", consent_expiry), Task("retention_purge", retention_purge))
+TASKS: tuple[Task, ...] = (
+    Task("consent_expiry", consent_expiry),
+    Task("retention_notice", retention_notice),
+    Task("retention_purge", retention_purge),
+)
 
 
 def run_daily(runtime: Runtime, now: datetime, tasks: tuple[Task, ...] = TASKS) -> dict[str, object]:

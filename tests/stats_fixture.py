@@ -20,6 +20,7 @@ from models import (
     Client,
     Closure,
     ContactNote,
+    MandatoryReport,
     Referral,
     Resource,
     ServiceDelivery,
@@ -42,6 +43,7 @@ from models.enums import (
     NeedDomain,
     Profile,
     ReferralStatus,
+    ReportAgency,
     ResourceCategory,
     ResourceSector,
     ServiceUnit,
@@ -52,6 +54,7 @@ from models.enums import (
 SEOUL = ZoneInfo("Asia/Seoul")
 CLIENT_NAMES = [f"가상고객{i}" for i in range(9)]
 NOTE_TEXT = "비밀 상담 내용"
+REPORT_REFERENCE = "아보전-2026-0417"
 
 
 def at(day: str, clock: str = "10:00") -> datetime:
@@ -222,6 +225,15 @@ def seed_november(db: Session) -> dict[str, int]:
     delivery(
         d1, date(2026, 11, 12), ResourceCategory.ECONOMIC, "PUBLIC_BENEFIT", 1, ServiceUnit.TIMES, 100_000
     )
+
+    def report(c: Case, agency: ReportAgency, when: datetime) -> None:
+        db.add(MandatoryReport(case_id=c.id, reported_at=when, agency=agency, reference=REPORT_REFERENCE,
+                               reporter=str(c.case_manager_id)))  # fmt: skip
+
+    report(c2, ReportAgency.CHILD_PROTECTION_AGENCY, at("2026-11-04"))
+    report(c2, ReportAgency.POLICE_112, at("2026-11-30", "23:30"))  # the last evening: in
+    report(c1, ReportAgency.CHILD_PROTECTION_AGENCY, at("2026-12-01", "00:10"))  # next month: out
+    report(d1, ReportAgency.ELDER_PROTECTION_AGENCY, at("2026-11-12"))  # the other team
     db.flush()
     return {"m1": m1.id, "m2": m2.id, "m3": m3.id, "sup": sup.id}
 
@@ -238,6 +250,7 @@ def expected_team_a(ids: dict[str, int]) -> dict[str, dict[tuple[str, ...], tupl
         "referrals": {("HOUSING", "PUBLIC", "SENT"): (2,), ("MENTAL_HEALTH", "PUBLIC", "DECLINED"): (1,)},
         "unmet_needs": {},
         "conferences": {("INTERNAL",): (1,), ("INTEGRATED",): (1,)},
+        "mandatory_reports": {("CHILD_PROTECTION_AGENCY",): (1,), ("POLICE_112",): (1,)},
         "aftercare": {("DONE",): (2,), ("UNREACHABLE",): (1,)},
         "deliveries": {("IN_KIND", "DONATION"): (2, 5, 0, 50_000), ("CARE", "PROGRAM"): (1, 0, 3, 0)},
         # M1: C-1 general 1 + C-2 crisis 3 + C-3 unclassified 1; M2: C-5 general 1.

@@ -29,7 +29,16 @@ from bot.views.blocks import (
     select,
     text_input,
 )
-from models.enums import AssessmentKind, CaseIntensity, NeedDomain, NextStep, Profile, Severity, domains_for
+from models.enums import (
+    AssessmentKind,
+    CaseIntensity,
+    NeedDomain,
+    NextStep,
+    Profile,
+    Severity,
+    StatutoryBasis,
+    domains_for,
+)
 from models.schemas import AssessmentInput, RatingInput
 
 DOMAINS_PER_PAGE = 5
@@ -43,6 +52,9 @@ SCREEN_FIELDS = (
 )
 STRENGTH_FIELDS = ("strengths_personal", "strengths_family", "strengths_social", "strengths_community")
 TEXT_FIELDS = (*STRENGTH_FIELDS, "informal_supports", "client_goals")
+# R4: how health data in the assessment may be processed without a SENSITIVE consent (PIPA §23①2).
+BASIS_FIELDS = ("sensitive_basis", "sensitive_basis_note")
+SECTION_23_BASES = (StatutoryBasis.STATUTE, StatutoryBasis.MANDATORY_ABUSE_REPORT)
 RATING_FIELDS = ("severity", "client_priority", "urgent", "narrative")
 CLASSIFY_BLOCKS = ["intensity", "conference_on"]
 
@@ -74,7 +86,7 @@ def step_block_ids(profile: Profile, step: int) -> list[str]:
     if step < len(pages):
         ids = [rating_block(d, f) for d in pages[step] for f in RATING_FIELDS]
     else:
-        ids = [CRISIS_SCREEN, *TEXT_FIELDS]
+        ids = [CRISIS_SCREEN, *TEXT_FIELDS, *BASIS_FIELDS]
     return [*ids, GOTO]
 
 
@@ -149,6 +161,24 @@ def _final_blocks(locale: str, saved: AssessmentInput) -> list[Block]:
                 hint=t(k + "strengths_hint", locale) if field == "strengths_personal" else None,
             )
         )
+    basis = saved.sensitive_basis
+    blocks += [
+        select(
+            "sensitive_basis",
+            t(k + "sensitive_basis", locale),
+            [(b.label(locale), b.value) for b in SECTION_23_BASES],
+            optional=True,
+            initial=basis.value if basis in SECTION_23_BASES else None,
+            hint=t(k + "sensitive_basis_hint", locale),
+        ),
+        text_input(
+            "sensitive_basis_note",
+            t(k + "sensitive_basis_note", locale),
+            optional=True,
+            max_length=1000,
+            initial=saved.sensitive_basis_note,
+        ),
+    ]
     return blocks
 
 

@@ -59,7 +59,9 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
         (t("show.modal.intensity", locale), intensity),
         (t("show.modal.crisis", locale), crisis),
     ]
+    warning = [b.section(t("show.modal.alleged_abuser", locale))] if summary.alleged_abuser_warning else []
     blocks = [
+        *warning,
         b.context(t("show.modal.private", locale)),
         _fields(fields),
         b.divider(),

@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 from models.assessment import Assessment, AssessmentRating
 from models.case import Case
 from models.consent import Consent
-from models.enums import AssessmentKind, AssessmentStatus, ConsentScope, NeedDomain, Profile, domains_for
+from models.enums import (
+    AssessmentKind,
+    AssessmentStatus,
+    ConsentScope,
+    NeedDomain,
+    Profile,
+    StatutoryBasis,
+    domains_for,
+)
 from models.errors import InvalidInput, Message, RuleViolation
 from models.schemas import AssessmentInput
 from models.services import access
@@ -23,6 +31,11 @@ from models.services.lifecycle import snapshot
 from models.staff import StaffMember
 
 NO_CONSENT = Message("assessments.errors.no_consent_collection_use")
+# R4: the domains whose narrative is health information, mental health included (PIPA §23, 시행령 §18).
+HEALTH_DOMAINS = frozenset({NeedDomain.HEALTH, NeedDomain.PSYCH_EMOTIONAL, NeedDomain.HEALTH_SCHOOL})
+# §23①2 lets health data be processed without a separate consent only where a law requires or allows it;
+# an imminent danger (§17①2, §18②3) is a ground for provision, not for §23.
+SECTION_23_BASES = (StatutoryBasis.STATUTE, StatutoryBasis.MANDATORY_ABUSE_REPORT)
 
 
 @dataclass(frozen=True)
@@ -131,6 +144,7 @@ def complete(
         )
     ):
         raise InvalidInput({"strengths_personal": Message("assessments.errors.record_at_least_one")})
+    check_sensitive(db, case, assessment, ctx.today)
     assessment.status = AssessmentStatus.COMPLETED
     assessment.completed_at = ctx.now
     crisis = assessment.max_severity >= 4 or assessment.crisis_screen_positive
@@ -149,6 +163,32 @@ def complete(
         severity_jump=changed,
     )
     return AssessmentResult(assessment, crisis)
+
+
+def holds_sensitive_data(assessment: Assessment) -> bool:
+    """R4: a narrative in a health domain, or the self-harm screen ticked."""
+    if assessment.screen_self_harm:
+        return True
+    return any(r.domain in HEALTH_DOMAINS and (r.narrative or "").strip() for r in assessment.ratings)
+
+
+def check_sensitive(db: Session, case: Case, assessment: Assessment, today: date) -> None:
+    """R4 (PIPA §23): health data in the assessment needs an active SENSITIVE consent or a recorded
+    statutory basis (the basis and the law it rests on); a field error on the final step otherwise."""
+    if not holds_sensitive_data(assessment):
+        return
+    sensitive = db.scalars(
+        select(Consent).where(Consent.case_id == case.id, Consent.scope == ConsentScope.SENSITIVE)
+    )
+    if any(c.active_on(today) for c in sensitive):
+        return
+    basis = assessment.sensitive_basis
+    if basis is None:
+        raise InvalidInput({"sensitive_basis": Message("assessments.errors.sensitive_needs_consent")})
+    if basis not in SECTION_23_BASES:
+        raise InvalidInput({"sensitive_basis": Message("assessments.errors.sensitive_basis_not_23")})
+    if not (assessment.sensitive_basis_note or "").strip():
+        raise InvalidInput({"sensitive_basis_note": Message("assessments.errors.sensitive_basis_note")})
 
 
 def _previous_completed(db: Session, case: Case, current: Assessment) -> Assessment | None:

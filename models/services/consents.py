@@ -16,7 +16,7 @@ from models.errors import InvalidInput, Message, NotFound
 from models.referral import Referral
 from models.resource import Resource
 from models.schemas import ConsentInput, check_free_text
-from models.services import access, strict
+from models.services import access, guardians, strict
 from models.services.changes import case_changed
 from models.services.context import Ctx
 
@@ -24,6 +24,7 @@ from models.services.context import Ctx
 def add_consent(db: Session, ctx: Ctx, case: Case, data: ConsentInput) -> Consent:
     """Record a consent on a case the caller has already loaded through access."""
     strict.check_consent(ctx, data)  # strict mode: the signed form and its name stay in the system of record
+    guardians.check_signer(case, data)  # R12: never signed by a guardian marked as the alleged abuser
     if case.client.under14 and (
         data.signer_relationship == SignerRelationship.SELF or not data.guardian_verified
     ):

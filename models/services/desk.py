@@ -508,6 +508,11 @@ class CaseSummary:
         }
         return sorted((r for r in self.snap.referrals if r.status not in terminal), key=lambda r: r.id)
 
+    @property
+    def alleged_abuser_warning(self) -> bool:
+        """R12: a guardian of the client is marked as the alleged abuser; the circle is warned."""
+        return any(g.is_alleged_abuser for g in self.case.client.guardians or [])
+
     def last_contacts(self, count: int = 3) -> list[ContactNote]:
         return sorted(self.snap.notes, key=lambda n: n.contact_at, reverse=True)[:count]
 

@@ -27,6 +27,7 @@ from models.plan import PlanGoal, ServicePlan
 from models.referral import Referral
 from models.resource import Resource
 from models.service_delivery import ServiceDelivery
+from models.services.reports import REPORT_EVENT
 from models.staff import StaffMember
 from models.text import catalog, t
 
@@ -141,6 +142,8 @@ def export_case(
     doc.lines += [f"# {_l('title', locale)}: {case.code}", ""]
     doc.item(_l("made", locale), now)
     doc.item(_l("reason", locale), reason)
+    if any(g.is_alleged_abuser for g in client.guardians or []):
+        doc.lines += ["", f"> {_l('alleged_abuser_warning', locale)}"]  # R12: never handed to them
 
     doc.heading("client")
     doc.fields(client, ["name", "birth_date", "sex", "contact", "address", "life_stage", "characteristics"])
@@ -156,10 +159,14 @@ def export_case(
         )
     doc.heading("guardians", 3)
     for guardian in client.guardians or []:
-        doc.fields(
-            guardian,
-            ["name", "relationship_kind", "contact", "is_legal_representative", "is_alleged_abuser", "notes"],
-        )
+        if guardian.is_alleged_abuser:  # R12: never a contact for the case, so no number of theirs here
+            doc.fields(
+                guardian, ["name", "relationship_kind", "is_legal_representative", "is_alleged_abuser"]
+            )
+            doc.item(_field("contact", locale), _l("no_contact_abuser", locale))
+            doc.fields(guardian, ["notes"])
+            continue
+        doc.fields(guardian, ["name", "relationship_kind", "contact", "is_legal_representative", "notes"])
 
     doc.heading("case")
     case_needs = [_need(code, locale) for code in case.presenting_needs or []]
@@ -413,11 +420,18 @@ def export_case(
             by=doc.who(check.done_by_id),
         )
     doc.heading("timeline")
-    for event in db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)):
+    # A mandatory report and who made it are left out (아동학대처벌법 §10③; PIPA §35④: the subject's
+    # access does not extend to what would endanger a reporter or a victim).
+    events = select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.event != REPORT_EVENT)
+    for event in db.scalars(events.order_by(CaseEvent.id)):
         what = _label("export.event", event.event, locale)
         doc.lines.append(f"- {_fmt(event.at, locale, zone)} {what} ({doc.who(event.actor_id)})")
     doc.heading("access")
-    access = db.scalars(select(AuditLog).where(AuditLog.case_id == case.id).order_by(AuditLog.id))
+    access = db.scalars(
+        select(AuditLog)
+        .where(AuditLog.case_id == case.id, AuditLog.record != REPORT_EVENT)
+        .order_by(AuditLog.id)
+    )
     for row in access:
         who = doc.who(row.actor_id) if row.actor_id else (row.actor_ref or "-")
         doc.lines.append(

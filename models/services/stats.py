@@ -16,6 +16,7 @@ Definitions (one line each, so a funder's question has an answer):
 - referrals: made (created) in the period, by resource category, sector and current status;
 - unmet needs: not recorded by this version (a declined referral with no alternative will record one);
 - conferences: held in the period, by type;
+- mandatory reports: abuse reports made in the period, by where they went (never who reported, R12);
 - after-care: checks done in the period, and of those the ones that found the client unreachable;
 - service deliveries: dated in the period, by category and funding source, with times, hours and won;
 - caseload: cases open at the period's end per case manager, and intensity-weighted (desk weights);
@@ -50,6 +51,7 @@ from models.enums import (
     StaffRole,
 )
 from models.errors import InvalidInput, Message
+from models.mandatory_report import MandatoryReport
 from models.referral import Referral
 from models.resource import Resource
 from models.service_delivery import ServiceDelivery
@@ -295,6 +297,21 @@ def compute(db: Session, span: Period, *, zone: ZoneInfo, team: str | None = Non
                     in_range(CaseConference.scheduled_at),
                 )
                 .group_by(CaseConference.conference_type),
+                1,
+            ),
+        )
+    )
+    tables.append(
+        Table(
+            "mandatory_reports",
+            ("agency",),
+            ("reports",),
+            _grouped(
+                db,
+                select(MandatoryReport.agency, func.count())
+                .join(Case, Case.id == MandatoryReport.case_id)
+                .where(on_team, in_range(MandatoryReport.reported_at))
+                .group_by(MandatoryReport.agency),
                 1,
             ),
         )

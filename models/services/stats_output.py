@@ -21,6 +21,7 @@ from models.enums import (
     ContactType,
     NeedDomain,
     ReferralStatus,
+    ReportAgency,
     ResourceCategory,
     ResourceSector,
     Stage,
@@ -41,6 +42,7 @@ ENUMS: dict[str, type[Enum]] = {
     "status": ReferralStatus,
     "domain": NeedDomain,
     "conference_type": ConferenceType,
+    "agency": ReportAgency,
 }
 CSV_HEADER = ["table", "dim_1", "dim_2", "dim_3", "measure", "value"]
 

@@ -13,14 +13,23 @@ from bot.metadata import CaseRef
 from bot.views.assessment import domain_pages
 from models import Case
 from models.assessment import Assessment
-from models.enums import AssessmentKind, AssessmentStatus, CaseIntensity, Profile, StaffRole, Surface
-from models.services import assessments, cases
+from models.enums import (
+    AssessmentKind,
+    AssessmentStatus,
+    CaseIntensity,
+    ConsentScope,
+    Profile,
+    StaffRole,
+    StatutoryBasis,
+    Surface,
+)
+from models.services import assessments, cases, consents
 from models.services.context import Ctx
 from models.staff import StaffMember
 from sandbox.slack.requests import block_actions, post
 from tests.e2e.conftest import SIGNING_SECRET
 from tests.e2e.helpers import add_staff, choice, choices, command, day, state, submit, text
-from tests.factories import CLIENT_NAME, assessment_input, intake
+from tests.factories import CLIENT_NAME, assessment_input, consent, intake
 
 PAGES = domain_pages(Profile.WELFARE_CENTRE)
 FINAL = len(PAGES)
@@ -31,16 +40,21 @@ def ctx_of(db, slack_user_id: str) -> Ctx:
     return Ctx(actor=actor, surface=Surface.CLI, now=datetime.now(UTC))
 
 
-def open_case(bot, manager: str = "UCM1", *, with_consent: bool = True) -> str:
+def open_case(bot, manager: str = "UCM1", *, with_consent: bool = True, sensitive: bool = True) -> str:
+    """A case with a collection-and-use consent and (the pages below type a health narrative, R4) a
+    sensitive-data consent."""
+    given = [consent(), consent(ConsentScope.SENSITIVE)] if sensitive else [consent()]
     with bot.uow() as db:
-        return cases.open_case(db, ctx_of(db, manager), intake(with_consent=with_consent)).code
+        return cases.open_case(db, ctx_of(db, manager), intake(consents=given if with_consent else [])).code
 
 
 def number(value: str | None) -> dict:
     return {"type": "number_input", "value": value}
 
 
-def page_values(page, *, severity: int = 2, skip=(), overrides: dict | None = None, goto: str | None = None):
+def page_values(
+    page, *, severity: int = 2, skip=(), overrides: dict | None = None, goto: str | None = None, quiet=()
+):
     values: dict = {}
     for index, domain in enumerate(page):
         if domain in skip:
@@ -49,13 +63,22 @@ def page_values(page, *, severity: int = 2, skip=(), overrides: dict | None = No
         values[prefix + "severity"] = choice(str((overrides or {}).get(domain, severity)))
         values[prefix + "client_priority"] = number(str(index + 1))
         values[prefix + "urgent"] = choices()
-        values[prefix + "narrative"] = text(f"{domain.value} 근거")
+        values[prefix + "narrative"] = text(None if domain in quiet else f"{domain.value} 근거")
     values["goto_step"] = choice(goto)
     return state(**values)
 
 
-def final_values(*, strengths: str | None = "근로 의지가 높음", screen=(), goto: str | None = None):
+def final_values(
+    *,
+    strengths: str | None = "근로 의지가 높음",
+    screen=(),
+    goto: str | None = None,
+    basis: str | None = None,
+    law: str | None = None,
+):
     return state(
+        sensitive_basis=choice(basis),
+        sensitive_basis_note=text(law),
         crisis_screen=choices(*screen),
         strengths_personal=text(strengths),
         strengths_family=text(None),
@@ -302,6 +325,52 @@ def test_a_positive_crisis_screen_is_a_crisis_too(bot):
     send(bot, view, final_values(screen=("screen_abuse",)), "VSCREEN")
     [message] = bot.slack.wait_for("chat.postMessage")
     assert message.params["channel"] == "USUP1" and code in message.params["text"]
+
+
+def test_health_data_without_a_sensitive_consent_is_refused_naming_section_23(bot):
+    """R4 through the running bot: the final step comes back with a field error under the basis, the
+    draft stays a draft; a basis with its law then completes it."""
+    add_staff(bot, "UCM1")
+    code = open_case(bot, sensitive=False)
+    command(bot, f"assess {code}", "UCM1")
+    view = opened_view(bot)
+    for page in PAGES:  # every page types a narrative, the health domain's included
+        view = send(bot, view, page_values(page), "VR4")["view"]
+    assert block(view, "sensitive_basis") and block(view, "sensitive_basis_note")
+    body = send(bot, view, final_values(), "VR4")
+    assert body["response_action"] == "errors" and set(body["errors"]) == {"sensitive_basis"}, body
+    assert "§23" in body["errors"]["sensitive_basis"] and "민감정보" in body["errors"]["sensitive_basis"]
+    [draft] = assessments_of(bot, code)
+    assert draft.status == AssessmentStatus.DRAFT and draft.client_goals == "다시 일하고 싶다"
+
+    body = send(bot, view, final_values(basis=StatutoryBasis.STATUTE.value), "VR4")
+    assert set(body["errors"]) == {"sensitive_basis_note"}, body  # the basis names its law
+    law = "사회보장급여법 §42-2"
+    body = send(bot, view, final_values(basis=StatutoryBasis.STATUTE.value, law=law), "VR4")
+    assert body["response_action"] == "update" and body["view"]["callback_id"] == View.DONE, body
+    [done] = assessments_of(bot, code)
+    assert done.status == AssessmentStatus.COMPLETED
+    assert (done.sensitive_basis, done.sensitive_basis_note) == (StatutoryBasis.STATUTE, law)
+
+
+def test_the_self_harm_screen_needs_a_sensitive_consent_too(bot):
+    add_staff(bot, "UCM1")
+    add_staff(bot, "USUP1", StaffRole.SUPERVISOR)
+    code = open_case(bot, sensitive=False)
+    command(bot, f"assess {code}", "UCM1")
+    view = opened_view(bot)
+    health = [d for page in PAGES for d in page if d.value == "HEALTH"]
+    for page in PAGES:
+        view = send(bot, view, page_values(page, quiet=health), "VSH")["view"]
+    body = send(bot, view, final_values(screen=("screen_self_harm",)), "VSH")
+    assert set(body["errors"]) == {"sensitive_basis"} and "§23" in body["errors"]["sensitive_basis"]
+    assert bot.slack.calls("chat.postMessage") == []  # nothing completed, nobody told yet
+    with bot.uow() as db:
+        consents.record_consent(db, ctx_of(db, "UCM1"), code, consent(ConsentScope.SENSITIVE))
+    body = send(bot, view, final_values(screen=("screen_self_harm",)), "VSH")
+    assert body["view"]["callback_id"] == View.DONE, body
+    [message] = bot.slack.wait_for("chat.postMessage")
+    assert message.params["channel"] == "USUP1"
 
 
 def test_the_assess_button_opens_the_same_modal(bot):

@@ -288,7 +288,7 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
             "presenting_needs": ["ECONOMIC", "LIVING_ENV"],
             "intake_summary": "실직 후 월세 체납",
             "confidentiality_notice_given": ["yes"],
-            "consent_scopes": ["COLLECT_USE"],
+            "consent_scopes": ["COLLECT_USE", "SENSITIVE"],  # the health narrative needs §23 consent (R4)
             "refusal_notice": ["yes"],
         },
     )
@@ -305,7 +305,7 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
     assert code in json.dumps(body["view"])
     ephemeral = bot.slack.wait_for("chat.postEphemeral")[0].params
     assert ephemeral["channel"] == CHANNEL and ephemeral["user"] == MANAGER and code in ephemeral["text"]
-    assert [c.scope for c in rows(bot, Consent, code)] == [ConsentScope.COLLECT_USE]
+    assert [c.scope for c in rows(bot, Consent, code)] == [ConsentScope.COLLECT_USE, ConsentScope.SENSITIVE]
     assert state_of(bot, code) == (CaseStatus.OPEN, Stage.ASSESSMENT, NextStep.COMPLETE_ASSESSMENT)
 
     # 2. /case assess → every step → COMPLETED ------------------------------------------------------
@@ -517,7 +517,7 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
     with bot.uow() as db:
         assert db.scalar(select(func.count()).select_from(Case)) == 1
         assert db.scalar(select(func.count()).select_from(Client)) == 1
-    assert len(rows(bot, Consent, code)) == 2
+    assert len(rows(bot, Consent, code)) == 3  # collection, sensitive (intake), third party (referral)
     assert len(rows(bot, Assessment, code)) == 2
     assert len(rows(bot, ServicePlan, code)) == 1
     assert len(rows(bot, Referral, code)) == 1
@@ -536,6 +536,7 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
 
     # The case timeline, in order (draft saves of the multi-step modal left out) ----------------------
     assert [e for e in timeline(bot, code) if e != "assessment_draft_saved"] == [
+        "consent_recorded",
         "consent_recorded",
         "case_opened",
         "assessment_started",

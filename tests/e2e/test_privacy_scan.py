@@ -2,7 +2,9 @@
 
 The end-to-end lifecycle of test_lifecycle.py runs unchanged against the real `casebot run` process, with
 distinctive client data: a name, birth date, phone number, address, a guardian with an e-mail address and
-a narrative sentence. Then the scheduler's side runs on the same record through the same gated client:
+a narrative sentence. Its guardian (phone and e-mail address) is then marked as the alleged abuser and
+a mandatory abuse report with a distinctive reference number is recorded through `/case report` (R12).
+Then the scheduler's side runs on the same record through the same gated client:
 the daily digests on the days something falls due, the weekly digest, and a sweep that sends every
 pending reminder. Every recorded `chat.*` call (and every response_url post) is then scanned for
 
@@ -20,6 +22,7 @@ import json
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -31,13 +34,19 @@ from models import privacy
 from models.base import Base
 from models.case import Case
 from models.client import Client, Guardian
+from models.enums import Surface
+from models.mandatory_report import MandatoryReport
 from models.reminder import Reminder
+from models.services import guardians, staff
 from models.services.calendar import WorkCalendar
+from models.services.context import Ctx
 from scheduler.digests import send_daily, send_weekly
 from scheduler.jobs import Runtime
 from scheduler.sweep import sweep
 from tests.e2e import test_lifecycle as lifecycle
 from tests.e2e.conftest import RunningBot
+from tests.e2e.helpers import choice, command, state, submit, text
+from tests.e2e.helpers import day as picked_day
 
 NAME = "홍길동테스트"
 PHONE = "010-1234-5678"
@@ -45,6 +54,8 @@ BIRTH_DATE = "1971-11-02"
 ADDRESS = "서울특별시 가상구 시험로 12, 101동 1001호"
 GUARDIAN = "홍보호자테스트"
 GUARDIAN_EMAIL = "guardian.hong@example.com"
+GUARDIAN_PHONE = "010-8765-4321"
+REPORT_REFERENCE = "아보전-2026-77123"
 NARRATIVE = "실직 후 월세 체납. 남편의 음주 문제로 가족 갈등이 심하고 아이가 학교에 가지 않으려 한다"
 VERBATIM = (
     NAME,
@@ -56,13 +67,16 @@ VERBATIM = (
     "시험로 12",
     GUARDIAN,
     GUARDIAN_EMAIL,
+    GUARDIAN_PHONE,
+    GUARDIAN_PHONE.replace("-", ""),
+    REPORT_REFERENCE,
     "남편의 음주 문제",
 )
 EXTRA_INTAKE = {
     "client.address": ADDRESS,
     "guardian.name": GUARDIAN,
     "guardian.relationship_kind": "배우자",
-    "guardian.contact": GUARDIAN_EMAIL,
+    "guardian.contact": f"{GUARDIAN_PHONE}, {GUARDIAN_EMAIL}",
     "intake_summary": NARRATIVE,
 }
 
@@ -113,6 +127,39 @@ def scheduler_side(bot: RunningBot, code: str) -> list[str]:
     return done
 
 
+def mark_abuser_and_report(bot: RunningBot, code: str) -> None:
+    """R12 on the lifecycle's record: the guardian marked as the alleged abuser (the core, as the case
+    manager), then a mandatory report through `/case report` with signed requests."""
+    with bot.uow() as db:
+        manager = staff.find_staff(db, lifecycle.MANAGER)
+        ctx = Ctx(actor=manager, surface=Surface.CLI, now=datetime.now(UTC))
+        [guardian] = db.scalars(select(Guardian))
+        guardians.mark_alleged_abuser(db, ctx, code, guardian.id)
+    opened_before = len(bot.slack.calls("views.open"))
+    status, _ = command(bot, f"report {code}", lifecycle.MANAGER, channel_id=lifecycle.CHANNEL)
+    assert status == 200
+    view = bot.slack.wait_for("views.open", opened_before + 1)[opened_before].params["view"]
+    assert view["callback_id"] == View.REPORT
+    local = datetime.now(UTC).astimezone(ZoneInfo("Asia/Seoul")) - timedelta(hours=1)
+    _, body = submit(
+        bot,
+        lifecycle.MANAGER,
+        View.REPORT,
+        state(
+            reported_on=picked_day(local.date().isoformat()),
+            reported_time={"type": "timepicker", "selected_time": local.strftime("%H:%M")},
+            agency=choice("CHILD_PROTECTION_AGENCY"),
+            reference=text(REPORT_REFERENCE),
+        ),
+        view_id="VSCANREPORT",
+        private_metadata=view["private_metadata"],
+    )
+    assert body["response_action"] == "update", body
+    with bot.uow() as db:
+        [report] = db.scalars(select(MandatoryReport))
+        assert report.reference == REPORT_REFERENCE
+
+
 def test_no_identifier_reaches_slack_history_across_the_lifecycle(
     bot: RunningBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -140,7 +187,10 @@ def test_no_identifier_reaches_slack_history_across_the_lifecycle(
         code = case.code
         client = db.get_one(Client, case.client_id)
         assert (client.name, client.address, case.intake_summary) == (NAME, ADDRESS, NARRATIVE)
-        assert [(g.name, g.contact) for g in db.scalars(select(Guardian))] == [(GUARDIAN, GUARDIAN_EMAIL)]
+        assert [(g.name, g.contact) for g in db.scalars(select(Guardian))] == [
+            (GUARDIAN, f"{GUARDIAN_PHONE}, {GUARDIAN_EMAIL}")
+        ]
+    mark_abuser_and_report(bot, code)
     print("\n" + "\n".join(scheduler_side(bot, code)))
 
     stored = everything_tagged_in(bot)
@@ -150,6 +200,8 @@ def test_no_identifier_reaches_slack_history_across_the_lifecycle(
         ("01012345678", "clients.contact"),
         ("1971.11.02", "clients.birth_date"),
         (GUARDIAN_EMAIL, "guardians.contact"),
+        (GUARDIAN_PHONE, "guardians.contact"),
+        (REPORT_REFERENCE, "mandatory_reports.reference"),
         ("남편의 음주 문제로 가족 갈등이 심하고", "cases.intake_summary"),
         ("주거급여 신청 동행", "plan_tasks.action"),
     ]:  # the scan below is not vacuous: it knows these

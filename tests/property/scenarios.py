@@ -26,7 +26,7 @@ from models.enums import (
     GoalAttainment,
     Profile,
 )
-from models.schemas import AssessmentInput, ClosureInput, ConferenceCaseInput, ConferenceInput
+from models.schemas import AssessmentInput, ClosureInput, ConferenceCaseInput, ConferenceInput, GuardianInput
 from models.services import assessments, cases, conferences, plans
 from models.services import closure as closures
 from models.services.lifecycle import snapshot
@@ -307,6 +307,25 @@ def _transfer(bot: Bot) -> Opened:
     return Opened([command(bot, f"transfer {code}", View.TRANSFER)], MANAGER, [code])
 
 
+def _guardian(bot: Bot) -> Opened:
+    data = intake().model_copy(
+        update={
+            "guardians": [
+                GuardianInput(name="최보호가상", relationship_kind="부", is_legal_representative=True),
+                GuardianInput(name="박보호가상", relationship_kind="모", is_alleged_abuser=True),
+            ]
+        }
+    )
+    with bot.uow() as db:
+        code = cases.open_case(db, _ctx(bot), data).code
+    return Opened([command(bot, f"guardian {code}", View.GUARDIANS)], MANAGER, [code])
+
+
+def _report(bot: Bot) -> Opened:
+    code = new_case(bot, "open")
+    return Opened([command(bot, f"report {code}", View.REPORT)], MANAGER, [code])
+
+
 ANY = None
 
 
@@ -386,6 +405,8 @@ SCENARIOS = [
     Scenario("hold", View.HOLD, _hold),
     Scenario("resume", View.RESUME, _resume),
     Scenario("transfer", View.TRANSFER, _transfer, {"case_workers": ANY}),
+    Scenario("report", View.REPORT, _report, {"mandatory_reports": 1}),
+    Scenario("guardian", View.GUARDIANS, _guardian),  # flags on the case's own guardians change
 ]
 
 

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import Block
 from bot.i18n import catalog
 from bot.views import blocks as b
 from bot.views.assessment import (
+    BASIS_FIELDS,
     CRISIS_SCREEN,
     GOTO,
     SCREEN_FIELDS,
@@ -111,7 +112,7 @@ def test_the_steps_cover_every_domain_of_the_profile_in_pages_of_about_five(prof
     final = assessment_modal(
         "ko", profile, assessment_id=1, code=CODE, kind=AssessmentKind.INITIAL, step=len(pages)
     )
-    assert inputs(final) == [CRISIS_SCREEN, *TEXT_FIELDS, GOTO]
+    assert inputs(final) == [CRISIS_SCREEN, *TEXT_FIELDS, *BASIS_FIELDS, GOTO]
     if profile == Profile.SCHOOL:
         assert step_count(profile) == 5
 

@@ -16,7 +16,14 @@ from casebot.cli import main
 from models import AuditLog, schema
 from models.db import make_engine, make_session_factory
 from models.services import stats_output
-from tests.stats_fixture import CLIENT_NAMES, NOTE_TEXT, TREND_TEAM_A, expected_team_a, seed_november
+from tests.stats_fixture import (
+    CLIENT_NAMES,
+    NOTE_TEXT,
+    REPORT_REFERENCE,
+    TREND_TEAM_A,
+    expected_team_a,
+    seed_november,
+)
 
 PERIOD = ["--from", "2026-11-01", "--to", "2026-11-30"]
 
@@ -74,6 +81,7 @@ DIMS = {
     "referrals": ("category", "sector", "status"),
     "unmet_needs": ("domain",),
     "conferences": ("conference_type",),
+    "mandatory_reports": ("agency",),
     "aftercare": ("item",),
     "deliveries": ("category", "funding_source"),
     "caseload": ("worker",),
@@ -183,6 +191,7 @@ def test_no_names_codes_or_notes_in_any_format(seeded, tmp_path, capsys):
         assert not re.search(r"[CD]-2026-\d{4}", text)
         assert NOTE_TEXT not in text and not any(name in text for name in CLIENT_NAMES)
         assert "담당1" not in text  # workers by staff number only
+        assert REPORT_REFERENCE not in text  # a mandatory report is counted, never shown (R12)
 
 
 @pytest.mark.parametrize(

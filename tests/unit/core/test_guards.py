@@ -357,7 +357,8 @@ def test_severity_three_is_not_a_crisis(db, world):
 )
 def test_a_positive_crisis_screen_is_a_crisis(db, world, screen):
     ctx = world.ctx()
-    case = cases.open_case(db, ctx, intake())
+    # the self-harm screen is health data (R4): a sensitive-data consent sits beside the collection one
+    case = cases.open_case(db, ctx, intake(consents=[consent(), consent(ConsentScope.SENSITIVE)]))
     result = assessments.assess(
         db, ctx, case.code, assessment_input(severity=1).model_copy(update={screen: True})
     )

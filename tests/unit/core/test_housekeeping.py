@@ -268,7 +268,7 @@ def test_the_daily_job_runs_its_tasks_on_working_days_and_one_failing_task_does_
     ran.clear()
     assert job.run_daily(rt, kst(2026, 3, 2, 6, 30), tasks) == {}  # 삼일절 substitute holiday
     assert ran == []
-    assert [t.name for t in job.TASKS] == ["consent_expiry", "retention_purge"]
+    assert [t.name for t in job.TASKS] == ["consent_expiry", "retention_notice", "retention_purge"]
 
 
 def test_the_housekeeping_job_is_fixed_daily_early_on_weekdays_in_seoul(empty_database_url):
