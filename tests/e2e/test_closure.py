@@ -13,7 +13,7 @@ from models.closure import AfterCareCheck, Closure
 from models.enums import CaseStatus, ClosureStatus, StaffRole
 from sandbox.slack.requests import block_actions, post
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot
-from tests.e2e.helpers import add_staff, choice, choices, command, state, submit, text
+from tests.e2e.helpers import add_staff, answer_to, choice, choices, command, state, submit, text
 from tests.e2e.test_notes import assert_no_private_text, case_in_monitoring
 from tests.factories import CLIENT_NAME
 
@@ -122,7 +122,7 @@ def test_close_requests_approval_from_every_supervisor_of_the_team_once(bot):
 
     # a second request while one is pending is answered before any form is filled in
     command(bot, f"close {code}", "UCM1")
-    answer = bot.slack.wait_for("chat.postEphemeral")[0].params
+    answer = answer_to(bot, "UCM1")
     assert code in answer["text"] and len(bot.slack.calls("views.open")) == 1
 
 
@@ -271,7 +271,7 @@ def test_aftercare_check_is_recorded_once(bot):
     code = case_in_monitoring(bot)
 
     command(bot, f"aftercare {code}", "UCM1")  # not closed yet: nothing to check
-    answer = bot.slack.wait_for("chat.postEphemeral")[0].params
+    answer = answer_to(bot, "UCM1")
     assert code in answer["text"] and bot.slack.calls("views.open") == []
 
     closure, _ = request_closure(bot, code)

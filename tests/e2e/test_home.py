@@ -16,7 +16,7 @@ from models.services.context import Ctx
 from models.services.lifecycle import snapshot
 from sandbox.slack.requests import block_actions, event, post
 from tests.e2e.conftest import SIGNING_SECRET
-from tests.e2e.helpers import add_staff, command
+from tests.e2e.helpers import add_staff, answer_to, command
 from tests.factories import assessment_input, intake, plan_input
 
 NAME = "홍가상"
@@ -228,7 +228,7 @@ def test_another_teams_user_is_refused_privately(bot):
     add_staff(bot, "UOTHER", team="2팀")
     [code] = open_cases(bot, "UCM1", 0)
     command(bot, f"show {code}", "UOTHER", channel_id="C0001")
-    refusal = bot.slack.wait_for("chat.postEphemeral")[0]
-    assert refusal.params["user"] == "UOTHER" and "권한이 없습니다" in refusal.params["text"]
+    refusal = answer_to(bot, "UOTHER")
+    assert "권한이 없습니다" in refusal["text"]
     assert bot.slack.calls("views.open") == []
-    assert NAME not in json.dumps(refusal.params, ensure_ascii=False)
+    assert NAME not in json.dumps(refusal, ensure_ascii=False)
