@@ -100,6 +100,11 @@ class Turn:
         return view if isinstance(view, dict) else {}
 
     @property
+    def from_home(self) -> bool:
+        """Whether a button was clicked in the person's App Home (published again once it acted)."""
+        return self.view.get("type") == "home"
+
+    @property
     def trigger_id(self) -> str | None:
         return self.body.get("trigger_id")
 

@@ -11,6 +11,7 @@ from models.conference import ActionItem, CaseConference, ConferenceCase, Confer
 from models.consent import Consent
 from models.contact import ContactNote
 from models.idempotency import ProcessedRequest
+from models.message_ref import MessageRef
 from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.referral import Referral
 from models.reminder import Reminder
@@ -41,6 +42,7 @@ __all__ = [
     "GoalAttainmentRecord",
     "Guardian",
     "HouseholdMember",
+    "MessageRef",
     "PlanGoal",
     "PlanTask",
     "ProcessedRequest",

@@ -138,6 +138,27 @@ def test_supervisor_sees_the_caseload_and_approval_buttons_above_own_cases(bot):
     assert kinds.index("actions") < max(i for i, k in enumerate(kinds) if k == "header")
 
 
+def test_a_closure_approved_from_the_home_publishes_the_home_again(bot):
+    add_staff(bot, "UCM1")
+    add_staff(bot, "USUP", role=StaffRole.SUPERVISOR)
+    code, _ = pending_closure(bot, "UCM1")
+    open_home(bot, "USUP")
+    home = published(bot)["view"]
+    [approve] = buttons(home, Action.APPROVE_CLOSURE)
+
+    request = block_actions(
+        SIGNING_SECRET,
+        user_id="USUP",
+        actions=[{"action_id": Action.APPROVE_CLOSURE, "value": approve["value"]}],
+        view={"type": "home", "id": "VHOMEUSUP"},
+    )
+    assert post(bot.events_url, request.body, request.headers)[0] == 200
+    again = published(bot, 2)
+    assert again["user_id"] == "USUP"
+    assert buttons(again["view"], Action.APPROVE_CLOSURE) == []  # nothing left to approve
+    assert code not in blocks_text(again["view"])
+
+
 def test_150_cases_are_paged_and_the_page_button_publishes_the_next_page(bot):
     add_staff(bot, "UCM1")
     started = time.monotonic()
