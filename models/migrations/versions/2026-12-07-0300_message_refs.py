@@ -1,4 +1,5 @@
-"""where the app's changeable messages are: each supervisor's closure-approval DM
+"""where the app's changeable messages are: each supervisor's closure-approval DM, and a sent
+nudge's channel with whether its task is done (and its message updated to say so)
 
 Revision ID: 0014_message_refs
 Revises: 0013_service_log
@@ -41,9 +42,17 @@ def upgrade() -> None:
     with op.batch_alter_table("message_refs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_message_refs_closure_id"), ["closure_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_message_refs_recipient_id"), ["recipient_id"], unique=False)
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("message_channel", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("unneeded", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.drop_column("settled_at")
+        batch_op.drop_column("unneeded")
+        batch_op.drop_column("message_channel")
     with op.batch_alter_table("message_refs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_message_refs_recipient_id"))
         batch_op.drop_index(batch_op.f("ix_message_refs_closure_id"))
