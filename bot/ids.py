@@ -31,6 +31,9 @@ class View(StrEnum):
     ACCESS_LOG = "team.access_log.modal"
     SERVE = "case.serve.modal"
     STATS = "team.stats.modal"
+    ADMIN_ADD_STAFF = "admin.staff.add.modal"
+    ADMIN_DEACTIVATE = "admin.staff.deactivate.modal"
+    ADMIN_IMPORT = "admin.resources.import.modal"
 
 
 class Action(StrEnum):
@@ -57,6 +60,10 @@ class Action(StrEnum):
     CONFERENCE_RECORD = "case.conference.record"
     ACTION_ITEM_DONE = "case.conference.item.done"
     ACTION_ITEM_SHOW = "case.conference.item.show"
+    ADMIN_ADD_STAFF = "admin.staff.add"
+    ADMIN_DEACTIVATE = "admin.staff.deactivate"
+    ADMIN_IMPORT = "admin.resources.import"
+    ADMIN_VERIFY = "admin.resources.verify"
 
 
 class Shortcut(StrEnum):
