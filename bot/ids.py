@@ -34,6 +34,7 @@ class View(StrEnum):
     ADMIN_ADD_STAFF = "admin.staff.add.modal"
     ADMIN_DEACTIVATE = "admin.staff.deactivate.modal"
     ADMIN_IMPORT = "admin.resources.import.modal"
+    ADMIN_RESOURCE = "admin.resources.edit.modal"
 
 
 class Action(StrEnum):
@@ -64,6 +65,8 @@ class Action(StrEnum):
     ADMIN_DEACTIVATE = "admin.staff.deactivate"
     ADMIN_IMPORT = "admin.resources.import"
     ADMIN_VERIFY = "admin.resources.verify"
+    ADMIN_ADD_RESOURCE = "admin.resources.add"
+    ADMIN_EDIT_RESOURCE = "admin.resources.edit"
 
 
 class Shortcut(StrEnum):

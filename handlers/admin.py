@@ -12,11 +12,11 @@ from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
 from bot.metadata import ResourceRef
-from bot.views.admin import add_staff_modal, deactivate_modal, done_modal, import_modal
+from bot.views.admin import add_staff_modal, deactivate_modal, done_modal, import_modal, resource_modal
 from handlers.common import submit_once
 from handlers.home import publish_home
 from models.enums import StaffRole, Surface
-from models.schemas import StaffInput
+from models.schemas import ResourceInput, StaffInput
 from models.services import admin_desk
 from models.services.context import Ctx
 
@@ -29,6 +29,9 @@ def register(on: Listeners) -> None:
     on.action(Action.ADMIN_DEACTIVATE, lazy=[open_deactivate])
     on.action(Action.ADMIN_IMPORT, lazy=[open_import])
     on.action(Action.ADMIN_VERIFY, lazy=[verify])
+    on.action(Action.ADMIN_ADD_RESOURCE, lazy=[open_add_resource])
+    on.action(Action.ADMIN_EDIT_RESOURCE, lazy=[open_edit_resource])
+    on.view(View.ADMIN_RESOURCE, ack=submit_resource, lazy=[refresh_home])
     on.view(View.ADMIN_ADD_STAFF, ack=submit_add, lazy=[refresh_home])
     on.view(View.ADMIN_DEACTIVATE, ack=submit_deactivate, lazy=[refresh_home])
     on.view(View.ADMIN_IMPORT, ack=submit_import, lazy=[refresh_home])
@@ -54,6 +57,49 @@ def open_deactivate(turn: Turn) -> None:
 
 def open_import(turn: Turn) -> None:
     _open(turn, import_modal)
+
+
+def open_add_resource(turn: Turn) -> None:
+    _open(turn, resource_modal)
+
+
+def open_edit_resource(turn: Turn) -> None:
+    clicked = ResourceRef.read(turn.action.get("value"))
+    if turn.actor is None or clicked is None:
+        return
+    ctx = turn.ctx(Surface.APP_HOME)
+    with turn.uow() as db:
+        form = admin_desk.resource_form(db, ctx, clicked.resource_id)
+    view = resource_modal(turn.locale, form, clicked.resource_id)
+    turn.client.views_open(trigger_id=turn.trigger_id, view=view)
+
+
+def submit_resource(turn: Turn) -> None:
+    editing = ResourceRef.read(turn.view.get("private_metadata"))
+    resource_id = editing.resource_id if editing else None
+
+    def parse(form: dict[str, Any], ctx: Ctx) -> ResourceInput:
+        return ResourceInput(
+            name=form.get("name") or "",
+            category=form.get("category") or "",
+            sector=form.get("sector") or "",
+            contact=form.get("contact"),
+            eligibility=form.get("eligibility"),
+            capacity=form.get("capacity"),
+            has_mou="yes" in (form.get("has_mou") or []),
+        )
+
+    def work(db: Session, ctx: Ctx, data: ResourceInput) -> dict[str, object]:
+        return {"name": admin_desk.save_resource(db, ctx, data, resource_id).name}
+
+    locale = turn.locale
+    outcome = submit_once(
+        turn,
+        blocks=["name", "category", "sector", "contact", "eligibility", "capacity", "has_mou"],
+        parse=parse,
+        work=work,
+    )
+    _done(turn, outcome, lambda r: t("admin.resource.done", locale, name=r["name"]))
 
 
 def verify(turn: Turn) -> None:

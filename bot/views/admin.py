@@ -7,7 +7,8 @@ from bot.ids import Action, View
 from bot.metadata import ResourceRef
 from bot.views import blocks as b
 from bot.views.home import CALLBACK_ID
-from models.enums import StaffRole
+from models.enums import ResourceCategory, ResourceSector, StaffRole
+from models.schemas import ResourceInput
 from models.services.admin_desk import Directory, ResourceRow, StaffRow
 
 MAX_RESOURCES = 30  # each takes two blocks; a Home holds 100
@@ -20,6 +21,7 @@ def admin_home(locale: str, *, name: str, directory: Directory) -> dict:
             b.button(t("admin.button.add_staff", locale), Action.ADMIN_ADD_STAFF, style="primary"),
             b.button(t("admin.button.deactivate", locale), Action.ADMIN_DEACTIVATE),
             b.button(t("admin.button.import", locale), Action.ADMIN_IMPORT),
+            b.button(t("admin.button.add_resource", locale), Action.ADMIN_ADD_RESOURCE),
         ),
         b.header(t("admin.home.staff", locale, count=len(directory.staff))),
     ]
@@ -31,14 +33,12 @@ def admin_home(locale: str, *, name: str, directory: Directory) -> dict:
     if not directory.resources:
         blocks.append(b.section(t("admin.home.no_resources", locale)))
     for row in directory.resources[:MAX_RESOURCES]:
+        ref = ResourceRef(resource_id=row.id).dump()
+        blocks.append(b.section(_resource_line(row, locale)))
         blocks.append(
-            b.section(
-                _resource_line(row, locale),
-                accessory=b.button(
-                    t("admin.button.verified", locale),
-                    Action.ADMIN_VERIFY,
-                    ResourceRef(resource_id=row.id).dump(),
-                ),
+            b.actions(
+                b.button(t("admin.button.verified", locale), Action.ADMIN_VERIFY, ref),
+                b.button(t("admin.button.edit_resource", locale), Action.ADMIN_EDIT_RESOURCE, ref),
             )
         )
     if len(directory.resources) > MAX_RESOURCES:
@@ -111,6 +111,65 @@ def import_modal(locale: str) -> dict:
         ],
         submit=t("admin.import.submit", locale),
         close=t("admin.close", locale),
+    )
+
+
+def resource_modal(locale: str, initial: ResourceInput | None = None, resource_id: int | None = None) -> dict:
+    """Add a resource, or change one (`resource_id`, carried in the metadata)."""
+    data = initial
+    categories = [(c.label(locale), c.value) for c in ResourceCategory]
+    sectors = [(s.label(locale), s.value) for s in ResourceSector]
+    return b.modal(
+        View.ADMIN_RESOURCE,
+        t("admin.resource.edit_title" if resource_id else "admin.resource.add_title", locale),
+        [
+            b.text_input(
+                "name", t("admin.resource.name", locale), max_length=200, initial=data.name if data else None
+            ),
+            b.select(
+                "category",
+                t("admin.resource.category", locale),
+                categories,
+                initial=data.category.value if data else None,
+            ),
+            b.select(
+                "sector",
+                t("admin.resource.sector", locale),
+                sectors,
+                initial=data.sector.value if data else None,
+            ),
+            b.text_input(
+                "contact",
+                t("admin.resource.contact", locale),
+                optional=True,
+                max_length=200,
+                initial=data.contact if data else None,
+            ),
+            b.text_input(
+                "eligibility",
+                t("admin.resource.eligibility", locale),
+                optional=True,
+                multiline=True,
+                max_length=2000,
+                initial=data.eligibility if data else None,
+            ),
+            b.text_input(
+                "capacity",
+                t("admin.resource.capacity", locale),
+                optional=True,
+                max_length=100,
+                initial=data.capacity if data else None,
+            ),
+            b.checkboxes(
+                "has_mou",
+                t("admin.resource.mou", locale),
+                [(t("admin.resource.mou_yes", locale), "yes")],
+                initial=["yes"] if data and data.has_mou else [],
+            ),
+        ],
+        submit=t("admin.resource.submit", locale),
+        close=t("admin.close", locale),
+        private_metadata=ResourceRef(resource_id=resource_id).dump() if resource_id else "",
     )
 
 

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from models.audit import AuditLog
 from models.case import Case
 from models.enums import AuditAction, ResourceCategory, ResourceSector, StaffRole
-from models.errors import InvalidInput, Message
+from models.errors import InvalidInput, Message, NotFound
 from models.resource import Resource
-from models.schemas import StaffInput
+from models.schemas import ResourceInput, StaffInput
 from models.services import resources, staff
 from models.services.access import require_role
 from models.services.cases import FINISHED_STATUSES
@@ -156,6 +156,41 @@ def import_resources(db: Session, ctx: Ctx, text: str) -> resources.ImportReport
         f"imported created={report.created} updated={report.updated}",
     )
     return report
+
+
+def resource_form(db: Session, ctx: Ctx, resource_id: int) -> ResourceInput:
+    """A resource as its edit form shows it."""
+    _admin(ctx, "edit resource")
+    resource = db.get(Resource, resource_id)
+    if resource is None:
+        raise NotFound(Message("resources.errors.no_resource"))
+    return ResourceInput(
+        name=resource.name,
+        category=resource.category,
+        sector=resource.sector,
+        contact=resource.contact,
+        eligibility=resource.eligibility,
+        capacity=resource.capacity,
+        has_mou=resource.has_mou,
+    )
+
+
+def save_resource(db: Session, ctx: Ctx, data: ResourceInput, resource_id: int | None = None) -> Resource:
+    """Add a resource (verified now), or change one (`resource_id`)."""
+    _admin(ctx, "edit resource" if resource_id else "add resource")
+    if resource_id is None:
+        resource = Resource(**data.model_dump(), last_verified_at=ctx.now, created_at=ctx.now)
+        db.add(resource)
+        db.flush()
+        _audit(db, ctx, AuditAction.CREATE, "resources", f"added resource {resource.id}")
+        return resource
+    resource = db.get(Resource, resource_id)
+    if resource is None:
+        raise NotFound(Message("resources.errors.no_resource"))
+    for name, value in data.model_dump().items():
+        setattr(resource, name, value)
+    _audit(db, ctx, AuditAction.UPDATE, "resources", f"changed resource {resource.id}")
+    return resource
 
 
 def verify_resource(db: Session, ctx: Ctx, resource_id: int) -> Resource:

@@ -97,3 +97,49 @@ def test_a_csv_with_a_bad_row_writes_nothing_and_names_the_line(bot: RunningBot)
     with bot.uow() as db:
         assert [r.name for r in db.scalars(select(Resource))] == ["가상 푸드뱅크"]
     assert audited(bot, "resources")
+
+
+def test_a_resource_is_added_and_edited_from_the_home_and_audited(bot: RunningBot):
+    add_staff(bot, ADMIN, role=StaffRole.ADMIN)
+    values = state(
+        name=text("가상 주거지원센터"),
+        category=choice("HOUSING"),
+        sector=choice("PUBLIC"),
+        has_mou={"type": "checkboxes", "selected_options": [{"value": "yes"}]},
+    )
+    status, body = submit(bot, ADMIN, View.ADMIN_RESOURCE, values, view_id="VRES1")
+    assert status == 200 and body["response_action"] == "update", body
+    with bot.uow() as db:
+        [resource] = db.scalars(select(Resource)).all()
+        assert resource.has_mou and resource.last_verified_at is not None
+    home = published(bot)["view"]
+    edit = next(
+        e
+        for block in home["blocks"]
+        if block["type"] == "actions"
+        for e in block["elements"]
+        if e["action_id"] == Action.ADMIN_EDIT_RESOURCE
+    )
+    request = block_actions(
+        SIGNING_SECRET,
+        user_id=ADMIN,
+        actions=[{"action_id": Action.ADMIN_EDIT_RESOURCE, "value": edit["value"]}],
+        view={"type": "home", "id": "VHOMEADMIN"},
+    )
+    assert post(bot.events_url, request.body, request.headers)[0] == 200
+    modal = bot.slack.wait_for("views.open")[0].params["view"]
+    name = next(b for b in modal["blocks"] if b.get("block_id") == "name")
+    assert name["element"]["initial_value"] == "가상 주거지원센터"
+    changed = state(name=text("가상 주거복지센터"), category=choice("HOUSING"), sector=choice("PRIVATE"))
+    status, body = submit(
+        bot, ADMIN, View.ADMIN_RESOURCE, changed, view_id="VRES2", private_metadata=modal["private_metadata"]
+    )
+    assert body["response_action"] == "update", body
+    with bot.uow() as db:
+        [resource] = db.scalars(select(Resource)).all()
+        assert (resource.name, resource.sector.value, resource.has_mou) == (
+            "가상 주거복지센터",
+            "PRIVATE",
+            False,
+        )
+    assert len(audited(bot, "resources")) == 2

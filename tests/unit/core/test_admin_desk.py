@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditLog, Resource
-from models.enums import StaffRole
+from models.enums import ResourceCategory, ResourceSector, StaffRole
 from models.errors import InvalidInput, NotAllowed
-from models.schemas import StaffInput
+from models.schemas import ResourceInput, StaffInput
 from models.services import admin_desk, cases
 from tests.factories import intake
 
@@ -54,3 +54,15 @@ def test_an_import_with_a_bad_line_writes_nothing_and_names_it(db, world):
     [resource] = db.scalars(select(Resource).where(Resource.name == "A")).all()
     admin_desk.verify_resource(db, world.ctx(world.admin), resource.id)
     assert len(db.scalars(select(AuditLog).where(AuditLog.record == "resources")).all()) == 2
+
+
+def test_a_resource_is_added_and_changed_by_an_admin_only(db, world):
+    data = ResourceInput(name="B", category=ResourceCategory.HOUSING, sector=ResourceSector.PUBLIC)
+    with pytest.raises(NotAllowed):
+        admin_desk.save_resource(db, world.ctx(world.supervisor), data)
+    added = admin_desk.save_resource(db, world.ctx(world.admin), data)
+    form = admin_desk.resource_form(db, world.ctx(world.admin), added.id)
+    changed = admin_desk.save_resource(
+        db, world.ctx(world.admin), form.model_copy(update={"name": "C"}), added.id
+    )
+    assert changed.id == added.id and changed.name == "C"
