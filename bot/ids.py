@@ -35,6 +35,7 @@ class View(StrEnum):
     ADMIN_DEACTIVATE = "admin.staff.deactivate.modal"
     ADMIN_IMPORT = "admin.resources.import.modal"
     ADMIN_RESOURCE = "admin.resources.edit.modal"
+    ADMIN_EDIT_STAFF = "admin.staff.edit.modal"
 
 
 class Action(StrEnum):
@@ -66,6 +67,7 @@ class Action(StrEnum):
     ADMIN_IMPORT = "admin.resources.import"
     ADMIN_VERIFY = "admin.resources.verify"
     ADMIN_ADD_RESOURCE = "admin.resources.add"
+    ADMIN_EDIT_STAFF = "admin.staff.edit"
     ADMIN_EDIT_RESOURCE = "admin.resources.edit"
 
 

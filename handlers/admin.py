@@ -6,13 +6,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
 from bot.metadata import ResourceRef
-from bot.views.admin import add_staff_modal, deactivate_modal, done_modal, import_modal, resource_modal
+from bot.views.admin import (
+    add_staff_modal,
+    deactivate_modal,
+    done_modal,
+    edit_staff_modal,
+    import_modal,
+    resource_modal,
+)
 from handlers.common import submit_once
 from handlers.home import publish_home
 from models.enums import StaffRole, Surface
@@ -27,6 +34,8 @@ if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold 
 def register(on: Listeners) -> None:
     on.action(Action.ADMIN_ADD_STAFF, lazy=[open_add])
     on.action(Action.ADMIN_DEACTIVATE, lazy=[open_deactivate])
+    on.action(Action.ADMIN_EDIT_STAFF, lazy=[open_edit_staff])
+    on.view(View.ADMIN_EDIT_STAFF, ack=submit_edit_staff, lazy=[refresh_home])
     on.action(Action.ADMIN_IMPORT, lazy=[open_import])
     on.action(Action.ADMIN_VERIFY, lazy=[verify])
     on.action(Action.ADMIN_ADD_RESOURCE, lazy=[open_add_resource])
@@ -49,6 +58,35 @@ def _open(turn: Turn, build: Any) -> None:
 
 def open_add(turn: Turn) -> None:
     _open(turn, add_staff_modal)
+
+
+def open_edit_staff(turn: Turn) -> None:
+    _open(turn, edit_staff_modal)
+
+
+class _StaffChange(BaseModel):
+    member: str
+    display_name: str | None = Field(None, max_length=100)
+    role: StaffRole | None = None
+    team: str | None = Field(None, max_length=100)
+
+
+def submit_edit_staff(turn: Turn) -> None:
+    def parse(form: dict[str, Any], ctx: Ctx) -> _StaffChange:
+        return _StaffChange(
+            member=form.get("member") or "",
+            display_name=form.get("display_name"),
+            role=form.get("role"),
+            team=form.get("team"),
+        )
+
+    def work(db: Session, ctx: Ctx, data: _StaffChange) -> dict[str, object]:
+        change = admin_desk.StaffChange(data.member, data.display_name, data.role, data.team)
+        return {"name": admin_desk.edit_staff(db, ctx, change).display_name}
+
+    locale = turn.locale
+    outcome = submit_once(turn, blocks=["member", "display_name", "role", "team"], parse=parse, work=work)
+    _done(turn, outcome, lambda r: t("admin.edit.done", locale, name=r["name"]))
 
 
 def open_deactivate(turn: Turn) -> None:

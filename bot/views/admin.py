@@ -19,6 +19,7 @@ def admin_home(locale: str, *, name: str, directory: Directory) -> dict:
         b.header(t("admin.home.title", locale, name=name)),
         b.actions(
             b.button(t("admin.button.add_staff", locale), Action.ADMIN_ADD_STAFF, style="primary"),
+            b.button(t("admin.button.edit_staff", locale), Action.ADMIN_EDIT_STAFF),
             b.button(t("admin.button.deactivate", locale), Action.ADMIN_DEACTIVATE),
             b.button(t("admin.button.import", locale), Action.ADMIN_IMPORT),
             b.button(t("admin.button.add_resource", locale), Action.ADMIN_ADD_RESOURCE),
@@ -84,6 +85,23 @@ def add_staff_modal(locale: str) -> dict:
             b.text_input("team", t("admin.add.team", locale), max_length=100),
         ],
         submit=t("admin.add.submit", locale),
+        close=t("admin.close", locale),
+    )
+
+
+def edit_staff_modal(locale: str) -> dict:
+    roles = [(role.label(locale), role.value) for role in StaffRole]
+    return b.modal(
+        View.ADMIN_EDIT_STAFF,
+        t("admin.edit.title", locale),
+        [
+            b.section(t("admin.edit.intro", locale)),
+            b.users_input("member", t("admin.deactivate.person", locale)),
+            b.text_input("display_name", t("admin.add.name", locale), optional=True, max_length=100),
+            b.select("role", t("admin.add.role", locale), roles, optional=True),
+            b.text_input("team", t("admin.add.team", locale), optional=True, max_length=100),
+        ],
+        submit=t("admin.edit.submit", locale),
         close=t("admin.close", locale),
     )
 

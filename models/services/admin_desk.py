@@ -114,6 +114,38 @@ def add_staff(db: Session, ctx: Ctx, data: StaffInput) -> StaffMember:
     return member
 
 
+@dataclass(frozen=True)
+class StaffChange:
+    """What an admin changes on a staff record; None leaves it as it is."""
+
+    slack_user_id: str
+    display_name: str | None = None
+    role: StaffRole | None = None
+    team: str | None = None
+
+
+def edit_staff(db: Session, ctx: Ctx, change: StaffChange) -> StaffMember:
+    _admin(ctx, "edit staff")
+    member = staff.find_staff(db, change.slack_user_id)
+    changed = []
+    if change.display_name:
+        member.display_name = change.display_name
+        changed.append("name")
+    if change.role is not None and change.role != member.role:
+        changed.append(f"role {member.role.value}->{change.role.value}")
+        member.role = change.role
+    if change.team:
+        team = staff.get_or_create_team(db, change.team)
+        if team.id != member.team_id:
+            changed.append(f"team -> {change.team}")
+            member.team = team
+    if not changed:
+        raise InvalidInput({"display_name": Message("admin.errors.nothing_changed")})
+    db.flush()
+    _audit(db, ctx, AuditAction.UPDATE, "staff", f"changed {member.slack_user_id}: {', '.join(changed)}")
+    return member
+
+
 def open_cases_of(db: Session, member_id: int) -> list[str]:
     """The codes of the cases a staff member still manages (not closed or archived)."""
     return list(

@@ -143,3 +143,17 @@ def test_a_resource_is_added_and_edited_from_the_home_and_audited(bot: RunningBo
             False,
         )
     assert len(audited(bot, "resources")) == 2
+
+
+def test_an_admin_edits_a_staff_members_role_from_slack(bot: RunningBot):
+    add_staff(bot, ADMIN, role=StaffRole.ADMIN)
+    add_staff(bot, "UCM1")
+    member = {"type": "users_select", "selected_user": "UCM1"}
+    values = state(member=member, role=choice("supervisor"))
+    status, body = submit(bot, ADMIN, View.ADMIN_EDIT_STAFF, values, view_id="VEDIT1")
+    assert status == 200 and body["response_action"] == "update", body
+    with bot.uow() as db:
+        assert db.scalar(select(StaffMember.role).where(StaffMember.slack_user_id == "UCM1")) == (
+            StaffRole.SUPERVISOR
+        )
+    assert any("changed UCM1" in detail for detail in audited(bot, "staff"))

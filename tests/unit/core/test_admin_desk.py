@@ -66,3 +66,15 @@ def test_a_resource_is_added_and_changed_by_an_admin_only(db, world):
         db, world.ctx(world.admin), form.model_copy(update={"name": "C"}), added.id
     )
     assert changed.id == added.id and changed.name == "C"
+
+
+def test_an_admin_changes_a_staff_members_role_and_team_and_it_is_audited(db, world):
+    change = admin_desk.StaffChange("UCOWORKER", role=StaffRole.SUPERVISOR, team="3팀")
+    with pytest.raises(NotAllowed):
+        admin_desk.edit_staff(db, world.ctx(world.supervisor), change)
+    member = admin_desk.edit_staff(db, world.ctx(world.admin), change)
+    assert member.role == StaffRole.SUPERVISOR and member.team.name == "3팀"
+    with pytest.raises(InvalidInput):
+        admin_desk.edit_staff(db, world.ctx(world.admin), admin_desk.StaffChange("UCOWORKER"))
+    [detail] = db.scalars(select(AuditLog.detail).where(AuditLog.record == "staff")).all()
+    assert "UCOWORKER" in detail and "supervisor" in detail
