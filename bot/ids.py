@@ -42,6 +42,11 @@ class View(StrEnum):
     CLOSURE_REVIEW = "case.closure_review.modal"
     REPORT = "case.report.modal"
     GUARDIANS = "case.guardians.modal"
+    ADMIN_ADD_STAFF = "admin.staff.add.modal"
+    ADMIN_DEACTIVATE = "admin.staff.deactivate.modal"
+    ADMIN_IMPORT = "admin.resources.import.modal"
+    ADMIN_RESOURCE = "admin.resources.edit.modal"
+    ADMIN_EDIT_STAFF = "admin.staff.edit.modal"
 
 
 class Action(StrEnum):
@@ -78,6 +83,13 @@ class Action(StrEnum):
     CONSENT_WITHDRAW = "case.consent.withdraw"
     HISTORY_PAGE = "case.history.page"
     PRINT_FORM = "case.history.print"
+    ADMIN_ADD_STAFF = "admin.staff.add"
+    ADMIN_DEACTIVATE = "admin.staff.deactivate"
+    ADMIN_IMPORT = "admin.resources.import"
+    ADMIN_VERIFY = "admin.resources.verify"
+    ADMIN_ADD_RESOURCE = "admin.resources.add"
+    ADMIN_EDIT_STAFF = "admin.staff.edit"
+    ADMIN_EDIT_RESOURCE = "admin.resources.edit"
 
 
 class Shortcut(StrEnum):

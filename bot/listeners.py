@@ -23,6 +23,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.errors import loggable
 from bot.i18n import t, words
@@ -42,6 +43,8 @@ OUTCOME = "casebot_outcome"  # the context key an ack function leaves plain data
 FAILED = "casebot_failed"  # set by an ack function that failed and answered: its lazy work does not run
 
 Listener = Callable[["Turn"], None]
+# What Slack answers a post into a conversation the bot is not in.
+NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,11 @@ class Turn:
     def view(self) -> dict:
         view = self.body.get("view")
         return view if isinstance(view, dict) else {}
+
+    @property
+    def from_home(self) -> bool:
+        """Whether a button was clicked in the person's App Home (published again once it acted)."""
+        return self.view.get("type") == "home"
 
     @property
     def trigger_id(self) -> str | None:
@@ -162,15 +170,64 @@ class Turn:
         return GatedRespond(response_url=url) if url else None
 
     def tell(self, text: str, blocks: list[dict] | None = None) -> None:
-        """A private answer: ephemeral where the person typed or clicked, else in the bot's DM."""
+        """A private answer that reaches the person wherever they typed or clicked.
+
+        Through the request's response_url (Bolt's `respond`, ephemeral) where Slack gave one — slash
+        commands and message buttons, in any channel or DM, the bot a member or not; else ephemeral in
+        the channel the request names, or the bot's DM where there is none or the bot is not in it
+        (App Home buttons, modal submissions)."""
+        if not self.user_id:
+            return
+        if self.respond_privately(text, blocks):
+            return
+        self.tell_in(self.channel_id, text, blocks)
+
+    def respond_privately(self, text: str, blocks: list[dict] | None = None) -> bool:
+        """An ephemeral answer through the response_url; False where there is none or it failed."""
+        respond = self.respond
+        if respond is None:
+            return False
+        try:
+            sent = respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        except OSError as error:  # unreachable (the gate's refusal is no OSError: it propagates)
+            log.warning("response_url answer failed (%s); answering another way", type(error).__name__)
+            return False
+        if sent.status_code == 200:
+            return True
+        log.warning("response_url answer failed with HTTP %s; answering another way", sent.status_code)
+        return False
+
+    def answer_in_place(self, text: str, blocks: list[dict] | None = None) -> bool:
+        """Replace the clicked message (a nudge, a board post) through the response_url; False where
+        there is none or it failed (the caller updates the message by its ts, or tells the person)."""
+        respond = self.respond
+        if respond is None:
+            return False
+        try:
+            sent = respond(text=text, blocks=blocks, replace_original=True)
+        except OSError as error:
+            log.warning("response_url replacement failed (%s)", type(error).__name__)
+            return False
+        if sent.status_code == 200:
+            return True
+        log.warning("response_url replacement failed with HTTP %s", sent.status_code)
+        return False
+
+    def tell_in(self, channel: str | None, text: str, blocks: list[dict] | None = None) -> None:
+        """Ephemeral in `channel` (where a modal was opened from, say), else the bot's DM: Slack refuses
+        an ephemeral message in a conversation the bot is not in (a DM between two people, a channel it
+        was never invited to), and then the DM carries it."""
         user = self.user_id
         if not user:
             return
-        channel = self.channel_id
         if channel:
-            self.client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
-        else:
-            self.client.chat_postMessage(channel=user, text=text, blocks=blocks)
+            try:
+                self.client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+                return
+            except SlackApiError as error:
+                if error.response.get("error") not in NOT_A_MEMBER:
+                    raise
+        self.client.chat_postMessage(channel=user, text=text, blocks=blocks)
 
     @property
     def channel_id(self) -> str | None:
@@ -196,7 +253,7 @@ def user_locale(client: WebClient, user_id: str, default: str) -> str:
 
 def answer(turn: Turn, text: str) -> None:
     """Tell the person privately: in the ack of a slash command (shown at once, no Web API call),
-    otherwise ephemeral where they are or in the bot's DM."""
+    otherwise through the response_url, ephemeral where they are or in the bot's DM (`Turn.tell`)."""
     if turn.in_ack and not turn.acked:
         if turn.body.get("command"):
             return turn.ack(text=text, response_type="ephemeral")

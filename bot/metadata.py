@@ -213,6 +213,12 @@ class NoteMeta(SlackValue):
 # ------------------------------------------------------------------ closure and after-care
 
 
+class ResourceRef(SlackValue):
+    """The admin desk's "verified" button of a resource."""
+
+    resource_id: RecordId
+
+
 class ClosureRef(SlackValue):
     """The approve and return buttons of a closure request."""
 

@@ -12,3 +12,12 @@ def dm(client: WebClient, slack_user_id: str, text: str, blocks: list[dict] | No
     """Post to a staff member's DM with the bot; returns the message ts."""
     response = client.chat_postMessage(channel=slack_user_id, text=text, blocks=blocks)
     return response.get("ts")
+
+
+def dm_at(
+    client: WebClient, slack_user_id: str, text: str, blocks: list[dict] | None = None
+) -> tuple[str, str]:
+    """Post to a staff member's DM with the bot; returns where the message is (channel, ts), to change
+    it later."""
+    response = client.chat_postMessage(channel=slack_user_id, text=text, blocks=blocks)
+    return str(response.get("channel") or ""), str(response.get("ts") or "")

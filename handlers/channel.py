@@ -11,8 +11,6 @@ one DM that day (see scheduler/board.py for why a DM).
 
 from __future__ import annotations
 
-from slack_sdk.errors import SlackApiError
-
 from bot.i18n import t, words
 from bot.listeners import Listeners
 from bot.views.board import channel_reply
@@ -21,8 +19,6 @@ from models.errors import DomainError
 from models.services import board
 
 OFF_WORDS = frozenset(words("commands.words.channel_off"))
-# What Slack says when the bot may not post (even ephemerally) in the channel: not invited yet.
-NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 
 
 def register(on: Listeners) -> None:
@@ -49,15 +45,6 @@ def channel_command(call: Invocation) -> None:
 
 
 def _answer(call: Invocation, text: str) -> None:
-    """Ephemeral in the channel; where the bot is not a member yet (the usual case when a new channel is
-    linked) Slack refuses that, so the command's response_url answers instead, or else a DM."""
-    try:
-        return call.reply(text=text)
-    except SlackApiError as error:
-        if error.response.get("error") not in NOT_A_MEMBER:
-            raise
-    respond = call.turn.respond
-    if respond is not None:
-        respond(text=text, response_type="ephemeral")
-    else:
-        call.client.chat_postMessage(channel=call.turn.user_id, text=text)
+    """Through the command's response_url: it reaches the person where the bot is not a member yet
+    (the usual case when a new channel is linked)."""
+    call.reply(text=text)

@@ -19,7 +19,7 @@ from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
 from bot.metadata import AftercareRef, CaseRef, ClosureDraft, ClosureRef, ClosureReturn
-from bot.notify import dm
+from bot.notify import dm, dm_at
 from bot.views.closure import (
     AFTERCARE_BLOCKS,
     YES,
@@ -37,10 +37,11 @@ from bot.views.closure import (
 )
 from bot.views.closure_review import APPROVE, RETURN, REVIEW_BLOCKS, review_modal
 from handlers.common import Invocation, submit_once
+from handlers.home import publish_home
 from models.enums import AfterCareAction, CaseStatus, Surface
 from models.errors import InvalidInput, Message
 from models.schemas import AfterCareInput, ClosureInput
-from models.services import access, case_file
+from models.services import access, case_file, message_refs
 from models.services import closure as closures
 from models.services.cases import require_open
 from models.services.context import Ctx
@@ -196,19 +197,25 @@ def ask_supervisors(turn: Turn) -> None:
     case_code = str(outcome["code"])
     supervisors = cast(list[list[Any]], outcome["supervisors"])
     closure_id = cast(int, outcome["closure_id"])
+    sent: list[tuple[str, str, str]] = []
     for slack_user_id, supervisor_locale in supervisors:
         lang = supervisor_locale or locale
         try:  # one supervisor's DM failing must not keep the others from being asked
-            dm(
+            channel, ts = dm_at(
                 turn.client,
                 slack_user_id,
                 t("closure.dm.pending", lang, code=case_code),
                 approval_request_blocks(lang, case_code, closure_id),
             )
+            sent.append((slack_user_id, channel, ts))
         except SlackApiError as error:
             log.error(
                 "approval request DM for closure %s failed: %s", closure_id, error.response.get("error")
             )
+    if sent:  # where each DM is, to say in all of them who decided once one supervisor has
+        with turn.uow() as db:
+            for slack_user_id, channel, ts in sent:
+                message_refs.remember_closure_request(db, closure_id, slack_user_id, channel=channel, ts=ts)
     if not supervisors and turn.user_id:
         dm(turn.client, turn.user_id, t("closure.dm.no_supervisor", locale))
 
@@ -221,11 +228,15 @@ def _decide(
 ) -> dict[str, object]:
     closure = closures.decide_closure(db, ctx, closure_id, approve=approve, comment=comment)
     parties = closures.closure_parties(db, closure)
+    decided_at = closure.decided_at or ctx.now
     return {
         "code": parties.code,
         "manager": parties.manager.slack_user_id,
         "manager_locale": parties.manager.locale,
         "comment": comment,
+        "decided_at": decided_at.astimezone(ctx.policy.zone).strftime("%Y-%m-%d %H:%M"),
+        # every supervisor's approval DM, to update them all (plain data: it may go to a lazy function)
+        "messages": [[m.channel, m.ts, m.locale] for m in message_refs.closure_requests(db, closure.id)],
     }
 
 
@@ -239,15 +250,23 @@ def _announce(
     channel: str | None,
     ts: str | None,
 ) -> None:
-    """The supervisor's DM says what was decided and by whom; the case manager is told."""
-    code = str(result["code"])
-    if channel and ts:
-        client.chat_update(
-            channel=channel,
-            ts=ts,
-            text=decided_text(locale, code, approved, supervisor),
-            blocks=decided_blocks(locale, code, approved, supervisor),
-        )
+    """Every supervisor's approval DM says what was decided, by whom and when, with no buttons left;
+    the case manager is told."""
+    code, at = str(result["code"]), str(result.get("decided_at") or "") or None
+    messages = [(str(c), str(s), lang) for c, s, lang in cast(list[list[Any]], result.get("messages") or [])]
+    if channel and ts and (channel, ts) not in {(c, s) for c, s, _ in messages}:
+        messages.append((channel, ts, locale))  # a DM sent before their places were kept
+    for dm_channel, dm_ts, dm_locale in messages:
+        lang = dm_locale or locale
+        try:  # one DM that cannot be changed must not keep the others or the manager's notice back
+            client.chat_update(
+                channel=dm_channel,
+                ts=dm_ts,
+                text=decided_text(lang, code, approved, supervisor, at),
+                blocks=decided_blocks(lang, code, approved, supervisor, at),
+            )
+        except SlackApiError as error:
+            log.warning("could not update an approval DM: %s", error.response.get("error"))
     manager_locale = str(result.get("manager_locale") or locale)
     comment = result.get("comment")
     notice = manager_notice_text(
@@ -270,6 +289,8 @@ def approve_closure(turn: Turn) -> None:
     _announce(
         turn.client, turn.locale, result, approved=True, supervisor=str(turn.user_id), channel=channel, ts=ts
     )
+    if turn.from_home:  # the Home it was approved from no longer lists it
+        publish_home(turn, page=0)
 
 
 def open_return(turn: Turn) -> None:
@@ -324,6 +345,8 @@ def announce_return(turn: Turn) -> None:
         channel=outcome["channel"],
         ts=outcome["ts"],
     )
+    if not outcome["channel"]:  # the Return button of the App Home (a DM's carries its message)
+        publish_home(turn, page=0)
 
 
 # ---------------------------------------------------------------- the review modal (the DM's button)

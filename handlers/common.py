@@ -53,13 +53,10 @@ class Invocation:
         return self.turn.uow
 
     def reply(self, blocks: list[dict] | None = None, text: str = "") -> None:
-        """An ephemeral answer: only the person who asked sees it, and it leaves no history."""
-        self.client.chat_postEphemeral(
-            channel=self.command["channel_id"],
-            user=self.turn.user_id,
-            text=text or t("help.title", self.locale),
-            blocks=blocks,
-        )
+        """An ephemeral answer through the command's response_url: only the person who asked sees it,
+        wherever they typed it (a channel without the bot, a DM between two people), and it leaves no
+        history."""
+        self.turn.tell(text or t("help.title", self.locale), blocks)
 
     def ctx(self) -> Ctx:
         return self.turn.ctx(Surface.SLASH_COMMAND)

@@ -89,12 +89,7 @@ def list_button(turn: Turn) -> None:
     if turn.actor is None or channel is None:
         return
     blocks = _list_blocks(turn, turn.ctx(Surface.BUTTON))
-    turn.client.chat_postEphemeral(
-        channel=channel,
-        user=turn.user_id,
-        text=t("conferences.list.new", turn.locale),
-        blocks=blocks,
-    )
+    turn.tell(t("conferences.list.new", turn.locale), blocks)
 
 
 # ------------------------------------------------------------------ modals opened from buttons
@@ -356,6 +351,8 @@ def item_done(turn: Turn) -> None:
     what = f"{done.conference.conference_type.label(locale)} {done.due_date.isoformat()}"
     text = t("conferences.item.done_text", locale, what=what)
     message, channel = turn.body.get("message"), clicked_in(turn.body)
+    if turn.answer_in_place(text, [section(text)]):
+        return  # the nudge says the item is done
     if message and channel:
         try:
             turn.client.chat_update(channel=channel, ts=message["ts"], text=text, blocks=[section(text)])

@@ -8,11 +8,12 @@ from bot.i18n import t
 from bot.ids import Action
 from bot.listeners import Listeners, Turn
 from bot.metadata import CaseRef, PageRef
+from bot.views.admin import admin_home
 from bot.views.home import home_view, not_registered_home, notice_home
 from bot.views.show import show_error_modal, show_modal
 from models.enums import StaffRole, Surface
 from models.errors import DomainError
-from models.services import desk
+from models.services import admin_desk, desk
 
 log = logging.getLogger("casebot")
 
@@ -50,11 +51,19 @@ def publish_home(turn: Turn, *, page: int) -> None:
         ctx = turn.ctx(Surface.APP_HOME)
         try:
             with turn.uow() as db:
-                caseload = desk.team_caseload(db, ctx) if actor.role == StaffRole.SUPERVISOR else None
-                mine = desk.my_desk(db, ctx, page=page)
-                view = home_view(
-                    locale, name=actor.display_name, today=ctx.today.isoformat(), desk=mine, caseload=caseload
-                )
+                if actor.role == StaffRole.ADMIN:  # the admin desk: staff and resources, no cases
+                    directory = admin_desk.directory(db, ctx)
+                    view = admin_home(locale, name=actor.display_name, directory=directory)
+                else:
+                    caseload = desk.team_caseload(db, ctx) if actor.role == StaffRole.SUPERVISOR else None
+                    mine = desk.my_desk(db, ctx, page=page)
+                    view = home_view(
+                        locale,
+                        name=actor.display_name,
+                        today=ctx.today.isoformat(),
+                        desk=mine,
+                        caseload=caseload,
+                    )
         except DomainError as error:  # e.g. school staff without the head's approval: say why
             view = notice_home(error.text(locale), locale)
     turn.client.views_publish(user_id=turn.user_id, view=view)

@@ -290,12 +290,9 @@ def confirm_intake(turn: Turn) -> None:
     locale = turn.locale
     next_step = NextStep(str(outcome["next_step"]))
     try:
-        turn.client.chat_postEphemeral(
-            channel=str(outcome["channel"]),
-            user=turn.user_id,
-            text=t(
-                "intake.done.message", locale, code=str(outcome["code"]), next_step=next_step.label(locale)
-            ),
+        turn.tell_in(  # the bot's DM where it is not in that channel (a DM between two people)
+            str(outcome["channel"]),
+            t("intake.done.message", locale, code=str(outcome["code"]), next_step=next_step.label(locale)),
         )
     except SlackApiError as error:  # the case is opened and the modal said so: a lost note is no failure
         log.warning("could not post the intake confirmation: %s", error.response.get("error"))

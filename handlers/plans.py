@@ -215,13 +215,10 @@ def confirm_plan(turn: Turn) -> None:
     method = ConsentMethod(str(done["method"]))
     status = t("plans.done." + ("agreed" if agreed else "draft"), locale)
     try:
-        turn.client.chat_postEphemeral(
-            channel=str(done["channel"]),
-            user=turn.user_id,
-            text=t("plans.done.message", locale, code=code, version=version, status=status),
-            blocks=plan_done_blocks(
-                locale, code, plan_id=plan_id, version=version, agreed=agreed, method=method
-            ),
+        turn.tell_in(  # the bot's DM where it is not in that channel
+            str(done["channel"]),
+            t("plans.done.message", locale, code=code, version=version, status=status),
+            plan_done_blocks(locale, code, plan_id=plan_id, version=version, agreed=agreed, method=method),
         )
     except Exception as error:  # the plan is saved; the modal already said so
         log.warning("could not post the plan confirmation\n%s", loggable(error))
@@ -274,16 +271,8 @@ def agree_plan(turn: Turn) -> None:
         )
         return
     text = t("plans.done.agreed_now", locale, code=code, version=version)
-    respond = turn.respond
-    if respond is not None:
-        respond(
-            replace_original=True,
-            text=text,
-            blocks=plan_done_blocks(
-                locale, code, plan_id=plan_id, version=version, agreed=True, method=method
-            ),
-        )
-    else:
+    blocks = plan_done_blocks(locale, code, plan_id=plan_id, version=version, agreed=True, method=method)
+    if not turn.answer_in_place(text, blocks):
         answer_privately(turn, text)
 
 
@@ -297,9 +286,11 @@ def _opened_in(view: dict) -> str | None:
 def answer_privately(turn: Turn, text: str) -> None:
     """An ephemeral answer where the click happened, or a note in the modal it came from."""
     view = turn.view
+    if turn.respond_privately(text):
+        return
     channel = turn.channel_id or (_opened_in(view) if view else None)
     if channel:
-        turn.client.chat_postEphemeral(channel=channel, user=turn.user_id, text=text)
+        turn.tell_in(channel, text)
     elif view:
         locale = turn.locale
         turn.client.views_update(

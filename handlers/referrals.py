@@ -331,6 +331,8 @@ def move_referral(turn: Turn) -> None:
     if not first_time:
         return turn.tell(t("referrals.message.already", locale, status=to.label(locale)))
     text, blocks = _message_for(referral_id, result, locale)
+    if turn.answer_in_place(text, blocks):
+        return  # the message shows the new status
     container = turn.body.get("container") or {}
     ts = (turn.body.get("message") or {}).get("ts") or container.get("message_ts")
     channel = turn.channel_id

@@ -44,11 +44,13 @@ def snooze(turn: Turn) -> None:
         with turn.uow() as db:
             snoozed = sweeper.snooze_nudge(db, actor.id, reminder_id, until)
     except DomainError as error:  # only where the nudge was clicked, never a DM
-        if channel:
+        if not turn.respond_privately(error.text(locale)) and channel:
             turn.client.chat_postEphemeral(channel=channel, user=actor.slack_user_id, text=error.text(locale))
         return
     code, what = snoozed.code, snoozed.kind.label(locale)
     key = "reminders.snoozed" if code else "reminders.snoozed_no_case"  # a conference's item has no code
     text = t(key, locale, code=code, what=what, until=until.date().isoformat())
-    if channel and ts:  # the nudge itself says it is snoozed
+    if turn.answer_in_place(text, [section(text)]):
+        return  # the nudge itself says it is snoozed
+    if channel and ts:
         turn.client.chat_update(channel=channel, ts=ts, text=text, blocks=[section(text)])

@@ -12,6 +12,7 @@ from models.consent import Consent
 from models.contact import ContactNote
 from models.idempotency import ProcessedRequest
 from models.mandatory_report import MandatoryReport
+from models.message_ref import MessageRef
 from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.print_link import PrintLink
 from models.referral import Referral
@@ -45,6 +46,7 @@ __all__ = [
     "Guardian",
     "HouseholdMember",
     "MandatoryReport",
+    "MessageRef",
     "PlanGoal",
     "PlanTask",
     "PrintLink",

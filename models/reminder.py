@@ -46,6 +46,11 @@ class Reminder(Base):
     retry_at: Mapped[datetime | None] = mapped_column(index=True)
     sent_at: Mapped[datetime | None]
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    message_channel: Mapped[str | None] = mapped_column(String(32))  # where the sent nudge is (a DM's D…)
+    # A sent nudge whose task is no longer due (done, or the case moved on): its message is to say so
+    # (the sweep's `settle`), then `settled_at` is stamped. Never set on a row not sent.
+    unneeded: Mapped[bool] = mapped_column(default=False)
+    settled_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from bot.errors import loggable
 from bot.people import learn_language
 from bot.views import conferences as conference_views
-from bot.views.reminders import nudge
+from bot.views.reminders import nudge, settled_nudge
 from bot.views.supervision import follow_up_nudge
 from models.case import Case
 from models.conference import ActionItem, CaseConference
@@ -56,6 +56,7 @@ class SweepReport:
     given_up: list[int] = field(default_factory=list)  # reminders ended as undeliverable
     released: int = 0  # claimed, not tried (stopped, or Slack down): back in the queue
     stopped: bool = False  # the stop event ended the sweep early
+    settled: int = 0  # nudges whose task was done, their messages updated to say so
     errors: dict[str, int] = field(default_factory=dict)  # failed messages per error code
 
     @property
@@ -74,6 +75,7 @@ class SweepReport:
             + (f", {len(self.given_up)} undeliverable {self.given_up}" if self.given_up else "")
             + (f", {self.released} put back untried" if self.released else "")
             + (", stopped" if self.stopped else "")
+            + (f", {self.settled} done nudge(s) updated" if self.settled else "")
         )
 
 
@@ -107,8 +109,12 @@ def sweep(
     sleep=time.sleep,
     stop: threading.Event | None = None,
 ) -> SweepReport:
-    """Send what is due at `now`. `stop`, once set, ends the sweep before its next message."""
+    """Send what is due at `now`. `stop`, once set, ends the sweep before its next message.
+
+    First, at any hour (an edit notifies nobody), the nudges whose task was done since they were sent
+    are changed to say so, without their buttons."""
     report = SweepReport()
+    report.settled = settle(uow, client, now, default_locale)
     if not calendar.is_working_time(now):
         report.outside_working_time = True
         return report
@@ -185,7 +191,9 @@ def _send(  # type: ignore[no-untyped-def]
             continue
         # Stamped before the next post: after a crash, at most this one message goes out again.
         with uow() as db:
-            sweeper.mark_sent(db, message.ids, ts=response.get("ts"), now=now)
+            sweeper.mark_sent(
+                db, message.ids, ts=response.get("ts"), now=now, channel=response.get("channel")
+            )
             if report.sent == 0:
                 # Slack answers (again): what waits out a back-off is due at once.
                 sweeper.wake_retries(db, now)
@@ -193,6 +201,31 @@ def _send(  # type: ignore[no-untyped-def]
         failures_in_a_row = 0
         report.sent += 1
         report.coalesced += len(message.ids) - 1
+
+
+# The message is gone or can no longer be changed: nothing more to try.
+GONE = frozenset({"message_not_found", "cant_update_message", "channel_not_found", "edit_window_closed"})
+
+
+def settle(uow: UnitOfWork, client: WebClient, now: datetime, default_locale: str = "ko") -> int:
+    """Update each sent nudge whose task is no longer due to say so (chat.update on its stored ts),
+    once; returns how many messages were changed. Slack failing leaves the rest for the next sweep."""
+    with uow() as db:
+        unneeded = sweeper.to_settle(db)
+    settled = 0
+    for message in unneeded:
+        text, blocks = settled_nudge(message.kind, message.code, message.locale or default_locale)
+        try:
+            client.chat_update(channel=message.channel, ts=message.ts, text=text, blocks=blocks)
+            settled += 1
+        except (SlackApiError, OSError) as error:
+            code = error_code(error)
+            if code not in GONE:
+                log.warning("could not update a done nudge (%s); trying again at the next sweep", code)
+                break
+        with uow() as db:
+            sweeper.mark_settled(db, message.ids, now)
+    return settled
 
 
 def _log_failures(report: SweepReport, first_errors: dict[str, BaseException]) -> None:

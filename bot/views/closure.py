@@ -135,14 +135,22 @@ def approval_request_blocks(locale: str, code: str, closure_id: int) -> list[Blo
     ]
 
 
-def decided_blocks(locale: str, code: str, approved: bool, supervisor_slack_id: str) -> list[Block]:
-    """The supervisor's DM once decided: no buttons left."""
-    return [section(decided_text(locale, code, approved, supervisor_slack_id))]
+def decided_blocks(
+    locale: str, code: str, approved: bool, supervisor_slack_id: str, at: str | None = None
+) -> list[Block]:
+    """Every supervisor's approval DM once decided: who decided and when, no buttons left."""
+    return [section(decided_text(locale, code, approved, supervisor_slack_id, at))]
 
 
-def decided_text(locale: str, code: str, approved: bool, supervisor_slack_id: str) -> str:
+def decided_text(
+    locale: str, code: str, approved: bool, supervisor_slack_id: str, at: str | None = None
+) -> str:
+    by = f"<@{supervisor_slack_id}>"
+    if at:
+        key = "closure.decided.approved" if approved else "closure.decided.returned"
+        return t(key, locale, code=code, by=by, at=at)
     key = "closure.dm.approved" if approved else "closure.dm.returned"
-    return t(key, locale, code=code, by=f"<@{supervisor_slack_id}>")
+    return t(key, locale, code=code, by=by)
 
 
 def manager_notice_text(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.i18n import t
+from bot.i18n import catalog, t, words
 from models.services.desk import Desk
 
 
@@ -10,11 +10,38 @@ def _section(text: str) -> dict:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
 
 
+HELP_LINES_PER_SECTION = 8  # a section holds 3000 characters
+
+
+def help_commands() -> list[str]:
+    """The /case commands help lists, in the catalog's order (`help.command.<name>`)."""
+    prefix = "help.command."
+    return [key[len(prefix) :] for key in catalog("ko") if key.startswith(prefix)]
+
+
+def help_line(name: str, locale: str) -> str:
+    """`/case new (접수, 신규) — what it does`: the command, the other words that run it (Korean in every
+    language: they work whatever the reader's language), and what it does."""
+    others = [word for word in dict.fromkeys(words(f"commands.aliases.{name}")) if word != name]
+    return t(
+        "help.line",
+        locale,
+        name=name,
+        args=catalog(locale).get(f"help.args.{name}", ""),
+        aliases=t("help.aliases", locale, words="`, `".join(others)) if others else "",
+        what=t(f"help.command.{name}", locale),
+    )
+
+
 def help_blocks(locale: str) -> list[dict]:
+    lines = [help_line(name, locale) for name in help_commands()]
     return [
         {"type": "header", "text": {"type": "plain_text", "text": t("help.title", locale)[:150]}},
         _section(t("help.intro", locale)),
-        _section(t("help.commands", locale).strip()),
+        *(
+            _section("\n".join(lines[i : i + HELP_LINES_PER_SECTION]))
+            for i in range(0, len(lines), HELP_LINES_PER_SECTION)
+        ),
     ]
 
 

@@ -36,6 +36,17 @@ def _value(kind: ReminderKind, code: str) -> str:
     return CaseRef(code=code).dump()
 
 
+def settled_nudge(kind: ReminderKind, code: str | None, locale: str) -> tuple[str, list[dict]]:
+    """A sent nudge once its task is no longer due: says so, with no buttons left."""
+    what = kind.label(locale)
+    text = (
+        t("reminders.settled", locale, code=code, what=what)
+        if code
+        else t("reminders.settled_no_case", locale, what=what)
+    )
+    return text, [section(text)]
+
+
 def nudge(
     kind: ReminderKind, code: str, due_on: date, today: date, reminder_id: int, locale: str
 ) -> tuple[str, list[dict]]:

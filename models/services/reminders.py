@@ -311,6 +311,8 @@ def reconcile(
     for key, reminder in existing.items():
         if reminder.status == ReminderStatus.PENDING and key not in wanted:
             reminder.status = ReminderStatus.CANCELLED
+        elif reminder.status == ReminderStatus.SENT and key not in wanted and reminder.message_ts:
+            reminder.unneeded = True  # its message says so at the next sweep (sweeper.to_settle)
     for key, (kind, due_at, recipient_id, channel_id) in wanted.items():
         reminder = existing.get(key)
         if reminder is None:

@@ -36,6 +36,7 @@ from models.enums import CaseStatus, ReminderKind, ReminderStatus
 from models.errors import Message, NotFound
 from models.reminder import Reminder
 from models.services.conferences import PRE_MEETING_KINDS, STEP_ORDER, stale_reason
+from models.staff import StaffMember
 
 # Slack errors after which the message can never be delivered as addressed: no retry, a reason to show.
 UNDELIVERABLE = frozenset({"user_not_found", "account_inactive", "channel_not_found", "is_archived"})
@@ -284,7 +285,10 @@ def batches(db: Session, ids: list[int], now: datetime | None = None) -> tuple[l
     return [Batch(group) for group in groups.values()], stale
 
 
-def mark_sent(db: Session, ids: list[int], *, ts: str | None, now: datetime) -> None:
+def mark_sent(
+    db: Session, ids: list[int], *, ts: str | None, now: datetime, channel: str | None = None
+) -> None:
+    """`ts` and `channel`: where the message is, to change it once its task is done (`to_settle`)."""
     db.execute(
         update(Reminder)
         .where(Reminder.id.in_(ids))
@@ -292,6 +296,9 @@ def mark_sent(db: Session, ids: list[int], *, ts: str | None, now: datetime) -> 
             status=ReminderStatus.SENT,
             sent_at=now,
             message_ts=ts,
+            message_channel=channel,
+            unneeded=False,
+            settled_at=None,
             last_error=None,
             retry_at=None,
             claimed_by=None,
@@ -365,3 +372,45 @@ def snooze_nudge(db: Session, actor_id: int, reminder_id: int, until: datetime) 
     reminder = snooze(db, actor_id, reminder_id, until)
     case = db.get(Case, reminder.case_id) if reminder.case_id else None
     return Snoozed(code=case.code if case is not None else "", kind=reminder.kind)
+
+
+@dataclass(frozen=True)
+class Unneeded:
+    """A sent nudge whose task is no longer due, with what its message is to say instead."""
+
+    ids: list[int]
+    channel: str
+    ts: str
+    kind: ReminderKind
+    code: str | None
+    locale: str | None
+
+
+def to_settle(db: Session, limit: int = 200) -> list[Unneeded]:
+    """Sent nudges whose task is done (or no longer due) and whose message still offers it, one per
+    message (a message may stand for several reminders folded in)."""
+    rows = db.execute(
+        select(Reminder, Case.code, StaffMember.locale)
+        .outerjoin(Case, Case.id == Reminder.case_id)
+        .outerjoin(StaffMember, StaffMember.id == Reminder.recipient_id)
+        .where(
+            Reminder.unneeded.is_(True),
+            Reminder.settled_at.is_(None),
+            Reminder.message_ts.is_not(None),
+            Reminder.message_channel.is_not(None),
+        )
+        .order_by(Reminder.id)
+        .limit(limit)
+    ).all()
+    messages: dict[tuple[str, str], Unneeded] = {}
+    for reminder, code, locale in rows:
+        where = (str(reminder.message_channel), str(reminder.message_ts))
+        if where in messages:
+            messages[where].ids.append(reminder.id)
+        else:
+            messages[where] = Unneeded([reminder.id], *where, reminder.kind, code, locale)
+    return list(messages.values())
+
+
+def mark_settled(db: Session, ids: list[int], now: datetime) -> None:
+    db.execute(update(Reminder).where(Reminder.id.in_(ids)).values(settled_at=now))

@@ -38,6 +38,11 @@ DEFAULT_LOCALE = "ko-KR"
 DEFAULT_TZ = "Asia/Seoul"
 VALID_TOKEN_PREFIXES = ("xoxb-", "xapp-")
 
+# Methods that post into a conversation, which Slack refuses where the bot is not a member.
+_MEMBERSHIP_METHODS = frozenset(
+    {"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.delete", "chat.scheduleMessage"}
+)
+
 # Form values holding plain prose are never JSON-decoded, even if they happen to look like JSON.
 _PROSE_FIELDS = frozenset({"text", "markdown_text", "alt_text", "title", "initial_comment", "content"})
 
@@ -134,11 +139,18 @@ class FakeSlack:
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, stamp: Callable[[], str] | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        stamp: Callable[[], str] | None = None,
+        enforce_membership: bool = False,
     ) -> None:
         """``stamp`` gives message timestamps (the sandbox passes its clock's); by default they count
-        up from the server's start."""
+        up from the server's start. ``enforce_membership``: see ``enforce_membership()``."""
         self._host = host
+        self._membership_default = enforce_membership
+        self._membership = enforce_membership
         self._stamp = stamp
         self._port = port
         self._server: ThreadingHTTPServer | None = None
@@ -273,6 +285,29 @@ class FakeSlack:
             self._views.clear()
             self._scheduled.clear()
             self._home_views.clear()
+            self._membership = self._membership_default
+
+    def enforce_membership(self, on: bool = True) -> None:
+        """Refuse posts into conversations the bot is not a member of, as Slack does.
+
+        ``chat.postMessage``, ``chat.postEphemeral``, ``chat.update`` … into a channel whose members
+        (``set_channel``) do not include the bot answer ``channel_not_found``. A user id as the channel
+        is the bot's DM with that user and always works; a ``D…`` channel not configured is the bot's DM
+        with ``D``'s user; a DM between two people is ``set_channel("D…", members=[a, b])``. Until
+        ``reset()``.
+        """
+        with self._cond:
+            self._membership = on
+
+    def _outside(self, method: str, params: Payload) -> bool:
+        """Whether ``method`` posts into a conversation the bot is not in (only when enforced)."""
+        with self._cond:
+            if not self._membership or method not in _MEMBERSHIP_METHODS:
+                return False
+        channel = str(params.get("channel") or "")
+        if not channel or channel[:1] in {"U", "W"}:
+            return False  # no channel (Slack's own error) or a user id: the bot's DM with them
+        return BOT_USER_ID not in self._channel(channel).members
 
     def fail(
         self,
@@ -390,6 +425,8 @@ class FakeSlack:
             override = self._responses.get(method)
         if override is not None:
             return 200, override(params) if callable(override) else override, {}
+        if self._outside(method, params):
+            return 200, {"ok": False, "error": "channel_not_found"}, {}
         handler = _CANNED.get(method)
         body = handler(self, params) if handler is not None else {"ok": True}
         return 200, body, {}

@@ -28,7 +28,7 @@ from models.services.context import Ctx
 from models.staff import StaffMember
 from sandbox.slack.requests import block_actions, post
 from tests.e2e.conftest import SIGNING_SECRET
-from tests.e2e.helpers import add_staff, choice, choices, command, day, state, submit, text
+from tests.e2e.helpers import add_staff, answer_to, choice, choices, command, day, state, submit, text
 from tests.factories import CLIENT_NAME, assessment_input, consent, intake
 
 PAGES = domain_pages(Profile.WELFARE_CENTRE)
@@ -256,19 +256,15 @@ def test_no_consent_is_refused_privately_and_opens_nothing(bot):
     add_staff(bot, "UOTHER", team="2팀")
     code = open_case(bot, with_consent=False)
     command(bot, f"assess {code}", "UCM1", channel_id="C0001")
-    refusal = bot.slack.wait_for("chat.postEphemeral")[0]
-    assert refusal.params["user"] == "UCM1" and refusal.params["channel"] == "C0001"
-    assert "[R2]" in refusal.params["text"]
+    assert "[R2]" in answer_to(bot, "UCM1")["text"]  # through the command's response_url
     assert assessments_of(bot, code) == []
 
     consented = open_case(bot)
     command(bot, f"reassess {consented}", "UCM1")
-    refusal = bot.slack.wait_for("chat.postEphemeral", 2)[1]
-    assert "REASSESS" in refusal.params["text"]  # a re-assessment needs an initial one first
+    assert "REASSESS" in answer_to(bot, "UCM1", 2)["text"]  # a re-assessment needs an initial one first
 
     command(bot, f"assess {consented}", "UOTHER")  # another team's case manager: no access
-    refusal = bot.slack.wait_for("chat.postEphemeral", 3)[2]
-    assert refusal.params["user"] == "UOTHER" and "권한" in refusal.params["text"]
+    assert "권한" in answer_to(bot, "UOTHER")["text"]
     assert bot.slack.calls("views.open") == []
     assert assessments_of(bot, consented) == []
 

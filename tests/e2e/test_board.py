@@ -19,10 +19,11 @@ from models.services import assessments, cases, plans, staff
 from models.services.calendar import WorkCalendar
 from models.services.context import Ctx
 from models.staff import Team
+from sandbox.slack import BOT_USER_ID
 from sandbox.slack.requests import block_actions, post
 from tests.conftest import TEST_KEY
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot
-from tests.e2e.helpers import add_staff, command, submit
+from tests.e2e.helpers import add_staff, answer_to, command, submit
 from tests.e2e.test_notes import valid_note
 from tests.factories import CLIENT_NAME, assessment_input, intake, plan_input
 
@@ -88,16 +89,15 @@ def test_the_team_board_is_posted_and_edited_in_place(bot):
 
     # A case manager may not link the channel: a plain private refusal, nothing linked.
     assert command(bot, "channel", "UCM1", channel_id=CHANNEL)[0] == 200
-    refusal = bot.slack.wait_for("chat.postEphemeral")[0].params
-    assert refusal["user"] == "UCM1" and "슈퍼바이저" in refusal["text"]
-    # The supervisor links it and is told to invite the bot: the bot is not in the channel yet, so
-    # Slack refuses the ephemeral answer and the command's response_url carries it.
-    bot.slack.fail("chat.postEphemeral", "not_in_channel", status=200, retry_after=None)
-    link_url = bot.slack.response_url("link")
-    assert command(bot, "채널", "USUP", channel_id=CHANNEL, response_url=link_url)[0] == 200
-    linked = bot.slack.wait_for("response_url")[0].params
-    assert linked["response_type"] == "ephemeral"
+    assert "슈퍼바이저" in answer_to(bot, "UCM1")["text"]
+    # The supervisor links it and is told to invite the bot: the bot is not in the channel yet, and
+    # the command's response_url carries the answer (Slack would refuse an ephemeral message there).
+    bot.slack.enforce_membership()
+    bot.slack.set_channel(CHANNEL, members=["USUP", "UCM1"])
+    assert command(bot, "채널", "USUP", channel_id=CHANNEL)[0] == 200
+    linked = answer_to(bot, "USUP")
     assert f"<#{CHANNEL}>" in linked["text"] and "/invite" in linked["text"]
+    bot.slack.set_channel(CHANNEL, members=["USUP", "UCM1", BOT_USER_ID])  # and they invite the bot
     with bot.uow() as db:
         assert db.scalar(select(Team.slack_channel_id).where(Team.name == "1팀")) == CHANNEL
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 
 from sqlalchemy import select
 
 from bot.ids import Action, View
 from bot.metadata import CaseRef, ClosureRef
-from models import Case
+from models import Case, MessageRef, StaffMember
 from models.closure import AfterCareCheck, Closure
 from models.enums import CaseStatus, ClosureStatus, StaffRole
 from sandbox.slack.requests import block_actions, post
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot
-from tests.e2e.helpers import add_staff, choice, choices, command, state, submit, text
+from tests.e2e.helpers import add_staff, answer_to, choice, choices, command, state, submit, text
 from tests.e2e.test_notes import assert_no_private_text, case_in_monitoring
 from tests.factories import CLIENT_NAME
 
@@ -122,8 +124,26 @@ def test_close_requests_approval_from_every_supervisor_of_the_team_once(bot):
 
     # a second request while one is pending is answered before any form is filled in
     command(bot, f"close {code}", "UCM1")
-    answer = bot.slack.wait_for("chat.postEphemeral")[0].params
+    answer = answer_to(bot, "UCM1")
     assert code in answer["text"] and len(bot.slack.calls("views.open")) == 1
+
+
+def test_once_one_supervisor_decides_every_approval_dm_names_the_decision_without_buttons(bot):
+    code = case_in_monitoring(bot)
+    add_staff(bot, "USUP2", StaffRole.SUPERVISOR)
+    closure, _ = request_closure(bot, code)
+    bot.slack.wait_for("chat.postMessage", count=2)
+    dms = approval_dms(bot, closure.id, count=2)
+    assert set(dms) == {"USUP", "USUP2"}
+
+    click(bot, "USUP", Action.APPROVE_CLOSURE, closure.id, ts=dms["USUP"][1])
+    updates = {(c.params["channel"], c.params["ts"]): c.params for c in bot.slack.wait_for("chat.update", 2)}
+    assert set(updates) == set(dms.values())  # each DM once, the clicked one too
+    other = updates[dms["USUP2"]]
+    assert code in other["text"] and "승인됨" in other["text"] and "<@USUP>" in other["text"]
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", other["text"])  # when
+    assert "actions" not in json.dumps(other["blocks"])  # no live buttons left in the other DM
+    assert case_status(bot, code) == CaseStatus.AFTERCARE
 
 
 def test_every_goal_must_be_rated_on_its_own_radio(bot):
@@ -147,14 +167,31 @@ def test_every_goal_must_be_rated_on_its_own_radio(bot):
     assert closures_of(bot, code) == []
 
 
+def approval_dms(bot: RunningBot, closure_id: int, count: int = 1) -> dict[str, tuple[str, str]]:
+    """Where each supervisor's approval DM is, as the bot kept it (after posting them all), once
+    there are `count`: {slack id: (channel, ts)}."""
+    deadline = time.monotonic() + 5
+    while True:
+        with bot.uow() as db:
+            rows = db.execute(
+                select(StaffMember.slack_user_id, MessageRef.channel, MessageRef.ts)
+                .join(StaffMember, StaffMember.id == MessageRef.recipient_id)
+                .where(MessageRef.closure_id == closure_id)
+            ).all()
+        if len(rows) >= count or time.monotonic() > deadline:
+            return {user: (channel, ts) for user, channel, ts in rows}
+        time.sleep(0.05)
+
+
 def test_approval_by_button_closes_into_aftercare_and_tells_everyone(bot):
     code = case_in_monitoring(bot)
     closure, _ = request_closure(bot, code)
     supervisor_dm(bot)
+    [(channel, ts)] = approval_dms(bot, closure.id).values()
 
-    click(bot, "USUP", Action.APPROVE_CLOSURE, closure.id)
+    click(bot, "USUP", Action.APPROVE_CLOSURE, closure.id, ts=ts)
     update = bot.slack.wait_for("chat.update")[0].params
-    assert update["channel"] == "DUSUP" and update["ts"] == "1790000000.000100"
+    assert update["channel"] == channel == "DUSUP" and update["ts"] == ts
     assert code in update["text"] and "승인됨" in update["text"] and "<@USUP>" in update["text"]
     assert "actions" not in json.dumps(update["blocks"])  # no buttons left
     told = [c for c in bot.slack.wait_for("chat.postMessage", count=2) if c.params["channel"] == "UCM1"]
@@ -164,7 +201,7 @@ def test_approval_by_button_closes_into_aftercare_and_tells_everyone(bot):
     assert decided.status == ClosureStatus.APPROVED
 
     # a second click changes nothing and gets a private answer
-    click(bot, "USUP", Action.APPROVE_CLOSURE, closure.id)
+    click(bot, "USUP", Action.APPROVE_CLOSURE, closure.id, ts=ts)
     answer = bot.slack.wait_for("chat.postEphemeral")[0].params
     assert answer["user"] == "USUP" and "이미 처리된" in answer["text"]
     [again] = closures_of(bot, code)
@@ -177,7 +214,9 @@ def test_approval_by_button_closes_into_aftercare_and_tells_everyone(bot):
 def test_return_with_a_comment(bot):
     code = case_in_monitoring(bot)
     closure, _ = request_closure(bot, code)
-    click(bot, "USUP", Action.RETURN_CLOSURE, closure.id, ts="1790000000.000777")
+    supervisor_dm(bot)
+    [(_, ts)] = approval_dms(bot, closure.id).values()
+    click(bot, "USUP", Action.RETURN_CLOSURE, closure.id, ts=ts)
     opened = bot.slack.wait_for("views.open", count=2)[-1].params["view"]
     assert opened["callback_id"] == View.CLOSURE_RETURN
     metadata = opened["private_metadata"]
@@ -206,7 +245,7 @@ def test_return_with_a_comment(bot):
     assert returned.status == ClosureStatus.RETURNED and returned.supervisor_comment == COMMENT
     assert case_status(bot, code) != CaseStatus.AFTERCARE
     update = bot.slack.wait_for("chat.update")[0].params
-    assert update["channel"] == "DUSUP" and update["ts"] == "1790000000.000777" and "반려" in update["text"]
+    assert update["channel"] == "DUSUP" and update["ts"] == ts and "반려" in update["text"]
     told = [c for c in bot.slack.wait_for("chat.postMessage", count=2) if c.params["channel"] == "UCM1"]
     assert len(told) == 1 and code in told[0].params["text"] and "반려" in told[0].params["text"]
     assert COMMENT in told[0].params["text"] and "/case history" in told[0].params["text"]
@@ -387,7 +426,7 @@ def test_aftercare_check_is_recorded_once(bot):
     code = case_in_monitoring(bot)
 
     command(bot, f"aftercare {code}", "UCM1")  # not closed yet: nothing to check
-    answer = bot.slack.wait_for("chat.postEphemeral")[0].params
+    answer = answer_to(bot, "UCM1")
     assert code in answer["text"] and bot.slack.calls("views.open") == []
 
     closure, _ = request_closure(bot, code)

@@ -28,7 +28,7 @@ from models.services.context import Ctx
 from models.staff import StaffMember
 from sandbox.slack.requests import block_actions, post
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot, send_reminders_as_of
-from tests.e2e.helpers import add_staff, command, submit
+from tests.e2e.helpers import add_staff, answer_to, command, submit
 from tests.factories import CLIENT_NAME, consent, intake, sharing_consent
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -310,13 +310,13 @@ def test_list_reschedule_add_to_the_agenda_and_cancel_through_the_buttons(bot: R
 
     # The participant's list: the agenda button only; the chair's: reschedule and cancel too.
     assert command(bot, "사례회의 목록", PARTICIPANT, channel_id=CHANNEL)[0] == 200
-    listed = bot.slack.wait_for("chat.postEphemeral")[-1].params
+    listed = answer_to(bot, PARTICIPANT)
     assert {b["action_id"] for b in buttons_in(listed["blocks"])} == {
         Action.CONFERENCE_AGENDA,
         Action.OPEN_CONFERENCE,
     }
     assert command(bot, "conference list", CHAIR, channel_id=CHANNEL)[0] == 200
-    listed = bot.slack.wait_for("chat.postEphemeral", 2)[-1].params
+    listed = answer_to(bot, CHAIR)
     first = next(b for b in buttons_in(listed["blocks"]) if b["action_id"] == Action.CONFERENCE_RESCHEDULE)
     conference_id = json.loads(first["value"])["conference_id"]
 

@@ -16,7 +16,7 @@ from models.services.context import Ctx
 from models.services.lifecycle import snapshot
 from sandbox.slack.requests import block_actions, event, post
 from tests.e2e.conftest import SIGNING_SECRET
-from tests.e2e.helpers import add_staff, command
+from tests.e2e.helpers import add_staff, answer_to, command
 from tests.factories import assessment_input, intake, plan_input
 
 NAME = "홍가상"
@@ -147,6 +147,27 @@ def test_supervisor_sees_the_caseload_and_approval_buttons_above_own_cases(bot):
     assert kinds.index("actions") < max(i for i, k in enumerate(kinds) if k == "header")
 
 
+def test_a_closure_approved_from_the_home_publishes_the_home_again(bot):
+    add_staff(bot, "UCM1")
+    add_staff(bot, "USUP", role=StaffRole.SUPERVISOR)
+    code, _ = pending_closure(bot, "UCM1")
+    open_home(bot, "USUP")
+    home = published(bot)["view"]
+    [approve] = buttons(home, Action.APPROVE_CLOSURE)
+
+    request = block_actions(
+        SIGNING_SECRET,
+        user_id="USUP",
+        actions=[{"action_id": Action.APPROVE_CLOSURE, "value": approve["value"]}],
+        view={"type": "home", "id": "VHOMEUSUP"},
+    )
+    assert post(bot.events_url, request.body, request.headers)[0] == 200
+    again = published(bot, 2)
+    assert again["user_id"] == "USUP"
+    assert buttons(again["view"], Action.APPROVE_CLOSURE) == []  # nothing left to approve
+    assert code not in blocks_text(again["view"])
+
+
 def test_150_cases_are_paged_and_the_page_button_publishes_the_next_page(bot):
     add_staff(bot, "UCM1")
     started = time.monotonic()
@@ -237,7 +258,7 @@ def test_another_teams_user_is_refused_privately(bot):
     add_staff(bot, "UOTHER", team="2팀")
     [code] = open_cases(bot, "UCM1", 0)
     command(bot, f"show {code}", "UOTHER", channel_id="C0001")
-    refusal = bot.slack.wait_for("chat.postEphemeral")[0]
-    assert refusal.params["user"] == "UOTHER" and "권한이 없습니다" in refusal.params["text"]
+    refusal = answer_to(bot, "UOTHER")
+    assert "권한이 없습니다" in refusal["text"]
     assert bot.slack.calls("views.open") == []
-    assert NAME not in json.dumps(refusal.params, ensure_ascii=False)
+    assert NAME not in json.dumps(refusal, ensure_ascii=False)

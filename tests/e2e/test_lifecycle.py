@@ -52,6 +52,7 @@ from sandbox.slack.requests import block_actions, event, post
 from sandbox.slack.server import Call
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot
 from tests.e2e.helpers import add_staff, command, submit
+from tests.e2e.test_closure import approval_dms
 
 SEOUL = ZoneInfo("Asia/Seoul")
 MANAGER, SUPERVISOR = "UCM1", "USUP"
@@ -475,8 +476,9 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
         b for b in buttons_in(delivered.params["blocks"]) if b["action_id"] == Action.REVIEW_CLOSURE
     )
     assert json.loads(review["value"]) == {"closure_id": closure.id}
+    [(_, dm_ts)] = approval_dms(bot, closure.id).values()  # where the bot keeps the DM, to update it
     supervisor_dm = {
-        "ts": "1790000000.000200",
+        "ts": dm_ts,
         "text": delivered.params["text"],
         "blocks": delivered.params["blocks"],
     }

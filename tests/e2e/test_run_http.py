@@ -11,6 +11,7 @@ from models.services import cases, staff
 from models.services.context import Ctx
 from sandbox.slack.requests import post, slash_command
 from tests.e2e.conftest import SIGNING_SECRET
+from tests.e2e.helpers import answer_to
 from tests.factories import NOW, intake
 
 
@@ -22,6 +23,7 @@ def add_staff(bot, user_id: str, role: StaffRole = StaffRole.CASE_MANAGER, team:
 
 
 def send(bot, text: str, user_id: str, **kwargs):
+    kwargs.setdefault("response_url", bot.slack.response_url(user_id))
     request = slash_command(SIGNING_SECRET, text=text, user_id=user_id, **kwargs)
     return post(bot.events_url, request.body, request.headers)
 
@@ -63,16 +65,16 @@ def test_help_list_and_show_answer_privately_with_case_codes_only(bot):
     assert "frobnicate" in json.loads(body)["text"]
 
     send(bot, "list", "UCM1", channel_id="C0001")
-    list_call = bot.slack.wait_for("chat.postEphemeral")[0]
-    assert code in str(list_call.params["blocks"])
-    assert list_call.params["channel"] == "C0001"
+    listed = answer_to(bot, "UCM1")  # through the command's response_url
+    assert code in str(listed["blocks"])
+    assert bot.slack.calls("chat.postEphemeral") == []
 
     send(bot, f"show {code.lower()}", "UCM1")
     summary = bot.slack.wait_for("views.open")[0]
     assert code in str(summary.params["view"])  # the summary is a modal: private to the person allowed
 
     for call in bot.slack.calls():
-        if call.method.startswith("chat."):
+        if call.method.startswith("chat.") or call.method == "response_url":
             assert "비밀이름" not in str(call.params)
 
 
@@ -83,5 +85,4 @@ def test_a_colleague_from_another_team_is_refused(bot):
         actor = staff.find_staff(db, "UCM1")
         code = cases.open_case(db, Ctx(actor=actor, surface=Surface.CLI, now=NOW), intake()).code
     send(bot, f"show {code}", "UOTHER")
-    call = bot.slack.wait_for("chat.postEphemeral")[0]
-    assert "권한이 없습니다" in call.params["text"]
+    assert "권한이 없습니다" in answer_to(bot, "UOTHER")["text"]

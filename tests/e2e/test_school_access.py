@@ -14,7 +14,7 @@ from models.audit import AuditLog
 from models.enums import AuditAction
 from models.services import staff
 from tests.e2e.conftest import RunningBot
-from tests.e2e.helpers import add_staff, command
+from tests.e2e.helpers import add_staff, answer_to, command
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +25,8 @@ def bot_env() -> dict[str, str]:
 def test_case_new_needs_the_head_of_the_schools_approval(bot: RunningBot):
     add_staff(bot, "UCM1")
     command(bot, "new", "UCM1", channel_id="C0001")
-    refusal = bot.slack.wait_for("chat.postEphemeral")[0]
-    assert refusal.params["user"] == "UCM1"
-    assert "학교장" in refusal.params["text"] and "관리자" in refusal.params["text"]
+    refusal = answer_to(bot, "UCM1")
+    assert "학교장" in refusal["text"] and "관리자" in refusal["text"]
     assert bot.slack.calls("views.open") == []
     with bot.uow() as db:
         refused = db.scalars(select(AuditLog).where(AuditLog.action == AuditAction.REFUSED)).all()

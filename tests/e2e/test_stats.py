@@ -11,7 +11,7 @@ from bot.ids import View
 from models import AuditLog, ServiceDelivery
 from models.enums import StaffRole
 from tests.e2e.conftest import RunningBot
-from tests.e2e.helpers import add_staff, choice, command, day, state, submit, text
+from tests.e2e.helpers import add_staff, answer_to, choice, command, day, state, submit, text
 from tests.e2e.test_notes import case_in_monitoring
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -74,7 +74,7 @@ def test_case_stats_is_for_supervisors_and_logged(bot):
     case_in_monitoring(bot)
     status, _ = command(bot, "통계", "UCM1")  # a case manager: refused in words
     assert status == 200
-    refusal = bot.slack.wait_for("chat.postEphemeral")[0].params["text"]
+    refusal = answer_to(bot, "UCM1")["text"]
     assert "슈퍼바이저" in refusal or "supervisor" in refusal
     assert bot.slack.calls("views.open") == []
 
@@ -93,4 +93,4 @@ def test_case_stats_is_for_supervisors_and_logged(bot):
     add_staff(bot, "UCM9", StaffRole.CASE_MANAGER)
     status, _ = command(bot, "stats 2026-13", "USUP")  # a month that does not exist
     assert status == 200
-    assert "YYYY-MM" in bot.slack.wait_for("chat.postEphemeral", 2)[1].params["text"]
+    assert "YYYY-MM" in answer_to(bot, "USUP")["text"]

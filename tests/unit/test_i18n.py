@@ -4,6 +4,7 @@ names (error messages, enum labels, subcommand words) is in them."""
 from __future__ import annotations
 
 import ast
+import re
 import string
 from pathlib import Path
 
@@ -47,12 +48,32 @@ def test_locale_from_slack(slack, expected):
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_help_lists_exactly_the_registered_subcommands(locale):
-    import re
-
+    from bot.views.messages import help_blocks, help_commands
     from tests.conftest import registered_listeners
 
-    listed = set(re.findall(r"`/case (\w+)", t("help.commands", locale)))
-    assert listed == set(registered_listeners().subcommands)
+    registered = registered_listeners().subcommands
+    assert set(help_commands()) == set(registered)
+    shown = "\n".join(b["text"]["text"] for b in help_blocks(locale)[1:])
+    assert set(re.findall(r"^`/case (\w+)", shown, re.MULTILINE)) == set(registered)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_help_gives_each_command_its_korean_words_in_the_readers_language(locale):
+    from bot.views.messages import help_blocks
+
+    shown = "\n".join(b["text"]["text"] for b in help_blocks(locale)[1:])
+    lines = {
+        re.match(r"`/case (\w+)", line).group(1): line
+        for line in shown.splitlines()
+        if line.startswith("`/case")
+    }
+    assert (
+        "`접수`, `신규`" in lines["new"]
+        and "`목록`" in lines["list"]
+        and "`사례회의`, `회의`" in lines["conference"]
+    )
+    assert ("새 사례 접수" if locale == "ko" else "register a new case") in lines["new"]
+    assert ("in Korean" in lines["new"]) == (locale == "en")
 
 
 def test_every_locale_has_the_same_catalog_files():

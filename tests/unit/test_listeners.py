@@ -38,7 +38,10 @@ def real_app(slack: FakeSlack, uow: UnitOfWork, lazy_work: LazyWork | None = Non
     return build_app(settings_for(slack, **values), uow=uow, client=client, lazy_work=lazy_work)
 
 
-def command(text: str, name: str = "/case", user: str = "UCM1") -> BoltRequest:
+def command(
+    text: str, name: str = "/case", user: str = "UCM1", *, slack: FakeSlack | None = None
+) -> BoltRequest:
+    """`slack`: the command's response_url is the stand-in's (else one nobody can reach)."""
     body = {
         "command": name,
         "text": text,
@@ -47,7 +50,7 @@ def command(text: str, name: str = "/case", user: str = "UCM1") -> BoltRequest:
         "team_id": "T1",
         "api_app_id": "A1",
         "trigger_id": "1.2.3",
-        "response_url": "https://hooks.slack.com/commands/x",
+        "response_url": slack.response_url(user) if slack else "https://hooks.slack.com/commands/x",
     }
     return BoltRequest(body=body, mode="socket_mode")  # no signature: the listener model is under test
 
@@ -156,9 +159,9 @@ def test_an_error_in_the_lazy_work_reaches_the_person_with_the_logged_reference(
         raise RuntimeError("the desk broke")
 
     on.command("/probe", ack=lambda turn: turn.ack(), lazy=[work])
-    assert app.dispatch(command("x", "/probe")).status == 200
-    [answer] = slack.wait_for("chat.postEphemeral")
-    assert answer.params["user"] == "UCM1" and answer.params["channel"] == "C0001"
+    assert app.dispatch(command("x", "/probe", slack=slack)).status == 200
+    [answer] = slack.wait_for("response_url")  # through the command's response_url, to the person
+    assert answer.path.endswith("/UCM1") and answer.params["response_type"] == "ephemeral"
     reference = answer.params["text"].split("`")[1]
     assert len(reference) == 8
     assert f"reference {reference}" in caplog.text and "the desk broke" in caplog.text
@@ -234,8 +237,8 @@ def test_a_refusal_in_the_lazy_work_is_told_in_words(probe_app: Any) -> None:
         raise DomainError(Message("access.errors.not_access_case_ask"))
 
     on.command("/probe", ack=lambda turn: turn.ack(), lazy=[work])
-    app.dispatch(command("x", "/probe"))
-    [answer] = slack.wait_for("chat.postEphemeral")
+    app.dispatch(command("x", "/probe", slack=slack))
+    [answer] = slack.wait_for("response_url")
     assert (
         answer.params["text"]
         == "이 사례를 볼 권한이 없습니다. 담당 사례관리자나 팀 슈퍼바이저에게 문의하세요."
@@ -245,11 +248,11 @@ def test_a_refusal_in_the_lazy_work_is_told_in_words(probe_app: Any) -> None:
 @pytest.mark.usefixtures("manager")
 def test_case_list_is_acked_empty_and_answered_after(uow: UnitOfWork) -> None:
     with FakeSlack() as slack:
-        response = real_app(slack, uow).dispatch(command("list"))
+        response = real_app(slack, uow).dispatch(command("list", slack=slack))
         assert (response.status, response.body) == (200, "")  # the ack carries nothing
-        [answer] = slack.wait_for("chat.postEphemeral")
-        assert answer.params["user"] == "UCM1" and answer.params["channel"] == "C0001"
-        assert "blocks" in answer.params
+        [answer] = slack.wait_for("response_url")
+        assert answer.path.endswith("/UCM1") and answer.params["response_type"] == "ephemeral"
+        assert "blocks" in answer.params and slack.calls("chat.postEphemeral") == []
 
 
 @pytest.mark.usefixtures("manager")
@@ -261,15 +264,24 @@ def test_help_and_strangers_are_answered_in_the_ack(uow: UnitOfWork) -> None:
         assert help_answer.status == 200 and '"blocks"' in help_answer.body
         assert stranger.status == 200 and "ephemeral" in stranger.body
         time.sleep(0.2)
-        assert slack.calls("chat.postEphemeral") == []
+        assert slack.calls("chat.postEphemeral") == [] and slack.calls("response_url") == []
+
+
+@pytest.mark.usefixtures("manager")
+def test_an_answer_whose_response_url_fails_is_posted_where_it_was_typed(uow: UnitOfWork) -> None:
+    with FakeSlack() as slack:
+        slack.fail("response_url", "expired_url", status=404, retry_after=None)
+        real_app(slack, uow).dispatch(command("list", slack=slack))
+        [answer] = slack.wait_for("chat.postEphemeral")  # the channel it was typed in, as before
+        assert answer.params["user"] == "UCM1" and answer.params["channel"] == "C0001"
 
 
 @pytest.mark.usefixtures("manager")
 def test_a_refusal_in_the_lazy_work_of_case_list_is_answered_like_the_commands_own(uow: UnitOfWork) -> None:
     """Under the school profile a member without the principal's approval is told why (DomainError)."""
     with FakeSlack() as slack:
-        real_app(slack, uow, profile=Profile.SCHOOL).dispatch(command("list"))
-        [answer] = slack.wait_for("chat.postEphemeral")
+        real_app(slack, uow, profile=Profile.SCHOOL).dispatch(command("list", slack=slack))
+        [answer] = slack.wait_for("response_url")
         assert not answer.params.get("blocks")
         assert "승인" in answer.params["text"]
 

@@ -243,6 +243,35 @@ def test_conversations_open_and_dm_post(client: WebClient) -> None:
     assert posted["channel"] == "DU123"
 
 
+def test_enforced_membership_refuses_posts_where_the_bot_is_not_in_the_conversation(
+    slack: FakeSlack, client: WebClient
+) -> None:
+    slack.set_channel("CNOBOT", members=["U1", "U2"])
+    slack.set_channel("DPEOPLE", members=["U1", "U2"])  # a DM between two people
+    assert client.chat_postEphemeral(channel="CNOBOT", user="U1", text="x")["ok"]  # not enforced yet
+
+    slack.enforce_membership()
+    for channel in ("CNOBOT", "DPEOPLE"):
+        for method, extra in (("chat.postEphemeral", {"user": "U1"}), ("chat.postMessage", {})):
+            with pytest.raises(SlackApiError) as refused:
+                client.api_call(method, json={"channel": channel, "text": "x", **extra})
+            assert refused.value.response["error"] == "channel_not_found"
+    # The bot's own DM with a person, and channels it is in, still work; so does a response_url.
+    assert client.chat_postMessage(channel="U1", text="x")["channel"] == "DU1"
+    assert client.chat_postEphemeral(channel="DU1", user="U1", text="x")["ok"]
+    assert client.chat_postEphemeral(channel="C0001", user="U1", text="x")["ok"]
+    assert WebhookClient(slack.response_url("cmd")).send(text="x").status_code == 200
+
+    slack.reset()  # back to the constructor's choice
+    slack.set_channel("CNOBOT", members=["U1", "U2"])
+    assert client.chat_postMessage(channel="CNOBOT", text="x")["ok"]
+    with FakeSlack(enforce_membership=True) as strict:
+        strict.set_channel("CNOBOT", members=["U1"])
+        strict_client = WebClient(token="xoxb-test", base_url=strict.url)
+        with pytest.raises(SlackApiError):
+            strict_client.chat_postMessage(channel="CNOBOT", text="x")
+
+
 def test_scheduled_messages_are_tracked(slack: FakeSlack, client: WebClient) -> None:
     scheduled = client.chat_scheduleMessage(channel="C0001", post_at=int(time.time()) + 3600, text="later")
 

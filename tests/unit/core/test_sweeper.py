@@ -16,13 +16,13 @@ from models import schema
 from models.db import UnitOfWork, make_engine, make_session_factory
 from models.enums import ReminderKind, ReminderStatus
 from models.reminder import Reminder
-from models.services import cases, sweeper
+from models.services import cases, notes, sweeper
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
 from models.services.reminders import refresh
 from sandbox.slack import FakeSlack
 from scheduler.sweep import sweep
-from tests.factories import CLIENT_NAME, TODAY, case_in_monitoring, intake
+from tests.factories import CLIENT_NAME, TODAY, case_in_monitoring, contact, intake
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CAL = WorkCalendar(SEOUL, 9, 18)
@@ -127,6 +127,33 @@ def test_a_due_nudge_is_sent_once_by_dm_with_the_code_only(db, uow, world, slack
     before = len(slack.calls("chat.postMessage"))
     assert run(uow, slack, at).sent == 0  # idempotent: nothing left to send
     assert len(slack.calls("chat.postMessage")) == before
+
+
+def test_a_nudge_whose_task_was_done_is_updated_to_say_so_once(db, uow, world, slack):
+    case = case_in_monitoring(db, world)
+    db.commit()
+    next_contact = next(r for r in due_reminders(db, case) if r.kind == ReminderKind.NEXT_CONTACT)
+    at = CAL.next_working_start(next_contact.due_at)
+    assert run(uow, slack, at).sent >= 1
+    db.expire_all()
+    sent = db.get(Reminder, next_contact.id)
+    assert sent.message_channel == "D" + world.manager.slack_user_id and sent.message_ts
+
+    # The contact is logged: the nudge's task is done, its message must not stay actionable.
+    notes.log_contact(db, world.ctx(now=at), case.code, contact(at))
+    db.commit()
+    report = run(uow, slack, at + timedelta(minutes=1))
+    assert report.settled >= 1
+    updates = [c.params for c in slack.calls("chat.update") if c.params["ts"] == sent.message_ts]
+    assert len(updates) == 1 and updates[0]["channel"] == sent.message_channel
+    assert case.code in updates[0]["text"] and "더 할 일이 없습니다" in updates[0]["text"]
+    assert "actions" not in str(updates[0]["blocks"])  # no buttons left
+    db.expire_all()
+    assert db.get(Reminder, next_contact.id).settled_at is not None
+
+    before = len(slack.calls("chat.update"))
+    assert run(uow, slack, at + timedelta(minutes=2)).settled == 0  # once
+    assert len(slack.calls("chat.update")) == before
 
 
 def test_nothing_goes_out_outside_working_time(db, uow, world, slack):
