@@ -27,6 +27,7 @@ from models.plan import PlanGoal, ServicePlan
 from models.referral import Referral
 from models.resource import Resource
 from models.service_delivery import ServiceDelivery
+from models.services.context import funding_label
 from models.services.reports import REPORT_EVENT
 from models.staff import StaffMember
 from models.text import catalog, t
@@ -371,7 +372,7 @@ def export_case(
             quantity=delivery.quantity,
             unit=delivery.unit,
             amount=f"{delivery.amount_won:,}",
-            funding=delivery.funding_source,
+            funding=funding_label(delivery.funding_source, locale),
             provider=resources.get(delivery.provider_resource_id)
             if delivery.provider_resource_id
             else doc.who(delivery.provider_staff_id),

@@ -28,6 +28,7 @@ from models.enums import (
 )
 from models.schemas import AfterCareInput, ClosureInput, DeliveryInput, ReferralInput
 from models.services import assessments, closure, deliveries, notes, referrals
+from models.services.context import funding_label
 from models.services.export import RECORD_SECTIONS, export_case
 from models.services.lifecycle import snapshot
 from models.text import t
@@ -111,7 +112,7 @@ def every_stage_case(db, world):
             quantity=4,
             unit=ServiceUnit.TIMES,
             amount_won=40_000,
-            funding_source="후원금",
+            funding_source="DONATION",
             provider_resource_id=world.other_resource.id,
         ),
     )
@@ -191,7 +192,12 @@ def checklist(world, case, locale: str) -> dict[str, list[str]]:
             "임대주택 서류 준비",
             ConferenceType.INTEGRATED.label(locale),
         ],
-        "service deliveries": ["밑반찬 지원", "40,000", "후원금", world.other_resource.name],
+        "service deliveries": [
+            "밑반찬 지원",
+            "40,000",
+            funding_label("DONATION", locale),
+            world.other_resource.name,
+        ],
         "re-assessments": [t("enum.AssessmentKind.REASSESSMENT", locale)],
         "closure reason/summary + supervisor sign-off": [
             ClosureReason.GOAL_ACHIEVED.label(locale),

@@ -14,6 +14,7 @@ from models.errors import InvalidInput, NotAllowed
 from models.mandatory_report import MandatoryReport
 from models.schemas import MandatoryReportInput
 from models.services import cases, export, reports
+from models.text import t
 from tests.factories import NOW, intake
 
 REFERENCE = "112-2026-55120"
@@ -60,4 +61,5 @@ def test_the_subjects_export_leaves_the_report_and_its_reporter_out(db, world):
         db, case.code, operator="cli:test", reason="열람 청구", now=NOW, zone=ZoneInfo("Asia/Seoul")
     )
     assert REFERENCE not in text and reports.REPORT_EVENT not in text
-    assert "case_opened" in text  # the rest of the timeline is there
+    assert t("export.event.mandatory_report_recorded", "ko") not in text
+    assert t("export.event.case_opened", "ko") in text  # the rest of the timeline is there

@@ -194,7 +194,7 @@ def test_coworkers_still_add_notes_and_record_services(db, world, with_coworker)
             description="밑반찬 지원",
             quantity=1,
             amount_won=0,
-            funding_source="후원금",
+            funding_source="DONATION",
             provider_resource_id=world.resource.id,
         ),
     )
