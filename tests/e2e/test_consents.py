@@ -132,7 +132,7 @@ def test_the_home_button_opens_the_dialogue_and_collection_and_use_moves_the_cas
 
 def test_an_expiry_nudge_opens_the_dialogue_with_renew_ready(bot: RunningBot):
     add_staff(bot, "UCM1")
-    code = open_case(bot)
+    code = open_case(bot, sensitive=False)  # the collection-and-use consent alone
     [old] = consents_of(bot, code)
     with bot.uow() as db:
         db.get(Consent, old.id).expires_on = datetime.now(UTC).date() + timedelta(days=7)
@@ -170,7 +170,7 @@ def test_an_expiry_nudge_opens_the_dialogue_with_renew_ready(bot: RunningBot):
 
 def test_withdrawal_records_date_and_reason_stops_linkage_and_goes_back_to_stage_1(bot: RunningBot):
     add_staff(bot, "UCM1")
-    code = open_case(bot)
+    code = open_case(bot, sensitive=False)  # the collection-and-use consent alone
     [collect] = consents_of(bot, code)
     view = open_dialogue(bot, code)
     withdraw = [b for b in buttons(view, Action.CONSENT_WITHDRAW)]
@@ -234,7 +234,7 @@ def test_withdrawing_third_party_consent_cancels_the_referral_relying_on_it(bot:
     from tests.e2e.test_referrals import WITH_CONSENT, add_resource, meta, refer_values
 
     add_staff(bot, "UCM1")
-    code = open_case(bot)
+    code = open_case(bot, sensitive=False)  # the collection-and-use consent alone
     resource = add_resource(bot, "행복주거지원센터")
     _, body = submit(
         bot,
