@@ -17,7 +17,7 @@ from models.enums import ConsentScope, StaffRole, Surface
 from models.schemas import GuardianInput
 from models.services import cases, export, guardians, staff
 from models.services.context import Ctx
-from tests.e2e.helpers import add_staff, choices, command, state, submit, text
+from tests.e2e.helpers import add_staff, answers_to, choices, command, state, submit, text
 from tests.e2e.test_privacy_scan import scheduler_side
 from tests.e2e.test_referrals import add_resource, meta, refer_values
 from tests.factories import NOW, intake
@@ -163,9 +163,9 @@ def test_the_circle_marks_and_clears_the_flag_in_slack(bot):
         ]
 
     # a colleague outside the circle cannot open it
-    ephemeral = len(bot.slack.calls("chat.postEphemeral"))
+    told = len(answers_to(bot, "UOTHER", 0))
     command(bot, f"guardian {code}", "UOTHER")
-    assert bot.slack.wait_for("chat.postEphemeral", ephemeral + 1)[-1].params["user"] == "UOTHER"
+    assert answers_to(bot, "UOTHER", told + 1)[-1]["response_type"] == "ephemeral"
     assert len(bot.slack.calls("views.open")) == 1
     for call in bot.slack.calls():
         if call.method.startswith("chat."):

@@ -336,8 +336,12 @@ def test_the_review_modal_shows_the_whole_closure_and_approves_in_it(bot):
     body = decide(bot, "USUP", view, "approve", None, "VREV1")
     assert body.get("response_action") in (None, "clear"), body
     assert case_status(bot, code) == CaseStatus.AFTERCARE
-    update = bot.slack.wait_for("chat.update")[0].params
-    assert update["ts"] == "1790000000.000200" and "승인됨" in update["text"]
+    # every supervisor's approval DM (the one clicked among them) now says what was decided
+    deadline = time.monotonic() + 5
+    while "1790000000.000200" not in {c.params["ts"] for c in bot.slack.calls("chat.update")}:
+        assert time.monotonic() < deadline, "the clicked approval DM was not updated"
+        time.sleep(0.02)
+    assert all("승인됨" in c.params["text"] for c in bot.slack.calls("chat.update"))
     told = [c for c in bot.slack.wait_for("chat.postMessage", count=2) if c.params["channel"] == "UCM1"]
     assert len(told) == 1 and "승인" in told[0].params["text"]
     assert_no_private_text(bot, CLIENT_NAME, EVALUATION, "만족함", "주거비 체납 해소")

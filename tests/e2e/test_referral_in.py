@@ -12,7 +12,7 @@ from bot.ids import Action, View
 from models import Case
 from models.enums import NextStep, Stage
 from tests.e2e.conftest import RunningBot
-from tests.e2e.helpers import add_staff, choices, command, day, state, submit, text
+from tests.e2e.helpers import add_staff, answers_to, choices, command, day, state, submit, text
 from tests.e2e.test_assessment import ctx_of
 from tests.e2e.test_consents import click
 from tests.e2e.test_home import buttons, open_home, published
@@ -98,11 +98,11 @@ def test_a_referral_only_then_the_intake_from_the_home(bot: RunningBot):
     assert again["response_action"] == "update"
 
     # The command too, now answered with "already recorded".
-    posted = len(bot.slack.calls("chat.postEphemeral"))
+    told = len(answers_to(bot, "UCM1", 0))
     status, _ = command(bot, f"초기상담 {case.code}", "UCM1", channel_id="C0001")
     assert status == 200
-    answer = bot.slack.wait_for("chat.postEphemeral", count=posted + 1)[-1]
-    assert case.code in answer.params["text"] and "이미" in answer.params["text"]
+    answer = answers_to(bot, "UCM1", told + 1)[-1]
+    assert case.code in answer["text"] and "이미" in answer["text"]
 
 
 def test_the_intake_command_opens_the_modal_for_a_referred_case(bot: RunningBot):

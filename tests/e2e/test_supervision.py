@@ -28,7 +28,7 @@ from scheduler.digests import send_weekly
 from scheduler.jobs import Runtime
 from scheduler.sweep import sweep
 from tests.e2e.conftest import RunningBot
-from tests.e2e.helpers import add_staff, choices, command, day, state, submit, text
+from tests.e2e.helpers import add_staff, answers_to, choices, command, day, state, submit, text
 from tests.e2e.test_home import open_home, published
 from tests.e2e.test_privacy_scan import everything_tagged_in
 from tests.factories import intake
@@ -96,12 +96,12 @@ def test_case_supervision_refuses_in_words_checks_fields_and_saves_once(bot: Run
     # a case manager: refused in words, no modal
     status, _ = command(bot, "슈퍼비전 <@UCM1|UCM1>", "UCM2")
     assert status == 200
-    refusal = bot.slack.wait_for("chat.postEphemeral")[0].params["text"]
+    refusal = answers_to(bot, "UCM2")[0]["text"]
     assert "슈퍼바이저" in refusal or "supervisor" in refusal.lower()
     # another team's supervisor: refused in words
     bot.slack.reset()
     command(bot, "supervision <@UCM1|UCM1>", "USV2")
-    refusal = bot.slack.wait_for("chat.postEphemeral")[0].params["text"]
+    refusal = answers_to(bot, "USV2")[0]["text"]
     assert "팀" in refusal or "team" in refusal
     assert bot.slack.calls("views.open") == []
 

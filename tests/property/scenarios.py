@@ -354,7 +354,7 @@ SCENARIOS = [
     Scenario("classify", View.CLASSIFY, _classify),
     Scenario("plan", View.PLAN, _plan, {"service_plans": 1, "plan_goals": ANY, "plan_tasks": ANY}),
     Scenario("refer", View.REFER, _refer, {"referrals": 1, "consents": ANY}),
-    Scenario("close", View.CLOSE, _close, {"closures": 1, "goal_attainments": ANY}),
+    Scenario("close", View.CLOSE, _close, {"closures": 1, "goal_attainments": ANY, "message_refs": ANY}),
     Scenario("closure_return", View.CLOSURE_RETURN, _closure_return, closes=True),
     Scenario("closure_review", View.CLOSURE_REVIEW, _closure_review, {"aftercare_checks": ANY}, closes=True),
     Scenario("aftercare", View.AFTERCARE, _aftercare),  # the check is updated; a crisis reopens the case

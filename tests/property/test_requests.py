@@ -198,6 +198,16 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
     Action.OPEN_HOLD: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.OPEN_RESUME: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.OPEN_TRANSFER: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
+    Action.ADMIN_ADD_STAFF: ([], lambda codes: st.just({})),
+    Action.ADMIN_EDIT_STAFF: ([], lambda codes: st.just({})),
+    Action.ADMIN_DEACTIVATE: ([], lambda codes: st.just({})),
+    Action.ADMIN_IMPORT: ([], lambda codes: st.just({})),
+    Action.ADMIN_ADD_RESOURCE: ([], lambda codes: st.just({})),
+    Action.ADMIN_VERIFY: (["resource_id"], lambda codes: st.fixed_dictionaries({"resource_id": NUMBERS})),
+    Action.ADMIN_EDIT_RESOURCE: (
+        ["resource_id"],
+        lambda codes: st.fixed_dictionaries({"resource_id": NUMBERS}),
+    ),
 }
 
 
