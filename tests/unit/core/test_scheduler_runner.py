@@ -138,7 +138,11 @@ def test_a_leader_whose_session_is_cut_stops_and_one_other_takes_over_never_two(
         assert first.leading and not second.leading
         with engine.connect() as admin:
             pid = admin.execute(
-                text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid::bigint = :key"),
+                # this test's database only: other tests' processes hold the same key in theirs
+                text(
+                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid::bigint = :key"
+                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                ),
                 {"key": LEADER_LOCK_KEY},
             ).scalar_one()
             admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
