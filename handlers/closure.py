@@ -61,9 +61,9 @@ def register(on: Listeners) -> None:
     on.view(View.CLOSE, ack=submit_close, lazy=[ask_supervisors])
     on.action(Action.APPROVE_CLOSURE, lazy=[approve_closure])
     on.action(Action.RETURN_CLOSURE, lazy=[open_return])
-    on.view(View.CLOSURE_RETURN, ack=submit_return, lazy=[announce_return])
+    on.view(View.CLOSURE_RETURN, ack=submit_return, lazy=[announce_decision])
     on.action(Action.REVIEW_CLOSURE, lazy=[open_review])
-    on.view(View.CLOSURE_REVIEW, ack=submit_review, lazy=[announce_review])
+    on.view(View.CLOSURE_REVIEW, ack=submit_review, lazy=[announce_decision])
     on.action(Action.OPEN_AFTERCARE, lazy=[open_aftercare_from_button])
     on.view(View.AFTERCARE, ack=submit_aftercare)
 
@@ -317,10 +317,20 @@ def submit_return(turn: Turn) -> None:
         turn,
         blocks=["comment"],
         parse=lambda form, ctx: ReturnInput(comment=form.get("comment")),
-        work=lambda db, ctx, data: _decide(db, ctx, closure_id, approve=False, comment=data.comment),
+        work=lambda db, ctx, data: {
+            **_decide(db, ctx, closure_id, approve=False, comment=data.comment),
+            "approved": False,
+        },
     )
+    _closed_with_decision(turn, meta, outcome)
+
+
+def _closed_with_decision(
+    turn: Turn, meta: ClosureReturn | None, outcome: tuple[dict[str, object], bool] | None
+) -> None:
+    """A decision saved from a modal: the modal closes, and the first time the DMs follow (lazily)."""
     if outcome is None:
-        return
+        return  # answered with field errors
     result, first_time = outcome
     turn.ack()  # closes the modal
     if first_time:
@@ -332,7 +342,8 @@ def submit_return(turn: Turn) -> None:
         )
 
 
-def announce_return(turn: Turn) -> None:
+def announce_decision(turn: Turn) -> None:
+    """Every approval DM says what was decided; the case manager is told; a Home acted from is renewed."""
     outcome = turn.outcome
     if outcome is None:
         return
@@ -340,12 +351,12 @@ def announce_return(turn: Turn) -> None:
         turn.client,
         turn.locale,
         outcome["result"],
-        approved=False,
+        approved=bool(outcome["result"].get("approved")),
         supervisor=str(turn.user_id),
         channel=outcome["channel"],
         ts=outcome["ts"],
     )
-    if not outcome["channel"]:  # the Return button of the App Home (a DM's carries its message)
+    if not outcome["channel"]:  # a decision from the App Home (a DM's button carries its message)
         publish_home(turn, page=0)
 
 
@@ -386,32 +397,7 @@ def submit_review(turn: Turn) -> None:
         return {**_decide(db, ctx, closure_id, approve=approve, comment=data.comment), "approved": approve}
 
     outcome = submit_once(turn, blocks=REVIEW_BLOCKS, parse=parse, work=work)
-    if outcome is None:
-        return
-    result, first_time = outcome
-    turn.ack()  # closes the modal
-    if first_time:
-        message = meta.message if meta else None
-        turn.pass_on(
-            result=result,
-            channel=message.channel if message else None,
-            ts=message.ts if message else None,
-        )
-
-
-def announce_review(turn: Turn) -> None:
-    outcome = turn.outcome
-    if outcome is None:
-        return
-    _announce(
-        turn.client,
-        turn.locale,
-        outcome["result"],
-        approved=bool(outcome["result"].get("approved")),
-        supervisor=str(turn.user_id),
-        channel=outcome["channel"],
-        ts=outcome["ts"],
-    )
+    _closed_with_decision(turn, meta, outcome)
 
 
 # ---------------------------------------------------------------- after-care
