@@ -124,8 +124,8 @@ def team_blocks(load: TeamCaseload, locale: str) -> list[dict]:
         )
         blocks.append(
             b.actions(
-                b.button(t("home.button.approve", locale), Action.APPROVE_CLOSURE, value, style="primary"),
-                b.button(t("home.button.return", locale), Action.RETURN_CLOSURE, value),
+                # The decision is taken in the review modal, with the whole closure read (issue: blind sign-off).
+                b.button(t("home.button.review", locale), Action.REVIEW_CLOSURE, value, style="primary"),
                 b.button(t("home.button.show", locale), Action.OPEN_SHOW, CaseRef(code=approval.code).dump()),
                 block_id=f"home.approval.{approval.closure_id}",
             )

@@ -16,7 +16,7 @@ from models.services.context import Ctx
 from models.services.lifecycle import snapshot
 from sandbox.slack.requests import block_actions, event, post
 from tests.e2e.conftest import SIGNING_SECRET
-from tests.e2e.helpers import add_staff, answer_to, command
+from tests.e2e.helpers import add_staff, answer_to, command, state, submit, text
 from tests.factories import assessment_input, intake, plan_input
 
 NAME = "홍가상"
@@ -130,12 +130,10 @@ def test_supervisor_sees_the_caseload_and_approval_buttons_above_own_cases(bot):
     view = published(bot)["view"]
     text = blocks_text(view)
     assert "*UCM1*" in text and code in text and len(view["blocks"]) <= 100
-    assert [json.loads(b["value"]) for b in buttons(view, Action.APPROVE_CLOSURE)] == [
+    assert [json.loads(b["value"]) for b in buttons(view, Action.REVIEW_CLOSURE)] == [
         {"closure_id": closure_id}
     ]
-    assert [json.loads(b["value"]) for b in buttons(view, Action.RETURN_CLOSURE)] == [
-        {"closure_id": closure_id}
-    ]
+    assert buttons(view, Action.APPROVE_CLOSURE) == buttons(view, Action.RETURN_CLOSURE) == []
     # Two unclassified cases overdue and the GENERAL one awaiting closure: 3 open, weight 3, 2 overdue.
     assert re.search(
         r"\*UCM1\* · (가중|weighted) \*3\* / (기준|threshold) 30 · (진행|open) 3(건)? · (위기|crisis) 0(건)? · "
@@ -147,24 +145,39 @@ def test_supervisor_sees_the_caseload_and_approval_buttons_above_own_cases(bot):
     assert kinds.index("actions") < max(i for i, k in enumerate(kinds) if k == "header")
 
 
-def test_a_closure_approved_from_the_home_publishes_the_home_again(bot):
+def test_a_closure_approved_from_the_home_review_publishes_the_home_again(bot):
     add_staff(bot, "UCM1")
     add_staff(bot, "USUP", role=StaffRole.SUPERVISOR)
     code, _ = pending_closure(bot, "UCM1")
     open_home(bot, "USUP")
     home = published(bot)["view"]
-    [approve] = buttons(home, Action.APPROVE_CLOSURE)
+    [review] = buttons(home, Action.REVIEW_CLOSURE)
 
     request = block_actions(
         SIGNING_SECRET,
         user_id="USUP",
-        actions=[{"action_id": Action.APPROVE_CLOSURE, "value": approve["value"]}],
+        actions=[{"action_id": Action.REVIEW_CLOSURE, "value": review["value"]}],
         view={"type": "home", "id": "VHOMEUSUP"},
     )
     assert post(bot.events_url, request.body, request.headers)[0] == 200
+    modal = bot.slack.wait_for("views.open")[-1].params["view"]
+    assert modal["callback_id"] == ViewId.CLOSURE_REVIEW and code in json.dumps(
+        modal["blocks"], ensure_ascii=False
+    )
+    status, body = submit(
+        bot,
+        "USUP",
+        ViewId.CLOSURE_REVIEW,
+        state(
+            decision={"type": "radio_buttons", "selected_option": {"value": "approve"}}, comment=text(None)
+        ),
+        view_id="VREVIEWHOME",
+        private_metadata=modal["private_metadata"],
+    )
+    assert status == 200 and "response_action" not in body  # the modal closes
     again = published(bot, 2)
     assert again["user_id"] == "USUP"
-    assert buttons(again["view"], Action.APPROVE_CLOSURE) == []  # nothing left to approve
+    assert buttons(again["view"], Action.REVIEW_CLOSURE) == []  # nothing left to review
     assert code not in blocks_text(again["view"])
 
 

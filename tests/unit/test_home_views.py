@@ -152,9 +152,11 @@ def test_supervisors_home_with_caseload_and_approvals(locale, size):
     view = home_view(locale, name="팀장", today=TODAY.isoformat(), desk=make_desk(size), caseload=caseload)
     validate(view)
     buttons = [e for blk in view["blocks"] if blk["type"] == "actions" for e in blk["elements"]]
-    approve = [json.loads(e["value"]) for e in buttons if e["action_id"] == Action.APPROVE_CLOSURE]
-    returned = [json.loads(e["value"]) for e in buttons if e["action_id"] == Action.RETURN_CLOSURE]
-    assert approve == returned == [{"closure_id": 100 + i} for i in range(min(size, 5))]
+    review = [json.loads(e["value"]) for e in buttons if e["action_id"] == Action.REVIEW_CLOSURE]
+    assert review == [{"closure_id": 100 + i} for i in range(min(size, 5))]
+    # No decision without the review modal: the Home has no approve or return button of its own.
+    decided_blind = {Action.APPROVE_CLOSURE, Action.RETURN_CLOSURE}
+    assert not [e for e in buttons if e["action_id"] in decided_blind]
 
 
 def test_case_buttons_follow_the_next_step():
