@@ -31,6 +31,7 @@ class View(StrEnum):
     ACCESS_LOG = "team.access_log.modal"
     SERVE = "case.serve.modal"
     SUPERVISION = "case.supervision.modal"
+    FOLLOW_UPS = "case.supervision.follow_ups.modal"
     STATS = "team.stats.modal"
     CONSENT = "case.consent.modal"
     RECORD_INTAKE = "case.record_intake.modal"
@@ -50,6 +51,8 @@ class View(StrEnum):
 
 
 class Action(StrEnum):
+    OPEN_FOLLOW_UPS = "case.supervision.follow_ups.open"
+    FOLLOW_UP_DONE = "case.supervision.follow_up.done"
     OPEN_INTAKE = "case.intake.open"
     OPEN_SHOW = "case.show.open"
     OPEN_ASSESS = "case.assess.open"

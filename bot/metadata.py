@@ -160,6 +160,13 @@ class WorkerRef(SlackValue):
     worker: RecordId
 
 
+class FollowUpRef(SlackValue):
+    """A supervision follow-up's done button (its nudge and the follow-ups modal)."""
+
+    session_id: RecordId
+    number: Annotated[int, Field(ge=1, le=20)]
+
+
 # ------------------------------------------------------------------ consents
 
 

@@ -1,5 +1,7 @@
 """슈퍼비전: `/case supervision @person` (슈퍼비전) opens the session form for a supervisor of the person's
-team; its submission saves once. Refusals (not a supervisor, another team's worker) are told in words."""
+team; its submission saves once. Refusals (not a supervisor, another team's worker) are told in words.
+`/case supervision` alone, and the follow-up nudge's Open button, show the person's open follow-ups with
+their words (a modal, never a message); Done marks one done from there or from the nudge."""
 
 from __future__ import annotations
 
@@ -9,17 +11,20 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from bot.i18n import t
-from bot.ids import View
+from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
-from bot.metadata import WorkerRef
+from bot.metadata import FollowUpRef, WorkerRef
+from bot.views.blocks import section
 from bot.views.supervision import (
     FOLLOW_UPS,
     SUPERVISION_BLOCKS,
     follow_up_blocks,
+    follow_ups_modal,
     supervision_done_modal,
     supervision_modal,
 )
 from handlers.common import Invocation, submit_once
+from models.enums import Surface
 from models.errors import InvalidInput, Message, invalid_input_from
 from models.schemas import FollowUpInput, SupervisionInput
 from models.services import supervision
@@ -32,13 +37,17 @@ if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold 
 def register(on: Listeners) -> None:
     on.view(View.SUPERVISION, ack=submit_session)
     on.subcommand("supervision")(open_supervision)
+    on.action(Action.OPEN_FOLLOW_UPS, lazy=[open_follow_ups])
+    on.action(Action.FOLLOW_UP_DONE, lazy=[follow_up_done])
 
 
 def open_supervision(call: Invocation) -> None:
-    if not call.args:
-        call.reply(text=t("supervision.usage", call.locale))
-        return
     ctx = call.ctx()
+    if not call.args:  # the person's own follow-ups (and those they gave)
+        with call.uow() as db:
+            items = supervision.open_follow_ups(db, ctx)
+        call.open_modal(follow_ups_modal(items, call.locale, today=ctx.today))
+        return
     with call.uow() as db:
         form = supervision.session_form(db, ctx, " ".join(call.args))
     call.open_modal(supervision_modal(form, call.locale, today=ctx.today))
@@ -105,3 +114,38 @@ def submit_session(turn: Turn) -> None:
             int(str(result["follow_ups"])),
         ),
     )
+
+
+# ---------------------------------------------------------------- follow-ups read back and done
+
+
+def open_follow_ups(turn: Turn) -> None:
+    """The nudge's Open button: the follow-ups modal (the words shown to the person alone)."""
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", turn.locale))
+    ctx = turn.ctx(Surface.BUTTON)
+    with turn.uow() as db:
+        items = supervision.open_follow_ups(db, ctx)
+    turn.client.views_open(
+        trigger_id=turn.trigger_id, view=follow_ups_modal(items, turn.locale, today=ctx.today)
+    )
+
+
+def follow_up_done(turn: Turn) -> None:
+    """Done from the follow-ups modal (shown again without it) or from the nudge (which then says done).
+    A refusal or an unknown follow-up is told to the person privately (bot.listeners)."""
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", turn.locale))
+    ref = FollowUpRef.read(turn.action.get("value"))
+    if ref is None:
+        return
+    ctx, locale, view = turn.ctx(Surface.BUTTON), turn.locale, turn.view
+    with turn.uow() as db:
+        done = supervision.complete_follow_up(db, ctx, ref.session_id, ref.number)
+        items = supervision.open_follow_ups(db, ctx) if view else []
+    if view:
+        turn.client.views_update(view_id=view["id"], view=follow_ups_modal(items, locale, today=ctx.today))
+        return
+    text = t("supervision.nudge.done_text", locale, number=done.number, date=done.held_on.isoformat())
+    if not turn.answer_in_place(text, [section(text)]):
+        turn.tell(text)

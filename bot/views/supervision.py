@@ -12,7 +12,7 @@ from datetime import date
 
 from bot.i18n import t
 from bot.ids import Action, View
-from bot.metadata import Snooze, WorkerRef
+from bot.metadata import FollowUpRef, Snooze, WorkerRef
 from bot.views.blocks import (
     Block,
     actions,
@@ -26,7 +26,7 @@ from bot.views.blocks import (
     text_input,
 )
 from models.services.desk import TeamCaseload, WorkerLoad
-from models.services.supervision import FollowUpNudge, LoadWarning, SessionForm
+from models.services.supervision import FollowUpItem, FollowUpNudge, LoadWarning, SessionForm
 
 BARS = "▁▂▃▄▅▆▇█"
 FOLLOW_UPS = 3  # rows of follow-ups on the form
@@ -137,6 +137,37 @@ def supervision_modal(form: SessionForm, locale: str, *, today: date) -> dict:
     )
 
 
+def follow_ups_modal(items: list[FollowUpItem], locale: str, *, today: date) -> dict:
+    """The person's open follow-ups (and those they gave), each with its words and a done button: the
+    only place the words are shown (a modal to the person, never a message)."""
+
+    def label(key: str, **values: object) -> str:
+        return t("supervision.follow_ups." + key, locale, **values)
+
+    blocks: list[Block] = [context(label("privacy"))]
+    if not items:
+        blocks.append(section(label("none")))
+    for item in items:
+        days = (today - item.due_on).days
+        line = label(
+            "mine" if item.mine else "given",
+            date=item.held_on.isoformat(),
+            supervisor=item.supervisor,
+            worker=item.worker,
+            due=item.due_on.isoformat(),
+            late=label("late", days=days) if days > 0 else "",
+            text=item.text,
+        )
+        done = button(
+            label("done"),
+            Action.FOLLOW_UP_DONE,
+            FollowUpRef(session_id=item.session_id, number=item.number).dump(),
+        )
+        blocks.append(section(line, accessory=done, block_id=f"follow_up.{item.session_id}.{item.number}"))
+    blocks.append(context(label("record_hint")))
+    return modal(View.FOLLOW_UPS, label("title"), blocks, close=label("close"))
+
+
 def supervision_done_modal(locale: str, name: str, held_on: date, follow_ups: int) -> dict:
     text = t("supervision.done.text", locale, name=name, date=held_on.isoformat(), count=follow_ups)
     return modal(View.DONE, t("supervision.done.title", locale), [header(name), section(text)])
@@ -164,6 +195,12 @@ def follow_up_nudge(
         section(text),
         context(t("supervision.nudge.where", locale)),
         actions(
+            button(t("supervision.nudge.open", locale), Action.OPEN_FOLLOW_UPS, style="primary"),
+            button(
+                t("supervision.nudge.done", locale),
+                Action.FOLLOW_UP_DONE,
+                FollowUpRef(session_id=item.session_id, number=item.number).dump(),
+            ),
             button(
                 t("reminders.snooze_day", locale),
                 f"{Action.SNOOZE_REMINDER}.1",

@@ -213,6 +213,7 @@ def record_session(db: Session, ctx: Ctx, worker_id: int, data: SupervisionInput
 class FollowUpNudge:
     """What a follow-up's nudge says: no words of the session, only when, who and by when."""
 
+    session_id: int
     number: int
     held_on: date
     supervisor: str
@@ -238,7 +239,7 @@ def follow_up_of(db: Session, reminder: Reminder) -> FollowUpNudge | None:
     if row is None:
         return None
     number, due_on, done_at, held_on, supervisor = row
-    return FollowUpNudge(number, held_on, supervisor, due_on, done_at is not None)
+    return FollowUpNudge(int(match.group(1)), number, held_on, supervisor, due_on, done_at is not None)
 
 
 @dataclass(frozen=True)
@@ -257,3 +258,102 @@ def over_threshold(db: Session, ctx: Ctx, staff_id: int) -> LoadWarning | None:
     more = weighted + INTENSITY_WEIGHTS[None]
     threshold = ctx.policy.caseload_threshold
     return LoadWarning(weighted, threshold, more) if more > threshold else None
+
+
+# ------------------------------------------------------------------ follow-ups read back and done
+
+
+@dataclass(frozen=True)
+class FollowUpItem:
+    """A follow-up as its two readers see it (the worker and the supervisor who recorded the session)."""
+
+    session_id: int
+    number: int
+    text: str
+    held_on: date
+    supervisor: str
+    worker: str
+    due_on: date
+    done: bool
+    mine: bool  # the actor's own task (the worker's); otherwise one the actor gave
+
+
+def _follow_up_items(db: Session, ctx: Ctx, rows: list[SupervisionFollowUp]) -> list[FollowUpItem]:
+    names = dict(db.execute(select(StaffMember.id, StaffMember.display_name)).all())
+    return [
+        FollowUpItem(
+            session_id=row.session_id,
+            number=row.number,
+            text=row.text,
+            held_on=row.session.held_on,
+            supervisor=names.get(row.session.supervisor_id, ""),
+            worker=names.get(row.session.worker_id, ""),
+            due_on=row.due_on,
+            done=row.done_at is not None,
+            mine=row.session.worker_id == ctx.actor.id,
+        )
+        for row in rows
+    ]
+
+
+def open_follow_ups(db: Session, ctx: Ctx, *, limit: int = 20) -> list[FollowUpItem]:
+    """The actor's open follow-ups (as the worker) and those they gave (as the supervisor), soonest due
+    first. The words are read back, so the read is logged."""
+    access.require_active(ctx)
+    actor = ctx.actor.id
+    rows = list(
+        db.scalars(
+            select(SupervisionFollowUp)
+            .join(SupervisionSession, SupervisionSession.id == SupervisionFollowUp.session_id)
+            .where(
+                SupervisionFollowUp.done_at.is_(None),
+                (SupervisionSession.worker_id == actor) | (SupervisionSession.supervisor_id == actor),
+            )
+            .order_by(SupervisionFollowUp.due_on, SupervisionFollowUp.id)
+            .limit(limit)
+        )
+    )
+    if rows:
+        record_access(
+            db, ctx, None, AuditAction.READ, "supervision_follow_up", f"{len(rows)} open follow-ups"
+        )
+    return _follow_up_items(db, ctx, rows)
+
+
+def complete_follow_up(db: Session, ctx: Ctx, session_id: int, number: int) -> FollowUpItem:
+    """The worker, or the supervisor who gave it, marks a follow-up done; its nudge is cancelled. A second
+    click changes nothing. Anyone else is refused and logged, and learns nothing of it."""
+    access.require_active(ctx)
+    row = db.scalar(
+        select(SupervisionFollowUp).where(
+            SupervisionFollowUp.session_id == session_id, SupervisionFollowUp.number == number
+        )
+    )
+    if row is None:
+        raise NotFound(Message("supervision.errors.no_follow_up"))
+    if ctx.actor.id not in (row.session.worker_id, row.session.supervisor_id):
+        raise access.refuse(
+            ctx,
+            None,
+            f"follow-up {session_id}/{number} of another person",
+            Message("supervision.errors.not_yours"),
+        )
+    if row.done_at is None:
+        row.done_at = ctx.now
+        for reminder in db.scalars(
+            select(Reminder).where(
+                Reminder.key == follow_up_key(session_id, number),
+                Reminder.status.in_([ReminderStatus.PENDING, ReminderStatus.FAILED]),
+            )
+        ):
+            reminder.status = ReminderStatus.CANCELLED
+        record_access(
+            db,
+            ctx,
+            None,
+            AuditAction.UPDATE,
+            "supervision_follow_up",
+            f"session {session_id} follow-up {number} done",
+        )
+        db.flush()
+    return _follow_up_items(db, ctx, [row])[0]

@@ -14,20 +14,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.ids import View
+from bot.ids import Action, View
 from bot.settings import Settings
 from bot.slack_client import make_web_client, refusal_count
 from models import privacy
-from models.enums import CaseIntensity, ReminderKind, StaffRole, Surface
+from models.enums import CaseIntensity, ReminderKind, ReminderStatus, StaffRole, Surface
 from models.reminder import Reminder
 from models.services import cases, staff
 from models.services.calendar import WorkCalendar
 from models.services.context import Ctx
 from models.supervision import SupervisionFollowUp, SupervisionSession
+from sandbox.slack.requests import block_actions, post
 from scheduler.digests import send_weekly
 from scheduler.jobs import Runtime
 from scheduler.sweep import sweep
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import SIGNING_SECRET, RunningBot
 from tests.e2e.helpers import add_staff, answers_to, choices, command, day, state, submit, text
 from tests.e2e.test_home import open_home, published
 from tests.e2e.test_privacy_scan import everything_tagged_in
@@ -218,3 +219,65 @@ def test_no_supervision_narrative_reaches_slack(bot: RunningBot, tmp_path: Path)
         shown = json.dumps(call.params, ensure_ascii=False)
         assert not any(words in shown for words in VERBATIM), call.method
     assert refusal_count() == refused_before  # the gate never had to stop anything
+
+
+def test_the_worker_reads_the_follow_ups_in_a_modal_and_marks_one_done_from_the_nudge(bot: RunningBot):
+    team(bot)
+    [code] = cases_of(bot, "UCM1", CaseIntensity.GENERAL)
+    command(bot, "supervision <@UCM1|UCM1>", "USV1")
+    meta = bot.slack.wait_for("views.open")[0].params["view"]["private_metadata"]
+    typed = values(case_codes=choices(code, kind="multi_static_select"))
+    _, body = submit(bot, "USV1", View.SUPERVISION, typed, view_id="VSUP3", private_metadata=meta)
+    assert body["response_action"] == "update"
+
+    # `/case 슈퍼비전` alone: the worker's own follow-ups, words included, in a modal (never a message)
+    bot.slack.reset()
+    command(bot, "슈퍼비전", "UCM1")
+    opened = bot.slack.wait_for("views.open")[0].params["view"]
+    assert opened["callback_id"] == View.FOLLOW_UPS
+    shown = json.dumps(opened["blocks"], ensure_ascii=False)
+    assert FOLLOW_UP in shown and in_days(3) in shown
+    [done] = [
+        b["accessory"]
+        for b in opened["blocks"]
+        if b.get("accessory", {}).get("action_id") == Action.FOLLOW_UP_DONE
+    ]
+    # another team's supervisor cannot mark it done (told privately), nothing changes
+    request = block_actions(
+        SIGNING_SECRET,
+        user_id="USV2",
+        actions=[{"action_id": Action.FOLLOW_UP_DONE, "value": done["value"]}],
+        channel_id="DUSV2",
+        message={"text": "nudge"},
+        response_url=bot.slack.response_url("USV2"),
+    )
+    assert post(bot.events_url, request.body, request.headers)[0] == 200
+    assert answers_to(bot, "USV2")[0]["text"]
+    with bot.uow() as db:
+        assert db.scalar(select(SupervisionFollowUp.done_at)) is None
+
+    # the worker clicks Done on the nudge: the nudge says done, the follow-up is done, its reminder off
+    request = block_actions(
+        SIGNING_SECRET,
+        user_id="UCM1",
+        actions=[{"action_id": Action.FOLLOW_UP_DONE, "value": done["value"]}],
+        channel_id="DUCM1",
+        message={"text": "nudge"},
+        response_url=bot.slack.response_url("UCM1"),
+    )
+    assert post(bot.events_url, request.body, request.headers)[0] == 200
+    replaced = answers_to(bot, "UCM1")[-1]
+    assert replaced.get("replace_original") and FOLLOW_UP not in json.dumps(replaced, ensure_ascii=False)
+    with bot.uow() as db:
+        assert db.scalar(select(SupervisionFollowUp.done_at)) is not None
+        [nudge] = db.scalars(select(Reminder).where(Reminder.kind == ReminderKind.SUPERVISION_FOLLOW_UP))
+        assert nudge.status == ReminderStatus.CANCELLED
+
+    # the nudge's Open button shows the list, now empty
+    before = len(bot.slack.calls("views.open"))
+    request = block_actions(
+        SIGNING_SECRET, user_id="UCM1", actions=[{"action_id": Action.OPEN_FOLLOW_UPS}], channel_id="DUCM1"
+    )
+    assert post(bot.events_url, request.body, request.headers)[0] == 200
+    empty = bot.slack.wait_for("views.open", count=before + 1)[-1].params["view"]
+    assert empty["callback_id"] == View.FOLLOW_UPS and FOLLOW_UP not in json.dumps(empty, ensure_ascii=False)

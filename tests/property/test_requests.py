@@ -160,6 +160,11 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
         ),
     ),
     Action.OPEN_CONFERENCE: ([], lambda codes: st.just({})),
+    Action.OPEN_FOLLOW_UPS: ([], lambda codes: st.just({})),
+    Action.FOLLOW_UP_DONE: (
+        ["session_id", "number"],
+        lambda codes: st.fixed_dictionaries({"session_id": NUMBERS, "number": NUMBERS}),
+    ),
     Action.CONFERENCE_LIST: ([], lambda codes: st.just({})),
     Action.CONFERENCE_AGENDA: (
         ["conference_id"],

@@ -26,6 +26,7 @@ from bot.metadata import (
     ConsentForm,
     ConsentOpen,
     ConsentPick,
+    FollowUpRef,
     HistoryPage,
     MessageRef,
     NoteMeta,
@@ -74,6 +75,7 @@ EXAMPLES: list[SlackValue] = [
     ConferenceRecord(conference_id=2, codes=[CODE, "SCH-2026-123456789"]),
     ActionItemRef(item_id=8),
     WorkerRef(worker=12),
+    FollowUpRef(session_id=3, number=2),
     HistoryPage(code=CODE, section=Section.NOTES),
     HistoryPage(code=CODE, section=Section.CLOSURE, page=3),
     PrintRequest(code=CODE, form=Form.PLAN),
@@ -276,6 +278,7 @@ VALUES = st.one_of(
     st.builds(ConferenceRecord, conference_id=IDS, codes=st.lists(CODES, max_size=20)),
     st.builds(ActionItemRef, item_id=IDS),
     st.builds(WorkerRef, worker=IDS),
+    st.builds(FollowUpRef, session_id=IDS, number=st.integers(1, 20)),
 )
 
 

@@ -62,6 +62,6 @@ def test_the_supervision_modal_offers_codes_only_and_the_nudge_no_words():
     assert ids == SUPERVISION_BLOCKS
     assert json.loads(view["private_metadata"]) == {"worker": 7}
     text, _blocks = follow_up_nudge(
-        FollowUpNudge(2, date(2026, 12, 1), "박팀장", date(2026, 12, 4), False), date(2026, 12, 7), 9, "ko"
+        FollowUpNudge(5, 2, date(2026, 12, 1), "박팀장", date(2026, 12, 4), False), date(2026, 12, 7), 9, "ko"
     )
     assert "2026-12-04" in text and "2026-12-01" in text and "박팀장" in text and "3일" in text

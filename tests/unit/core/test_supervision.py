@@ -302,3 +302,45 @@ def test_destroying_a_discussed_case_takes_its_link_and_keeps_the_session(db, wo
     db.expire_all()
     assert count(db, SupervisionCase) == 0
     assert count(db, SupervisionSession) == count(db, SupervisionFollowUp) == 1
+
+
+# ------------------------------------------------------------------ follow-ups read back and done in Slack
+
+
+def test_the_worker_and_the_supervisor_read_the_follow_ups_and_mark_one_done(db, world):
+    session = supervision.record_session(db, world.ctx(world.supervisor), world.manager.id, session_input())
+    [mine] = supervision.open_follow_ups(db, world.ctx(world.manager))
+    assert (mine.text, mine.mine, mine.supervisor) == (FOLLOW_UP, True, world.supervisor.display_name)
+    [given] = supervision.open_follow_ups(db, world.ctx(world.supervisor))
+    assert (given.mine, given.worker) == (False, world.manager.display_name)
+    assert supervision.open_follow_ups(db, world.ctx(world.coworker)) == []
+    reads = select(func.count()).where(
+        AuditLog.record == "supervision_follow_up", AuditLog.action == AuditAction.READ
+    )
+    assert db.scalar(reads) == 2  # the two reads that showed words; the empty one showed none
+
+    done = supervision.complete_follow_up(db, world.ctx(world.manager), session.id, 1)
+    assert done.done and supervision.open_follow_ups(db, world.ctx(world.manager)) == []
+    [nudge] = db.scalars(select(Reminder).where(Reminder.kind == ReminderKind.SUPERVISION_FOLLOW_UP))
+    assert nudge.status == ReminderStatus.CANCELLED
+    first_done = db.scalar(select(SupervisionFollowUp.done_at))
+    # A second click (the nudge after the modal, the supervisor too) changes nothing.
+    supervision.complete_follow_up(db, world.ctx(world.supervisor), session.id, 1)
+    assert db.scalar(select(SupervisionFollowUp.done_at)) == first_done
+    updates = select(func.count()).where(
+        AuditLog.record == "supervision_follow_up", AuditLog.action == AuditAction.UPDATE
+    )
+    assert db.scalar(updates) == 1
+
+
+def test_someone_else_cannot_mark_a_follow_up_done_and_learns_nothing(db, world):
+    session = supervision.record_session(db, world.ctx(world.supervisor), world.manager.id, session_input())
+    for stranger in (world.coworker, world.other_supervisor):
+        with pytest.raises(NotAllowed) as refused:
+            supervision.complete_follow_up(db, world.ctx(stranger), session.id, 1)
+        assert FOLLOW_UP not in refused.value.text("ko")
+    with pytest.raises(NotFound):
+        supervision.complete_follow_up(db, world.ctx(world.manager), session.id, 9)
+    assert db.scalar(select(SupervisionFollowUp.done_at)) is None
+    [nudge] = db.scalars(select(Reminder).where(Reminder.kind == ReminderKind.SUPERVISION_FOLLOW_UP))
+    assert nudge.status == ReminderStatus.PENDING
