@@ -33,6 +33,7 @@ class View(StrEnum):
     SUPERVISION = "case.supervision.modal"
     FOLLOW_UPS = "case.supervision.follow_ups.modal"
     STATS = "team.stats.modal"
+    STATS_DOWNLOAD = "team.stats.download.modal"
     CONSENT = "case.consent.modal"
     RECORD_INTAKE = "case.record_intake.modal"
     HOLD = "case.hold.modal"
@@ -51,6 +52,7 @@ class View(StrEnum):
 
 
 class Action(StrEnum):
+    STATS_DOWNLOAD = "team.stats.download"
     OPEN_FOLLOW_UPS = "case.supervision.follow_ups.open"
     FOLLOW_UP_DONE = "case.supervision.follow_up.done"
     OPEN_INTAKE = "case.intake.open"

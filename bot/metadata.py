@@ -111,6 +111,12 @@ class HistoryPage(SlackValue):
     page: Annotated[int, Field(ge=0, le=10_000)] = 0
 
 
+class StatsMonth(SlackValue):
+    """The statistics modal's download button: the month shown."""
+
+    month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
 class PrintRequest(SlackValue):
     """The history modal's print buttons: the case and the form."""
 

@@ -64,12 +64,18 @@ def prepare_database(settings: Settings) -> Engine:
 
 # Slack's payloads are small (a full modal's state is tens of kB): anything larger is refused unread.
 MAX_BODY_BYTES = 512 * 1024
+# What a one-time link serves: a printed form, or a month's statistics workbook.
+DOWNLOAD_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def print_downloads(uow: UnitOfWork, settings: Settings, clock: Clock = SYSTEM_CLOCK):  # -> WSGI callable
-    """GET /print/<token>?user=<Slack user id>: the form behind a one-time link of the 인쇄 button, once,
-    within ten minutes, for the person it was made for (models/services/forms.py). A refused link is
-    logged by the unit of work and answered 403 with the reason in words; nothing of the record is sent."""
+    """GET /print/<token>?user=<Slack user id>: the form behind a one-time link of the 인쇄 button (or the
+    statistics workbook behind `/case stats`'s button), once, within ten minutes, for the person it was
+    made for (models/services/forms.py). A refused link is logged by the unit of work and answered 403
+    with the reason in words; nothing of the record is sent."""
 
     def serve(environ, start_response):  # type: ignore[no-untyped-def]
         token = environ.get("PATH_INFO", "")[len(PRINT_PATH) :]
@@ -93,7 +99,7 @@ def print_downloads(uow: UnitOfWork, settings: Settings, clock: Clock = SYSTEM_C
         start_response(
             "200 OK",
             [
-                ("Content-Type", "application/pdf"),
+                ("Content-Type", DOWNLOAD_TYPES[name.rsplit(".", 1)[-1]]),
                 ("Content-Disposition", f'attachment; filename="{name}"'),
                 ("Cache-Control", "no-store"),
             ],

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from bot.i18n import t
-from bot.ids import View
-from bot.views.blocks import Block, context, cut, divider, header, modal, section
+from bot.ids import Action, View
+from bot.metadata import StatsMonth
+from bot.views.blocks import Block, actions, button, context, cut, divider, header, modal, section
 from models.services import stats_output
 from models.services.stats import Report
 
 
 def stats_modal(report: Report, locale: str) -> dict:
     span = f"{report.period.start.isoformat()} – {report.period.end.isoformat()}"
+    month = report.period.start.strftime("%Y-%m")
     blocks: list[Block] = [
         header(t("stats.modal.heading", locale, team=report.team or "-")),
         context(t("stats.modal.period", locale, period=span)),
+        actions(
+            button(t("stats.modal.download", locale), Action.STATS_DOWNLOAD, StatsMonth(month=month).dump()),
+        ),
     ]
     for table in report.tables:
         heads = stats_output.header_row(table, locale)
@@ -29,4 +34,14 @@ def stats_modal(report: Report, locale: str) -> dict:
     blocks.append(context(t("stats.modal.footer", locale)))
     return modal(
         View.STATS, t("stats.modal.title", locale), blocks[:100], close=t("stats.modal.close", locale)
+    )
+
+
+def download_modal(locale: str, text: str) -> dict:
+    """Pushed over the statistics: the one-time link (or how to make the workbook without one)."""
+    return modal(
+        View.STATS_DOWNLOAD,
+        t("stats.download.title", locale),
+        [section(text)],
+        close=t("stats.modal.close", locale),
     )

@@ -33,8 +33,8 @@ from models.plan import PlanGoal, ServicePlan
 from models.print_link import PrintLink
 from models.referral import Referral
 from models.resource import Resource
-from models.services import access
-from models.services.context import Ctx, utc
+from models.services import access, stats, stats_output
+from models.services.context import Ctx, Policy, utc
 from models.services.export import format_value
 from models.staff import StaffMember
 from models.text import t
@@ -508,6 +508,7 @@ def print_form(
 # ------------------------------------------------------------------ one-time links (the 인쇄 button)
 
 LINK_MINUTES = 10
+STATS_FORM = "stats"  # a link's form for the statistics workbook (no case)
 
 
 def _hash(token: str) -> str:
@@ -533,6 +534,27 @@ def issue_link(db: Session, ctx: Ctx, code: str, form: Form, locale: str) -> str
     return token
 
 
+def issue_stats_link(db: Session, ctx: Ctx, month: str | None, locale: str) -> tuple[str, str]:
+    """(token, YYYY-MM) for one download of the team's statistics workbook for the month (default: the
+    last full month), by this supervisor, within LINK_MINUTES. Anyone else is refused as `/case stats`
+    refuses them; the run itself is logged when the link is used."""
+    period = stats.month_of(ctx, month)
+    token = secrets.token_urlsafe(32)
+    db.add(
+        PrintLink(
+            token_hash=_hash(token),
+            case_id=None,
+            staff_id=ctx.actor.id,
+            form=STATS_FORM,
+            locale=locale,
+            period=period,
+            created_at=ctx.now,
+            expires_at=ctx.now + timedelta(minutes=LINK_MINUTES),
+        )
+    )
+    return token, period
+
+
 def redeem_link(
     db: Session,
     token: str,
@@ -544,8 +566,9 @@ def redeem_link(
     font: str = DEFAULT_FONT,
     bold_font: str = DEFAULT_BOLD_FONT,
 ) -> tuple[str, bytes]:
-    """(file name, PDF) for a link used once, in time, by the person it was made for, who still sees the
-    case; anything else raises NotAllowed (the unit of work logs the refusal) and nothing is served."""
+    """(file name, document) for a link used once, in time, by the person it was made for, who still
+    sees the case (a form) or still supervises the team (the statistics); anything else raises NotAllowed
+    (the unit of work logs the refusal) and nothing is served."""
     link = db.scalar(select(PrintLink).where(PrintLink.token_hash == _hash(token)))
     if link is None:
         raise NotAllowed(
@@ -555,7 +578,7 @@ def redeem_link(
             surface=Surface.BUTTON.value,
             detail="print link: unknown",
         )
-    case = db.get_one(Case, link.case_id)
+    case = db.get_one(Case, link.case_id) if link.case_id is not None else None
     staff = db.get_one(StaffMember, link.staff_id)
 
     def refuse(why: str) -> NotAllowed:
@@ -564,8 +587,8 @@ def redeem_link(
             at=now,
             actor_id=staff.id if staff.slack_user_id == user else None,
             actor_ref=user[:64],
-            case_id=case.id,
-            case_code=case.code,
+            case_id=case.id if case else None,
+            case_code=case.code if case else None,
             surface=Surface.BUTTON.value,
             detail=f"print link {link.form}: {why}",
         )
@@ -576,6 +599,11 @@ def redeem_link(
         raise refuse("expired")
     if staff.slack_user_id != user:
         raise refuse("other_person")
+    if case is None:  # the statistics workbook: `/case stats`'s own rule, checked again now
+        link.used_at = now
+        ctx = Ctx(actor=staff, surface=Surface.BUTTON, now=now, policy=Policy(zone=zone))
+        report = stats.team_month(db, ctx, link.period)
+        return f"casebot-stats-{link.period}.xlsx", stats_output.to_xlsx(report, link.locale)
     if not access.can_access(db, staff, case, today=now.astimezone(zone).date()):
         raise refuse("no_access")
     link.used_at = now

@@ -473,18 +473,28 @@ def _trend(db: Session, span: Period, zone: ZoneInfo, on_team: ColumnElement[boo
 STATS_FOR_SUPERVISORS = Message("stats.errors.for_supervisors")
 
 
-def team_month(db: Session, ctx: Ctx, month: str | None) -> Report:
-    """`/case stats [YYYY-MM]`: the month's figures (default: the last full month) for the supervisor's
-    own team. Anyone else is refused in words (and the refusal is logged); the run is in the access log."""
+def month_of(ctx: Ctx, month: str | None) -> str:
+    """The month a supervisor asks for (`YYYY-MM`, checked), or the last full month; anyone who is not an
+    active supervisor is refused in words (and the refusal is logged)."""
     require_active(ctx)
     if ctx.actor.role != StaffRole.SUPERVISOR:
         raise refuse(ctx, None, "statistics: not a supervisor", STATS_FOR_SUPERVISORS)
     if month:
-        span = month_period(month)
-    else:
-        first = ctx.today.replace(day=1)
-        span = month_period((first - timedelta(days=1)).strftime("%Y-%m"))
-    team = db.scalar(select(Team.name).where(Team.id == ctx.actor.team_id))
+        return month_period(month).start.strftime("%Y-%m")
+    first = ctx.today.replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
+def month_and_team(db: Session, ctx: Ctx, month: str | None) -> tuple[Period, str | None]:
+    """The period and the supervisor's team `team_month` reports on (refusals as `month_of`)."""
+    span = month_period(month_of(ctx, month))
+    return span, db.scalar(select(Team.name).where(Team.id == ctx.actor.team_id))
+
+
+def team_month(db: Session, ctx: Ctx, month: str | None) -> Report:
+    """`/case stats [YYYY-MM]`: the month's figures (default: the last full month) for the supervisor's
+    own team. Anyone else is refused in words (and the refusal is logged); the run is in the access log."""
+    span, team = month_and_team(db, ctx, month)
     report = compute(db, span, zone=ctx.policy.zone, team=team)
     detail = f"from={span.start.isoformat()} to={span.end.isoformat()} team={team}"
     record_access(db, ctx, None, AuditAction.EXPORT, "statistics", detail)

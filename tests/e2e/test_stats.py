@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.ids import View
+from bot.ids import Action, View
 from models import AuditLog, ServiceDelivery
 from models.enums import StaffRole
-from tests.e2e.conftest import RunningBot
+from sandbox.slack.requests import block_actions, post
+from tests.e2e.conftest import SIGNING_SECRET, RunningBot
 from tests.e2e.helpers import add_staff, answer_to, choice, command, day, state, submit, text
 from tests.e2e.test_notes import case_in_monitoring
 
@@ -94,3 +96,39 @@ def test_case_stats_is_for_supervisors_and_logged(bot):
     status, _ = command(bot, "stats 2026-13", "USUP")  # a month that does not exist
     assert status == 200
     assert "YYYY-MM" in answer_to(bot, "USUP")["text"]
+
+
+def test_the_stats_modal_offers_the_workbook_and_without_an_address_says_how_to_make_it(bot):
+    case_in_monitoring(bot)
+    month = datetime.now(SEOUL).strftime("%Y-%m")
+    command(bot, f"stats {month}", "USUP", channel_id="C0042")
+    view = bot.slack.wait_for("views.open")[0].params["view"]
+    [download] = [
+        e
+        for b in view["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == Action.STATS_DOWNLOAD
+    ]
+    request = block_actions(
+        SIGNING_SECRET,
+        user_id="USUP",
+        actions=[{"action_id": Action.STATS_DOWNLOAD, "value": download["value"]}],
+        view={**view, "id": "VSTATS1"},
+    )
+    assert post(bot.events_url, request.body, request.headers)[0] == 200
+    pushed = bot.slack.wait_for("views.push")[-1].params["view"]
+    shown = json.dumps(pushed, ensure_ascii=False)
+    assert pushed["callback_id"] == View.STATS_DOWNLOAD
+    assert f"casebot stats --from {month}-01" in shown and "--format xlsx" in shown
+    # the button's value is checked again: a case manager who forges the click is refused in words
+    request = block_actions(
+        SIGNING_SECRET,
+        user_id="UCM1",
+        actions=[{"action_id": Action.STATS_DOWNLOAD, "value": download["value"]}],
+        view={**view, "id": "VSTATS2"},
+        response_url=bot.slack.response_url("UCM1"),
+    )
+    assert post(bot.events_url, request.body, request.headers)[0] == 200
+    assert "슈퍼바이저" in answer_to(bot, "UCM1")["text"] or "supervisor" in answer_to(bot, "UCM1")["text"]
+    assert len(bot.slack.calls("views.push")) == 1

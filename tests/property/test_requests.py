@@ -161,6 +161,12 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
     ),
     Action.OPEN_CONFERENCE: ([], lambda codes: st.just({})),
     Action.OPEN_FOLLOW_UPS: ([], lambda codes: st.just({})),
+    Action.STATS_DOWNLOAD: (
+        ["month"],
+        lambda codes: st.fixed_dictionaries(
+            {"month": st.sampled_from(["2026-11", "2026-13", "1999-01", ""])}
+        ),
+    ),
     Action.FOLLOW_UP_DONE: (
         ["session_id", "number"],
         lambda codes: st.fixed_dictionaries({"session_id": NUMBERS, "number": NUMBERS}),

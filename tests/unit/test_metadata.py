@@ -37,6 +37,7 @@ from bot.metadata import (
     ResourceRef,
     SlackValue,
     Snooze,
+    StatsMonth,
     WorkerRef,
     channel_ref,
     conversation_id,
@@ -76,6 +77,7 @@ EXAMPLES: list[SlackValue] = [
     ActionItemRef(item_id=8),
     WorkerRef(worker=12),
     FollowUpRef(session_id=3, number=2),
+    StatsMonth(month="2026-11"),
     HistoryPage(code=CODE, section=Section.NOTES),
     HistoryPage(code=CODE, section=Section.CLOSURE, page=3),
     PrintRequest(code=CODE, form=Form.PLAN),
@@ -279,6 +281,7 @@ VALUES = st.one_of(
     st.builds(ActionItemRef, item_id=IDS),
     st.builds(WorkerRef, worker=IDS),
     st.builds(FollowUpRef, session_id=IDS, number=st.integers(1, 20)),
+    st.builds(StatsMonth, month=st.from_regex(r"\A20[0-9]{2}-(0[1-9]|1[0-2])\Z")),
 )
 
 

@@ -9,11 +9,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.settings import load_settings
-from casebot.server import print_downloads, wsgi_app
+from casebot.server import DOWNLOAD_TYPES, print_downloads, wsgi_app
 from models.audit import AuditLog
 from models.clock import FixedClock
 from models.enums import AuditAction
-from models.services.forms import Form, issue_link
+from models.services.forms import Form, issue_link, issue_stats_link
 from tests.factories import NOW, case_in_monitoring, make_world
 
 
@@ -54,3 +54,15 @@ def test_the_route_serves_a_link_once_to_its_person_and_refuses_the_rest(db, uow
     assert sorted(refused) == sorted(
         ["print link plan: other_person", "print link plan: used", "print link plan: expired"]
     )
+
+
+def test_the_route_serves_the_statistics_workbook_as_a_spreadsheet(db, uow):
+    world = make_world(db)
+    token, _ = issue_stats_link(db, world.ctx(world.supervisor), "2026-02", "ko")
+    db.flush()
+    settings = load_settings(agency_name="가상복지관")
+    application = wsgi_app(None, None, downloads=print_downloads(uow, settings, FixedClock(NOW)))  # type: ignore[arg-type]
+    status, headers, body = get(application, f"/print/{token}", f"user={world.supervisor.slack_user_id}")
+    assert status.startswith("200") and body.startswith(b"PK")  # an xlsx is a zip
+    assert headers["Content-Type"] == DOWNLOAD_TYPES["xlsx"]
+    assert 'filename="casebot-stats-2026-02.xlsx"' in headers["Content-Disposition"]
