@@ -65,6 +65,18 @@ def run(settings: Settings) -> None:
     stamps = Stamps(clock.now)  # messages are dated at the sandbox's time
     slack = FakeSlack(host=HOST, stamp=stamps).start()
     settings = sandbox_settings(settings, slack.url, signing_secret)
+    # The listening socket first, so that the bot knows its own address: the 인쇄 and statistics buttons
+    # give one-time links to it (PUBLIC_URL), served by the same server as the page.
+    serving: dict[str, Callable] = {}
+    server = waitress.create_server(
+        lambda environ, start_response: serving["app"](environ, start_response),
+        host=HOST,
+        port=settings.port,
+        threads=8,
+        ident="casebot",
+    )
+    port = server.effective_port  # type: ignore[union-attr]
+    settings = settings.model_copy(update={"public_url": f"http://{HOST}:{port}"})
     engine = prepare_database(settings)
     uow = UnitOfWork(make_session_factory(engine))
     fresh = setup.is_fresh(uow)
@@ -101,11 +113,9 @@ def run(settings: Settings) -> None:
         # The scheduler's minute, on the sandbox's clock (APScheduler would run on real time).
         threading.Thread(target=_tick, args=(sandbox,), name="sandbox-clock", daemon=True).start()
 
-    application = _dispatch(
+    serving["app"] = _dispatch(
         wsgi_app(app, signing_secret, downloads=print_downloads(uow, settings, clock)), sandbox
     )
-    server = waitress.create_server(application, host=HOST, port=settings.port, threads=8, ident="casebot")
-    port = server.effective_port  # type: ignore[union-attr]
     sandbox.events_url = f"http://{HOST}:{port}/slack/events"
     sandbox.allowed_hosts = frozenset({f"{HOST}:{port}", f"localhost:{port}"})
     if settings.host != HOST:
