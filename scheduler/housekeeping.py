@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.errors import loggable
 from bot.notify import dm
 from bot.views.retention import destruction_notice
 from models.services import housekeeping, idempotency, retention
@@ -55,8 +56,8 @@ def consent_expiry(runtime: Runtime, now: datetime) -> ConsentExpiryReport:
                 expiry.key,
                 lambda db, expiry=expiry: housekeeping.record_expiry(db, expiry, runtime.policy, now),
             )
-        except Exception:
-            log.exception("consent expiry of consent #%s not recorded", expiry.consent_id)
+        except Exception as error:
+            log.error("consent expiry of consent #%s not recorded\n%s", expiry.consent_id, loggable(error))
             report.failed += 1
             continue
         report.recorded += 1 if first else 0
@@ -96,8 +97,10 @@ def retention_notice(runtime: Runtime, now: datetime) -> RetentionNoticeReport:
             text, blocks = destruction_notice(items, locale or runtime.default_locale)
             dm(runtime.client, slack_id, text, blocks)
             report.told += 1
-        except Exception:
-            log.exception("retention notice to a supervisor failed; tried again on the next run")
+        except Exception as error:
+            log.error(
+                "retention notice to a supervisor failed; tried again on the next run\n%s", loggable(error)
+            )
             report.failed += 1
             failed.update(retention.notice_key(i) for i in items)
     for key, item in everything.items():
@@ -119,8 +122,12 @@ def retention_purge(runtime: Runtime, now: datetime) -> retention.PurgeReport:
         try:
             with runtime.uow() as db:
                 report.destroyed.append(retention.purge_case(db, case_id, now=now, zone=zone))
-        except Exception:
-            log.exception("retention purge of case #%s failed; tried again on the next run", case_id)
+        except Exception as error:
+            log.error(
+                "retention purge of case #%s failed; tried again on the next run\n%s",
+                case_id,
+                loggable(error),
+            )
     return report
 
 
@@ -139,8 +146,8 @@ def run_daily(runtime: Runtime, now: datetime, tasks: tuple[Task, ...] = TASKS) 
     for task in tasks:
         try:
             reports[task.name] = task.run(runtime, now)
-        except Exception:
-            log.exception("housekeeping task %s failed", task.name)
+        except Exception as error:
+            log.error("housekeeping task %s failed\n%s", task.name, loggable(error))
             reports[task.name] = None
             continue
         log.info("housekeeping: %s", reports[task.name])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -43,3 +45,20 @@ def test_other_errors_keep_their_message():
         raise RuntimeError("worker pool exhausted")
     except RuntimeError as error:
         assert "RuntimeError: worker pool exhausted" in loggable(error)
+
+
+def test_code_that_may_hold_client_data_logs_errors_through_loggable():
+    """`log.exception` prints the error's message, which may quote a row's values (a database error) or a
+    field typed in a modal: the layers that handle case records log through `loggable` instead. The leader
+    election touches no record (scheduler/runner.py)."""
+    root = Path(__file__).resolve().parents[2]
+    allowed = {root / "scheduler" / "runner.py"}
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for layer in ("bot", "handlers", "scheduler", "casebot", "models")
+        for path in sorted((root / layer).rglob("*.py"))
+        if path not in allowed
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "log.exception(" in line or "logger.exception(" in line
+    ]
+    assert found == []
