@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from models.case import Case
 from models.client import Client, Guardian
 from models.errors import InvalidInput, Message
-from models.schemas import ConsentInput
+from models.schemas import ConsentInput, IntakeInput
 from models.services import access
 from models.services.changes import case_changed
 from models.services.context import Ctx
@@ -56,6 +56,20 @@ def check_signer(case: Case, data: ConsentInput) -> None:
     signer = _normal(data.signer_name)
     if signer and any(_normal(g.name) == signer for g in alleged_abusers(case.client)):
         raise InvalidInput({"signer_name": ABUSER_CANNOT_SIGN})
+
+
+def check_intake_signer(data: IntakeInput) -> None:
+    """R12 at intake: the guardian chosen to sign the consents is one of the intake's guardians, and
+    never one marked there as the alleged abuser; a consent in such a guardian's name is refused too."""
+    index = data.signer_guardian
+    if index is not None:
+        if index >= len(data.guardians):
+            raise InvalidInput({"signer_guardian": Message("guardians.errors.no_guardian")})
+        if data.guardians[index].is_alleged_abuser:
+            raise InvalidInput({"signer_guardian": ABUSER_CANNOT_SIGN})
+    abusers = {_normal(g.name) for g in data.guardians if g.is_alleged_abuser and g.name}
+    if any(_normal(c.signer_name) in abusers for c in data.consents if c.signer_name):
+        raise InvalidInput({"signer_guardian": ABUSER_CANNOT_SIGN})
 
 
 def mark_alleged_abuser(
