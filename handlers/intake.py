@@ -78,6 +78,7 @@ LIST_ALIASES = {
     "crisis_flags": "crisis_flags",
     "presenting_needs": "presenting_needs",
     "signer_guardian": "consent_signer",
+    "signer_name": "consent_signer",  # a consent in an alleged abuser's name (R12)
     "consents": "refusal_notice",
     "consents.scope": "consent_scopes",
 }
@@ -115,6 +116,7 @@ STRICT_ALIASES = {
     "consents.signer_name": "guardian.verified",
     "signer_relationship": "guardian.verified",
     "signer_guardian": "guardian.verified",
+    "signer_name": "guardian.verified",
 }
 
 

@@ -60,16 +60,14 @@ def check_signer(case: Case, data: ConsentInput) -> None:
 
 def check_intake_signer(data: IntakeInput) -> None:
     """R12 at intake: the guardian chosen to sign the consents is one of the intake's guardians, and
-    never one marked there as the alleged abuser; a consent in such a guardian's name is refused too."""
+    never one marked there as the alleged abuser (before anything is written)."""
     index = data.signer_guardian
     if index is not None:
         if index >= len(data.guardians):
             raise InvalidInput({"signer_guardian": Message("guardians.errors.no_guardian")})
         if data.guardians[index].is_alleged_abuser:
             raise InvalidInput({"signer_guardian": ABUSER_CANNOT_SIGN})
-    abusers = {_normal(g.name) for g in data.guardians if g.is_alleged_abuser and g.name}
-    if any(_normal(c.signer_name) in abusers for c in data.consents if c.signer_name):
-        raise InvalidInput({"signer_guardian": ABUSER_CANNOT_SIGN})
+    # A consent in an alleged abuser's name (whoever was chosen) is refused as each consent is added.
 
 
 def mark_alleged_abuser(
