@@ -190,7 +190,9 @@ def intake_blocks(i: IntakeEntry, locale: str, zone: ZoneInfo) -> list[dict]:
         for m in i.household
     ]
     guardians = [
-        t(
+        t(k + "abuser", locale, relationship=v(g.relationship), standing=v(g.standing))
+        if g.alleged_abuser  # R12: neither their name nor a number of theirs where the case is shown
+        else t(
             k + "guardian",
             locale,
             relationship=v(g.relationship),
@@ -198,7 +200,6 @@ def intake_blocks(i: IntakeEntry, locale: str, zone: ZoneInfo) -> list[dict]:
             standing=v(g.standing),
             contact=v(g.contact),
         )
-        + (t(k + "alleged_abuser", locale) if g.alleged_abuser else "")
         for g in i.guardians
     ]
     return [
