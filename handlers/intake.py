@@ -462,7 +462,7 @@ def _add_row(turn: Turn, *, member: bool) -> None:
     """An "add" button inside the intake modal: the same modal with one more row, what was typed kept
     (the same block ids keep Slack's own values too)."""
     view_id = turn.view.get("id")
-    if turn.actor is None or not view_id:
+    if turn.actor is None or not view_id or turn.view.get("callback_id") != View.INTAKE:
         return
     members, guardians = rows_in(turn.view)
     opened_in = ChannelRef.read(turn.view.get("private_metadata"))
@@ -475,7 +475,10 @@ def _add_row(turn: Turn, *, member: bool) -> None:
         guardians=guardians if member else guardians + 1,
         values=read_state(turn.view),
     )
-    turn.client.views_update(view_id=view_id, hash=turn.view.get("hash"), view=view)
+    try:
+        turn.client.views_update(view_id=view_id, hash=turn.view.get("hash"), view=view)
+    except SlackApiError as error:  # closed meanwhile, or typed into again (hash_conflict): nothing lost
+        log.warning("could not add a row to the intake modal: %s", error.response.get("error"))
 
 
 def add_member(turn: Turn) -> None:
