@@ -27,7 +27,7 @@ from models.enums import (
 from models.errors import InvalidInput
 from models.reminder import Reminder
 from models.schemas import STRICT_CONTEXT, GuardianInput, HouseholdMemberInput, IntakeInput
-from models.services import case_file, cases, notes
+from models.services import case_file, cases, forms, notes
 from models.services.context import Policy
 from models.services.export import export_case
 from tests.factories import NOW, contact, intake
@@ -190,3 +190,28 @@ def test_no_crisis_ticked_no_one_is_told_and_nothing_is_due(db, world):
     assert cases.crisis_recipients(db, case, today=ctx.today) == []
     assert pending(db, case, ReminderKind.CRISIS_FIRST_RESPONSE) == []
     assert db.scalar(select(func.count()).select_from(Guardian)) == 1
+
+
+def test_the_printed_intake_form_has_the_intake_and_no_alleged_abusers_contact(db, world):
+    abuser = GuardianInput(
+        name="최의심가상", relationship_kind="부", contact="010-9090-8080", is_alleged_abuser=True
+    )
+    data = full_intake(crisis_flags=[CrisisFlag.CARER_LOSS])
+    case = cases.open_case(db, world.ctx(), data.model_copy(update={"guardians": [*data.guardians, abuser]}))
+    doc = forms.form_document(
+        db, case, forms.Form.INTAKE, locale="ko", zone=ZoneInfo("Asia/Seoul"), agency="가상복지관", now=NOW
+    )
+    shown = repr(doc.parts)
+    for expected in (
+        "한부모",
+        "베트남어",
+        "생계급여",
+        "월세",
+        "아웃리치",
+        "보호자 상실",
+        MEMBER,
+        PHONE,
+        "미성년후견인",
+    ):
+        assert expected in shown, expected
+    assert "최의심가상" in shown and "010-9090-8080" not in shown
