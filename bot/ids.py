@@ -81,6 +81,9 @@ class Action(StrEnum):
     ACTION_ITEM_SHOW = "case.conference.item.show"
     OPEN_CONSENT = "case.consent.open"
     OPEN_RECORD_INTAKE = "case.record_intake.open"
+    # Inside the intake modal: one more household member or guardian row (views.update, values kept).
+    INTAKE_ADD_MEMBER = "case.intake.add_member"
+    INTAKE_ADD_GUARDIAN = "case.intake.add_guardian"
     OPEN_HOLD = "case.hold.open"
     OPEN_RESUME = "case.resume.open"
     OPEN_TRANSFER = "case.transfer.open"

@@ -9,24 +9,36 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 from slack_sdk.errors import SlackApiError
 
+from bot.errors import loggable
 from bot.forms import read_state
 from bot.i18n import t
 from bot.ids import Action, View
-from bot.listeners import Listeners, Turn
+from bot.listeners import Listeners, Turn, user_locale
 from bot.metadata import CaseRef, ChannelRef
+from bot.notify import dm
 from bot.views.intake import (
+    ALLEGED_ABUSER,
+    CO_RESIDENT,
+    DETAIL_BLOCKS,
+    GUARDIAN_FIELDS,
+    MAIN_CARER,
+    MEMBER_FIELDS,
     RECORD_INTAKE_BLOCKS,
     REFERRAL_ONLY,
     REFERRAL_SOURCES,
+    SELF_SIGNS,
+    STRICT_MEMBER_FIELDS,
     YES,
+    intake_crisis_message,
     intake_done_modal,
     intake_modal,
     record_intake_modal,
+    rows_in,
 )
 from handlers.common import Invocation, submit_once
 from models.enums import ConsentMethod, NextStep, SignerRelationship, Surface
 from models.errors import InvalidInput, Message
-from models.schemas import STRICT_CONTEXT, Form, IntakeInput, OptionalText
+from models.schemas import MAX_GUARDIANS, MAX_HOUSEHOLD, STRICT_CONTEXT, Form, IntakeInput, OptionalText
 from models.services import access, cases, supervision
 from models.services.context import Ctx
 
@@ -40,6 +52,7 @@ BLOCKS = [
     "referred_on",
     "referral_reason",
     "referral_source",
+    "intake_route",
     "client.name",
     "client.birth_date",
     "client.sex",
@@ -47,40 +60,48 @@ BLOCKS = [
     "client.address",
     "client.life_stage",
     "client.under14",
+    *DETAIL_BLOCKS,
     "presenting_needs",
     "intake_summary",
-    "guardian.name",
-    "guardian.relationship_kind",
-    "guardian.contact",
+    "crisis_flags",
     "confidentiality_notice_given",
+    "consent_signer",
     "consent_scopes",
     "refusal_notice",
 ]
-# Core field names that are not blocks of this view, mapped to the input they are about. The signer
-# is the guardian for a child under 14 (GUARDIAN_SIGNS) and the client otherwise (ALIASES): a signer's
-# error is about the input the name was taken from, never the empty, optional guardian field.
-ALIASES = {
-    "client": "client.name",
-    "guardians": "guardian.name",
+# Core field names that are not blocks of this view, mapped to the input they are about. A list's
+# error (`client.benefits.0`) goes under its input; the signer's under the input the name came from.
+LIST_ALIASES = {
+    "client.characteristics": "client.characteristics",
+    "client.benefits": "client.benefits",
+    "client.interpreter_needed": "client.interpreter",
+    "crisis_flags": "crisis_flags",
+    "presenting_needs": "presenting_needs",
+    "signer_guardian": "consent_signer",
+    "signer_name": "consent_signer",  # a consent in an alleged abuser's name (R12)
     "consents": "refusal_notice",
-    "consents.signer_name": "client.name",
     "consents.scope": "consent_scopes",
-    "signer_relationship": "client.name",
 }
-GUARDIAN_SIGNS = {
-    **ALIASES,
-    "consents.signer_name": "guardian.name",
-    "signer_relationship": "guardian.name",
+ALIASES = {
+    **LIST_ALIASES,
+    "client": "client.name",
+    "guardians": "consent_signer",
+    "household": "household.add",
+    "consents.signer_name": "client.name",
+    "signer_relationship": "client.name",
 }
 # privacy_mode=strict: the modal has no identifier inputs, and the system-of-record number instead.
 STRICT_BLOCKS = [
     "referral_source",
+    "intake_route",
     "client.external_ref",
     "client.sex",
     "client.life_stage",
     "client.under14",
+    *DETAIL_BLOCKS,
     "presenting_needs",
     "intake_summary",
+    "crisis_flags",
     "guardian.relationship_kind",
     "guardian.verified",
     "confidentiality_notice_given",
@@ -88,21 +109,107 @@ STRICT_BLOCKS = [
     "refusal_notice",
 ]
 STRICT_ALIASES = {
+    **LIST_ALIASES,
     "client": "client.external_ref",
     "guardians": "guardian.relationship_kind",
-    "consents": "refusal_notice",
+    "household": "household.add",
     "consents.signer_name": "guardian.verified",
-    "consents.scope": "consent_scopes",
     "signer_relationship": "guardian.verified",
+    "signer_guardian": "guardian.verified",
+    "signer_name": "guardian.verified",
 }
 
 
 def register(on: Listeners) -> None:
-    on.view(View.INTAKE, ack=submit_intake, lazy=[confirm_intake])
+    on.view(View.INTAKE, ack=submit_intake, lazy=[confirm_intake, notify_crisis])
+    on.action(Action.INTAKE_ADD_MEMBER, lazy=[add_member])
+    on.action(Action.INTAKE_ADD_GUARDIAN, lazy=[add_guardian])
     on.subcommand("new")(open_intake)
     on.subcommand("intake")(open_record_intake)
     on.action(Action.OPEN_RECORD_INTAKE, lazy=[open_record_intake_from_button])
     on.view(View.RECORD_INTAKE, ack=submit_record_intake)
+
+
+def _chosen(form: dict, block: str) -> list[str]:
+    value = form.get(block)
+    return value if isinstance(value, list) else []
+
+
+def _filled(form: dict, prefix: str, fields: tuple[str, ...]) -> bool:
+    """Whether a row holds anything typed or chosen (an untouched row is left out, not an error)."""
+    for name in fields:
+        value = form.get(prefix + name)
+        if name == "flags":
+            continue  # a member row's "lives together" is ticked from the start
+        if value:
+            return True
+    return False
+
+
+def household_of(form: dict, *, named: bool = True) -> list[dict]:
+    """The household rows as the core's inputs, in their order; rows left empty are not members."""
+    fields = MEMBER_FIELDS if named else STRICT_MEMBER_FIELDS
+    members = []
+    for index in range(MAX_HOUSEHOLD):
+        key = f"household.{index}."
+        if not _filled(form, key, fields):
+            continue
+        flags = _chosen(form, key + "flags")
+        member = {
+            "relation": form.get(key + "relation") or "",
+            "age_band": form.get(key + "age_band"),
+            "co_resident": CO_RESIDENT in flags,
+            "is_main_carer": MAIN_CARER in flags,
+        }
+        if named:
+            member["name"] = form.get(key + "name")
+        members.append(member)
+    return members
+
+
+def guardian_rows(form: dict) -> dict[int, dict]:
+    """The guardian rows filled in, by row number (the signer select names a row)."""
+    rows = {}
+    for index in range(MAX_GUARDIANS):
+        key = f"guardians.{index}."
+        if not _filled(form, key, GUARDIAN_FIELDS) and ALLEGED_ABUSER not in _chosen(form, key + "flags"):
+            continue
+        rows[index] = {
+            "name": form.get(key + "name"),
+            "relationship_kind": form.get(key + "relationship_kind")
+            or t("intake.guardian.default_relationship", "ko"),
+            "contact": form.get(key + "contact"),
+            "legal_standing": form.get(key + "legal_standing"),
+            "is_alleged_abuser": ALLEGED_ABUSER in _chosen(form, key + "flags"),
+        }
+    return rows
+
+
+def signer_row(form: dict) -> int | None:
+    """The guardian row chosen to sign the consents; None: the client. Not chosen: the first guardian
+    for a child under 14 (R7), the client otherwise. A choice the modal never offered reads as the client
+    is not assumed: it is a field error."""
+    chosen = form.get("consent_signer")
+    if chosen is None:
+        return 0 if YES in _chosen(form, "client.under14") else None
+    if chosen == SELF_SIGNS:
+        return None
+    prefix, _, number = str(chosen).partition(".")
+    if prefix != "guardian" or not number.isdigit() or int(number) >= MAX_GUARDIANS:
+        raise InvalidInput({"consent_signer": Message("errors.input.enum")})
+    return int(number)
+
+
+def client_details(form: dict) -> dict:
+    """Characteristics, interpreter, benefits and housing: the same inputs in both modes."""
+    language = form.get("client.interpreter_language")
+    return {
+        "characteristics": _chosen(form, "client.characteristics"),
+        "interpreter_needed": YES in _chosen(form, "client.interpreter") or bool(language),
+        "interpreter_language": language,
+        "benefits": _chosen(form, "client.benefits"),
+        "housing_type": form.get("client.housing_type"),
+    }
 
 
 def parse_intake(form: dict, locale: str, today: date, *, strict: bool = False) -> IntakeInput:
@@ -110,12 +217,17 @@ def parse_intake(form: dict, locale: str, today: date, *, strict: bool = False) 
     if strict:
         return _parse_strict_intake(form, locale, today)
     under14 = YES in (form.get("client.under14") or [])
-    guardian_name = form.get("guardian.name")
-    signer, relationship = (
-        (guardian_name or "", SignerRelationship.PARENT)
-        if under14
-        else (form.get("client.name") or "", SignerRelationship.SELF)
-    )
+    rows = guardian_rows(form)
+    signer_at = signer_row(form)
+    order = sorted(rows)
+    # A guardian row left empty signs nothing: the consent then has no signer's name, an error under
+    # that row's name input.
+    signer_index = order.index(signer_at) if signer_at in rows else None
+    if signer_at is not None:
+        signer = (rows[signer_at]["name"] if signer_at in rows else None) or ""
+        relationship = SignerRelationship.PARENT
+    else:
+        signer, relationship = form.get("client.name") or "", SignerRelationship.SELF
     consents = [
         {
             "scope": scope,
@@ -125,22 +237,12 @@ def parse_intake(form: dict, locale: str, today: date, *, strict: bool = False) 
             "items": t("intake.modal.consent_items", locale),
             "retention": t("intake.modal.consent_retention", locale),
             "refusal_notice_given": YES in (form.get("refusal_notice") or []),
-            "guardian_verified": under14 and bool(guardian_name),
+            "guardian_verified": signer_at is not None and bool(signer),
             "given_on": today,
         }
         for scope in form.get("consent_scopes") or []
     ]
-    guardians = []
-    if guardian_name:
-        guardians.append(
-            {
-                "name": guardian_name,
-                "relationship_kind": form.get("guardian.relationship_kind")
-                or t("intake.guardian.default_relationship", "ko"),
-                "contact": form.get("guardian.contact"),
-                "is_legal_representative": under14,
-            }
-        )
+    guardians = [{**rows[i], "is_legal_representative": under14 and i == signer_at} for i in order]
     return IntakeInput.model_validate(
         {
             "client": {
@@ -151,13 +253,18 @@ def parse_intake(form: dict, locale: str, today: date, *, strict: bool = False) 
                 "address": form.get("client.address"),
                 "life_stage": form.get("client.life_stage"),
                 "under14": under14,
+                **client_details(form),
             },
             "referral_source": referral_source(form),
+            "intake_route": form.get("intake_route"),
             "presenting_needs": form.get("presenting_needs") or [],
             "intake_summary": form.get("intake_summary"),
+            "crisis_flags": _chosen(form, "crisis_flags"),
             "confidentiality_notice_given": YES in (form.get("confidentiality_notice_given") or []),
             **referral_fields(form),
+            "household": household_of(form),
             "guardians": guardians,
+            "signer_guardian": signer_index,
             "consents": consents,
         }
     )
@@ -208,12 +315,16 @@ def _parse_strict_intake(form: dict, locale: str, today: date) -> IntakeInput:
                 "sex": form.get("client.sex"),
                 "life_stage": form.get("client.life_stage"),
                 "under14": under14,
+                **client_details(form),
             },
             "referral_source": referral_source(form),
+            "intake_route": form.get("intake_route"),
             "presenting_needs": form.get("presenting_needs") or [],
             "intake_summary": form.get("intake_summary"),
+            "crisis_flags": _chosen(form, "crisis_flags"),
             "confidentiality_notice_given": YES in (form.get("confidentiality_notice_given") or []),
             "intake_held": True,
+            "household": household_of(form, named=False),
             "guardians": guardians,
             "consents": consents,
         },
@@ -222,8 +333,30 @@ def _parse_strict_intake(form: dict, locale: str, today: date) -> IntakeInput:
 
 
 def intake_aliases(form: dict) -> dict[str, str]:
-    """Where the core's errors about the consent's signer go: under the input the signer is taken from."""
-    return GUARDIAN_SIGNS if YES in (form.get("client.under14") or []) else ALIASES
+    """Where the core's errors about the consent's signer go: under the input the signer is taken from
+    (the client's name, or the chosen guardian's name)."""
+    try:
+        signer_at = signer_row(form)
+    except InvalidInput:
+        return ALIASES
+    if signer_at is None:
+        return ALIASES
+    source = f"guardians.{signer_at}.name"
+    return {**ALIASES, "consents.signer_name": source, "signer_relationship": source}
+
+
+def intake_blocks(form: dict, *, strict: bool) -> list[str]:
+    """The view's inputs: the fixed ones and every input of the household and guardian rows it holds."""
+    rows: list[str] = []
+    member_fields = STRICT_MEMBER_FIELDS if strict else MEMBER_FIELDS
+    for kind, fields, most in (
+        ("household", member_fields, MAX_HOUSEHOLD),
+        ("guardians", () if strict else GUARDIAN_FIELDS, MAX_GUARDIANS),
+    ):
+        for index in range(most):
+            if any(key.startswith(f"{kind}.{index}.") for key in form):
+                rows += [f"{kind}.{index}.{name}" for name in fields]
+    return [*(STRICT_BLOCKS if strict else BLOCKS), *rows, "household.add"]
 
 
 def referral_source(form: dict) -> str:
@@ -258,17 +391,24 @@ def open_intake(call: Invocation) -> None:
 
 def _open_case(db: Session, ctx: Ctx, data: IntakeInput) -> dict[str, object]:
     case = cases.open_case(db, ctx, data)
-    return {"code": case.code, "next_step": cases.current_state(db, ctx, case).next_step.value}
+    return {
+        "code": case.code,
+        "next_step": cases.current_state(db, ctx, case).next_step.value,
+        # A crisis ticked at intake: the supervisors to tell at once (kept with the result, so a retried
+        # submission does not tell them twice).
+        "notify": [list(pair) for pair in cases.crisis_recipients(db, case, today=ctx.today)],
+    }
 
 
 def submit_intake(turn: Turn) -> None:
     """The ack: parse and open the case once per view, and show the done modal (or field errors)."""
     locale = turn.locale
     strict = turn.policy.strict_privacy
+    form = read_state(turn.view)
     outcome = submit_once(
         turn,
-        blocks=STRICT_BLOCKS if strict else BLOCKS,
-        aliases=STRICT_ALIASES if strict else intake_aliases(read_state(turn.view)),
+        blocks=intake_blocks(form, strict=strict),
+        aliases=STRICT_ALIASES if strict else intake_aliases(form),
         parse=lambda form, ctx: parse_intake(form, locale, ctx.today, strict=strict),
         work=_open_case,
     )
@@ -278,14 +418,19 @@ def submit_intake(turn: Turn) -> None:
     code, next_step = str(result["code"]), NextStep(str(result["next_step"]))
     turn.ack(response_action="update", view=intake_done_modal(locale, code, next_step))
     opened_in = ChannelRef.read(turn.view.get("private_metadata"))  # None: not opened in a channel
-    if first_time and opened_in:
-        turn.pass_on(channel=opened_in.channel, code=code, next_step=next_step.value)
+    if first_time:
+        turn.pass_on(
+            channel=opened_in.channel if opened_in else None,
+            code=code,
+            next_step=next_step.value,
+            notify=result.get("notify") or [],
+        )
 
 
 def confirm_intake(turn: Turn) -> None:
     """After the ack: a private note where `/case new` was typed, once, when the case was opened."""
     outcome = turn.outcome
-    if outcome is None:
+    if outcome is None or not outcome.get("channel"):
         return
     locale = turn.locale
     next_step = NextStep(str(outcome["next_step"]))
@@ -296,6 +441,52 @@ def confirm_intake(turn: Turn) -> None:
         )
     except SlackApiError as error:  # the case is opened and the modal said so: a lost note is no failure
         log.warning("could not post the intake confirmation: %s", error.response.get("error"))
+
+
+def notify_crisis(turn: Turn) -> None:
+    """After the ack: a crisis ticked at intake is told to each of the team's supervisors at once, by
+    DM, case code only (R1); the first-response nudge is already among the case's reminders."""
+    outcome = turn.outcome
+    if outcome is None:
+        return
+    code = str(outcome["code"])
+    for user, stored_locale in outcome.get("notify") or []:
+        try:
+            text, blocks = intake_crisis_message(stored_locale or user_locale(turn.client, user, "ko"), code)
+            dm(turn.client, user, text, blocks)
+        except Exception as error:  # one supervisor's failed DM must not keep the others from theirs
+            log.error("intake crisis DM for %s to a supervisor failed\n%s", code, loggable(error))
+
+
+def _add_row(turn: Turn, *, member: bool) -> None:
+    """An "add" button inside the intake modal: the same modal with one more row, what was typed kept
+    (the same block ids keep Slack's own values too)."""
+    view_id = turn.view.get("id")
+    if turn.actor is None or not view_id or turn.view.get("callback_id") != View.INTAKE:
+        return
+    members, guardians = rows_in(turn.view)
+    opened_in = ChannelRef.read(turn.view.get("private_metadata"))
+    view = intake_modal(
+        turn.locale,
+        turn.policy.profile,
+        channel_id=opened_in.channel if opened_in else None,
+        strict=turn.policy.strict_privacy,
+        members=members + 1 if member else members,
+        guardians=guardians if member else guardians + 1,
+        values=read_state(turn.view),
+    )
+    try:
+        turn.client.views_update(view_id=view_id, hash=turn.view.get("hash"), view=view)
+    except SlackApiError as error:  # closed meanwhile, or typed into again (hash_conflict): nothing lost
+        log.warning("could not add a row to the intake modal: %s", error.response.get("error"))
+
+
+def add_member(turn: Turn) -> None:
+    _add_row(turn, member=True)
+
+
+def add_guardian(turn: Turn) -> None:
+    _add_row(turn, member=False)
 
 
 # ---------------------------------------------------------------- the intake of a referred case

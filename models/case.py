@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import PII, SENSITIVE, Base, StrEnumType, utcnow
 from models.client import Client
 from models.crypto import EncryptedText
-from models.enums import CaseIntensity, CaseStatus, NextStep, Profile, ReminderKind, Stage
+from models.enums import CaseIntensity, CaseStatus, IntakeRoute, NextStep, Profile, ReminderKind, Stage
 from models.staff import StaffMember, Team
 
 
@@ -39,6 +39,11 @@ class Case(Base):
     presenting_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     intake_summary: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     confidentiality_notice_given: Mapped[bool] = mapped_column(default=False)
+    intake_route: Mapped[IntakeRoute | None] = mapped_column(StrEnumType(IntakeRoute))
+    # CrisisFlag values ticked at intake, and when: the supervisors were told, and a first response is
+    # due within `crisis_first_response_hours` of it (a reminder until a contact is reached).
+    crisis_flags: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    crisis_flagged_at: Mapped[datetime | None]
 
     referred_at: Mapped[datetime] = mapped_column(default=utcnow)
     intake_at: Mapped[datetime | None]

@@ -394,6 +394,75 @@ class LifeStage(LabeledEnum):
     SENIOR = "SENIOR"
 
 
+# ------------------------------------------------------------------ intake (issue 17)
+class ClientCharacteristic(LabeledEnum):
+    """The household characteristics asked at intake (대상자 특성)."""
+
+    DISABILITY = "DISABILITY"
+    SINGLE_PARENT = "SINGLE_PARENT"
+    MULTICULTURAL = "MULTICULTURAL"
+    GRANDPARENT_HEADED = "GRANDPARENT_HEADED"
+    NK_DEFECTOR = "NK_DEFECTOR"
+    LIVING_ALONE = "LIVING_ALONE"
+
+
+class BenefitStatus(LabeledEnum):
+    """Public assistance the household receives (수급 현황)."""
+
+    LIVELIHOOD = "LIVELIHOOD"
+    MEDICAL = "MEDICAL"
+    HOUSING = "HOUSING"
+    EDUCATION = "EDUCATION"
+    NEAR_POVERTY = "NEAR_POVERTY"
+    EMERGENCY = "EMERGENCY"
+
+
+class HousingType(LabeledEnum):
+    OWNED = "OWNED"
+    JEONSE = "JEONSE"
+    MONTHLY_RENT = "MONTHLY_RENT"
+    PUBLIC_RENTAL = "PUBLIC_RENTAL"
+    RENT_FREE = "RENT_FREE"
+    NON_HOUSING = "NON_HOUSING"
+    FACILITY = "FACILITY"
+    NO_HOME = "NO_HOME"
+
+
+class IntakeRoute(LabeledEnum):
+    """How the intake came about (접수 방법)."""
+
+    VISIT = "VISIT"
+    PHONE = "PHONE"
+    OUTREACH = "OUTREACH"
+
+
+class LegalStanding(LabeledEnum):
+    """A guardian's legal standing; the first three are legal representatives (법정대리인)."""
+
+    PARENTAL_AUTHORITY = "PARENTAL_AUTHORITY"
+    MINOR_GUARDIAN = "MINOR_GUARDIAN"
+    ADULT_GUARDIAN = "ADULT_GUARDIAN"
+    LIMITED_GUARDIAN = "LIMITED_GUARDIAN"
+    CARER = "CARER"
+
+    @property
+    def legal_representative(self) -> bool:
+        return self in (
+            LegalStanding.PARENTAL_AUTHORITY,
+            LegalStanding.MINOR_GUARDIAN,
+            LegalStanding.ADULT_GUARDIAN,
+        )
+
+
+class CrisisFlag(LabeledEnum):
+    """Ticked at intake: the team's supervisors are told at once and a first response is due in 24 hours."""
+
+    CRISIS = "CRISIS"
+    SELF_HARM = "SELF_HARM"
+    ABUSE = "ABUSE"
+    CARER_LOSS = "CARER_LOSS"
+
+
 class ServiceUnit(LabeledEnum):
     """How a delivered service is counted (서비스 제공기록): times given, or hours."""
 
@@ -426,6 +495,8 @@ class ReminderKind(LabeledEnum):
     CONFERENCE_CANCELLED = "CONFERENCE_CANCELLED"
     # A supervision session's follow-up (no case): to the worker, on its due date.
     SUPERVISION_FOLLOW_UP = "SUPERVISION_FOLLOW_UP"
+    # A crisis, self-harm, abuse or loss of carer ticked at intake: a first response within 24 hours.
+    CRISIS_FIRST_RESPONSE = "CRISIS_FIRST_RESPONSE"
 
 
 class ReminderStatus(LabeledEnum):

@@ -21,6 +21,8 @@ from pydantic import (
 from models.enums import (
     AfterCareAction,
     AfterCareStatus,
+    BenefitStatus,
+    ClientCharacteristic,
     ClosureReason,
     ConferencePurpose,
     ConferenceRecurrence,
@@ -30,7 +32,11 @@ from models.enums import (
     ContactKind,
     ContactOutcome,
     ContactType,
+    CrisisFlag,
     GoalAttainment,
+    HousingType,
+    IntakeRoute,
+    LegalStanding,
     LifeStage,
     MonitoringResult,
     NeedDomain,
@@ -128,9 +134,15 @@ class Form(BaseModel):
         return value
 
 
+# How many household members one intake records (the dialogue's rows; Slack caps a modal's blocks).
+MAX_HOUSEHOLD = 8
+MAX_GUARDIANS = 6
+
+
 class HouseholdMemberInput(Form):
+    name: OptionalText = Field(None, max_length=100)
     relation: SafeText = Field(min_length=1, max_length=40)
-    age_band: OptionalText = Field(None, max_length=20)
+    age_band: LifeStage | None = None
     co_resident: bool = True
     is_main_carer: bool = False
 
@@ -141,8 +153,15 @@ class GuardianInput(Form):
     )
     relationship_kind: SafeText = Field(min_length=1, max_length=40)
     contact: OptionalText = Field(None, max_length=100)
+    legal_standing: LegalStanding | None = None
     is_legal_representative: bool = False
     is_alleged_abuser: bool = False
+
+    @model_validator(mode="after")
+    def _standing(self) -> GuardianInput:
+        if self.legal_standing is not None and self.legal_standing.legal_representative:
+            self.is_legal_representative = True
+        return self
 
 
 class ClientInput(Form):
@@ -154,8 +173,11 @@ class ClientInput(Form):
     contact: OptionalText = Field(None, max_length=100)
     address: OptionalText = Field(None, max_length=300)
     life_stage: LifeStage | None = None
-    characteristics: list[SafeText] = Field(default_factory=list)
+    characteristics: list[ClientCharacteristic] = Field(default_factory=list)
     interpreter_needed: bool = False
+    interpreter_language: OptionalText = Field(None, max_length=40)
+    benefits: list[BenefitStatus] = Field(default_factory=list)
+    housing_type: HousingType | None = None
     under14: bool = False
     external_ref: ExternalRef = Field(None, max_length=64)
 
@@ -212,10 +234,15 @@ class IntakeInput(Form):
     referrer: OptionalText = Field(None, max_length=200)
     referred_on: date | None = None
     referral_reason: OptionalText = Field(None, max_length=3000)
-    household: list[HouseholdMemberInput] = Field(default_factory=list)
-    guardians: list[GuardianInput] = Field(default_factory=list)
+    household: list[HouseholdMemberInput] = Field(default_factory=list, max_length=MAX_HOUSEHOLD)
+    guardians: list[GuardianInput] = Field(default_factory=list, max_length=MAX_GUARDIANS)
     consents: list[ConsentInput] = Field(default_factory=list)
     case_manager_id: int | None = None
+    intake_route: IntakeRoute | None = None
+    crisis_flags: list[CrisisFlag] = Field(default_factory=list)
+    # The consents' signer, when a guardian signs: the index of that guardian in `guardians` (R12: never
+    # one marked as the alleged abuser).
+    signer_guardian: int | None = Field(None, ge=0)
 
     @model_validator(mode="after")
     def _notice_at_intake(self) -> IntakeInput:

@@ -20,6 +20,7 @@ from models.services.case_file import (
     CaseFilePage,
     ClosureEntry,
     ConferenceEntry,
+    IntakeEntry,
     NoteEntry,
     PlanEntry,
     ReferralEntry,
@@ -147,7 +148,65 @@ def _body(page: CaseFilePage, locale: str, zone: ZoneInfo) -> list[dict]:
             out += closure_blocks(entry, locale, zone)
         elif isinstance(entry, DeliveryLine):
             out.append(_delivery(entry, locale, zone))
+        elif isinstance(entry, IntakeEntry):
+            out += intake_blocks(entry, locale, zone)
     return out
+
+
+def _labels(values: list, locale: str) -> str:
+    return ", ".join(v.label(locale) for v in values) or "-"
+
+
+def intake_blocks(i: IntakeEntry, locale: str, zone: ZoneInfo) -> list[dict]:
+    """The intake's record: client characteristics, benefits, housing, crisis flags, household, guardians."""
+    v = lambda x: _v(x, locale, zone)  # noqa: E731
+    k = "history.intake."
+    interpreter = (
+        t(k + "interpreter_yes", locale, language=v(i.interpreter_language))
+        if i.interpreter_needed
+        else v(False)
+    )
+    lines = [
+        t(k + "head", locale, at=v(i.intake_at), source=v(i.referral_source), route=v(i.route)),
+        t(k + "characteristics", locale, values=_labels(i.characteristics, locale)),
+        t(k + "interpreter", locale, value=interpreter),
+        t(k + "benefits", locale, values=_labels(i.benefits, locale)),
+        t(k + "housing", locale, value=v(i.housing)),
+    ]
+    if i.crisis_flags:
+        lines.append(
+            t(k + "crisis", locale, values=_labels(i.crisis_flags, locale), at=v(i.crisis_flagged_at))
+        )
+    household = [
+        t(
+            k + "member",
+            locale,
+            relation=v(m.relation),
+            name=v(m.name),
+            age=v(m.age_band),
+            together=v(m.co_resident),
+            carer=v(m.main_carer),
+        )
+        for m in i.household
+    ]
+    guardians = [
+        t(k + "abuser", locale, relationship=v(g.relationship), standing=v(g.standing))
+        if g.alleged_abuser  # R12: neither their name nor a number of theirs where the case is shown
+        else t(
+            k + "guardian",
+            locale,
+            relationship=v(g.relationship),
+            name=v(g.name),
+            standing=v(g.standing),
+            contact=v(g.contact),
+        )
+        for g in i.guardians
+    ]
+    return [
+        _text("\n".join(lines)),
+        _text(f"*{t(k + 'household', locale)}*\n" + ("\n".join(household) or "-")),
+        _text(f"*{t(k + 'guardians', locale)}*\n" + ("\n".join(guardians) or "-")),
+    ]
 
 
 def _note(n: NoteEntry, locale: str, zone: ZoneInfo) -> dict:

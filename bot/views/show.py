@@ -10,7 +10,9 @@ from __future__ import annotations
 from bot.i18n import t
 from bot.ids import View
 from bot.views import blocks as b
+from bot.views.history import intake_blocks
 from models.enums import NeedDomain, Profile, Severity
+from models.services.case_file import intake_entry
 from models.services.desk import CaseSummary
 
 SEVERE = 3  # assessment domains rated at least this are listed
@@ -68,6 +70,7 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
         b.header(t("show.modal.client", locale)),
         _fields(_client_fields(summary, locale)),
         b.section(f"*{t('show.modal.needs', locale)}*\n{_needs(case.presenting_needs, locale) or none}"),
+        *intake_blocks(intake_entry(case), locale, summary.zone),
         _listing(t("show.modal.consents", locale), _consent_lines(summary, locale), none),
         _listing(t("show.modal.assessment", locale), *_assessment_lines(summary, locale)),
         _listing(

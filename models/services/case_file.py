@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -26,6 +27,8 @@ from models.enums import (
     AfterCareStatus,
     AssessmentKind,
     AssessmentStatus,
+    BenefitStatus,
+    ClientCharacteristic,
     ClosureReason,
     ClosureStatus,
     ConferencePurpose,
@@ -35,7 +38,12 @@ from models.enums import (
     ContactKind,
     ContactOutcome,
     ContactType,
+    CrisisFlag,
     GoalAttainment,
+    HousingType,
+    IntakeRoute,
+    LegalStanding,
+    LifeStage,
     MonitoringResult,
     NeedDomain,
     PlanStatus,
@@ -52,6 +60,8 @@ from models.services.context import Ctx
 from models.services.deliveries import DeliveryLine, deliveries_of
 from models.staff import StaffMember
 
+E = TypeVar("E", ClientCharacteristic, BenefitStatus, CrisisFlag)
+
 
 class Section(StrEnum):
     """The sections of the history modal, in the order of its buttons."""
@@ -63,6 +73,7 @@ class Section(StrEnum):
     CONFERENCES = "conferences"
     CLOSURE = "closure"
     SERVICES = "services"
+    INTAKE = "intake"
 
 
 # How many entries a page holds: a contact note or a referral is a block, an assessment, a plan version
@@ -75,6 +86,7 @@ PAGE_SIZE = {
     Section.CONFERENCES: 10,
     Section.CLOSURE: 1,
     Section.SERVICES: 10,
+    Section.INTAKE: 1,
 }
 SERVICES_KEPT = 200  # the newest deliveries the history pages through
 
@@ -213,8 +225,52 @@ class ClosureEntry:
     aftercare: list[AfterCareEntry] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class HouseholdEntry:
+    name: str | None
+    relation: str
+    age_band: LifeStage | None
+    co_resident: bool
+    main_carer: bool
+
+
+@dataclass(frozen=True)
+class GuardianEntry:
+    name: str | None
+    relationship: str
+    contact: str | None  # None for a guardian marked as the alleged abuser: never a contact (R12)
+    standing: LegalStanding | None
+    legal_representative: bool
+    alleged_abuser: bool
+
+
+@dataclass(frozen=True)
+class IntakeEntry:
+    """What the intake recorded about the client, the household and the guardians."""
+
+    intake_at: datetime | None
+    referral_source: str | None
+    route: IntakeRoute | None
+    characteristics: list[ClientCharacteristic]
+    interpreter_needed: bool
+    interpreter_language: str | None
+    benefits: list[BenefitStatus]
+    housing: HousingType | None
+    crisis_flags: list[CrisisFlag]
+    crisis_flagged_at: datetime | None
+    household: list[HouseholdEntry]
+    guardians: list[GuardianEntry]
+
+
 Entry = (
-    NoteEntry | AssessmentEntry | PlanEntry | ReferralEntry | ConferenceEntry | ClosureEntry | DeliveryLine
+    NoteEntry
+    | AssessmentEntry
+    | PlanEntry
+    | ReferralEntry
+    | ConferenceEntry
+    | ClosureEntry
+    | DeliveryLine
+    | IntakeEntry
 )
 
 
@@ -255,6 +311,59 @@ def read_closure(db: Session, ctx: Ctx, closure_id: int, *, purpose: str) -> tup
 
 def _names(db: Session) -> dict[int, str]:
     return dict(db.execute(select(StaffMember.id, StaffMember.display_name)).all())
+
+
+def labelled(kind: type[E], codes: list[str] | None) -> list[E]:
+    """Stored codes as enum members; a code from an older version that is no member is left out."""
+    out = []
+    for code in codes or []:
+        try:
+            out.append(kind(code))
+        except ValueError:
+            continue
+    return out
+
+
+def _stage(code: str | None) -> LifeStage | None:
+    try:
+        return LifeStage(code) if code else None
+    except ValueError:
+        return None
+
+
+def intake_entry(case: Case) -> IntakeEntry:
+    client = case.client
+    return IntakeEntry(
+        case.intake_at,
+        case.referral_source,
+        case.intake_route,
+        labelled(ClientCharacteristic, client.characteristics),
+        client.interpreter_needed,
+        client.interpreter_language,
+        labelled(BenefitStatus, client.benefits),
+        client.housing_type,
+        labelled(CrisisFlag, case.crisis_flags),
+        case.crisis_flagged_at,
+        [
+            HouseholdEntry(m.name, m.relation, _stage(m.age_band), m.co_resident, m.is_main_carer)
+            for m in client.household
+        ],
+        [
+            GuardianEntry(
+                g.name,
+                g.relationship_kind,
+                None if g.is_alleged_abuser else g.contact,
+                g.legal_standing,
+                g.is_legal_representative,
+                g.is_alleged_abuser,
+            )
+            for g in client.guardians
+        ],
+    )
+
+
+def _intake(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
+    return [intake_entry(case)]
 
 
 def _notes(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
@@ -437,6 +546,7 @@ def _closure_entry(
 
 
 _READERS = {
+    Section.INTAKE: _intake,
     Section.NOTES: _notes,
     Section.ASSESSMENT: _assessments,
     Section.PLAN: _plans,

@@ -13,7 +13,7 @@ from models.client import Client, Guardian, HouseholdMember
 from models.enums import CaseIntensity, CaseStatus, StaffRole, Stage
 from models.errors import InvalidInput, Message, RuleViolation
 from models.schemas import IntakeInput, check_free_text
-from models.services import access, strict
+from models.services import access, guardians, strict
 from models.services.changes import case_changed
 from models.services.codes import next_case_code
 from models.services.consents import add_consent
@@ -45,8 +45,11 @@ def open_case(db: Session, ctx: Ctx, data: IntakeInput) -> Case:
     """Register a case: at intake (`intake_held`) or as a referral awaiting its first interview."""
     require_may_open(db, ctx)
     strict.check_intake(ctx, data)  # privacy_mode=strict: no identifiers, a system-of-record number
+    guardians.check_intake_signer(data)  # R12: an alleged abuser never signs
     manager = _case_manager_for(db, ctx, data.case_manager_id)
     client = Client(**data.client.model_dump())
+    client.characteristics = [c.value for c in data.client.characteristics]
+    client.benefits = [b.value for b in data.client.benefits]
     client.household = [HouseholdMember(**m.model_dump()) for m in data.household]
     client.guardians = [Guardian(**g.model_dump()) for g in data.guardians]
     db.add(client)
@@ -68,6 +71,11 @@ def open_case(db: Session, ctx: Ctx, data: IntakeInput) -> Case:
         intake_at=ctx.now if data.intake_held else None,
         episode_started_at=ctx.now,
         episode=1,
+        intake_route=data.intake_route,
+        crisis_flags=[f.value for f in data.crisis_flags],
+        crisis_flagged_at=ctx.now if data.crisis_flags else None,
+        # Flagged at risk until the assessment says otherwise (the contact cadence and the team's desk).
+        crisis=bool(data.crisis_flags),
     )
     db.add(case)
     db.flush()
@@ -75,6 +83,16 @@ def open_case(db: Session, ctx: Ctx, data: IntakeInput) -> Case:
         add_consent(db, ctx, case, consent)
     case_changed(db, ctx, case, "case_opened", intake=data.intake_held, manager=manager.id)
     return case
+
+
+def crisis_recipients(db: Session, case: Case, *, today: date) -> list[tuple[str, str]]:
+    """A crisis ticked at intake: each of the case's supervisors (Slack id, stored language or "") to be
+    told at once, by case code only."""
+    if not case.crisis_flags:
+        return []
+    supervisors = access.case_supervisors(db, case, today=today)
+    members = (db.get_one(StaffMember, staff_id) for staff_id in supervisors)
+    return [(m.slack_user_id, m.locale or "") for m in members if m.active]
 
 
 def _referred_at(ctx: Ctx, day: date | None) -> datetime:

@@ -27,6 +27,7 @@ from models.plan import PlanGoal, ServicePlan
 from models.referral import Referral
 from models.resource import Resource
 from models.service_delivery import ServiceDelivery
+from models.services.case_file import intake_entry
 from models.services.context import funding_label
 from models.services.reports import REPORT_EVENT
 from models.staff import StaffMember
@@ -147,27 +148,42 @@ def export_case(
         doc.lines += ["", f"> {_l('alleged_abuser_warning', locale)}"]  # R12: never handed to them
 
     doc.heading("client")
-    doc.fields(client, ["name", "birth_date", "sex", "contact", "address", "life_stage", "characteristics"])
-    doc.fields(client, ["interpreter_needed", "under14", "external_ref"])
+    intake = intake_entry(case)
+    doc.fields(client, ["name", "birth_date", "sex", "contact", "address", "life_stage"])
+    doc.item(_field("characteristics", locale), intake.characteristics)
+    doc.fields(client, ["interpreter_needed", "interpreter_language"])
+    doc.item(_field("benefits", locale), intake.benefits)
+    doc.fields(client, ["housing_type", "under14", "external_ref"])
     doc.heading("household", 3)
-    for member in client.household or []:
+    for member in intake.household:
         doc.line(
             "household",
+            name=member.name,
             relation=member.relation,
             age=member.age_band,
             co_resident=member.co_resident,
-            main_carer=member.is_main_carer,
+            main_carer=member.main_carer,
         )
     doc.heading("guardians", 3)
     for guardian in client.guardians or []:
         if guardian.is_alleged_abuser:  # R12: never a contact for the case, so no number of theirs here
             doc.fields(
-                guardian, ["name", "relationship_kind", "is_legal_representative", "is_alleged_abuser"]
+                guardian,
+                [
+                    "name",
+                    "relationship_kind",
+                    "legal_standing",
+                    "is_legal_representative",
+                    "is_alleged_abuser",
+                ],
             )
             doc.item(_field("contact", locale), _l("no_contact_abuser", locale))
             doc.fields(guardian, ["notes"])
             continue
-        doc.fields(guardian, ["name", "relationship_kind", "contact", "is_legal_representative", "notes"])
+        doc.fields(
+            guardian,
+            ["name", "relationship_kind", "contact", "legal_standing", "is_legal_representative", "notes"],
+        )
 
     doc.heading("case")
     case_needs = [_need(code, locale) for code in case.presenting_needs or []]
@@ -182,8 +198,11 @@ def export_case(
             "restricted",
             "case_manager_id",
             "referral_source",
+            "intake_route",
         ],
     )
+    doc.item(_field("crisis_flags", locale), intake.crisis_flags)
+    doc.item(_field("crisis_flagged_at", locale), intake.crisis_flagged_at)
     doc.item(_field("presenting_needs", locale), case_needs)
     doc.fields(
         case,

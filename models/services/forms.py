@@ -34,6 +34,7 @@ from models.print_link import PrintLink
 from models.referral import Referral
 from models.resource import Resource
 from models.services import access, stats, stats_output
+from models.services.case_file import intake_entry
 from models.services.context import Ctx, Policy, utc
 from models.services.export import format_value
 from models.staff import StaffMember
@@ -178,27 +179,38 @@ def _consent(db: Session, case: Case, c: _Fill) -> list[Part]:
 
 def _intake(db: Session, case: Case, c: _Fill) -> list[Part]:
     client = db.get_one(Client, case.client_id)
+    entry = intake_entry(case)
     person = c.rows(client, ["name", "birth_date", "sex", "contact", "address", "life_stage"])
     person += [
-        (c.f("characteristics"), c.v(client.characteristics)),
+        (c.f("characteristics"), c.v(entry.characteristics)),
         (c.f("interpreter_needed"), c.v(client.interpreter_needed)),
+        (c.f("interpreter_language"), c.v(client.interpreter_language)),
+        (c.f("benefits"), c.v(entry.benefits)),
+        (c.f("housing_type"), c.v(client.housing_type)),
     ]
     household = Table(
-        [c.l("relation"), c.l("age_band"), c.l("co_resident"), c.l("main_carer")],
+        [c.f("name"), c.l("relation"), c.l("age_band"), c.l("co_resident"), c.l("main_carer")],
         [
-            [m.relation, c.v(m.age_band), c.v(m.co_resident), c.v(m.is_main_carer)]
-            for m in client.household or []
+            [c.v(m.name), m.relation, c.v(m.age_band), c.v(m.co_resident), c.v(m.main_carer)]
+            for m in entry.household
         ],
     )
     guardians = Table(
-        [c.f("name"), c.f("relationship_kind"), c.f("contact"), c.f("is_legal_representative")],
         [
-            [c.v(g.name), g.relationship_kind, c.v(g.contact), c.v(g.is_legal_representative)]
-            for g in client.guardians or []
+            c.f("name"),
+            c.f("relationship_kind"),
+            c.f("contact"),
+            c.f("legal_standing"),
+            c.f("is_legal_representative"),
+        ],
+        [  # R12: an alleged abuser's contact is never on the form (intake_entry leaves it out)
+            [c.v(g.name), g.relationship, c.v(g.contact), c.v(g.standing), c.v(g.legal_representative)]
+            for g in entry.guardians
         ],
     )
-    intake = c.rows(case, ["referral_source", "referred_at", "intake_at", "case_manager_id"])
+    intake = c.rows(case, ["referral_source", "intake_route", "referred_at", "intake_at", "case_manager_id"])
     intake.append((c.f("presenting_needs"), c.v(_needs(case.presenting_needs, c.locale))))
+    intake.append((c.f("crisis_flags"), c.v(entry.crisis_flags)))
     intake.append((c.f("intake_summary"), c.v(case.intake_summary)))
     return [
         Part(c.l("client"), person),

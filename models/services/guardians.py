@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from models.case import Case
 from models.client import Client, Guardian
 from models.errors import InvalidInput, Message
-from models.schemas import ConsentInput
+from models.schemas import ConsentInput, IntakeInput
 from models.services import access
 from models.services.changes import case_changed
 from models.services.context import Ctx
@@ -56,6 +56,18 @@ def check_signer(case: Case, data: ConsentInput) -> None:
     signer = _normal(data.signer_name)
     if signer and any(_normal(g.name) == signer for g in alleged_abusers(case.client)):
         raise InvalidInput({"signer_name": ABUSER_CANNOT_SIGN})
+
+
+def check_intake_signer(data: IntakeInput) -> None:
+    """R12 at intake: the guardian chosen to sign the consents is one of the intake's guardians, and
+    never one marked there as the alleged abuser (before anything is written)."""
+    index = data.signer_guardian
+    if index is not None:
+        if index >= len(data.guardians):
+            raise InvalidInput({"signer_guardian": Message("guardians.errors.no_guardian")})
+        if data.guardians[index].is_alleged_abuser:
+            raise InvalidInput({"signer_guardian": ABUSER_CANNOT_SIGN})
+    # A consent in an alleged abuser's name (whoever was chosen) is refused as each consent is added.
 
 
 def mark_alleged_abuser(

@@ -136,6 +136,10 @@ def due_items(
             add(ReminderKind.HOLD_END, case.hold_until.isoformat(), on(case.hold_until))
         return items
 
+    first_response = crisis_first_response_due(snap, policy)
+    if first_response is not None:
+        add(ReminderKind.CRISIS_FIRST_RESPONSE, "intake", first_response)
+
     pending = snap.pending_closure
     if pending is not None:
         due = on(
@@ -266,6 +270,19 @@ def _renewed(consents: list[Consent], expiring: Consent, resource_id: int) -> bo
         and resource_id in (other.recipient_resource_ids or [])
         for other in consents
     )
+
+
+def crisis_first_response_due(snap: CaseSnapshot, policy: Policy) -> datetime | None:
+    """A crisis, self-harm, abuse or loss of carer ticked at intake: a first response (a contact that
+    reached the client) is due within `crisis_first_response_hours` of it; None once one is logged."""
+    case = snap.case
+    flagged_at = case.crisis_flagged_at
+    if not case.crisis_flags or flagged_at is None:
+        return None
+    last = snap.last_contact
+    if last is not None and last.contact_at >= flagged_at:
+        return None
+    return flagged_at + timedelta(hours=policy.cadences.crisis_first_response_hours)
 
 
 def _next_contact_due(snap: CaseSnapshot, policy: Policy) -> datetime:

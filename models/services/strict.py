@@ -40,6 +40,9 @@ def check_intake(ctx: Ctx, data: IntakeInput) -> None:
             for field in GUARDIAN_IDENTIFIERS:
                 if getattr(guardian, field) is not None:
                     errors[f"guardians.{index}.{field}"] = refused(field)
+        for index, member in enumerate(data.household):
+            if member.name is not None:
+                errors[f"household.{index}.name"] = refused("name")
         if data.client.external_ref is None:
             errors["client.external_ref"] = NEEDS_EXTERNAL_REF
     else:

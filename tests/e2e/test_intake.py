@@ -100,7 +100,7 @@ def test_bad_input_comes_back_as_field_errors_and_creates_nothing(bot):
     status, body = submit(
         bot, "UCM1", View.INTAKE, valid_intake(**{"client.under14": choices("yes")}), view_id="V6"
     )
-    assert set(body["errors"]) == {"guardian.name"}
+    assert set(body["errors"]) == {"guardians.0.name"}
     assert cases_in(bot) == []
 
 

@@ -74,9 +74,9 @@ VERBATIM = (
 )
 EXTRA_INTAKE = {
     "client.address": ADDRESS,
-    "guardian.name": GUARDIAN,
-    "guardian.relationship_kind": "배우자",
-    "guardian.contact": f"{GUARDIAN_PHONE}, {GUARDIAN_EMAIL}",
+    "guardians.0.name": GUARDIAN,
+    "guardians.0.relationship_kind": "배우자",
+    "guardians.0.contact": f"{GUARDIAN_PHONE}, {GUARDIAN_EMAIL}",
     "intake_summary": NARRATIVE,
 }
 

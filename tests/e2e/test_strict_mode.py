@@ -21,8 +21,9 @@ IDENTIFIER_BLOCKS = {
     "client.birth_date",
     "client.contact",
     "client.address",
-    "guardian.name",
-    "guardian.contact",
+    "guardians.0.name",
+    "guardians.0.contact",
+    "household.0.name",
 }
 
 

@@ -155,8 +155,41 @@ def button(bot: Bot, action_id: str, value: dict, callback_id: str, user: str = 
     return _opened_by(bot, request, callback_id)
 
 
+def _add_rows(bot: Bot, view: dict, view_id: str, action: str) -> dict:
+    """An "add" button inside the open intake modal: the view it is updated to in place."""
+    block = "household.add" if action == Action.INTAKE_ADD_MEMBER else "guardians.add"
+    request = block_actions(
+        SIGNING_SECRET,
+        user_id=MANAGER,
+        actions=[{"action_id": action, "block_id": block}],
+        view={
+            "id": view_id,
+            "callback_id": View.INTAKE,
+            "private_metadata": view.get("private_metadata", ""),
+            "blocks": view["blocks"],
+        },
+    )
+    return _opened_by(bot, request, View.INTAKE)
+
+
 def _intake(bot: Bot) -> Opened:
-    return Opened([command(bot, "new", View.INTAKE)], MANAGER)
+    """The intake as it opens, and as it is after two household members and a second guardian were
+    added with its buttons: every input of the dialogue is submitted, the rows' included."""
+    opened_ids: list[str] = []
+
+    def note_id(call, body) -> None:  # type: ignore[no-untyped-def]
+        if call.method == "views.open" and isinstance(body.get("view"), dict):
+            opened_ids.append(str(body["view"]["id"]))
+
+    bot.slack.subscribe(note_id)
+    first = command(bot, "new", View.INTAKE)
+    view_id = opened_ids[-1]
+    rows = first
+    for action in (Action.INTAKE_ADD_MEMBER, Action.INTAKE_ADD_MEMBER, Action.INTAKE_ADD_GUARDIAN):
+        rows = _add_rows(bot, rows, view_id, action)
+    ids = {b.get("block_id") for b in rows["blocks"]}
+    assert {"household.1.name", "guardians.1.contact"} <= ids, sorted(i for i in ids if i)
+    return Opened([first, rows], MANAGER)
 
 
 def _note(bot: Bot) -> Opened:
@@ -345,7 +378,14 @@ SCENARIOS = [
         "intake",
         View.INTAKE,
         _intake,
-        {"cases": 1, "clients": 1, "consents": ANY, "guardians": ANY, "case_code_counters": ANY},
+        {
+            "cases": 1,
+            "clients": 1,
+            "consents": ANY,
+            "guardians": ANY,
+            "household_members": ANY,
+            "case_code_counters": ANY,
+        },
     ),
     Scenario("note", View.NOTE, _note, {"contact_notes": 1}),
     Scenario("note_from_message", View.NOTE, _note_from_message, {"contact_notes": 1}),

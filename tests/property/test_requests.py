@@ -209,6 +209,8 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
     Action.OPEN_HOLD: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.OPEN_RESUME: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.OPEN_TRANSFER: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
+    Action.INTAKE_ADD_MEMBER: ([], lambda codes: st.just({})),
+    Action.INTAKE_ADD_GUARDIAN: ([], lambda codes: st.just({})),
     Action.ADMIN_ADD_STAFF: ([], lambda codes: st.just({})),
     Action.ADMIN_EDIT_STAFF: ([], lambda codes: st.just({})),
     Action.ADMIN_DEACTIVATE: ([], lambda codes: st.just({})),
@@ -242,6 +244,7 @@ def _container() -> st.SearchStrategy[dict[str, Any]]:
             lambda c: {"channel_id": c, "message": {"text": "", "ts": "1700000000.1"}}
         ),
         st.just({"view": {"type": "modal", "callback_id": View.SHOW, "private_metadata": "{}"}}),
+        st.just({"view": {"type": "modal", "callback_id": View.INTAKE, "private_metadata": ""}}),
         JSON_JUNK.map(lambda junk: {"view": {"type": "modal", "private_metadata": json.dumps(junk)}}),
         st.just({"view": {"type": "home", "callback_id": "casebot.home"}}),
         st.just({}),

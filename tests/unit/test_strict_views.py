@@ -13,10 +13,10 @@ from slack_sdk.models.views import View
 from bot.i18n import t
 from bot.settings import SettingsError, load_settings
 from bot.views import blocks as b
-from bot.views.intake import intake_modal
+from bot.views.intake import GUARDIAN_FIELDS, intake_modal
 from bot.views.referrals import ResourceChoice, refer_modal
 from bot.views.show import show_modal
-from handlers.intake import BLOCKS, STRICT_BLOCKS, parse_intake
+from handlers.intake import BLOCKS, STRICT_BLOCKS, intake_blocks, parse_intake
 from handlers.referrals import parse_refer
 from models.case import Case
 from models.client import Client
@@ -33,9 +33,11 @@ IDENTIFIER_BLOCKS = {
     "client.birth_date",
     "client.contact",
     "client.address",
-    "guardian.name",
-    "guardian.contact",
+    "guardians.0.name",
+    "guardians.0.contact",
 }
+# Identifiers in the rows the "add" buttons bring: never in the strict modal, whatever its rows.
+ROW_IDENTIFIERS = {"household.0.name", "household.7.name"}
 
 
 def validate(view: dict) -> None:
@@ -87,6 +89,8 @@ def test_strict_intake_modal_asks_for_no_identifier(locale, profile):
     ids = inputs(view)
     assert ids == STRICT_BLOCKS  # the handler maps errors onto exactly these blocks
     assert not IDENTIFIER_BLOCKS & set(ids)
+    full = inputs(intake_modal(locale, Profile.WELFARE_CENTRE, strict=True, members=8))
+    assert not (IDENTIFIER_BLOCKS | ROW_IDENTIFIERS) & set(full) and "household.7.relation" in full
     [ref] = [block for block in view["blocks"] if block.get("block_id") == "client.external_ref"]
     assert ref["optional"] is False and ref["element"]["max_length"] == 64
     assert t("strict.intake.notice", locale)[:40] in all_text(view)
@@ -98,7 +102,10 @@ def test_standard_intake_modal_is_unchanged(locale):
     view = intake_modal(locale, Profile.WELFARE_CENTRE, channel_id="C0001")
     validate(view)
     ids = inputs(view)
-    assert ids == BLOCKS and set(ids) >= IDENTIFIER_BLOCKS
+    assert set(ids) == set(intake_blocks(dict.fromkeys(ids), strict=False)) - {"household.add"}
+    assert set(ids) >= IDENTIFIER_BLOCKS and set(ids) - set(BLOCKS) == {
+        f"guardians.0.{name}" for name in GUARDIAN_FIELDS
+    }
     assert "client.external_ref" not in ids and t("strict.intake.notice", locale)[:40] not in all_text(view)
 
 

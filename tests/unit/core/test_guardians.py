@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models.audit import CaseEvent
+from models.case import Case
 from models.consent import Consent
 from models.enums import ConsentScope, SignerRelationship
 from models.errors import InvalidInput
 from models.schemas import GuardianInput
-from models.services import cases, consents, guardians
+from models.services import case_file, cases, consents, guardians
 from tests.factories import consent, intake, sharing_consent
 
 ABUSER = "최의심가상"
@@ -80,3 +81,28 @@ def test_marking_is_on_the_timeline_by_id_only_and_can_be_cleared(db, world):
     assert len(events) == 2 and ABUSER not in str([e.data for e in events])
     with pytest.raises(InvalidInput):
         guardians.mark_alleged_abuser(db, ctx, case.code, 999_999)
+
+
+def test_the_guardian_chosen_at_intake_never_is_an_alleged_abuser_and_nothing_is_written(db, world):
+    ctx = world.ctx()
+    data = flagged_intake().model_copy(update={"signer_guardian": 0})
+    before = db.scalar(select(func.count()).select_from(Case))
+    with pytest.raises(InvalidInput) as excinfo:
+        cases.open_case(db, ctx, data)
+    assert set(excinfo.value.errors) == {"signer_guardian"}
+    assert excinfo.value.errors["signer_guardian"] == guardians.ABUSER_CANNOT_SIGN
+    assert db.scalar(select(func.count()).select_from(Case)) == before
+    with pytest.raises(InvalidInput) as excinfo:
+        cases.open_case(db, ctx, data.model_copy(update={"signer_guardian": 5}))
+    assert set(excinfo.value.errors) == {"signer_guardian"}
+    case = cases.open_case(db, ctx, data.model_copy(update={"signer_guardian": 1}))
+    assert [g.is_alleged_abuser for g in case.client.guardians] == [True, False]
+
+
+def test_an_alleged_abusers_contact_is_left_out_of_the_intakes_record(db, world):
+    case = cases.open_case(db, world.ctx(), flagged_intake())
+    entry = case_file.intake_entry(case)
+    assert [(g.name, g.contact, g.alleged_abuser) for g in entry.guardians] == [
+        (ABUSER, None, True),
+        ("박할머니가상", None, False),
+    ]
