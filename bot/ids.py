@@ -74,6 +74,7 @@ class Action(StrEnum):
     CONFERENCE_RECORD = "case.conference.record"
     ACTION_ITEM_DONE = "case.conference.item.done"
     ACTION_ITEM_SHOW = "case.conference.item.show"
+    ACTION_ITEM_DROPPED = "case.conference.item.dropped"
     OPEN_CONSENT = "case.consent.open"
     OPEN_RECORD_INTAKE = "case.record_intake.open"
     OPEN_HOLD = "case.hold.open"

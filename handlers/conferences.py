@@ -23,7 +23,7 @@ from bot.views import conferences as views
 from bot.views.blocks import section
 from bot.views.referrals import loading_modal, notice_modal
 from handlers.common import Invocation, clicked_in, submit_once
-from models.enums import ConferenceStatus, Surface
+from models.enums import ConferenceStatus, Surface, TaskStatus
 from models.errors import DomainError, InvalidInput
 from models.schemas import RescheduleInput
 from models.services import access, conferences, staff
@@ -49,6 +49,7 @@ def register(on: Listeners) -> None:
     on.action(Action.CONFERENCE_RECORD, lazy=[open_record])
     on.action(Action.ACTION_ITEM_DONE, lazy=[item_done])
     on.action(Action.ACTION_ITEM_SHOW, lazy=[item_show])
+    on.action(Action.ACTION_ITEM_DROPPED, lazy=[item_dropped])
     on.subcommand("conference")(conference_command)
 
 
@@ -337,19 +338,29 @@ def item_show(turn: Turn) -> None:
 def item_done(turn: Turn) -> None:
     """Done from the nudge (the message says so) or from the item's modal (shown again, done).
     A refusal or an unknown item is told to the person privately (bot.listeners)."""
+    _record_item(turn, TaskStatus.DONE)
+
+
+def item_dropped(turn: Turn) -> None:
+    """The chair records that an outside owner's action item will not be done (the nudges stop)."""
+    _record_item(turn, TaskStatus.CANCELLED)
+
+
+def _record_item(turn: Turn, status: TaskStatus) -> None:
     if turn.actor is None:
         return
     locale, zone, item_id = turn.locale, _zone(turn), _item_id(turn.action)
     ctx = turn.ctx(Surface.BUTTON)
     view = turn.view
     with turn.uow() as db:
-        done = conferences.mark_action_item_done(db, ctx, item_id)
+        done = conferences.mark_action_item_done(db, ctx, item_id, status)
         shown = conferences.action_item_detail(db, ctx, item_id) if view else None
     if view and shown is not None:
         turn.client.views_update(view_id=view["id"], view=_item_modal(shown, zone, locale))
         return
     what = f"{done.conference.conference_type.label(locale)} {done.due_date.isoformat()}"
-    text = t("conferences.item.done_text", locale, what=what)
+    key = "conferences.item.done_text" if done.status == TaskStatus.DONE else "conferences.item.dropped_text"
+    text = t(key, locale, what=what)
     message, channel = turn.body.get("message"), clicked_in(turn.body)
     if turn.answer_in_place(text, [section(text)]):
         return  # the nudge says the item is done
@@ -359,4 +370,7 @@ def item_done(turn: Turn) -> None:
             return
         except Exception as error:  # the item is done; say so another way
             log.warning("could not update the action-item nudge\n%s", loggable(error))
-    turn.tell(t("conferences.done.item_done", locale, what=what))
+    if done.status == TaskStatus.DONE:
+        turn.tell(t("conferences.done.item_done", locale, what=what))
+    else:
+        turn.tell(text)

@@ -139,25 +139,27 @@ def action_item_nudge(
     locale: str,
     *,
     reminder_id: int | None = None,
+    outside: bool = False,
 ) -> tuple[str, list[Block]]:
-    """A DM to an action item's owner: case code (if any), due date, the conference; never the text."""
+    """A DM to an action item's owner: case code (if any), due date, the conference; never the text.
+    `outside`: the owner is outside Casebot and the DM goes to the chair, who records its status (done,
+    or dropped); it comes D-2 and on the due date until then. The owner is not named (the modal has it)."""
     late_days = (today - due).days
     late = t("conferences.item.late", locale, days=late_days) if late_days > 0 else ""
     held = conference.scheduled_at.astimezone(zone).date().isoformat()
     kind = _type(conference, locale)
+    k = "conferences.item.outside_" if outside else "conferences.item."
     if code:
-        text = t(
-            "conferences.item.text", locale, code=code, due=due.isoformat(), late=late, type=kind, date=held
-        )
+        text = t(k + "text", locale, code=code, due=due.isoformat(), late=late, type=kind, date=held)
     else:
-        text = t(
-            "conferences.item.text_no_case", locale, due=due.isoformat(), late=late, type=kind, date=held
-        )
+        text = t(k + "text_no_case", locale, due=due.isoformat(), late=late, type=kind, date=held)
     ref = ActionItemRef(item_id=item_id).dump()
     buttons = [
-        button(t("conferences.item.done", locale), Action.ACTION_ITEM_DONE, ref, style="primary"),
+        button(t(k + "done", locale), Action.ACTION_ITEM_DONE, ref, style="primary"),
         button(t("conferences.item.show", locale), Action.ACTION_ITEM_SHOW, ref),
     ]
+    if outside:
+        buttons.insert(1, button(t(k + "dropped", locale), Action.ACTION_ITEM_DROPPED, ref))
     if reminder_id is not None:  # the snooze buttons of every case nudge (handlers/reminders.py)
         buttons += [
             button(

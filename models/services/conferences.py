@@ -534,19 +534,25 @@ def record_outcome(db: Session, ctx: Ctx, conference_id: int, data: OutcomeInput
     return conference
 
 
-def complete_action_item(db: Session, ctx: Ctx, item_id: int) -> ActionItem:
-    """Its owner, the chair, the organiser or a team supervisor marks an action item done."""
+def complete_action_item(
+    db: Session, ctx: Ctx, item_id: int, status: TaskStatus = TaskStatus.DONE
+) -> ActionItem:
+    """Its owner, the chair, the organiser or a team supervisor records an action item's status: done,
+    or dropped (CANCELLED: an outside owner will not do it). Either ends its nudges."""
+    if status == TaskStatus.OPEN:
+        raise InvalidInput({"status": Message("conferences.errors.status_recorded_open")})
     item = load_action_item(db, ctx, item_id)
     if item.status != TaskStatus.OPEN:
-        return item  # a second click: already done
-    item.status, item.done_at = TaskStatus.DONE, ctx.now
+        return item  # a second click: already recorded
+    item.status, item.done_at = status, ctx.now
     db.flush()
     conference = item.conference
+    event = "action_item_done" if status == TaskStatus.DONE else "action_item_dropped"
     if item.case_id is not None:
-        case_changed(db, ctx, db.get_one(Case, item.case_id), "action_item_done", item=item.id)
+        case_changed(db, ctx, db.get_one(Case, item.case_id), event, item=item.id)
     else:
         record_access(
-            db, ctx, None, AuditAction.UPDATE, "conference", f"#{conference.id} item {item.id} done"
+            db, ctx, None, AuditAction.UPDATE, "conference", f"#{conference.id} item {item.id} {status.value}"
         )
     refresh_conference(db, conference, ctx.policy, now=ctx.now)
     return item
@@ -573,6 +579,7 @@ class ActionItemDetail:
     code: str | None
     due_date: date
     owner: str  # the staff member's name, or the external owner as typed
+    outside: bool  # owned outside Casebot: the chair follows it up
     status: TaskStatus
     conference: ConferenceBrief
 
@@ -589,6 +596,7 @@ def _item_detail(db: Session, item: ActionItem) -> ActionItemDetail:
         code=code,
         due_date=item.due_date,
         owner=owner,
+        outside=item.owner_id is None and bool(item.owner_external),
         status=item.status,
         conference=brief(db, item.conference),
     )
@@ -599,9 +607,11 @@ def action_item_detail(db: Session, ctx: Ctx, item_id: int) -> ActionItemDetail:
     return _item_detail(db, load_action_item(db, ctx, item_id))
 
 
-def mark_action_item_done(db: Session, ctx: Ctx, item_id: int) -> ActionItemDetail:
+def mark_action_item_done(
+    db: Session, ctx: Ctx, item_id: int, status: TaskStatus = TaskStatus.DONE
+) -> ActionItemDetail:
     """`complete_action_item`, answered with plain data for the reply."""
-    return _item_detail(db, complete_action_item(db, ctx, item_id))
+    return _item_detail(db, complete_action_item(db, ctx, item_id, status))
 
 
 # ------------------------------------------------------------------ lists and the agenda
@@ -781,6 +791,13 @@ def due_items(db: Session, conference: CaseConference, policy: Policy) -> dict[s
             wanted[f"conf:{conference.id}:item:{item.id}:{item.due_date}"] = _Wanted(
                 ReminderKind.ACTION_ITEM, at_local(day, zone, hour), item.owner_id, None
             )
+        elif item.case_id is None and item.owner_external and item.status == TaskStatus.OPEN:
+            # An outside owner: the chair follows it up, D-2 and on the due date, until it is recorded.
+            for discriminator, days in reminders.OUTSIDE_OWNER_NUDGES:
+                day = _working_day_on_or_before(calendar, item.due_date - timedelta(days=days))
+                wanted[f"conf:{conference.id}:item:{item.id}:{item.due_date}:{discriminator}"] = _Wanted(
+                    ReminderKind.ACTION_ITEM, at_local(day, zone, hour), conference.chair_id, None
+                )
     return wanted
 
 
