@@ -37,6 +37,7 @@ class View(StrEnum):
     HOLD = "case.hold.modal"
     RESUME = "case.resume.modal"
     TRANSFER = "case.transfer.modal"
+    HOUSEHOLD = "case.household.modal"
     CONSENT_WITHDRAW = "case.consent.withdraw.modal"
     HISTORY = "case.history.modal"
     CLOSURE_REVIEW = "case.closure_review.modal"

@@ -10,6 +10,7 @@ from models.closure import AfterCareCheck, Closure, GoalAttainmentRecord
 from models.conference import ActionItem, CaseConference, ConferenceCase, ConferenceParticipant
 from models.consent import Consent
 from models.contact import ContactNote
+from models.household import Household, HouseholdCase, HouseholdNeed, HouseholdPerson
 from models.idempotency import ProcessedRequest
 from models.mandatory_report import MandatoryReport
 from models.message_ref import MessageRef
@@ -44,7 +45,11 @@ __all__ = [
     "ContactNote",
     "GoalAttainmentRecord",
     "Guardian",
+    "Household",
+    "HouseholdCase",
     "HouseholdMember",
+    "HouseholdNeed",
+    "HouseholdPerson",
     "MandatoryReport",
     "MessageRef",
     "PlanGoal",

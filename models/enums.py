@@ -456,3 +456,16 @@ class Surface(LabeledEnum):
     SHORTCUT = "shortcut"
     SCHEDULER = "scheduler"
     SYSTEM = "system"
+
+
+class HouseholdRelation(LabeledEnum):
+    """A household member's relation to the household (가구원 관계), for members who are not clients."""
+
+    SPOUSE = "SPOUSE"
+    CHILD = "CHILD"
+    PARENT = "PARENT"
+    SIBLING = "SIBLING"
+    GRANDPARENT = "GRANDPARENT"
+    GRANDCHILD = "GRANDCHILD"
+    RELATIVE = "RELATIVE"
+    OTHER = "OTHER"

@@ -31,6 +31,7 @@ from models.enums import (
     ContactOutcome,
     ContactType,
     GoalAttainment,
+    HouseholdRelation,
     LifeStage,
     MonitoringResult,
     NeedDomain,
@@ -39,6 +40,7 @@ from models.enums import (
     ResourceSector,
     ResponsibleParty,
     ServiceUnit,
+    Severity,
     SignerRelationship,
     StaffRole,
     StatutoryBasis,
@@ -520,3 +522,23 @@ class OutcomeInput(Form):
     decisions: list[DecisionInput] = Field(default_factory=list)
     action_items: list[ActionItemInput] = Field(default_factory=list, max_length=30)
     minutes_ref: OptionalText = Field(None, max_length=300)
+
+
+class HouseholdPersonInput(Form):
+    """A household member who is not a client: relation and age band; a name only where needed."""
+
+    relation: HouseholdRelation
+    age_band: LifeStage | None = None
+    name: OptionalText = Field(None, max_length=100)
+
+
+class HouseholdInput(Form):
+    """One change of a case's household (가구) from its modal: unlink the case, or link another case
+    (a household is made if there is none), add a member, remove members, rate the household's needs."""
+
+    unlink: bool = False
+    create: bool = False
+    link_code: CaseCode | None = None
+    person: HouseholdPersonInput | None = None
+    remove_person_ids: list[int] = Field(default_factory=list, max_length=50)
+    needs: dict[NeedDomain, Severity] = Field(default_factory=dict)

@@ -75,6 +75,7 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
         ),
         _listing(t("show.modal.referrals", locale), _referral_lines(summary, locale), none),
         _listing(t("show.modal.contacts", locale), _contact_lines(summary, locale), none),
+        *_household(summary, locale),
     ]
     return b.modal(
         View.SHOW,
@@ -82,6 +83,16 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
         blocks,
         close=t("show.modal.close", locale),
     )
+
+
+def _household(summary: CaseSummary, locale: str) -> list[dict]:
+    """같은 가구 사례: the household's code and the codes of its other cases this viewer may see (the
+    core leaves out the others: nothing of them, not even a count). Nothing when there is no household."""
+    household = summary.household
+    if household is None:
+        return []
+    codes = ", ".join(household.others) or t("show.modal.none", locale)
+    return [b.section(t("show.modal.household", locale, code=household.code, codes=codes))]
 
 
 def _late(summary: CaseSummary, deadline, locale: str) -> str:  # type: ignore[no-untyped-def]
