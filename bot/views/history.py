@@ -36,8 +36,13 @@ TEXT = 2800  # one block's text, under Slack's 3000 characters with the markup a
 def history_modal(page: CaseFilePage, locale: str, zone: ZoneInfo, *, channel: str | None = None) -> dict:
     """The modal showing `page`, with the print buttons under it; `channel`: where `/case history` was
     typed (the print link is answered there, visible to the person only)."""
+    household = []
+    if page.household is not None:  # the codes of the household's other cases this viewer may see
+        codes = ", ".join(page.household.others) or t("show.modal.none", locale)
+        household = [b.context(t("history.household", locale, code=page.household.code, codes=codes))]
     head = [
         b.context(t("history.private", locale)),
+        *household,
         _sections(page, locale),
         b.header(
             t(

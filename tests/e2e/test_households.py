@@ -108,6 +108,10 @@ def test_cases_of_one_household_show_each_others_codes_only_where_access_allows(
     assert code in shown and second not in shown
     household_view = json.dumps(opened(bot, f"가구 {first}", "UCM1"), ensure_ascii=False)
     assert code in household_view and second not in household_view
+    history = json.dumps(opened(bot, f"history {first}", "UCM1"), ensure_ascii=False)
+    assert code in history and second not in history
+    history = json.dumps(opened(bot, f"과정기록 {first}", "USUP"), ensure_ascii=False)
+    assert code in history and second in history
     # UCM2 sees their own case's household, and nothing of UCM1's case.
     shown = json.dumps(opened(bot, f"show {second}", "UCM2"), ensure_ascii=False)
     assert code in shown and first not in shown

@@ -11,7 +11,7 @@ from models.enums import AuditAction, HouseholdRelation, LifeStage, NeedDomain, 
 from models.errors import InvalidInput, NotAllowed, RuleViolation
 from models.household import Household, HouseholdPerson
 from models.schemas import HouseholdInput, HouseholdPersonInput
-from models.services import cases, desk, households
+from models.services import case_file, cases, desk, households
 from models.services.context import Policy
 from tests.factories import intake
 
@@ -50,10 +50,14 @@ def test_a_viewer_sees_only_the_codes_of_the_cases_they_may_see(db, world):
     assert seen.code is not None and seen.others == ()
     summary = desk.case_summary(db, world.ctx(), mine.code)
     assert summary.household is not None and summary.household.others == ()
+    page = case_file.read_page(db, world.ctx(), mine.code, case_file.Section.NOTES)
+    assert page.household is not None and page.household.others == ()
     # Made a co-worker of it, the manager sees its code.
     cases.add_coworker(db, world.ctx(world.coworker), theirs.code, world.manager.id)
     assert households.show(db, world.ctx(), mine.code).others == (theirs.code,)
     assert desk.case_summary(db, world.ctx(world.supervisor), theirs.code).household.others == (mine.code,)
+    page = case_file.read_page(db, world.ctx(world.supervisor), theirs.code, case_file.Section.NOTES)
+    assert page.household.code == seen.code and page.household.others == (mine.code,)
 
 
 def test_only_the_lead_of_both_cases_links_them_and_refusals_are_audited(db, world):
