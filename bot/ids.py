@@ -76,6 +76,8 @@ class Action(StrEnum):
     ACTION_ITEM_DONE = "case.conference.item.done"
     ACTION_ITEM_SHOW = "case.conference.item.show"
     ACTION_ITEM_DROPPED = "case.conference.item.dropped"
+    AGENDA_AGREE = "case.conference.request.agree"
+    AGENDA_REFUSE = "case.conference.request.refuse"
     OPEN_CONSENT = "case.consent.open"
     OPEN_RECORD_INTAKE = "case.record_intake.open"
     OPEN_HOLD = "case.hold.open"

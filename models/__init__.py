@@ -7,7 +7,13 @@ from models.board import TeamBoardPost
 from models.case import Case, CaseAccessGrant, CaseCodeCounter, CaseWorker
 from models.client import Client, Guardian, HouseholdMember
 from models.closure import AfterCareCheck, Closure, GoalAttainmentRecord
-from models.conference import ActionItem, CaseConference, ConferenceCase, ConferenceParticipant
+from models.conference import (
+    ActionItem,
+    AgendaRequest,
+    CaseConference,
+    ConferenceCase,
+    ConferenceParticipant,
+)
 from models.consent import Consent
 from models.contact import ContactNote
 from models.household import Household, HouseholdCase, HouseholdNeed, HouseholdPerson
@@ -27,6 +33,7 @@ from models.supervision import SupervisionCase, SupervisionFollowUp, Supervision
 __all__ = [
     "ActionItem",
     "AfterCareCheck",
+    "AgendaRequest",
     "Assessment",
     "AssessmentRating",
     "AuditLog",

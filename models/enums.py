@@ -469,3 +469,12 @@ class HouseholdRelation(LabeledEnum):
     GRANDCHILD = "GRANDCHILD"
     RELATIVE = "RELATIVE"
     OTHER = "OTHER"
+
+
+class AgendaRequestStatus(LabeledEnum):
+    """A case of another team asked onto an integrated conference's agenda: that team's supervisor
+    agrees (it goes on the agenda) or refuses."""
+
+    PENDING = "PENDING"
+    AGREED = "AGREED"
+    REFUSED = "REFUSED"

@@ -23,8 +23,9 @@ from bot.slack_client import refusal_count
 from models import privacy
 from models.audit import AuditLog, CaseEvent
 from models.case import Case
-from models.conference import ActionItem
+from models.conference import ActionItem, AgendaRequest, ConferenceCase
 from models.enums import (
+    AgendaRequestStatus,
     AuditAction,
     ConferencePurpose,
     ConferenceType,
@@ -36,7 +37,7 @@ from models.enums import (
 from models.household import Household, HouseholdPerson
 from models.reminder import Reminder
 from models.schemas import ActionItemInput, ConferenceCaseInput, ConferenceInput, OutcomeInput
-from models.services import conferences
+from models.services import cases, conferences
 from tests.e2e.conftest import RunningBot
 from tests.e2e.helpers import add_staff, command
 from tests.e2e.test_assessment import ctx_of
@@ -50,7 +51,7 @@ from tests.e2e.test_conferences import (
 )
 from tests.e2e.test_notes import case_in_monitoring
 from tests.e2e.test_privacy_scan import everything_tagged_in
-from tests.factories import CLIENT_NAME
+from tests.factories import CLIENT_NAME, intake
 
 MEMBER_NAME = "가상막내테스트"
 OUTSIDE_OWNER = "가상구 주거복지센터 가상담당자"
@@ -249,3 +250,54 @@ def test_an_outside_action_item_nudges_the_chair_until_its_status_is_recorded(
     # Recorded: no further nudge.
     send_reminders(bot, tmp_path, CALENDAR.next_working_start(times[1] + timedelta(days=3)))
     assert len(chair_nudges()) == 2
+
+
+def test_an_integrated_conference_takes_another_teams_case_only_with_its_supervisors_agreement(
+    bot: RunningBot,
+):
+    add_staff(bot, "UCHAIR")
+    add_staff(bot, "UOTHERCM", team="2팀")
+    add_staff(bot, "USUP2", StaffRole.SUPERVISOR, team="2팀")
+    with bot.uow() as db:  # a case of team 2, which nobody of team 1 sees
+        theirs = cases.open_case(db, ctx_of(db, "UOTHERCM"), intake(name="가상다른팀")).code
+    view = opened(bot, "사례회의", "UCHAIR")
+    meeting = meeting_day()
+    answer = send_view(
+        bot,
+        "UCHAIR",
+        "VINT1",
+        view,
+        {
+            "conference_type": "INTEGRATED",
+            "scheduled_at": meeting.date().isoformat(),
+            "scheduled_time": "14:00",
+            "duration_minutes": "60",
+            "cases.0.code": theirs,
+        },
+    )
+    assert answer["response_action"] == "update", answer
+    with bot.uow() as db:
+        [request] = db.scalars(select(AgendaRequest))
+        assert request.status == AgendaRequestStatus.PENDING
+        assert db.scalar(select(ConferenceCase.id)) is None  # not on the agenda before the agreement
+    dms = bot.slack.wait_for("chat.postMessage")
+    [ask] = [c.params for c in dms if c.params.get("channel") == "USUP2"]
+    assert theirs in ask["text"]
+    agree = next(b for b in buttons_in(ask["blocks"]) if b["action_id"] == Action.AGENDA_AGREE)
+    # The chair may not agree in the supervisor's place.
+    click(bot, "UCHAIR", agree, channel_id="DUCHAIR", message={"ts": "5.0", "text": ask["text"]})
+    time.sleep(0.5)
+    with bot.uow() as db:
+        assert db.scalar(select(ConferenceCase.id)) is None
+    click(bot, "USUP2", agree, channel_id="DUSUP2", message={"ts": "6.0", "text": ask["text"]})
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        with bot.uow() as db:
+            if db.scalar(select(ConferenceCase.id)) is not None:
+                break
+        time.sleep(0.05)
+    with bot.uow() as db:
+        [on_agenda] = db.scalars(select(ConferenceCase))
+        assert db.get_one(Case, on_agenda.case_id).code == theirs
+        assert db.scalar(select(AgendaRequest.status)) == AgendaRequestStatus.AGREED
+    assert bot.slack.wait_for("chat.update")[-1].params["ts"] == "6.0"

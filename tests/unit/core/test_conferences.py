@@ -292,8 +292,11 @@ def test_scheduling_refuses_unknown_and_hidden_cases_on_their_row(db, world):
     with pytest.raises(InvalidInput) as excinfo:
         conferences.schedule(db, world.ctx(), unknown)
     assert set(excinfo.value.errors) == {"cases.0.code"}
+    # Another team's case: refused at a team's own conference (an integrated one asks its supervisors
+    # instead: test_integrated_conference.py).
+    internal = conference_input(case, conference_type=ConferenceType.INTERNAL)
     with pytest.raises(NotAllowed) as refused:
-        conferences.schedule(db, world.ctx(world.outsider), conference_input(case))
+        conferences.schedule(db, world.ctx(world.outsider), internal)
     assert isinstance(refused.value, InvalidInput) and set(refused.value.errors) == {"cases.0.code"}
     assert refused.value.case_code == case.code  # the unit of work audits it as a refusal
     with pytest.raises(NotAllowed):
