@@ -1,5 +1,6 @@
 """Casebot's Slack-free core: the records of a case and everything a case may do."""
 
+from models.agency import CaseAgency
 from models.assessment import Assessment, AssessmentRating
 from models.audit import AuditLog, CaseEvent
 from models.base import Base
@@ -40,6 +41,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseAccessGrant",
+    "CaseAgency",
     "CaseCodeCounter",
     "CaseConference",
     "CaseEvent",

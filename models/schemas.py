@@ -542,3 +542,25 @@ class HouseholdInput(Form):
     person: HouseholdPersonInput | None = None
     remove_person_ids: list[int] = Field(default_factory=list, max_length=50)
     needs: dict[NeedDomain, Severity] = Field(default_factory=dict)
+
+
+class AgencyInput(Form):
+    """One agency on a case: a directory resource, or an organisation typed by name; its role."""
+
+    resource_id: int | None = None
+    organisation: OptionalText = Field(None, max_length=200)
+    role: OptionalText = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_agency(self) -> AgencyInput:
+        if (self.resource_id is None) == (self.organisation is None):
+            raise BilingualValueError("agencies.errors.one_agency", field="resource_id")
+        return self
+
+
+class AgenciesInput(Form):
+    """The case's lead agency (주사례관리기관) and partner agencies, as a whole: what is saved replaces
+    what was there."""
+
+    lead: AgencyInput | None = None
+    partners: list[AgencyInput] = Field(default_factory=list, max_length=6)

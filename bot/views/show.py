@@ -8,8 +8,10 @@ it is ever sent with chat.* methods.
 from __future__ import annotations
 
 from bot.i18n import t
-from bot.ids import View
+from bot.ids import Action, View
+from bot.metadata import CaseRef
 from bot.views import blocks as b
+from bot.views.agencies import agency_lines
 from models.enums import NeedDomain, Profile, Severity
 from models.services.desk import CaseSummary
 
@@ -76,6 +78,7 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
         _listing(t("show.modal.referrals", locale), _referral_lines(summary, locale), none),
         _listing(t("show.modal.contacts", locale), _contact_lines(summary, locale), none),
         *_household(summary, locale),
+        *_agencies(summary, locale),
     ]
     return b.modal(
         View.SHOW,
@@ -83,6 +86,22 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
         blocks,
         close=t("show.modal.close", locale),
     )
+
+
+def _agencies(summary: CaseSummary, locale: str) -> list[dict]:
+    """The lead agency and partner agencies with their roles, and the button to change them."""
+    lead = next((a for a in summary.agencies if a.lead), None)
+    partners = [a for a in summary.agencies if not a.lead]
+    lines = agency_lines(lead, partners, locale)
+    return [
+        _listing(t("agencies.title", locale), lines, t("agencies.none", locale)),
+        b.actions(
+            b.button(
+                t("agencies.open", locale), Action.OPEN_AGENCIES, CaseRef(code=summary.case.code).dump()
+            ),
+            block_id="show.agencies",
+        ),
+    ]
 
 
 def _household(summary: CaseSummary, locale: str) -> list[dict]:

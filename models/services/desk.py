@@ -41,7 +41,8 @@ from models.enums import (
 from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.referral import Referral
 from models.reminder import Reminder
-from models.services import access, closure, households
+from models.services import access, agencies, closure, households
+from models.services.agencies import AgencyLine
 from models.services.audit import record_access
 from models.services.context import Ctx, Policy
 from models.services.households import Glimpse
@@ -484,6 +485,8 @@ class CaseSummary:
     step_due: Deadline | None = None
     # The case's household (가구): its code and the other cases of it the viewer may see.
     household: Glimpse | None = None
+    # The lead agency (주사례관리기관) and partner agencies with their roles.
+    agencies: tuple[AgencyLine, ...] = ()
 
     def days_late(self, deadline: date) -> int:
         return max((self.today - deadline).days, 0)
@@ -544,4 +547,5 @@ def case_summary(db: Session, ctx: Ctx, code: str) -> CaseSummary:
         first_due=first if first is not None and first != step else None,
         step_due=step,
         household=households.glimpse(db, ctx, case),
+        agencies=tuple(agencies.lines(db, case)),
     )

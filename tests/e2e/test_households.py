@@ -31,13 +31,17 @@ from models.enums import (
     ConferenceType,
     ReminderKind,
     ReminderStatus,
+    ResourceCategory,
+    ResourceSector,
     StaffRole,
     TaskStatus,
 )
 from models.household import Household, HouseholdPerson
 from models.reminder import Reminder
+from models.resource import Resource
 from models.schemas import ActionItemInput, ConferenceCaseInput, ConferenceInput, OutcomeInput
 from models.services import cases, conferences
+from models.services import staff as staff_service
 from tests.e2e.conftest import RunningBot
 from tests.e2e.helpers import add_staff, command
 from tests.e2e.test_assessment import ctx_of
@@ -301,3 +305,58 @@ def test_an_integrated_conference_takes_another_teams_case_only_with_its_supervi
         assert db.get_one(Case, on_agenda.case_id).code == theirs
         assert db.scalar(select(AgendaRequest.status)) == AgendaRequestStatus.AGREED
     assert bot.slack.wait_for("chat.update")[-1].params["ts"] == "6.0"
+
+
+def test_the_agencies_of_a_case_from_the_summary_by_its_case_manager_only(bot: RunningBot):
+    first, _second = two_cases(bot)
+    add_staff(bot, "UCOWORK")
+    with bot.uow() as db:
+        cases.add_coworker(db, ctx_of(db, "UCM1"), first, staff_service.find_staff(db, "UCOWORK").id)
+        resource = Resource(
+            name="가상 주거복지센터", category=ResourceCategory.HOUSING, sector=ResourceSector.PUBLIC
+        )
+        db.add(resource)
+        db.flush()
+        resource_id = resource.id
+    summary = opened(bot, f"show {first}", "UCM1")
+    [button] = [b for b in buttons_in(summary["blocks"]) if b["action_id"] == Action.OPEN_AGENCIES]
+    pushed_before = len(bot.slack.calls("views.push"))
+    click(bot, "UCM1", button, view={"id": "VSHOW1", "type": "modal", "callback_id": View.SHOW})
+    view = bot.slack.wait_for("views.push", count=pushed_before + 1)[-1].params["view"]
+    assert view["callback_id"] == View.AGENCIES
+    answer = send_view(
+        bot,
+        "UCM1",
+        "VAG1",
+        view,
+        {
+            "lead.resource_id": str(resource_id),
+            "lead.role": "주거 지원 총괄",
+            "partners.0.organisation": "가상시 청소년상담복지센터",
+            "partners.0.role": "청소년 상담",
+            "partners.1.role": "역할만",  # a row with a role and no agency: an error on that row
+        },
+    )
+    assert answer["response_action"] == "errors" and set(answer["errors"]) == {"partners.1.resource_id"}, (
+        answer
+    )
+    answer = send_view(
+        bot,
+        "UCM1",
+        "VAG2",
+        view,
+        {
+            "lead.resource_id": str(resource_id),
+            "lead.role": "주거 지원 총괄",
+            "partners.0.organisation": "가상시 청소년상담복지센터",
+            "partners.0.role": "청소년 상담",
+        },
+    )
+    assert answer["response_action"] == "update", answer
+    shown = json.dumps(opened(bot, f"보기 {first}", "USUP"), ensure_ascii=False)
+    assert "가상 주거복지센터" in shown and "가상시 청소년상담복지센터" in shown
+    # A co-worker sees them and may not change them.
+    view = opened(bot, f"기관 {first}", "UCOWORK")
+    assert "submit" not in view and "청소년 상담" in json.dumps(view, ensure_ascii=False)
+    outbound = [c for c in bot.slack.calls() if c.method.startswith("chat.") or c.method == "response_url"]
+    assert not any("가상시 청소년상담복지센터" in json.dumps(c.params, ensure_ascii=False) for c in outbound)

@@ -4,7 +4,7 @@ the household's other cases only where they may see those cases, and nothing of 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from models.audit import AuditLog, CaseEvent
 from models.enums import AuditAction, HouseholdRelation, LifeStage, NeedDomain, Severity
@@ -96,6 +96,8 @@ def test_members_and_one_household_rating_and_unlinking(db, world):
         MEMBER_NAME,
     )
     assert shown.needs == {NeedDomain.ECONOMIC: Severity.SEVERE}
+    stored = db.execute(text("select name from household_persons")).scalar_one()
+    assert stored.startswith("enc1:") and MEMBER_NAME not in stored  # encrypted at rest (the tests' keyring)
     assert NeedDomain.ECONOMIC in shown.domains
     households.change(db, world.ctx(), second.code, HouseholdInput(link_code=first.code))
     # The rating is the household's: seen from the other case, changed from it once.
