@@ -3,17 +3,21 @@ the household's other cases only where they may see those cases, and nothing of 
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select, text
 
 from models.audit import AuditLog, CaseEvent
-from models.enums import AuditAction, HouseholdRelation, LifeStage, NeedDomain, Severity
+from models.enums import AuditAction, CaseStatus, HouseholdRelation, LifeStage, NeedDomain, Severity
 from models.errors import InvalidInput, NotAllowed, RuleViolation
 from models.household import Household, HouseholdPerson
 from models.schemas import HouseholdInput, HouseholdPersonInput
-from models.services import case_file, cases, desk, households
+from models.services import case_file, cases, desk, households, retention
 from models.services.context import Policy
-from tests.factories import intake
+from tests.factories import NOW, intake
+
+SEOUL = ZoneInfo("Asia/Seoul")
 
 MEMBER_NAME = "가상둘째"
 
@@ -154,3 +158,19 @@ def test_reads_are_logged(db, world):
         select(AuditLog.record).where(AuditLog.case_id == first.id, AuditLog.action == AuditAction.READ)
     )
     assert "household" in set(reads)
+
+
+def test_destroying_the_last_case_of_a_household_destroys_its_members(db, world):
+    first = cases.open_case(db, world.ctx(), intake())
+    second = cases.open_case(db, world.ctx(), intake(name="가상이웃"))
+    person = HouseholdPersonInput(relation=HouseholdRelation.PARENT, name=MEMBER_NAME)
+    households.change(db, world.ctx(), first.code, HouseholdInput(link_code=second.code, person=person))
+    for case in (first, second):
+        case.status = CaseStatus.ARCHIVED
+    db.flush()
+    retention.purge_case(db, first.id, now=NOW, zone=SEOUL)
+    db.expire_all()
+    assert len(db.scalar(select(Household)).cases) == 1  # the other case keeps it
+    retention.purge_case(db, second.id, now=NOW, zone=SEOUL)
+    db.expire_all()
+    assert db.scalar(select(Household)) is None and db.scalar(select(HouseholdPerson)) is None
