@@ -268,6 +268,12 @@ class ConferenceRef(SlackValue):
     conference_id: RecordId
 
 
+class AgendaRequestRef(SlackValue):
+    """The agree and refuse buttons of a DM asking a team's supervisors for a case (통합사례회의)."""
+
+    request_id: RecordId
+
+
 class ConferenceRecord(SlackValue):
     """The record modal: the conference and its agenda's case codes, one decision row each."""
 

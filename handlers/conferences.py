@@ -13,17 +13,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from slack_sdk.errors import SlackApiError
+
 from bot import conference_forms as forms
 from bot.errors import loggable
 from bot.i18n import t, words
 from bot.ids import Action, View
-from bot.listeners import Listeners, Turn
-from bot.metadata import ActionItemRef, ConferenceRecord, ConferenceRef
+from bot.listeners import Listeners, Turn, user_locale
+from bot.metadata import ActionItemRef, AgendaRequestRef, ConferenceRecord, ConferenceRef
+from bot.notify import dm
 from bot.views import conferences as views
 from bot.views.blocks import section
 from bot.views.referrals import loading_modal, notice_modal
 from handlers.common import Invocation, clicked_in, submit_once
-from models.enums import ConferenceStatus, Surface
+from models.enums import ConferenceStatus, Surface, TaskStatus
 from models.errors import DomainError, InvalidInput
 from models.schemas import RescheduleInput
 from models.services import access, conferences, staff
@@ -36,8 +39,8 @@ log = logging.getLogger("casebot")
 
 
 def register(on: Listeners) -> None:
-    on.view(View.CONFERENCE, ack=submit_schedule)
-    on.view(View.CONFERENCE_AGENDA, ack=submit_agenda)
+    on.view(View.CONFERENCE, ack=submit_schedule, lazy=[ask_supervisors])
+    on.view(View.CONFERENCE_AGENDA, ack=submit_agenda, lazy=[ask_supervisors])
     on.view(View.CONFERENCE_RESCHEDULE, ack=submit_reschedule)
     on.view(View.CONFERENCE_CANCEL, ack=submit_cancel)
     on.view(View.CONFERENCE_RECORD, ack=submit_record)
@@ -49,6 +52,9 @@ def register(on: Listeners) -> None:
     on.action(Action.CONFERENCE_RECORD, lazy=[open_record])
     on.action(Action.ACTION_ITEM_DONE, lazy=[item_done])
     on.action(Action.ACTION_ITEM_SHOW, lazy=[item_show])
+    on.action(Action.ACTION_ITEM_DROPPED, lazy=[item_dropped])
+    on.action(Action.AGENDA_AGREE, lazy=[agenda_agree])
+    on.action(Action.AGENDA_REFUSE, lazy=[agenda_refuse])
     on.subcommand("conference")(conference_command)
 
 
@@ -182,7 +188,11 @@ def submit_schedule(turn: Turn) -> None:
             error.errors = forms.Rows("cases", form.case_rows).to_blocks(error.errors)
             raise  # the same exception: a refusal among them is still audited by the unit of work
         briefs = [conferences.brief(db, conference) for conference in scheduled]
-        return {"lines": views.scheduled_lines(briefs, zone, locale), "ids": [b.id for b in briefs]}
+        lines = views.scheduled_lines(briefs, zone, locale)
+        asked = [n.code for n in conferences.pending_requests(db, [briefs[0].id], ctx.today)]
+        if asked:
+            lines.append(t("conferences.request.asked", locale, codes=", ".join(asked)))
+        return {"lines": lines, "ids": [b.id for b in briefs]}
 
     outcome = submit_once(
         turn,
@@ -192,9 +202,11 @@ def submit_schedule(turn: Turn) -> None:
         work=work,
     )
     if outcome is not None:
-        result, _ = outcome
+        result, first_time = outcome
         lines = [str(line) for line in result["lines"]]  # type: ignore[attr-defined]
         turn.ack(response_action="update", view=views.done_modal(locale, lines))
+        if first_time:
+            turn.pass_on(conference_ids=result["ids"])
 
 
 def submit_agenda(turn: Turn) -> None:
@@ -207,7 +219,9 @@ def submit_agenda(turn: Turn) -> None:
         except InvalidInput as error:
             error.errors = forms.Rows("cases", form.case_rows).to_blocks(error.errors)
             raise
-        return {"codes": [entry.code for entry in form.cases], "id": conference.id}
+        asked = [n.code for n in conferences.pending_requests(db, [conference.id], ctx.today)]
+        added = [entry.code for entry in form.cases if entry.code not in asked]
+        return {"codes": added, "asked": asked, "id": conference.id}
 
     outcome = submit_once(
         turn,
@@ -217,12 +231,64 @@ def submit_agenda(turn: Turn) -> None:
         work=work,
     )
     if outcome is not None:
-        result, _ = outcome
+        result, first_time = outcome
         codes = ", ".join(str(code) for code in result["codes"])  # type: ignore[attr-defined]
-        turn.ack(
-            response_action="update",
-            view=views.done_modal(locale, [t("conferences.done.added", locale, codes=codes)]),
-        )
+        lines = [t("conferences.done.added", locale, codes=codes)] if codes else []
+        asked = ", ".join(str(code) for code in result.get("asked") or [])  # type: ignore[attr-defined]
+        if asked:
+            lines.append(t("conferences.request.asked", locale, codes=asked))
+        turn.ack(response_action="update", view=views.done_modal(locale, lines))
+        if first_time:
+            turn.pass_on(conference_ids=[result["id"]])
+
+
+def ask_supervisors(turn: Turn) -> None:
+    """A DM to each supervisor of the team of a case asked onto an integrated conference: the code,
+    the conference and agree/refuse buttons. One failed DM does not keep the others from theirs."""
+    outcome = turn.outcome
+    if outcome is None or turn.actor is None:
+        return
+    zone, today = _zone(turn), turn.ctx(Surface.MODAL).today
+    with turn.uow() as db:
+        notices = conferences.pending_requests(db, [int(i) for i in outcome["conference_ids"]], today)
+    for notice in notices:
+        for user, stored_locale in notice.supervisors:
+            locale = stored_locale or user_locale(turn.client, user, turn.deps.settings.default_locale)
+            text, blocks = views.agenda_request_dm(notice, zone, locale)
+            try:
+                dm(turn.client, user, text, blocks)
+            except SlackApiError as error:
+                log.warning("agenda request DM for %s failed: %s", notice.code, error.response.get("error"))
+
+
+def agenda_agree(turn: Turn) -> None:
+    _decide(turn, agree=True)
+
+
+def agenda_refuse(turn: Turn) -> None:
+    _decide(turn, agree=False)
+
+
+def _decide(turn: Turn, *, agree: bool) -> None:
+    """The supervisor's answer; the DM says what was decided. A refusal of the rules (not the case's
+    supervisor, no third-party consent) is told privately (bot.listeners)."""
+    if turn.actor is None:
+        return
+    ref = AgendaRequestRef.read(turn.action.get("value"))
+    request_id = ref.request_id if ref else 0  # no request has id 0: the core's "not found"
+    with turn.uow() as db:
+        decision = conferences.decide_request(db, turn.ctx(Surface.BUTTON), request_id, agree=agree)
+    text = views.agenda_decision_text(decision, _zone(turn), turn.locale)
+    if turn.answer_in_place(text, [section(text)]):
+        return
+    message, channel = turn.body.get("message"), clicked_in(turn.body)
+    if message and channel:
+        try:
+            turn.client.chat_update(channel=channel, ts=message["ts"], text=text, blocks=[section(text)])
+            return
+        except SlackApiError as error:
+            log.warning("could not update the agenda request DM: %s", error.response.get("error"))
+    turn.tell(text)
 
 
 def submit_reschedule(turn: Turn) -> None:
@@ -337,19 +403,29 @@ def item_show(turn: Turn) -> None:
 def item_done(turn: Turn) -> None:
     """Done from the nudge (the message says so) or from the item's modal (shown again, done).
     A refusal or an unknown item is told to the person privately (bot.listeners)."""
+    _record_item(turn, TaskStatus.DONE)
+
+
+def item_dropped(turn: Turn) -> None:
+    """The chair records that an outside owner's action item will not be done (the nudges stop)."""
+    _record_item(turn, TaskStatus.CANCELLED)
+
+
+def _record_item(turn: Turn, status: TaskStatus) -> None:
     if turn.actor is None:
         return
     locale, zone, item_id = turn.locale, _zone(turn), _item_id(turn.action)
     ctx = turn.ctx(Surface.BUTTON)
     view = turn.view
     with turn.uow() as db:
-        done = conferences.mark_action_item_done(db, ctx, item_id)
+        done = conferences.mark_action_item_done(db, ctx, item_id, status)
         shown = conferences.action_item_detail(db, ctx, item_id) if view else None
     if view and shown is not None:
         turn.client.views_update(view_id=view["id"], view=_item_modal(shown, zone, locale))
         return
     what = f"{done.conference.conference_type.label(locale)} {done.due_date.isoformat()}"
-    text = t("conferences.item.done_text", locale, what=what)
+    key = "conferences.item.done_text" if done.status == TaskStatus.DONE else "conferences.item.dropped_text"
+    text = t(key, locale, what=what)
     message, channel = turn.body.get("message"), clicked_in(turn.body)
     if turn.answer_in_place(text, [section(text)]):
         return  # the nudge says the item is done
@@ -359,4 +435,7 @@ def item_done(turn: Turn) -> None:
             return
         except Exception as error:  # the item is done; say so another way
             log.warning("could not update the action-item nudge\n%s", loggable(error))
-    turn.tell(t("conferences.done.item_done", locale, what=what))
+    if done.status == TaskStatus.DONE:
+        turn.tell(t("conferences.done.item_done", locale, what=what))
+    else:
+        turn.tell(text)

@@ -1,5 +1,6 @@
 """Casebot's Slack-free core: the records of a case and everything a case may do."""
 
+from models.agency import CaseAgency
 from models.assessment import Assessment, AssessmentRating
 from models.audit import AuditLog, CaseEvent
 from models.base import Base
@@ -7,9 +8,16 @@ from models.board import TeamBoardPost
 from models.case import Case, CaseAccessGrant, CaseCodeCounter, CaseWorker
 from models.client import Client, Guardian, HouseholdMember
 from models.closure import AfterCareCheck, Closure, GoalAttainmentRecord
-from models.conference import ActionItem, CaseConference, ConferenceCase, ConferenceParticipant
+from models.conference import (
+    ActionItem,
+    AgendaRequest,
+    CaseConference,
+    ConferenceCase,
+    ConferenceParticipant,
+)
 from models.consent import Consent
 from models.contact import ContactNote
+from models.household import Household, HouseholdCase, HouseholdNeed, HouseholdPerson
 from models.idempotency import ProcessedRequest
 from models.mandatory_report import MandatoryReport
 from models.message_ref import MessageRef
@@ -26,12 +34,14 @@ from models.supervision import SupervisionCase, SupervisionFollowUp, Supervision
 __all__ = [
     "ActionItem",
     "AfterCareCheck",
+    "AgendaRequest",
     "Assessment",
     "AssessmentRating",
     "AuditLog",
     "Base",
     "Case",
     "CaseAccessGrant",
+    "CaseAgency",
     "CaseCodeCounter",
     "CaseConference",
     "CaseEvent",
@@ -44,7 +54,11 @@ __all__ = [
     "ContactNote",
     "GoalAttainmentRecord",
     "Guardian",
+    "Household",
+    "HouseholdCase",
     "HouseholdMember",
+    "HouseholdNeed",
+    "HouseholdPerson",
     "MandatoryReport",
     "MessageRef",
     "PlanGoal",

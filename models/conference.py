@@ -7,7 +7,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import PII, SENSITIVE, Base, StrEnumType, utcnow
 from models.crypto import EncryptedText
-from models.enums import ConferencePurpose, ConferenceRecurrence, ConferenceStatus, ConferenceType, TaskStatus
+from models.enums import (
+    AgendaRequestStatus,
+    ConferencePurpose,
+    ConferenceRecurrence,
+    ConferenceStatus,
+    ConferenceType,
+    TaskStatus,
+)
 
 
 class CaseConference(Base):
@@ -99,3 +106,26 @@ class ActionItem(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     conference: Mapped[CaseConference] = relationship(back_populates="action_items")
+
+
+class AgendaRequest(Base):
+    """통합사례회의: a case of another team of the deployment asked onto the agenda. It goes on the
+    agenda (a ConferenceCase) only when a supervisor of that team agrees."""
+
+    __tablename__ = "conference_agenda_requests"
+    __table_args__ = (UniqueConstraint("conference_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("case_conferences.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[ConferencePurpose] = mapped_column(StrEnumType(ConferencePurpose))
+    question: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    status: Mapped[AgendaRequestStatus] = mapped_column(
+        StrEnumType(AgendaRequestStatus), default=AgendaRequestStatus.PENDING
+    )
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"))
+    decided_at: Mapped[datetime | None]

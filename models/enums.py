@@ -527,3 +527,25 @@ class Surface(LabeledEnum):
     SHORTCUT = "shortcut"
     SCHEDULER = "scheduler"
     SYSTEM = "system"
+
+
+class HouseholdRelation(LabeledEnum):
+    """A household member's relation to the household (가구원 관계), for members who are not clients."""
+
+    SPOUSE = "SPOUSE"
+    CHILD = "CHILD"
+    PARENT = "PARENT"
+    SIBLING = "SIBLING"
+    GRANDPARENT = "GRANDPARENT"
+    GRANDCHILD = "GRANDCHILD"
+    RELATIVE = "RELATIVE"
+    OTHER = "OTHER"
+
+
+class AgendaRequestStatus(LabeledEnum):
+    """A case of another team asked onto an integrated conference's agenda: that team's supervisor
+    agrees (it goes on the agenda) or refuses."""
+
+    PENDING = "PENDING"
+    AGREED = "AGREED"
+    REFUSED = "REFUSED"

@@ -34,6 +34,7 @@ from models.enums import (
     ContactType,
     CrisisFlag,
     GoalAttainment,
+    HouseholdRelation,
     HousingType,
     IntakeRoute,
     LegalStanding,
@@ -45,6 +46,7 @@ from models.enums import (
     ResourceSector,
     ResponsibleParty,
     ServiceUnit,
+    Severity,
     SignerRelationship,
     StaffRole,
     StatutoryBasis,
@@ -547,3 +549,45 @@ class OutcomeInput(Form):
     decisions: list[DecisionInput] = Field(default_factory=list)
     action_items: list[ActionItemInput] = Field(default_factory=list, max_length=30)
     minutes_ref: OptionalText = Field(None, max_length=300)
+
+
+class HouseholdPersonInput(Form):
+    """A household member who is not a client: relation and age band; a name only where needed."""
+
+    relation: HouseholdRelation
+    age_band: LifeStage | None = None
+    name: OptionalText = Field(None, max_length=100)
+
+
+class HouseholdInput(Form):
+    """One change of a case's household (가구) from its modal: unlink the case, or link another case
+    (a household is made if there is none), add a member, remove members, rate the household's needs."""
+
+    unlink: bool = False
+    create: bool = False
+    link_code: CaseCode | None = None
+    person: HouseholdPersonInput | None = None
+    remove_person_ids: list[int] = Field(default_factory=list, max_length=50)
+    needs: dict[NeedDomain, Severity] = Field(default_factory=dict)
+
+
+class AgencyInput(Form):
+    """One agency on a case: a directory resource, or an organisation typed by name; its role."""
+
+    resource_id: int | None = None
+    organisation: OptionalText = Field(None, max_length=200)
+    role: OptionalText = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_agency(self) -> AgencyInput:
+        if (self.resource_id is None) == (self.organisation is None):
+            raise BilingualValueError("agencies.errors.one_agency", field="resource_id")
+        return self
+
+
+class AgenciesInput(Form):
+    """The case's lead agency (주사례관리기관) and partner agencies, as a whole: what is saved replaces
+    what was there."""
+
+    lead: AgencyInput | None = None
+    partners: list[AgencyInput] = Field(default_factory=list, max_length=6)

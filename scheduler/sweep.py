@@ -307,6 +307,7 @@ def _render_conference(
             policy.zone,
             locale,
             reminder_id=lead.id,  # the owner's own row: they may snooze it, with or without a case
+            outside=item.owner_id is None and bool(item.owner_external),
         )
     if lead.case_id is not None or lead.conference_id is None:
         return None

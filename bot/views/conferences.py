@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from bot.ids import Action, View
-from bot.metadata import ActionItemRef, ConferenceRecord, ConferenceRef, Snooze, channel_ref
+from bot.metadata import ActionItemRef, AgendaRequestRef, ConferenceRecord, ConferenceRef, Snooze, channel_ref
 from bot.views.blocks import (
     LIMITS,
     YES,
@@ -32,8 +32,15 @@ from bot.views.blocks import (
     text_input,
     time_input,
 )
-from models.enums import ConferencePurpose, ConferenceRecurrence, ConferenceType, ReminderKind, TaskStatus
-from models.services.conferences import AgendaItem, ConferenceBrief
+from models.enums import (
+    AgendaRequestStatus,
+    ConferencePurpose,
+    ConferenceRecurrence,
+    ConferenceType,
+    ReminderKind,
+    TaskStatus,
+)
+from models.services.conferences import AgendaDecision, AgendaItem, AgendaRequestNotice, ConferenceBrief
 
 CASE_ROWS = 4  # agenda rows in the scheduling modal; more cases can be added from the agenda modal
 ADD_ROWS = 2  # agenda rows in the agenda modal
@@ -139,25 +146,27 @@ def action_item_nudge(
     locale: str,
     *,
     reminder_id: int | None = None,
+    outside: bool = False,
 ) -> tuple[str, list[Block]]:
-    """A DM to an action item's owner: case code (if any), due date, the conference; never the text."""
+    """A DM to an action item's owner: case code (if any), due date, the conference; never the text.
+    `outside`: the owner is outside Casebot and the DM goes to the chair, who records its status (done,
+    or dropped); it comes D-2 and on the due date until then. The owner is not named (the modal has it)."""
     late_days = (today - due).days
     late = t("conferences.item.late", locale, days=late_days) if late_days > 0 else ""
     held = conference.scheduled_at.astimezone(zone).date().isoformat()
     kind = _type(conference, locale)
+    k = "conferences.item.outside_" if outside else "conferences.item."
     if code:
-        text = t(
-            "conferences.item.text", locale, code=code, due=due.isoformat(), late=late, type=kind, date=held
-        )
+        text = t(k + "text", locale, code=code, due=due.isoformat(), late=late, type=kind, date=held)
     else:
-        text = t(
-            "conferences.item.text_no_case", locale, due=due.isoformat(), late=late, type=kind, date=held
-        )
+        text = t(k + "text_no_case", locale, due=due.isoformat(), late=late, type=kind, date=held)
     ref = ActionItemRef(item_id=item_id).dump()
     buttons = [
-        button(t("conferences.item.done", locale), Action.ACTION_ITEM_DONE, ref, style="primary"),
+        button(t(k + "done", locale), Action.ACTION_ITEM_DONE, ref, style="primary"),
         button(t("conferences.item.show", locale), Action.ACTION_ITEM_SHOW, ref),
     ]
+    if outside:
+        buttons.insert(1, button(t(k + "dropped", locale), Action.ACTION_ITEM_DROPPED, ref))
     if reminder_id is not None:  # the snooze buttons of every case nudge (handlers/reminders.py)
         buttons += [
             button(
@@ -580,3 +589,37 @@ def action_item_modal(
             )
         )
     return modal(View.ACTION_ITEM, t(k + "title", locale), blocks, close=t("conferences.modal.close", locale))
+
+
+# ------------------------------------------------------------------ another team's case (통합사례회의)
+
+
+def agenda_request_dm(notice: AgendaRequestNotice, zone: ZoneInfo, locale: str) -> tuple[str, list[Block]]:
+    """To a supervisor of the case's team: the case code, the conference and the asking team; agree or
+    refuse. Never the question (it is read in the agenda, by those who see the case, once agreed)."""
+    k = "conferences.request."
+    text = t(
+        k + "text",
+        locale,
+        code=notice.code,
+        type=_type(notice.conference, locale),
+        when=when(notice.conference.scheduled_at, zone, locale),
+        team=notice.team,
+    )
+    ref = AgendaRequestRef(request_id=notice.request_id).dump()
+    buttons = [
+        button(t(k + "agree", locale), Action.AGENDA_AGREE, ref, style="primary"),
+        button(t(k + "refuse", locale), Action.AGENDA_REFUSE, ref),
+    ]
+    return text, [section(text), actions(*buttons, block_id=f"request.{notice.request_id}")]
+
+
+def agenda_decision_text(decision: AgendaDecision, zone: ZoneInfo, locale: str) -> str:
+    key = "agreed" if decision.status == AgendaRequestStatus.AGREED else "refused"
+    return t(
+        f"conferences.request.{key}",
+        locale,
+        code=decision.code,
+        type=_type(decision.conference, locale),
+        when=when(decision.conference.scheduled_at, zone, locale),
+    )

@@ -14,6 +14,8 @@ from bot.i18n import t
 from bot.ids import Action, View
 from bot.metadata import CaseInChannel, HistoryPage, PrintRequest, conversation_id
 from bot.views import blocks as b
+from bot.views.agencies import agency_lines
+from bot.views.blocks import cut
 from models.enums import LabeledEnum
 from models.services.case_file import (
     AssessmentEntry,
@@ -37,8 +39,18 @@ TEXT = 2800  # one block's text, under Slack's 3000 characters with the markup a
 def history_modal(page: CaseFilePage, locale: str, zone: ZoneInfo, *, channel: str | None = None) -> dict:
     """The modal showing `page`, with the print buttons under it; `channel`: where `/case history` was
     typed (the print link is answered there, visible to the person only)."""
+    about = []  # the household and the agencies, above the sections
+    if page.household is not None:  # the codes of the household's other cases this viewer may see
+        codes = ", ".join(page.household.others) or t("show.modal.none", locale)
+        about = [b.context(t("history.household", locale, code=page.household.code, codes=codes))]
+    if page.agencies:  # the lead agency and partners with their roles (a modal: names may show)
+        lead = next((a for a in page.agencies if a.lead), None)
+        partners = [a for a in page.agencies if not a.lead]
+        listed = "\n".join(agency_lines(lead, partners, locale))
+        about.append(b.context(cut(t("history.agencies", locale, lines=listed), 1900)))
     head = [
         b.context(t("history.private", locale)),
+        *about,
         _sections(page, locale),
         b.header(
             t(

@@ -8,8 +8,10 @@ it is ever sent with chat.* methods.
 from __future__ import annotations
 
 from bot.i18n import t
-from bot.ids import View
+from bot.ids import Action, View
+from bot.metadata import CaseRef
 from bot.views import blocks as b
+from bot.views.agencies import agency_lines
 from bot.views.history import intake_blocks
 from models.enums import NeedDomain, Profile, Severity
 from models.services.case_file import intake_entry
@@ -78,6 +80,8 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
         ),
         _listing(t("show.modal.referrals", locale), _referral_lines(summary, locale), none),
         _listing(t("show.modal.contacts", locale), _contact_lines(summary, locale), none),
+        *_household(summary, locale),
+        *_agencies(summary, locale),
     ]
     return b.modal(
         View.SHOW,
@@ -85,6 +89,32 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
         blocks,
         close=t("show.modal.close", locale),
     )
+
+
+def _agencies(summary: CaseSummary, locale: str) -> list[dict]:
+    """The lead agency and partner agencies with their roles, and the button to change them."""
+    lead = next((a for a in summary.agencies if a.lead), None)
+    partners = [a for a in summary.agencies if not a.lead]
+    lines = agency_lines(lead, partners, locale)
+    return [
+        _listing(t("agencies.title", locale), lines, t("agencies.none", locale)),
+        b.actions(
+            b.button(
+                t("agencies.open", locale), Action.OPEN_AGENCIES, CaseRef(code=summary.case.code).dump()
+            ),
+            block_id="show.agencies",
+        ),
+    ]
+
+
+def _household(summary: CaseSummary, locale: str) -> list[dict]:
+    """같은 가구 사례: the household's code and the codes of its other cases this viewer may see (the
+    core leaves out the others: nothing of them, not even a count). Nothing when there is no household."""
+    household = summary.household
+    if household is None:
+        return []
+    codes = ", ".join(household.others) or t("show.modal.none", locale)
+    return [b.section(t("show.modal.household", locale, code=household.code, codes=codes))]
 
 
 def _late(summary: CaseSummary, deadline, locale: str) -> str:  # type: ignore[no-untyped-def]

@@ -54,10 +54,12 @@ from models.enums import (
 from models.plan import PlanGoal, ServicePlan
 from models.referral import Referral
 from models.resource import Resource
-from models.services import access
+from models.services import access, agencies, households
 from models.services import closure as closures
+from models.services.agencies import AgencyLine
 from models.services.context import Ctx
 from models.services.deliveries import DeliveryLine, deliveries_of
+from models.services.households import Glimpse
 from models.staff import StaffMember
 
 E = TypeVar("E", ClientCharacteristic, BenefitStatus, CrisisFlag)
@@ -283,11 +285,16 @@ class CaseFilePage:
     page: int
     pages: int
     entries: list[Entry]
+    # The case's household (가구): its code and the other cases of it this viewer may see.
+    household: Glimpse | None = None
+    # The lead agency (주사례관리기관) and partner agencies with their roles.
+    agencies: tuple[AgencyLine, ...] = ()
 
 
 def read_page(db: Session, ctx: Ctx, code: str, section: Section, page: int = 0) -> CaseFilePage:
     """One page of the case's history, for someone of its circle; the read is logged with its purpose."""
     size = PAGE_SIZE[section]
+    household, agency_lines = None, ()
     if section == Section.SERVICES:  # `deliveries_of` loads the case itself, and logs the read once
         entries: list[Entry] = list(deliveries_of(db, ctx, code, limit=SERVICES_KEPT))
         code = access.case_code(code)
@@ -295,9 +302,12 @@ def read_page(db: Session, ctx: Ctx, code: str, section: Section, page: int = 0)
         case = access.load_case(db, ctx, code, purpose=f"history:{section.value}")
         entries = _READERS[section](db, ctx, case)
         code = case.code
+        household = households.glimpse(db, ctx, case)
+        agency_lines = tuple(agencies.lines(db, case))
     pages = max(1, -(-len(entries) // size))
     page = min(max(page, 0), pages - 1)
-    return CaseFilePage(code, section, page, pages, entries[page * size : (page + 1) * size])
+    shown = entries[page * size : (page + 1) * size]
+    return CaseFilePage(code, section, page, pages, shown, household, agency_lines)
 
 
 def read_closure(db: Session, ctx: Ctx, closure_id: int, *, purpose: str) -> tuple[str, ClosureEntry]:

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from models.cadence import add_months, at_local
 from models.case import Case
-from models.conference import ActionItem, CaseConference, ConferenceCase, ConferenceParticipant
+from models.conference import ActionItem, AgendaRequest, CaseConference, ConferenceCase, ConferenceParticipant
 from models.enums import (
+    AgendaRequestStatus,
     AuditAction,
     CaseStatus,
     ConferencePurpose,
@@ -45,7 +46,7 @@ from models.services.consents import sharing_consent_for
 from models.services.context import Ctx, Policy
 from models.services.desk import snapshots
 from models.services.lifecycle import derive
-from models.staff import StaffMember
+from models.staff import StaffMember, Team
 
 # Days before the meeting for the reminders sent at the working morning (domain.md §4).
 BEFORE_MEETING: tuple[tuple[ReminderKind, int], ...] = (
@@ -222,22 +223,53 @@ def _active_staff(db: Session, ids: list[int]) -> dict[int, StaffMember]:
     return {m.id: m for m in found if m.active and m.role != StaffRole.ADMIN}
 
 
-def _agenda_cases(db: Session, ctx: Ctx, cases: list[ConferenceCaseInput]) -> list[Case]:
+def _agenda_cases(
+    db: Session, ctx: Ctx, cases: list[ConferenceCaseInput], *, integrated: bool = False
+) -> list[Case]:
     """The cases by code, each visible to the actor; an unknown or hidden code is an error on its
-    row's field (`cases.{index}.code`)."""
+    row's field (`cases.{index}.code`). At an integrated conference (통합사례회의) a case of another
+    team of the deployment may be named too: it is asked for (`needs_agreement`), not put on the agenda."""
     found = []
     for index, entry in enumerate(cases):
         field = f"cases.{index}.code"
         case = db.scalar(select(Case).where(Case.code == entry.code))
         if case is None:
             raise InvalidInput({field: Message("conferences.errors.no_case", code=entry.code)})
-        if not access.can_access(db, ctx.actor, case, today=ctx.today):
+        if not access.can_access(db, ctx.actor, case, today=ctx.today) and not (
+            integrated and needs_agreement(db, ctx, case)
+        ):
             message = Message("conferences.errors.not_access_case_put", code=entry.code)
             raise CaseRefused(field, message, access.refuse(ctx, case, "conference agenda"))
         if case.status == CaseStatus.ARCHIVED:
             raise InvalidInput({field: Message("conferences.errors.case_archived", code=entry.code)})
         found.append(case)
     return found
+
+
+def needs_agreement(db: Session, ctx: Ctx, case: Case) -> bool:
+    """A case of another team that the actor does not see, with a supervisor there to agree to it."""
+    if case.team_id == ctx.actor.team_id or access.can_access(db, ctx.actor, case, today=ctx.today):
+        return False
+    return bool(access.case_supervisors(db, case, today=ctx.today))
+
+
+def _ask_for(
+    db: Session, ctx: Ctx, conference: CaseConference, case: Case, entry: ConferenceCaseInput
+) -> AgendaRequest:
+    """Ask the case's team for it (its supervisors get a DM: `pending_requests`); logged on its timeline."""
+    request = AgendaRequest(
+        conference_id=conference.id,
+        case_id=case.id,
+        purpose=entry.purpose,
+        question=entry.question,
+        status=AgendaRequestStatus.PENDING,
+        requested_by_id=ctx.actor.id,
+        requested_at=ctx.now,
+    )
+    db.add(request)
+    db.flush()
+    record_event(db, ctx, case, "conference_agenda_requested", conference=conference.id, request=request.id)
+    return request
 
 
 def _require_sharing_basis(db: Session, ctx: Ctx, cases: list[Case], organisations: list[str]) -> None:
@@ -303,8 +335,10 @@ def schedule(db: Session, ctx: Ctx, data: ConferenceInput) -> list[CaseConferenc
         raise InvalidInput(
             {"participant_ids": Message("conferences.errors.some_participants_not_registered")}
         )
-    cases = _agenda_cases(db, ctx, data.cases)
+    integrated = data.conference_type == ConferenceType.INTEGRATED
+    cases = _agenda_cases(db, ctx, data.cases, integrated=integrated)
     _require_sharing_basis(db, ctx, cases, [e.organisation for e in data.externals])
+    asked = {case.id for case in cases if integrated and needs_agreement(db, ctx, case)}
     times = occurrence_times(data.scheduled_at, data.recurrence, data.occurrences, ctx.policy)
     series_key = uuid.uuid4().hex if len(times) > 1 else None
     conferences = []
@@ -339,12 +373,16 @@ def schedule(db: Session, ctx: Ctx, data: ConferenceInput) -> list[CaseConferenc
             conference.cases = [
                 ConferenceCase(case_id=case.id, purpose=entry.purpose, question=entry.question)
                 for case, entry in zip(cases, data.cases, strict=True)
+                if case.id not in asked
             ]
         db.add(conference)
         conferences.append(conference)
     db.flush()
     first = conferences[0]
-    for case in cases:
+    for case, entry in zip(cases, data.cases, strict=True):
+        if case.id in asked:  # another team's case: on the agenda once its supervisor agrees
+            _ask_for(db, ctx, first, case, entry)
+            continue
         record_event(
             db, ctx, case, "conference_scheduled", conference=first.id, type=data.conference_type.value
         )
@@ -366,16 +404,24 @@ def add_cases(
             "CONFERENCE_NOT_SCHEDULED",
             Message("conferences.errors.scheduled_conference_takes_new"),
         )
-    cases = _agenda_cases(db, ctx, entries)
+    integrated = conference.conference_type == ConferenceType.INTEGRATED
+    cases = _agenda_cases(db, ctx, entries, integrated=integrated)
     _require_sharing_basis(
         db, ctx, cases, [p.organisation or "" for p in conference.participants if p.external]
     )
     already = {c.case_id for c in conference.cases}
+    already |= set(
+        db.scalars(select(AgendaRequest.case_id).where(AgendaRequest.conference_id == conference.id))
+    )
     for index, (case, entry) in enumerate(zip(cases, entries, strict=True)):
         if case.id in already:
             raise InvalidInput(
                 {f"cases.{index}.code": Message("conferences.errors.already_agenda", code=case.code)}
             )
+        if integrated and needs_agreement(db, ctx, case):
+            _ask_for(db, ctx, conference, case, entry)
+            already.add(case.id)
+            continue
         conference.cases.append(
             ConferenceCase(case_id=case.id, purpose=entry.purpose, question=entry.question)
         )
@@ -534,19 +580,25 @@ def record_outcome(db: Session, ctx: Ctx, conference_id: int, data: OutcomeInput
     return conference
 
 
-def complete_action_item(db: Session, ctx: Ctx, item_id: int) -> ActionItem:
-    """Its owner, the chair, the organiser or a team supervisor marks an action item done."""
+def complete_action_item(
+    db: Session, ctx: Ctx, item_id: int, status: TaskStatus = TaskStatus.DONE
+) -> ActionItem:
+    """Its owner, the chair, the organiser or a team supervisor records an action item's status: done,
+    or dropped (CANCELLED: an outside owner will not do it). Either ends its nudges."""
+    if status == TaskStatus.OPEN:
+        raise InvalidInput({"status": Message("conferences.errors.status_recorded_open")})
     item = load_action_item(db, ctx, item_id)
     if item.status != TaskStatus.OPEN:
-        return item  # a second click: already done
-    item.status, item.done_at = TaskStatus.DONE, ctx.now
+        return item  # a second click: already recorded
+    item.status, item.done_at = status, ctx.now
     db.flush()
     conference = item.conference
+    event = "action_item_done" if status == TaskStatus.DONE else "action_item_dropped"
     if item.case_id is not None:
-        case_changed(db, ctx, db.get_one(Case, item.case_id), "action_item_done", item=item.id)
+        case_changed(db, ctx, db.get_one(Case, item.case_id), event, item=item.id)
     else:
         record_access(
-            db, ctx, None, AuditAction.UPDATE, "conference", f"#{conference.id} item {item.id} done"
+            db, ctx, None, AuditAction.UPDATE, "conference", f"#{conference.id} item {item.id} {status.value}"
         )
     refresh_conference(db, conference, ctx.policy, now=ctx.now)
     return item
@@ -573,6 +625,7 @@ class ActionItemDetail:
     code: str | None
     due_date: date
     owner: str  # the staff member's name, or the external owner as typed
+    outside: bool  # owned outside Casebot: the chair follows it up
     status: TaskStatus
     conference: ConferenceBrief
 
@@ -589,6 +642,7 @@ def _item_detail(db: Session, item: ActionItem) -> ActionItemDetail:
         code=code,
         due_date=item.due_date,
         owner=owner,
+        outside=item.owner_id is None and bool(item.owner_external),
         status=item.status,
         conference=brief(db, item.conference),
     )
@@ -599,9 +653,11 @@ def action_item_detail(db: Session, ctx: Ctx, item_id: int) -> ActionItemDetail:
     return _item_detail(db, load_action_item(db, ctx, item_id))
 
 
-def mark_action_item_done(db: Session, ctx: Ctx, item_id: int) -> ActionItemDetail:
+def mark_action_item_done(
+    db: Session, ctx: Ctx, item_id: int, status: TaskStatus = TaskStatus.DONE
+) -> ActionItemDetail:
     """`complete_action_item`, answered with plain data for the reply."""
-    return _item_detail(db, complete_action_item(db, ctx, item_id))
+    return _item_detail(db, complete_action_item(db, ctx, item_id, status))
 
 
 # ------------------------------------------------------------------ lists and the agenda
@@ -781,6 +837,13 @@ def due_items(db: Session, conference: CaseConference, policy: Policy) -> dict[s
             wanted[f"conf:{conference.id}:item:{item.id}:{item.due_date}"] = _Wanted(
                 ReminderKind.ACTION_ITEM, at_local(day, zone, hour), item.owner_id, None
             )
+        elif item.case_id is None and item.owner_external and item.status == TaskStatus.OPEN:
+            # An outside owner: the chair follows it up, D-2 and on the due date, until it is recorded.
+            for discriminator, days in reminders.OUTSIDE_OWNER_NUDGES:
+                day = _working_day_on_or_before(calendar, item.due_date - timedelta(days=days))
+                wanted[f"conf:{conference.id}:item:{item.id}:{item.due_date}:{discriminator}"] = _Wanted(
+                    ReminderKind.ACTION_ITEM, at_local(day, zone, hour), conference.chair_id, None
+                )
     return wanted
 
 
@@ -841,3 +904,103 @@ def stale_reason(reminder: Reminder, conference: CaseConference, now: datetime) 
     if reminder.kind == ReminderKind.CONFERENCE_RECORD and conference.recorded_at is not None:
         return "recorded"
     return None
+
+
+# ------------------------------------------------------------------ another team's cases (통합사례회의)
+
+
+@dataclass(frozen=True)
+class AgendaRequestNotice:
+    """What a DM asking a team's supervisors for a case says: the case code and the conference (its
+    type, time and the asking team); never the question."""
+
+    request_id: int
+    code: str
+    conference: ConferenceBrief
+    team: str
+    supervisors: tuple[tuple[str, str | None], ...]  # (Slack user id, language) of each
+
+
+def pending_requests(db: Session, conference_ids: list[int], today: date) -> list[AgendaRequestNotice]:
+    """The requests still waiting on these conferences, with whom to ask (the case's supervisors)."""
+    if not conference_ids:
+        return []
+    found = db.scalars(
+        select(AgendaRequest)
+        .where(
+            AgendaRequest.conference_id.in_(conference_ids),
+            AgendaRequest.status == AgendaRequestStatus.PENDING,
+        )
+        .order_by(AgendaRequest.id)
+    )
+    notices = []
+    for request in found:
+        case = db.get_one(Case, request.case_id)
+        conference = db.get_one(CaseConference, request.conference_id)
+        ids = access.case_supervisors(db, case, today=today)
+        people = db.scalars(select(StaffMember).where(StaffMember.id.in_(ids))) if ids else []
+        team = conference_team_name(db, conference)
+        notices.append(
+            AgendaRequestNotice(
+                request.id,
+                case.code,
+                brief(db, conference),
+                team,
+                tuple((p.slack_user_id, p.locale) for p in people),
+            )
+        )
+    return notices
+
+
+def conference_team_name(db: Session, conference: CaseConference) -> str:
+    from_team = db.scalar(select(Team.name).where(Team.id == conference.team_id))
+    return from_team or ""
+
+
+@dataclass(frozen=True)
+class AgendaDecision:
+    code: str
+    status: AgendaRequestStatus
+    conference: ConferenceBrief
+
+
+def decide_request(db: Session, ctx: Ctx, request_id: int, *, agree: bool) -> AgendaDecision:
+    """A supervisor of the case's team agrees (the case goes on the agenda) or refuses. The third-party
+    consent rule holds as for any agenda row: with outside members present, a case goes on only under
+    a consent naming their organisations. A second click changes nothing."""
+    access.require_active(ctx)
+    request = db.get(AgendaRequest, request_id)
+    if request is None:
+        raise NotFound(Message("conferences.errors.no_agenda_request"))
+    case = access.load_case(db, ctx, db.get_one(Case, request.case_id), purpose="conference agenda agreement")
+    if ctx.actor.id not in access.case_supervisors(db, case, today=ctx.today):
+        raise access.refuse(
+            ctx,
+            case,
+            "conference agenda agreement: the case's supervisors only",
+            Message("conferences.errors.agreement_supervisor_only"),
+        )
+    conference = db.get_one(CaseConference, request.conference_id)
+    if request.status != AgendaRequestStatus.PENDING:
+        return AgendaDecision(case.code, request.status, brief(db, conference))
+    if agree:
+        if conference.status != ConferenceStatus.SCHEDULED:
+            raise RuleViolation(
+                "CONFERENCE_NOT_SCHEDULED", Message("conferences.errors.scheduled_conference_takes_new")
+            )
+        organisations = [p.organisation or "" for p in conference.participants if p.external]
+        try:
+            _require_sharing_basis(db, ctx, [case], organisations)
+        except InvalidInput as missing:
+            [message] = missing.errors.values()
+            raise RuleViolation("NO_THIRD_PARTY_CONSENT", message) from None
+        conference.cases.append(
+            ConferenceCase(case_id=case.id, purpose=request.purpose, question=request.question)
+        )
+    request.status = AgendaRequestStatus.AGREED if agree else AgendaRequestStatus.REFUSED
+    request.decided_by_id, request.decided_at = ctx.actor.id, ctx.now
+    db.flush()
+    event = "conference_agenda_added" if agree else "conference_agenda_refused"
+    record_event(db, ctx, case, event, conference=conference.id, request=request.id)
+    refresh_conference(db, conference, ctx.policy, now=ctx.now)
+    return AgendaDecision(case.code, request.status, brief(db, conference))

@@ -41,9 +41,11 @@ from models.enums import (
 from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.referral import Referral
 from models.reminder import Reminder
-from models.services import access, closure
+from models.services import access, agencies, closure, households
+from models.services.agencies import AgencyLine
 from models.services.audit import record_access
 from models.services.context import Ctx, Policy
+from models.services.households import Glimpse
 from models.services.lifecycle import (
     CaseSnapshot,
     CaseState,
@@ -481,6 +483,10 @@ class CaseSummary:
     # The case's earliest task and the next step's own task, each with its deadline (as on the desk).
     first_due: Deadline | None = None
     step_due: Deadline | None = None
+    # The case's household (가구): its code and the other cases of it the viewer may see.
+    household: Glimpse | None = None
+    # The lead agency (주사례관리기관) and partner agencies with their roles.
+    agencies: tuple[AgencyLine, ...] = ()
 
     def days_late(self, deadline: date) -> int:
         return max((self.today - deadline).days, 0)
@@ -540,4 +546,6 @@ def case_summary(db: Session, ctx: Ctx, code: str) -> CaseSummary:
         strict_privacy=ctx.policy.strict_privacy,
         first_due=first if first is not None and first != step else None,
         step_due=step,
+        household=households.glimpse(db, ctx, case),
+        agencies=tuple(agencies.lines(db, case)),
     )

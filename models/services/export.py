@@ -27,6 +27,7 @@ from models.plan import PlanGoal, ServicePlan
 from models.referral import Referral
 from models.resource import Resource
 from models.service_delivery import ServiceDelivery
+from models.services import agencies
 from models.services.case_file import intake_entry
 from models.services.context import funding_label
 from models.services.reports import REPORT_EVENT
@@ -216,6 +217,10 @@ def export_case(
             "retention_until",
         ],
     )
+
+    doc.heading("agencies", 3)  # the lead agency (주사례관리기관) first, then the partners and their roles
+    for agency in agencies.lines(db, case):
+        doc.line("agency_lead" if agency.lead else "agency_partner", name=agency.name, role=agency.role)
 
     def rows(model, *options):  # type: ignore[no-untyped-def]
         query = select(model).where(model.case_id == case.id).order_by(model.id)

@@ -32,6 +32,8 @@ from models.services.context import Policy
 from models.services.lifecycle import CaseSnapshot, snapshot, store_state
 
 REASSESSMENT_REQUEST_DAYS = 7
+# An action item owned outside Casebot: the chair is nudged D-2 and on the due date (key suffix, days).
+OUTSIDE_OWNER_NUDGES: tuple[tuple[str, int], ...] = (("outside:d2", 2), ("outside:d0", 0))
 
 
 # A reminder kind that is not a task of its own but a later nudge about another one: an overdue contact
@@ -232,6 +234,17 @@ def due_items(
                 item.owner_id,
                 deadline=item.due_date,
             )
+        elif item.owner_external:
+            # An outside owner (another agency, a person outside Casebot) gets no nudge: the chair is
+            # nudged to follow it up, two days before and on the due date, while it stays open.
+            for discriminator, days in OUTSIDE_OWNER_NUDGES:
+                add(
+                    ReminderKind.ACTION_ITEM,
+                    f"{item.id}:{item.due_date}:{discriminator}",
+                    on(item.due_date - timedelta(days=days)),
+                    item.conference.chair_id,
+                    deadline=item.due_date,
+                )
     return items
 
 

@@ -30,6 +30,7 @@ from models.closure import Closure
 from models.contact import ContactNote
 from models.enums import AuditAction, CaseStatus, ClosureStatus, Surface
 from models.errors import InvalidInput, Message, NotFound, RuleViolation
+from models.household import Household, HouseholdCase
 from models.referral import Referral
 from models.retention import PurgeAuthorization, RetentionStatistic
 from models.services import access, idempotency
@@ -177,6 +178,9 @@ def purge_case(db: Session, case_id: int, *, now: datetime, zone: ZoneInfo) -> s
     db.expunge(case)
     db.execute(delete(Case).where(Case.id == case_id))
     db.execute(delete(Client).where(Client.id == client_id, ~exists().where(Case.client_id == Client.id)))
+    # A household none of whose cases is left goes too, with its members and rating (cascade).
+    db.execute(delete(HouseholdCase).where(HouseholdCase.case_id == case_id))
+    db.execute(delete(Household).where(~exists().where(HouseholdCase.household_id == Household.id)))
     db.execute(delete(PurgeAuthorization).where(PurgeAuthorization.case_id == case_id))
     db.add(
         AuditLog(

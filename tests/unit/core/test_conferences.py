@@ -292,8 +292,11 @@ def test_scheduling_refuses_unknown_and_hidden_cases_on_their_row(db, world):
     with pytest.raises(InvalidInput) as excinfo:
         conferences.schedule(db, world.ctx(), unknown)
     assert set(excinfo.value.errors) == {"cases.0.code"}
+    # Another team's case: refused at a team's own conference (an integrated one asks its supervisors
+    # instead: test_integrated_conference.py).
+    internal = conference_input(case, conference_type=ConferenceType.INTERNAL)
     with pytest.raises(NotAllowed) as refused:
-        conferences.schedule(db, world.ctx(world.outsider), conference_input(case))
+        conferences.schedule(db, world.ctx(world.outsider), internal)
     assert isinstance(refused.value, InvalidInput) and set(refused.value.errors) == {"cases.0.code"}
     assert refused.value.case_code == case.code  # the unit of work audits it as a refusal
     with pytest.raises(NotAllowed):
@@ -367,7 +370,16 @@ def test_recording_the_outcome_turns_action_items_into_nudges(db, world):
     assert case_item.due_at.astimezone(SEOUL) == kst(2026, 3, 25, 9, 0)
     own = [row for row in rows(db, conference, PENDING)]
     # 28 March (D-2 of the 30th) is a Saturday: the nudge goes out on Friday the 27th. No RECORD left.
-    assert own == [(K.ACTION_ITEM, world.supervisor.id, None, local(2026, 3, 27, 9, 0), PENDING)]
+    # The item owned outside Casebot nudges the chair, D-2 and on the due date.
+    chair = world.manager.id
+    outside = [
+        (K.ACTION_ITEM, chair, None, local(2026, 3, 27, 9, 0), PENDING),
+        (K.ACTION_ITEM, chair, None, local(2026, 3, 30, 9, 0), PENDING),
+    ]
+    assert own == sorted(
+        [*outside, (K.ACTION_ITEM, world.supervisor.id, None, local(2026, 3, 27, 9, 0), PENDING)],
+        key=lambda row: (row[3], row[1]),
+    )
     items = {i.description: i for i in conference.action_items}
     assert conferences.action_item_id_of(case_item) == items["긴급지원 신청서 작성"].id
 
@@ -384,7 +396,7 @@ def test_recording_the_outcome_turns_action_items_into_nudges(db, world):
     )
     assert (done.code, done.owner, done.status) == (case.code, world.coworker.display_name, TaskStatus.DONE)
     assert done.conference.id == conference.id and done.due_date == date(2026, 3, 27)
-    assert rows(db, conference, PENDING) == []
+    assert rows(db, conference, PENDING) == outside  # the chair follows up the outside owner
     db.refresh(case_item)
     assert case_item.status == CANCELLED
     assert items["외부 자원 확인"].status == TaskStatus.OPEN  # external owners get no Slack nudge

@@ -818,11 +818,22 @@ def test_conference_action_items_remind_their_owner_two_days_ahead(db, world):
     )
     db.add(external)
     refresh(db, db.get(Case, case.id), Policy(), today=TODAY)
-    assert rows(db, case, K.ACTION_ITEM) == [(K.ACTION_ITEM, world.coworker.id, nine(2026, 3, 18), PENDING)]
+    # The item owned outside Casebot nudges the chair instead, D-2 and on the due date.
+    chair = world.supervisor.id
+    outside = [
+        (K.ACTION_ITEM, chair, nine(2026, 3, 18), PENDING),
+        (K.ACTION_ITEM, chair, nine(2026, 3, 20), PENDING),
+    ]
+    owner = (K.ACTION_ITEM, world.coworker.id, nine(2026, 3, 18), PENDING)
+    assert rows(db, case, K.ACTION_ITEM) == sorted([owner, *outside], key=lambda row: (row[2], row[1]))
 
     db.get(ActionItem, item.id).status = TaskStatus.DONE
     refresh(db, db.get(Case, case.id), Policy(), today=TODAY)
-    assert rows(db, case, K.ACTION_ITEM) == [(K.ACTION_ITEM, world.coworker.id, nine(2026, 3, 18), CANCELLED)]
+    assert pending(db, case, K.ACTION_ITEM) == outside
+    assert (K.ACTION_ITEM, world.coworker.id, nine(2026, 3, 18), CANCELLED) in rows(db, case, K.ACTION_ITEM)
+    db.get(ActionItem, external.id).status = TaskStatus.CANCELLED  # its status recorded: the nudges stop
+    refresh(db, db.get(Case, case.id), Policy(), today=TODAY)
+    assert pending(db, case, K.ACTION_ITEM) == []
 
 
 def test_a_closed_case_gets_no_consent_renewal_nudges(db, world):
