@@ -15,7 +15,7 @@ from models.mandatory_report import MandatoryReport
 from models.message_ref import MessageRef
 from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.print_link import PrintLink
-from models.referral import Referral
+from models.referral import Referral, UnmetNeed
 from models.reminder import Reminder
 from models.resource import Resource
 from models.retention import PurgeAuthorization, RetentionStatistic
@@ -63,5 +63,6 @@ __all__ = [
     "SupervisionFollowUp",
     "SupervisionSession",
     "Team",
+    "UnmetNeed",
     "TeamBoardPost",
 ]
