@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +33,20 @@ from models.services.context import Policy
 from models.services.lifecycle import CaseSnapshot, snapshot, store_state
 
 REASSESSMENT_REQUEST_DAYS = 7
+# 회신: the referrer of a referral-in hears back this many days after the case is classified. (A
+# referral-in is not "declined" as such in this version: a case that is not taken on is closed, and
+# nothing is due on a closed case.)
+REFERRER_REPLY_DAYS = 7
+
+
+def referrer_reply_due(case: Case, zone: ZoneInfo) -> date | None:
+    """When the reply to the referrer is due: a case referred in by someone (first episode), classified,
+    not yet replied to; else None."""
+    if not case.referrer or case.referrer_replied_on is not None or case.episode != 1:
+        return None
+    if case.classified_at is None:
+        return None
+    return case.classified_at.astimezone(zone).date() + timedelta(days=REFERRER_REPLY_DAYS)
 
 
 # A reminder kind that is not a task of its own but a later nudge about another one: an overdue contact
@@ -126,6 +141,10 @@ def due_items(
                 consent.expires_on,
             )
         )
+
+    reply_due = referrer_reply_due(case, policy.zone)
+    if reply_due is not None:  # owed whatever the case does next: on hold, in after-care, awaiting closure
+        add(ReminderKind.REFERRER_REPLY, reply_due.isoformat(), on(reply_due))
 
     if case.status == CaseStatus.AFTERCARE:
         for check in snap.open_aftercare:

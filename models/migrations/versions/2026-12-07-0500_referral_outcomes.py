@@ -27,7 +27,9 @@ def upgrade() -> None:
             sa.Column("no_alternative", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.add_column(sa.Column("aftercare_check_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_referrals_aftercare_check_id"), ["aftercare_check_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_referrals_aftercare_check_id"), ["aftercare_check_id"], unique=False
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_referrals_aftercare_check_id_aftercare_checks"),
             "aftercare_checks",
@@ -79,7 +81,9 @@ def downgrade() -> None:
         batch_op.drop_column("referrer_reply_method")
         batch_op.drop_column("referrer_replied_on")
     with op.batch_alter_table("referrals", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_referrals_aftercare_check_id_aftercare_checks"), type_="foreignkey")
+        batch_op.drop_constraint(
+            batch_op.f("fk_referrals_aftercare_check_id_aftercare_checks"), type_="foreignkey"
+        )
         batch_op.drop_index(batch_op.f("ix_referrals_aftercare_check_id"))
         batch_op.drop_column("aftercare_check_id")
         batch_op.drop_column("no_alternative")
