@@ -63,6 +63,6 @@ __all__ = [
     "SupervisionFollowUp",
     "SupervisionSession",
     "Team",
-    "UnmetNeed",
     "TeamBoardPost",
+    "UnmetNeed",
 ]
