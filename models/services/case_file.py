@@ -36,10 +36,12 @@ from models.enums import (
     ContactOutcome,
     ContactType,
     GoalAttainment,
+    LabeledEnum,
     MonitoringResult,
     NeedDomain,
     PlanStatus,
     ReferralStatus,
+    ReplyMethod,
     ResponsibleParty,
     TaskStatus,
 )
@@ -50,6 +52,7 @@ from models.services import access
 from models.services import closure as closures
 from models.services.context import Ctx
 from models.services.deliveries import DeliveryLine, deliveries_of
+from models.services.referrals import REASONS
 from models.staff import StaffMember
 
 
@@ -155,6 +158,18 @@ class ReferralEntry:
     sent_at: datetime | None
     response_due: date | None
     outcome: str | None
+    outcome_on: date | None = None
+    reason: LabeledEnum | None = None  # a decline's reason (DeclineReason or ClientDeclineReason)
+    no_alternative: bool = False
+    from_aftercare: bool = False
+
+
+@dataclass(frozen=True)
+class ReplyEntry:
+    """The reply to a referral-in's referrer (회신): when and how."""
+
+    replied_on: date
+    method: ReplyMethod | None
 
 
 @dataclass(frozen=True)
@@ -214,7 +229,14 @@ class ClosureEntry:
 
 
 Entry = (
-    NoteEntry | AssessmentEntry | PlanEntry | ReferralEntry | ConferenceEntry | ClosureEntry | DeliveryLine
+    NoteEntry
+    | AssessmentEntry
+    | PlanEntry
+    | ReferralEntry
+    | ReplyEntry
+    | ConferenceEntry
+    | ClosureEntry
+    | DeliveryLine
 )
 
 
@@ -348,9 +370,32 @@ def _referrals(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
         .where(Referral.case_id == case.id)
         .order_by(Referral.created_at.desc(), Referral.id.desc())
     )
-    return [
-        ReferralEntry(r.resource.name, r.domain, r.status, r.sent_at, r.response_due, r.outcome) for r in rows
+    entries: list[Entry] = [
+        ReferralEntry(
+            r.resource.name,
+            r.domain,
+            r.status,
+            r.sent_at,
+            r.response_due,
+            r.outcome,
+            r.outcome_on,
+            _reason(r),
+            r.no_alternative,
+            r.aftercare_check_id is not None,
+        )
+        for r in rows
     ]
+    if case.referrer_replied_on is not None:
+        entries.insert(0, ReplyEntry(case.referrer_replied_on, case.referrer_reply_method))
+    return entries
+
+
+def _reason(referral: Referral) -> LabeledEnum | None:
+    reasons = REASONS.get(referral.status)
+    code = referral.outcome_reason
+    if reasons is None or not code or code not in {r.value for r in reasons}:
+        return None
+    return reasons(code)
 
 
 def _conferences(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
