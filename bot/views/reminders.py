@@ -26,6 +26,7 @@ OPENS: dict[ReminderKind, Action] = {
     ReminderKind.CONSENT_EXPIRY: Action.OPEN_CONSENT,
     ReminderKind.ACTION_ITEM: Action.OPEN_SHOW,
     ReminderKind.HOLD_END: Action.OPEN_RESUME,
+    ReminderKind.REFERRER_REPLY: Action.OPEN_REFERRER_REPLY,
 }
 
 

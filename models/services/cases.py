@@ -371,9 +371,14 @@ def set_access(
     return case
 
 
-def record_referrer_reply(db: Session, ctx: Ctx, code: str, data: ReferrerReplyInput) -> Case:
-    """회신: the reply to whoever referred the case in (its day and how), once; the nudge then ends."""
+def referrer_reply_target(db: Session, ctx: Ctx, code: str) -> str:
+    """The case code the reply dialogue opens for, once the case owes a reply (else the refusal)."""
     case = access.load_case(db, ctx, code, purpose="record referrer reply")
+    _require_reply_owed(case)
+    return case.code
+
+
+def _require_reply_owed(case: Case) -> None:
     if not case.referrer:
         raise RuleViolation("REFERRER_REPLY", Message("cases.errors.not_referral_in"))
     if case.referrer_replied_on is not None:
@@ -381,6 +386,12 @@ def record_referrer_reply(db: Session, ctx: Ctx, code: str, data: ReferrerReplyI
             "REFERRER_REPLY",
             Message("cases.errors.referrer_reply_recorded", date=case.referrer_replied_on.isoformat()),
         )
+
+
+def record_referrer_reply(db: Session, ctx: Ctx, code: str, data: ReferrerReplyInput) -> Case:
+    """회신: the reply to whoever referred the case in (its day and how), once; the nudge then ends."""
+    case = access.load_case(db, ctx, code, purpose="record referrer reply")
+    _require_reply_owed(case)
     if data.on > ctx.today:
         raise InvalidInput({"replied_on": Message("cases.errors.reply_in_future")})
     if data.on < case.referred_at.astimezone(ctx.policy.zone).date():

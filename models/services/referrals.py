@@ -125,6 +125,18 @@ def move(
     return _move(db, ctx, case, referral, to, outcome=outcome)
 
 
+def outcome_target(db: Session, ctx: Ctx, referral_id: int, to: ReferralStatus) -> ReferralSummary:
+    """The referral an outcome dialogue is opened for, once the person may move it there (refused at
+    the click, not after the form is filled)."""
+    _, referral = _load(db, ctx, referral_id)
+    if to not in OUTCOME_STATUSES or to not in TRANSITIONS[referral.status]:
+        raise RuleViolation(
+            "REFERRAL_TRANSITION",
+            Message("referrals.errors.referral_go_from", status=referral.status, to=to),
+        )
+    return summary(db, referral)
+
+
 def record_outcome(db: Session, ctx: Ctx, referral_id: int, data: ReferralOutcomeInput) -> Referral:
     """The outcome dialogue: the move with its date and note; a decline with its reason (and a note for
     the agency's decline); a decline with no alternative resource records an unmet need."""

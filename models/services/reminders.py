@@ -146,9 +146,19 @@ def due_items(
     if reply_due is not None:  # owed whatever the case does next: on hold, in after-care, awaiting closure
         add(ReminderKind.REFERRER_REPLY, reply_due.isoformat(), on(reply_due))
 
+    def referral_responses() -> None:
+        for referral in snap.referrals:
+            if referral.status == ReferralStatus.SENT and referral.response_due is not None:
+                add(
+                    ReminderKind.REFERRAL_RESPONSE,
+                    f"{referral.id}:{referral.response_due}",
+                    on(referral.response_due),
+                )
+
     if case.status == CaseStatus.AFTERCARE:
         for check in snap.open_aftercare:
             add(ReminderKind.AFTERCARE_CHECK, str(check.due_on), on(check.due_on))
+        referral_responses()  # a referral made from an after-care check (LINK) is followed up too
         return items
     if case.status == CaseStatus.ON_HOLD:
         if case.hold_until is not None:  # contact nudges pause; one nudge on the day to look again
@@ -230,13 +240,7 @@ def due_items(
             on(requested + timedelta(days=REASSESSMENT_REQUEST_DAYS)),
         )
 
-    for referral in snap.referrals:
-        if referral.status == ReferralStatus.SENT and referral.response_due is not None:
-            add(
-                ReminderKind.REFERRAL_RESPONSE,
-                f"{referral.id}:{referral.response_due}",
-                on(referral.response_due),
-            )
+    referral_responses()
 
     for item in snap.action_items:
         if item.owner_id is not None:
