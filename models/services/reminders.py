@@ -146,8 +146,10 @@ def due_items(
     if reply_due is not None:  # owed whatever the case does next: on hold, in after-care, awaiting closure
         add(ReminderKind.REFERRER_REPLY, reply_due.isoformat(), on(reply_due))
 
-    def referral_responses() -> None:
+    def referral_responses(*, aftercare_only: bool = False) -> None:
         for referral in snap.referrals:
+            if aftercare_only and referral.aftercare_check_id is None:
+                continue
             if referral.status == ReferralStatus.SENT and referral.response_due is not None:
                 add(
                     ReminderKind.REFERRAL_RESPONSE,
@@ -158,7 +160,9 @@ def due_items(
     if case.status == CaseStatus.AFTERCARE:
         for check in snap.open_aftercare:
             add(ReminderKind.AFTERCARE_CHECK, str(check.due_on), on(check.due_on))
-        referral_responses()  # a referral made from an after-care check (LINK) is followed up too
+        # The episode's referrals end with the closure; one made from an after-care check (LINK) is
+        # followed up in after-care.
+        referral_responses(aftercare_only=True)
         return items
     if case.status == CaseStatus.ON_HOLD:
         if case.hold_until is not None:  # contact nudges pause; one nudge on the day to look again

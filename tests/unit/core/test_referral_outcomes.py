@@ -294,3 +294,15 @@ def test_a_case_not_referred_in_owes_no_reply(db, world):
         cases.record_referrer_reply(
             db, world.ctx(), case.code, ReferrerReplyInput(on=TODAY, method=ReplyMethod.PHONE)
         )
+
+
+def test_a_referral_from_an_after_care_check_is_followed_up_in_after_care(db, world):
+    case, check = in_aftercare(db, world)
+    checked(db, world, check, AfterCareAction.LINK)
+    referral = sent(db, world, case, aftercare_check_id=check.id)
+    found = [
+        r
+        for r in db.scalars(select(Reminder).where(Reminder.case_id == case.id))
+        if r.kind == ReminderKind.REFERRAL_RESPONSE and r.status == ReminderStatus.PENDING
+    ]
+    assert [r.deadline_on for r in found] == [referral.response_due]
