@@ -428,11 +428,8 @@ def _open_outcome(turn: Turn, ctx: Ctx, referral_id: int, to: ReferralStatus) ->
             message=message,
         )
 
-    try:
-        with turn.uow() as db:
-            view = build(db, ctx)
-    except DomainError as error:
-        return turn.tell(error.text(locale))
+    with turn.uow() as db:  # a refusal (a DomainError) is told privately by bot.listeners
+        view = build(db, ctx)
     turn.client.views_open(trigger_id=turn.trigger_id, view=view)
 
 
@@ -518,11 +515,8 @@ def open_reply(turn: Turn) -> None:
     if clicked is None:
         return turn.tell(t("fallback.button", locale))
     ctx = turn.ctx(Surface.BUTTON)
-    try:
-        with turn.uow() as db:
-            code = cases.referrer_reply_target(db, ctx, clicked.code)
-    except DomainError as error:
-        return turn.tell(error.text(locale))
+    with turn.uow() as db:  # a refusal (a DomainError) is told privately by bot.listeners
+        code = cases.referrer_reply_target(db, ctx, clicked.code)
     turn.client.views_open(trigger_id=turn.trigger_id, view=reply_modal(locale, code, ctx.today))
 
 

@@ -120,7 +120,7 @@ def move(
     """A move without an outcome dialogue (sending, cancelling, and the others from the core); the
     declines need their reason (`record_outcome`)."""
     case, referral = _load(db, ctx, referral_id)
-    if to in REASONS:
+    if to in REASONS and to in TRANSITIONS[referral.status]:
         raise InvalidInput({"outcome_reason": Message("referrals.errors.reason_needed")})
     return _move(db, ctx, case, referral, to, outcome=outcome)
 
