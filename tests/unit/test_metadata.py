@@ -276,6 +276,10 @@ VALUES = st.one_of(
     st.builds(AssessmentStep, assessment_id=IDS, step=st.integers(0, 100), code=CODES),
     st.builds(PlanAgreement, plan_id=IDS, code=CODES, method=st.sampled_from(ConsentMethod)),
     st.builds(ReferralMove, referral_id=IDS, to=st.sampled_from(ReferralStatus)),
+    st.builds(ReferFrom, code=CODES, channel=st.none() | CHANNELS, check_id=st.none() | IDS),
+    st.builds(
+        ReferralOutcome, referral_id=IDS, to=st.sampled_from(ReferralStatus), message=st.none() | MESSAGES
+    ),
     st.builds(Snooze, reminder_id=IDS, days=st.integers(1, 30)),
     st.builds(NoteMeta, code=st.none() | CODES, source=st.none() | MESSAGES),
     st.builds(ClosureRef, closure_id=IDS),
