@@ -147,6 +147,10 @@ def test_a_declined_referral_keeps_reason_and_note_in_the_record_and_out_of_ever
     history = json.dumps(bot.slack.wait_for("views.update")[-1].params["view"], ensure_ascii=False)
     reason_label = DeclineReason.NO_CAPACITY.label("ko")
     assert NOTE in history and reason_label in history
+    # and the case summary lists the declined referral with its reason
+    command(bot, f"show {code}", "UCM1")
+    shown = json.dumps(bot.slack.wait_for("views.open", count=3)[-1].params["view"], ensure_ascii=False)
+    assert "행복주거지원센터" in shown and reason_label in shown
 
     sent = chat_calls(bot)
     assert sent, "the referral DM and its update were sent"
@@ -307,6 +311,9 @@ def test_the_reply_nudge_reaches_the_case_manager_and_its_button_records_the_rep
         assert case.referrer_reply_method == ReplyMethod.DOCUMENT
     [row] = reply_reminders(bot, code)
     assert row.status == ReminderStatus.SENT and row.unneeded  # its message is marked done at the next sweep
+    command(bot, f"show {code}", "UCM1")
+    shown = json.dumps(bot.slack.wait_for("views.open", count=2)[-1].params["view"], ensure_ascii=False)
+    assert f"{today} · {ReplyMethod.DOCUMENT.label('ko')}" in shown
 
     # the button again: the reply is recorded already, told privately, no dialogue
     opens = len(bot.slack.calls("views.open"))
