@@ -150,6 +150,24 @@ class ReferralMove(SlackValue):
     to: ReferralStatus
 
 
+class ReferFrom(SlackValue):
+    """The referral modal's private_metadata: the case, where it was opened, and the after-care check
+    it was opened from (a case in after-care is referred only from its LINK check)."""
+
+    code: CaseCode
+    channel: ConversationId | None = None
+    check_id: RecordId | None = None
+
+
+class ReferralOutcome(SlackValue):
+    """The referral outcome modal's private_metadata: the move, and the DM whose buttons made it (to
+    show the new status there)."""
+
+    referral_id: RecordId
+    to: ReferralStatus
+    message: MessageRef | None = None
+
+
 class Snooze(SlackValue):
     """A nudge's snooze buttons: the reminder, and how many days (the nudges offer 1 and 7)."""
 

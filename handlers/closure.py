@@ -38,8 +38,9 @@ from bot.views.closure import (
 from bot.views.closure_review import APPROVE, RETURN, REVIEW_BLOCKS, review_modal
 from handlers.common import Invocation, submit_once
 from handlers.home import publish_home
+from handlers.referrals import refer_form
 from models.enums import AfterCareAction, CaseStatus, Surface
-from models.errors import InvalidInput, Message
+from models.errors import DomainError, InvalidInput, Message
 from models.schemas import AfterCareInput, ClosureInput
 from models.services import access, case_file, message_refs
 from models.services import closure as closures
@@ -445,7 +446,7 @@ def submit_aftercare(turn: Turn) -> None:
     def work(db: Session, ctx: Ctx, data: AfterCareInput) -> dict[str, object]:
         check = closures.record_aftercare(db, ctx, check_id, data)
         code, reopened = closures.aftercare_outcome(db, check)
-        return {"code": code, "reopened": reopened}
+        return {"code": code, "reopened": reopened, "link": data.action == AfterCareAction.LINK}
 
     outcome = submit_once(
         turn,
@@ -456,7 +457,22 @@ def submit_aftercare(turn: Turn) -> None:
     if outcome is None:
         return
     result, _first_time = outcome
-    turn.ack(
-        response_action="update",
-        view=aftercare_done_modal(turn.locale, str(result["code"]), bool(result["reopened"])),
-    )
+    code, reopened = str(result["code"]), bool(result["reopened"])
+    if result.get("link"):
+        # 사후관리 → 연계: the referral form comes next, as a new view (its own submission, once).
+        form = _link_form(turn, code, check_id)
+        if form is not None:
+            return turn.ack(response_action="push", view=form)
+    turn.ack(response_action="update", view=aftercare_done_modal(turn.locale, code, reopened))
+
+
+def _link_form(turn: Turn, code: str, check_id: int) -> dict | None:
+    """The referral form for the case of a LINK check; None where the core refuses it (told by the
+    done modal instead: the check itself is recorded)."""
+    ctx = turn.ctx(Surface.MODAL)
+    try:
+        with turn.uow() as db:
+            return refer_form(db, ctx, turn.locale, code, channel_id=None, aftercare_check=check_id)
+    except DomainError as error:
+        log.info("no referral form after a LINK check: %s", type(error).__name__)
+        return None

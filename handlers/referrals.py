@@ -19,24 +19,51 @@ from bot.errors import loggable
 from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
-from bot.metadata import CaseInChannel, CaseRef, ReferralMove, option_id
+from bot.metadata import (
+    CaseRef,
+    MessageRef,
+    ReferFrom,
+    ReferralMove,
+    ReferralOutcome,
+    conversation_id,
+    option_id,
+)
 from bot.notify import dm
 from bot.views.referrals import (
     CONSENT_NOW,
+    OUTCOME_BLOCKS,
+    REPLY_BLOCKS,
     YES,
     ResourceChoice,
     loading_modal,
     notice_modal,
+    outcome_done_modal,
+    outcome_modal,
     refer_done_modal,
     refer_modal,
     referral_message,
+    reply_done_modal,
+    reply_modal,
 )
 from handlers.common import Invocation, clicked_in, submit_once
-from models.enums import ConsentMethod, ConsentScope, ReferralStatus, SignerRelationship, Surface
+from models.enums import (
+    OUTCOME_STATUSES,
+    ConsentMethod,
+    ConsentScope,
+    ReferralStatus,
+    ReplyMethod,
+    SignerRelationship,
+    Surface,
+)
 from models.errors import DomainError, InvalidInput, Message, RuleViolation, invalid_input_from
-from models.schemas import STRICT_CONTEXT, ConsentInput, ReferralInput
-from models.services import access, consents, idempotency, referrals, resources
-from models.services.cases import require_open
+from models.schemas import (
+    STRICT_CONTEXT,
+    ConsentInput,
+    ReferralInput,
+    ReferralOutcomeInput,
+    ReferrerReplyInput,
+)
+from models.services import access, cases, consents, idempotency, referrals, resources
 from models.services.context import Ctx
 
 if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
@@ -74,6 +101,9 @@ def register(on: Listeners) -> None:
     on.view(View.REFER, ack=submit_refer, lazy=[notify_manager])
     on.action(Action.OPEN_REFER, lazy=[open_refer_button])
     on.action(STATUS_ACTION, lazy=[move_referral])
+    on.view(View.REFERRAL_STATUS, ack=submit_outcome, lazy=[show_outcome_in_dm])
+    on.action(Action.OPEN_REFERRER_REPLY, lazy=[open_reply])
+    on.view(View.REFERRER_REPLY, ack=submit_reply)
     # Picking an agency re-renders the consent line for it (the inputs keep what was typed).
     on.action("resource_id", lazy=[resource_picked])
 
@@ -98,7 +128,7 @@ def open_refer_button(turn: Turn) -> None:
     open_refer(turn, code=code, channel_id=clicked_in(turn.body), surface=Surface.BUTTON)
 
 
-def _form_view(
+def refer_form(
     db: Session,
     ctx: Ctx,
     locale: str,
@@ -106,9 +136,12 @@ def _form_view(
     *,
     channel_id: str | None,
     selected: int | None = None,
+    aftercare_check: int | None = None,
 ) -> dict:
+    """The referral form for a case (or the core's refusal, raised); `aftercare_check`: opened from an
+    after-care check that chose to link a service (handlers/closure.py)."""
     case = access.load_case(db, ctx, code, purpose="refer")
-    require_open(case)
+    referrals.require_referable(db, case, aftercare_check)
     choices = [ResourceChoice(r.id, r.name, r.category) for r in resources.by_category(db)]
     return refer_modal(
         locale,
@@ -119,6 +152,7 @@ def _form_view(
         selected=selected,
         channel_id=channel_id,
         strict=ctx.policy.strict_privacy,
+        aftercare_check=aftercare_check,
     )
 
 
@@ -130,7 +164,7 @@ def open_refer(turn: Turn, *, code: str, channel_id: str | None, surface: Surfac
         trigger_id=turn.trigger_id, view=loading_modal(title, t("referrals.modal.loading", locale))
     )
     view = _refusal_or(
-        turn, lambda db, ctx: _form_view(db, ctx, locale, code, channel_id=channel_id), surface
+        turn, lambda db, ctx: refer_form(db, ctx, locale, code, channel_id=channel_id), surface
     )
     turn.client.views_update(view_id=opened["view"]["id"], hash=opened["view"].get("hash"), view=view)
 
@@ -152,13 +186,15 @@ def resource_picked(turn: Turn) -> None:
     if not _in_refer_modal(turn):
         return  # a select of another view: nothing of this dialogue
     view = turn.view
-    meta = CaseInChannel.read(view.get("private_metadata"))
-    code, channel = (meta.code, meta.channel) if meta else ("", None)
+    meta = ReferFrom.read(view.get("private_metadata"))
+    code, channel, check = (meta.code, meta.channel, meta.check_id) if meta else ("", None, None)
     selected = option_id(turn.action.get("selected_option"))
     locale = turn.locale
     new_view = _refusal_or(
         turn,
-        lambda db, ctx: _form_view(db, ctx, locale, code, channel_id=channel, selected=selected),
+        lambda db, ctx: refer_form(
+            db, ctx, locale, code, channel_id=channel, selected=selected, aftercare_check=check
+        ),
         Surface.MODAL,
     )
     turn.client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
@@ -235,7 +271,9 @@ def parse_refer(form: dict[str, Any], locale: str, today: Any, *, strict: bool =
     return ReferForm(referral=referral, consent=consent)
 
 
-def _send(db: Session, ctx: Ctx, code: str, form: ReferForm) -> dict[str, object]:
+def _send(
+    db: Session, ctx: Ctx, code: str, form: ReferForm, aftercare_check: int | None = None
+) -> dict[str, object]:
     """Consent (if obtained now), referral and SENT in the caller's one unit of work."""
     case = access.load_case(db, ctx, code, purpose="refer")
     data = form.referral
@@ -245,7 +283,7 @@ def _send(db: Session, ctx: Ctx, code: str, form: ReferForm) -> dict[str, object
         except InvalidInput as error:
             raise InvalidInput({_consent_block(f): m for f, m in error.errors.items()}) from None
         data = data.model_copy(update={"consent_id": consent.id})
-    referral = referrals.create(db, ctx, case.code, data)
+    referral = referrals.create(db, ctx, case.code, data, aftercare_check_id=aftercare_check)
     try:
         referral = referrals.move(db, ctx, referral.id, ReferralStatus.SENT)
     except RuleViolation as refusal:
@@ -274,14 +312,15 @@ def _shown(found: referrals.ReferralSummary) -> dict[str, object]:
 def submit_refer(turn: Turn) -> None:
     """Sent once per view in the ack (field errors come back inline); the case manager's DM is lazy."""
     locale = turn.locale
-    meta = CaseInChannel.read(turn.view.get("private_metadata"))
+    meta = ReferFrom.read(turn.view.get("private_metadata"))
     code = meta.code if meta else ""  # no case has code "": the core's "not found" under the first field
+    check = meta.check_id if meta else None
     outcome = submit_once(
         turn,
         blocks=BLOCKS,
         aliases=ALIASES,
         parse=lambda form, ctx: parse_refer(form, locale, ctx.today, strict=ctx.policy.strict_privacy),
-        work=lambda db, ctx, form: _send(db, ctx, code, form),
+        work=lambda db, ctx, form: _send(db, ctx, code, form, check),
     )
     if outcome is None:
         return
@@ -321,6 +360,8 @@ def move_referral(turn: Turn) -> None:
         return turn.tell(t("fallback.button", locale))  # not a button this app made: nothing moves
     referral_id, to = clicked.referral_id, clicked.to
     ctx = turn.ctx(Surface.BUTTON)
+    if to in OUTCOME_STATUSES:
+        return _open_outcome(turn, ctx, referral_id, to)
 
     def move(db: Session) -> dict[str, object]:
         return _shown(referrals.summary(db, referrals.move(db, ctx, referral_id, to)))
@@ -352,3 +393,158 @@ def _message_for(referral_id: int, result: dict[str, Any], locale: str) -> tuple
         next_statuses=referrals.TRANSITIONS[status],
         response_due=date.fromisoformat(str(due)) if due else None,
     )
+
+
+# ------------------------------------------------------------------ the outcome dialogue
+
+
+def _clicked_message(turn: Turn) -> MessageRef | None:
+    """The DM whose button was clicked (its status is shown there once the outcome is recorded)."""
+    container = turn.body.get("container") or {}
+    ts = (turn.body.get("message") or {}).get("ts") or container.get("message_ts")
+    channel = conversation_id(turn.channel_id)
+    if not channel or not isinstance(ts, str):
+        return None
+    try:
+        return MessageRef(channel=channel, ts=ts)
+    except ValidationError:  # not a message ts this app could have been sent: nothing to edit
+        return None
+
+
+def _open_outcome(turn: Turn, ctx: Ctx, referral_id: int, to: ReferralStatus) -> None:
+    """A move with an outcome opens its dialogue (nothing moves until it is submitted)."""
+    locale = turn.locale
+    message = _clicked_message(turn)
+
+    def build(db: Session, ctx: Ctx) -> dict:
+        found = referrals.outcome_target(db, ctx, referral_id, to)
+        return outcome_modal(
+            locale,
+            code=found.code,
+            resource=found.resource,
+            referral_id=referral_id,
+            to=to,
+            today=ctx.today,
+            message=message,
+        )
+
+    with turn.uow() as db:  # a refusal (a DomainError) is told privately by bot.listeners
+        view = build(db, ctx)
+    turn.client.views_open(trigger_id=turn.trigger_id, view=view)
+
+
+def parse_outcome(form: dict[str, Any], to: ReferralStatus) -> ReferralOutcomeInput:
+    return ReferralOutcomeInput.model_validate(
+        {
+            "to": to,
+            **_present(
+                {
+                    "on": form.get("outcome_on"),
+                    "note": form.get("outcome_note"),
+                    "reason": form.get("outcome_reason"),
+                }
+            ),
+            "no_alternative": YES in (form.get("no_alternative") or []),
+        }
+    )
+
+
+# The core's field names, mapped to the dialogue's blocks.
+OUTCOME_ALIASES = {"on": "outcome_on", "note": "outcome_note", "reason": "outcome_reason", "to": "outcome_on"}
+
+
+def submit_outcome(turn: Turn) -> None:
+    """Recorded once per view (a double submit records nothing twice); the DM shows the new status."""
+    locale = turn.locale
+    meta = ReferralOutcome.read(turn.view.get("private_metadata"))
+    if meta is None:
+        return turn.ack(response_action="errors", errors={"outcome_on": t("fallback.button", locale)})
+    referral_id, to = meta.referral_id, meta.to
+
+    def work(db: Session, ctx: Ctx, data: ReferralOutcomeInput) -> dict[str, object]:
+        referral = referrals.record_outcome(db, ctx, referral_id, data)
+        return {**_shown(referrals.summary(db, referral)), "unmet": referral.no_alternative}
+
+    outcome = submit_once(
+        turn,
+        blocks=OUTCOME_BLOCKS,
+        aliases=OUTCOME_ALIASES,
+        parse=lambda form, ctx: parse_outcome(form, to),
+        work=work,
+    )
+    if outcome is None:
+        return
+    result, first_time = outcome
+    status = ReferralStatus(str(result["status"]))
+    view = outcome_done_modal(
+        locale, str(result["code"]), str(result["resource"]), status, bool(result.get("unmet"))
+    )
+    turn.ack(response_action="update", view=view)
+    if first_time and meta.message is not None:
+        turn.pass_on(
+            referral_id=referral_id,
+            channel=meta.message.channel,
+            ts=meta.message.ts,
+            **{key: result[key] for key in ("code", "resource", "status", "response_due")},
+        )
+
+
+def show_outcome_in_dm(turn: Turn) -> None:
+    """The referral's DM, edited to its new status and next buttons (the status only: R1)."""
+    result = turn.outcome
+    if result is None:
+        return
+    text, blocks = _message_for(int(str(result["referral_id"])), result, turn.locale)
+    try:
+        turn.client.chat_update(
+            channel=str(result["channel"]), ts=str(result["ts"]), text=text, blocks=blocks
+        )
+    except Exception as error:  # the outcome is recorded; an old message left as it was must not hide that
+        log.warning("could not update the referral DM\n%s", loggable(error))
+
+
+# ------------------------------------------------------------------ the reply to the referrer
+
+
+def open_reply(turn: Turn) -> None:
+    """The nudge's button: the dialogue to record the reply to the referrer (회신)."""
+    locale = turn.locale
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", locale))
+    clicked = CaseRef.read(turn.action.get("value"))
+    if clicked is None:
+        return turn.tell(t("fallback.button", locale))
+    ctx = turn.ctx(Surface.BUTTON)
+    with turn.uow() as db:  # a refusal (a DomainError) is told privately by bot.listeners
+        code = cases.referrer_reply_target(db, ctx, clicked.code)
+    turn.client.views_open(trigger_id=turn.trigger_id, view=reply_modal(locale, code, ctx.today))
+
+
+def submit_reply(turn: Turn) -> None:
+    locale = turn.locale
+    meta = CaseRef.read(turn.view.get("private_metadata"))
+    code = meta.code if meta else ""  # no case has code "": the core's "not found" under the first field
+
+    def parse(form: dict[str, Any], ctx: Ctx) -> ReferrerReplyInput:
+        return ReferrerReplyInput.model_validate(
+            _present({"on": form.get("replied_on"), "method": form.get("method")})
+        )
+
+    def work(db: Session, ctx: Ctx, data: ReferrerReplyInput) -> dict[str, object]:
+        case = cases.record_referrer_reply(db, ctx, code, data)
+        return {"code": case.code, "on": data.on.isoformat(), "method": data.method.value}
+
+    outcome = submit_once(
+        turn,
+        blocks=REPLY_BLOCKS,
+        aliases={"on": "replied_on"},
+        parse=parse,
+        work=work,
+    )
+    if outcome is None:
+        return
+    result, _ = outcome
+    view = reply_done_modal(
+        locale, str(result["code"]), str(result["on"]), ReplyMethod(str(result["method"]))
+    )
+    turn.ack(response_action="update", view=view)

@@ -23,7 +23,7 @@ from models.mandatory_report import MandatoryReport
 from models.message_ref import MessageRef
 from models.plan import PlanGoal, PlanTask, ServicePlan
 from models.print_link import PrintLink
-from models.referral import Referral
+from models.referral import Referral, UnmetNeed
 from models.reminder import Reminder
 from models.resource import Resource
 from models.retention import PurgeAuthorization, RetentionStatistic
@@ -78,4 +78,5 @@ __all__ = [
     "SupervisionSession",
     "Team",
     "TeamBoardPost",
+    "UnmetNeed",
 ]

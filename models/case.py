@@ -8,7 +8,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import PII, SENSITIVE, Base, StrEnumType, utcnow
 from models.client import Client
 from models.crypto import EncryptedText
-from models.enums import CaseIntensity, CaseStatus, IntakeRoute, NextStep, Profile, ReminderKind, Stage
+from models.enums import (
+    CaseIntensity,
+    CaseStatus,
+    IntakeRoute,
+    NextStep,
+    Profile,
+    ReminderKind,
+    ReplyMethod,
+    Stage,
+)
 from models.staff import StaffMember, Team
 
 
@@ -33,6 +42,9 @@ class Case(Base):
     # Referral-in (stage 0): the referring organisation or person, and the reason as they wrote it.
     referrer: Mapped[str | None] = mapped_column(EncryptedText(), info=PII)
     referral_reason: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
+    # The reply to the referrer (회신), once sent: the day and how.
+    referrer_replied_on: Mapped[date | None]
+    referrer_reply_method: Mapped[ReplyMethod | None] = mapped_column(StrEnumType(ReplyMethod))
     # On hold (보류): why, and the day to look again (a nudge that morning).
     hold_reason: Mapped[str | None] = mapped_column(EncryptedText(), info=SENSITIVE)
     hold_until: Mapped[date | None]

@@ -212,6 +212,50 @@ _TERMINAL_REFERRAL = frozenset(
     }
 )
 
+# The moves that record an outcome (a date, a note, a reason for the declines) in a dialogue; the
+# others (sending, cancelling) are a click.
+OUTCOME_STATUSES = frozenset(
+    {
+        ReferralStatus.ACKNOWLEDGED,
+        ReferralStatus.WAITLISTED,
+        ReferralStatus.IN_SERVICE,
+        ReferralStatus.COMPLETED,
+        ReferralStatus.DECLINED,
+        ReferralStatus.CLIENT_DECLINED,
+    }
+)
+
+
+class DeclineReason(LabeledEnum):
+    """Why the receiving agency declined a referral (반려 사유)."""
+
+    NOT_ELIGIBLE = "NOT_ELIGIBLE"
+    NO_CAPACITY = "NO_CAPACITY"
+    OUT_OF_SCOPE = "OUT_OF_SCOPE"
+    NO_CONTACT = "NO_CONTACT"
+    OTHER = "OTHER"
+
+
+class ClientDeclineReason(LabeledEnum):
+    """Why the client declined a referral (대상자 거부 사유)."""
+
+    NOT_WANTED = "NOT_WANTED"
+    COST = "COST"
+    ACCESS = "ACCESS"
+    RESOLVED = "RESOLVED"
+    OTHER = "OTHER"
+
+
+class ReplyMethod(LabeledEnum):
+    """How the reply to a referring agency or person (회신) went."""
+
+    DOCUMENT = "DOCUMENT"
+    PHONE = "PHONE"
+    EMAIL = "EMAIL"
+    FAX = "FAX"
+    IN_PERSON = "IN_PERSON"
+    OTHER = "OTHER"
+
 
 class ResourceCategory(LabeledEnum):
     ECONOMIC = "ECONOMIC"
@@ -484,6 +528,8 @@ class ReminderKind(LabeledEnum):
     AFTERCARE_CHECK = "AFTERCARE_CHECK"
     CONSENT_EXPIRY = "CONSENT_EXPIRY"
     ACTION_ITEM = "ACTION_ITEM"
+    # A referral-in: the reply to the referring agency or person (회신), due days after classification.
+    REFERRER_REPLY = "REFERRER_REPLY"
     # A case on hold: the morning of the day it was to be looked at again.
     HOLD_END = "HOLD_END"
     # Case conferences (domain.md §4): sent to the conference channel and participants, keyed by conference.

@@ -41,6 +41,8 @@ from models.enums import (
     LifeStage,
     MonitoringResult,
     NeedDomain,
+    ReferralStatus,
+    ReplyMethod,
     ReportAgency,
     ResourceCategory,
     ResourceSector,
@@ -342,6 +344,24 @@ class ReferralInput(Form):
     statutory_basis: StatutoryBasis | None = None
     statutory_note: OptionalText = Field(None, max_length=1000)
     channel: str | None = Field(None, max_length=40)
+
+
+class ReferralOutcomeInput(Form):
+    """The outcome dialogue of a referral move: the day, a note, and for a decline the reason's code
+    (checked against the status by the service) and whether no alternative resource exists."""
+
+    to: ReferralStatus
+    on: date
+    note: OptionalText = Field(None, max_length=2000)
+    reason: str | None = Field(None, max_length=40)
+    no_alternative: bool = False
+
+
+class ReferrerReplyInput(Form):
+    """회신: the reply to the agency or person who referred the case in."""
+
+    on: date
+    method: ReplyMethod
 
 
 class DeliveryInput(Form):

@@ -26,6 +26,7 @@ from models import (
     ServiceDelivery,
     StaffMember,
     Team,
+    UnmetNeed,
 )
 from models.enums import (
     AfterCareStatus,
@@ -167,12 +168,22 @@ def seed_november(db: Session) -> dict[str, int]:
     contact(c1, at("2026-10-31", "23:59"), ContactType.PHONE, ContactKind.REGULAR, 20)
     contact(d1, at("2026-11-12"), ContactType.PHONE, ContactKind.REGULAR, 15)
 
-    def referral(c: Case, resource: Resource, status: ReferralStatus, created: datetime) -> None:
-        db.add(Referral(case_id=c.id, resource_id=resource.id, domain=NeedDomain.LIVING_ENV,
-                        reason=NOTE_TEXT, status=status, created_by_id=c.case_manager_id, created_at=created))  # fmt: skip
+    def referral(c: Case, resource: Resource, status: ReferralStatus, created: datetime) -> Referral:
+        made = Referral(case_id=c.id, resource_id=resource.id, domain=NeedDomain.LIVING_ENV,
+                        reason=NOTE_TEXT, status=status, created_by_id=c.case_manager_id, created_at=created)  # fmt: skip
+        db.add(made)
+        db.flush()
+        return made
+
+    def unmet(c: Case, made: Referral, category: ResourceCategory, when: datetime) -> None:
+        db.add(UnmetNeed(case_id=c.id, referral_id=made.id, domain=made.domain, category=category,
+                         recorded_on=when.date(), recorded_by_id=c.case_manager_id, recorded_at=when))  # fmt: skip
 
     referral(c1, housing, ReferralStatus.SENT, at("2026-11-06"))
-    referral(c2, mental, ReferralStatus.DECLINED, at("2026-11-07"))
+    declined = referral(c2, mental, ReferralStatus.DECLINED, at("2026-11-07"))
+    unmet(c2, declined, ResourceCategory.MENTAL_HEALTH, at("2026-11-20"))  # in
+    declined_early = referral(c1, mental, ReferralStatus.DECLINED, at("2026-09-01"))
+    unmet(c1, declined_early, ResourceCategory.MENTAL_HEALTH, at("2026-10-31", "23:30"))  # October: out
     referral(c2, housing, ReferralStatus.SENT, at("2026-11-08"))
     referral(c1, housing, ReferralStatus.COMPLETED, at("2026-10-01"))
 
@@ -248,7 +259,7 @@ def expected_team_a(ids: dict[str, int]) -> dict[str, dict[tuple[str, ...], tupl
         "closures": {("GOAL_ACHIEVED",): (1,)},
         "contacts": {("PHONE", "REGULAR"): (2, 30), ("HOME_VISIT", "INITIAL"): (1, 60)},
         "referrals": {("HOUSING", "PUBLIC", "SENT"): (2,), ("MENTAL_HEALTH", "PUBLIC", "DECLINED"): (1,)},
-        "unmet_needs": {},
+        "unmet_needs": {("LIVING_ENV", "MENTAL_HEALTH"): (1,)},
         "conferences": {("INTERNAL",): (1,), ("INTEGRATED",): (1,)},
         "mandatory_reports": {("CHILD_PROTECTION_AGENCY",): (1,), ("POLICE_112",): (1,)},
         "aftercare": {("DONE",): (2,), ("UNREACHABLE",): (1,)},

@@ -26,6 +26,7 @@ from models.services.case_file import (
     NoteEntry,
     PlanEntry,
     ReferralEntry,
+    ReplyEntry,
     Section,
 )
 from models.services.deliveries import DeliveryLine
@@ -154,6 +155,8 @@ def _body(page: CaseFilePage, locale: str, zone: ZoneInfo) -> list[dict]:
             out += _plan(entry, locale, zone)
         elif isinstance(entry, ReferralEntry):
             out.append(_referral(entry, locale, zone))
+        elif isinstance(entry, ReplyEntry):
+            out.append(_reply(entry, locale, zone))
         elif isinstance(entry, ConferenceEntry):
             out.append(_conference(entry, locale, zone))
         elif isinstance(entry, ClosureEntry):
@@ -328,7 +331,7 @@ def _plan(p: PlanEntry, locale: str, zone: ZoneInfo) -> list[dict]:
 
 def _referral(r: ReferralEntry, locale: str, zone: ZoneInfo) -> dict:
     v = lambda x: _v(x, locale, zone)  # noqa: E731
-    return _text(
+    lines = [
         t(
             "history.referral",
             locale,
@@ -339,7 +342,21 @@ def _referral(r: ReferralEntry, locale: str, zone: ZoneInfo) -> dict:
             due=v(r.response_due),
             outcome=v(r.outcome),
         )
-    )
+    ]
+    if r.outcome_on is not None:
+        lines.append(t("history.referral_outcome_on", locale, date=v(r.outcome_on)))
+    if r.reason is not None:
+        lines.append(t("history.referral_reason", locale, reason=v(r.reason)))
+    if r.no_alternative:
+        lines.append(t("history.referral_no_alternative", locale))
+    if r.from_aftercare:
+        lines.append(t("history.referral_from_aftercare", locale))
+    return _text("\n".join(lines))
+
+
+def _reply(r: ReplyEntry, locale: str, zone: ZoneInfo) -> dict:
+    v = lambda x: _v(x, locale, zone)  # noqa: E731
+    return _text(t("history.referrer_reply", locale, date=v(r.replied_on), method=v(r.method)))
 
 
 def _conference(c: ConferenceEntry, locale: str, zone: ZoneInfo) -> dict:

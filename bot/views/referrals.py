@@ -12,7 +12,7 @@ from datetime import date
 
 from bot.i18n import t
 from bot.ids import Action, View
-from bot.metadata import CaseInChannel, ReferralMove, conversation_id
+from bot.metadata import CaseRef, MessageRef, ReferFrom, ReferralMove, ReferralOutcome, conversation_id
 from bot.views.blocks import (
     LIMITS,
     YES,
@@ -22,6 +22,7 @@ from bot.views.blocks import (
     checkboxes,
     context,
     cut,
+    date_input,
     divider,
     header,
     modal,
@@ -32,9 +33,13 @@ from bot.views.blocks import (
     text_input,
 )
 from models.enums import (
+    ClientDeclineReason,
+    DeclineReason,
+    LabeledEnum,
     NeedDomain,
     Profile,
     ReferralStatus,
+    ReplyMethod,
     ResourceCategory,
     SignerRelationship,
     StatutoryBasis,
@@ -46,6 +51,14 @@ CONSENT_NOW = "consent_now"
 CONSENT_STATUS = "consent_status"
 # Order of the status buttons: forward first, the endings last.
 STATUS_ORDER = tuple(ReferralStatus)
+# The outcome dialogue's inputs, in order (field errors go under these block ids).
+OUTCOME_BLOCKS = ["outcome_on", "outcome_reason", "outcome_note", "no_alternative"]
+# The reasons each decline is chosen from (the same lists as the core's, models/services/referrals.py).
+REASON_LISTS: dict[ReferralStatus, type[LabeledEnum]] = {
+    ReferralStatus.DECLINED: DeclineReason,
+    ReferralStatus.CLIENT_DECLINED: ClientDeclineReason,
+}
+REPLY_BLOCKS = ["replied_on", "method"]
 
 
 @dataclass(frozen=True)
@@ -138,10 +151,12 @@ def refer_modal(
     selected: int | None = None,
     channel_id: str | None = None,
     strict: bool = False,
+    aftercare_check: int | None = None,
 ) -> dict:
     """The referral form; `covered` are the resources an active THIRD_PARTY consent names.
 
     `strict` (privacy_mode=strict): no signer's name; the signed form stays in the system of record.
+    `aftercare_check`: opened from an after-care check that chose to link a service (사후관리 → 연계).
     """
     k = "referrals.modal."
 
@@ -149,7 +164,7 @@ def refer_modal(
         return t(k + key, locale, **values)
 
     covered = set(covered)
-    metadata = CaseInChannel(code=code, channel=conversation_id(channel_id)).dump()
+    metadata = ReferFrom(code=code, channel=conversation_id(channel_id), check_id=aftercare_check).dump()
     if not resources:
         return modal(
             View.REFER,
@@ -159,7 +174,9 @@ def refer_modal(
             private_metadata=metadata,
         )
     domains = [*domains_for(profile), NeedDomain.OTHER]
+    origin = [context(label("from_aftercare"))] if aftercare_check is not None else []
     blocks: list[Block] = [
+        *origin,
         section(label("intro", code=code)),
         input_block(
             "resource_id",
@@ -279,3 +296,97 @@ def notice_modal(title: str, text: str, close: str) -> dict:
 def loading_modal(title: str, text: str) -> dict:
     """Opened at once with the trigger id (valid for 3 s); the form replaces it via views.update."""
     return modal(View.DONE, title, [section(text)])
+
+
+# ------------------------------------------------------------------ the outcome dialogue
+
+
+def outcome_modal(
+    locale: str,
+    *,
+    code: str,
+    resource: str,
+    referral_id: int,
+    to: ReferralStatus,
+    today: date,
+    message: MessageRef | None = None,
+) -> dict:
+    """접수·대기·서비스개시·완료·반려·대상자 거부: the day, a note, and for a decline the reason (and, for the
+    agency's decline, whether an alternative resource exists). The note and reason stay in the record:
+    the DM about the referral shows the status only."""
+    k = "referrals.outcome."
+
+    def label(key: str, **values: object) -> str:
+        return t(k + key, locale, **values)
+
+    reasons = REASON_LISTS.get(to)
+    blocks: list[Block] = [
+        header(code),
+        section(label("intro", resource=resource, status=to.label(locale))),
+        date_input("outcome_on", label("on"), initial=today),
+    ]
+    if reasons is not None:
+        blocks.append(
+            select("outcome_reason", label("reason"), [(r.label(locale), r.value) for r in reasons])
+        )
+    declined = to == ReferralStatus.DECLINED
+    blocks.append(
+        text_input(
+            "outcome_note",
+            label("note"),
+            optional=not declined,
+            multiline=True,
+            max_length=2000,
+            hint=label("note_hint"),
+        )
+    )
+    if declined:
+        blocks.append(
+            checkboxes(
+                "no_alternative",
+                label("no_alternative"),
+                [(label("no_alternative_option"), YES)],
+                hint=label("no_alternative_hint"),
+            )
+        )
+    return modal(
+        View.REFERRAL_STATUS,
+        label("title"),
+        blocks,
+        submit=label("submit"),
+        close=label("close"),
+        private_metadata=ReferralOutcome(referral_id=referral_id, to=to, message=message).dump(),
+    )
+
+
+def outcome_done_modal(locale: str, code: str, resource: str, status: ReferralStatus, unmet: bool) -> dict:
+    lines = [t("referrals.outcome.done", locale, code=code, resource=resource, status=status.label(locale))]
+    if unmet:
+        lines.append(t("referrals.outcome.done_unmet", locale))
+    return modal(View.DONE, t("referrals.outcome.title", locale), [header(code), section("\n".join(lines))])
+
+
+# ------------------------------------------------------------------ the reply to the referrer
+
+
+def reply_modal(locale: str, code: str, today: date) -> dict:
+    """회신: the day the referrer was answered and how; nothing of the answer itself."""
+    k = "referrals.reply."
+    return modal(
+        View.REFERRER_REPLY,
+        t(k + "title", locale),
+        [
+            header(code),
+            section(t(k + "intro", locale, code=code)),
+            date_input("replied_on", t(k + "on", locale), initial=today),
+            select("method", t(k + "method", locale), [(m.label(locale), m.value) for m in ReplyMethod]),
+        ],
+        submit=t(k + "submit", locale),
+        close=t("referrals.modal.close", locale),
+        private_metadata=CaseRef(code=code).dump(),
+    )
+
+
+def reply_done_modal(locale: str, code: str, on: str, method: ReplyMethod) -> dict:
+    text = t("referrals.reply.done", locale, code=code, date=on, method=method.label(locale))
+    return modal(View.DONE, t("referrals.reply.title", locale), [header(code), section(text)])

@@ -27,6 +27,7 @@ OPENS: dict[ReminderKind, Action] = {
     ReminderKind.ACTION_ITEM: Action.OPEN_SHOW,
     ReminderKind.HOLD_END: Action.OPEN_RESUME,
     ReminderKind.CRISIS_FIRST_RESPONSE: Action.OPEN_NOTE,
+    ReminderKind.REFERRER_REPLY: Action.OPEN_REFERRER_REPLY,
 }
 
 

@@ -13,9 +13,11 @@ from bot.metadata import CaseRef
 from bot.views import blocks as b
 from bot.views.agencies import agency_lines
 from bot.views.history import intake_blocks
+from bot.views.referrals import REASON_LISTS
 from models.enums import NeedDomain, Profile, Severity
 from models.services.case_file import intake_entry
 from models.services.desk import CaseSummary
+from models.services.reminders import REFERRER_REPLY_DAYS
 
 SEVERE = 3  # assessment domains rated at least this are listed
 LAST_CONTACTS = 3
@@ -62,6 +64,7 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
         (t("show.modal.due", locale), due),
         (t("show.modal.intensity", locale), intensity),
         (t("show.modal.crisis", locale), crisis),
+        *_reply_field(summary, locale),
     ]
     warning = [b.section(t("show.modal.alleged_abuser", locale))] if summary.alleged_abuser_warning else []
     blocks = [
@@ -79,6 +82,7 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
             t("show.modal.goals", locale), _goal_lines(summary, locale), t("show.modal.no_plan", locale)
         ),
         _listing(t("show.modal.referrals", locale), _referral_lines(summary, locale), none),
+        *_declined(summary, locale),
         _listing(t("show.modal.contacts", locale), _contact_lines(summary, locale), none),
         *_household(summary, locale),
         *_agencies(summary, locale),
@@ -223,6 +227,40 @@ def _referral_lines(summary: CaseSummary, locale: str) -> list[str]:
         )
         for r in summary.open_referrals
     ]
+
+
+def _declined(summary: CaseSummary, locale: str) -> list[dict]:
+    """Declined referrals with their reasons (the modal is private to the case's circle)."""
+    lines = []
+    for r in summary.declined_referrals:
+        reasons = REASON_LISTS.get(r.status)
+        known = {x.value: x for x in reasons} if reasons else {}
+        reason = known[r.outcome_reason].label(locale) if r.outcome_reason in known else "-"
+        lines.append(
+            t(
+                "show.modal.declined_line",
+                locale,
+                resource=b.cut(r.resource.name, 100),
+                status=r.status.label(locale),
+                reason=reason,
+            )
+        )
+    return [_listing(t("show.modal.declined", locale), lines, "")] if lines else []
+
+
+def _reply_field(summary: CaseSummary, locale: str) -> list[tuple[str, str]]:
+    """회신 to a referral-in's referrer: when it went and how, or when it is due."""
+    case = summary.case
+    if not case.referrer:
+        return []
+    if case.referrer_replied_on is not None:
+        method = case.referrer_reply_method.label(locale) if case.referrer_reply_method else "-"
+        value = t("show.modal.reply_done", locale, date=case.referrer_replied_on.isoformat(), method=method)
+    elif summary.referrer_reply_due is not None:
+        value = t("show.modal.reply_due", locale, date=summary.referrer_reply_due.isoformat())
+    else:
+        value = t("show.modal.reply_after_classification", locale, days=REFERRER_REPLY_DAYS)
+    return [(t("show.modal.referrer_reply", locale), value)]
 
 
 def _contact_lines(summary: CaseSummary, locale: str) -> list[str]:

@@ -42,12 +42,14 @@ from models.enums import (
     GoalAttainment,
     HousingType,
     IntakeRoute,
+    LabeledEnum,
     LegalStanding,
     LifeStage,
     MonitoringResult,
     NeedDomain,
     PlanStatus,
     ReferralStatus,
+    ReplyMethod,
     ResponsibleParty,
     TaskStatus,
 )
@@ -60,6 +62,7 @@ from models.services.agencies import AgencyLine
 from models.services.context import Ctx
 from models.services.deliveries import DeliveryLine, deliveries_of
 from models.services.households import Glimpse
+from models.services.referrals import REASONS
 from models.staff import StaffMember
 
 E = TypeVar("E", ClientCharacteristic, BenefitStatus, CrisisFlag)
@@ -169,6 +172,18 @@ class ReferralEntry:
     sent_at: datetime | None
     response_due: date | None
     outcome: str | None
+    outcome_on: date | None = None
+    reason: LabeledEnum | None = None  # a decline's reason (DeclineReason or ClientDeclineReason)
+    no_alternative: bool = False
+    from_aftercare: bool = False
+
+
+@dataclass(frozen=True)
+class ReplyEntry:
+    """The reply to a referral-in's referrer (회신): when and how."""
+
+    replied_on: date
+    method: ReplyMethod | None
 
 
 @dataclass(frozen=True)
@@ -273,6 +288,7 @@ Entry = (
     | ClosureEntry
     | DeliveryLine
     | IntakeEntry
+    | ReplyEntry
 )
 
 
@@ -467,9 +483,32 @@ def _referrals(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
         .where(Referral.case_id == case.id)
         .order_by(Referral.created_at.desc(), Referral.id.desc())
     )
-    return [
-        ReferralEntry(r.resource.name, r.domain, r.status, r.sent_at, r.response_due, r.outcome) for r in rows
+    entries: list[Entry] = [
+        ReferralEntry(
+            r.resource.name,
+            r.domain,
+            r.status,
+            r.sent_at,
+            r.response_due,
+            r.outcome,
+            r.outcome_on,
+            _reason(r),
+            r.no_alternative,
+            r.aftercare_check_id is not None,
+        )
+        for r in rows
     ]
+    if case.referrer_replied_on is not None:
+        entries.insert(0, ReplyEntry(case.referrer_replied_on, case.referrer_reply_method))
+    return entries
+
+
+def _reason(referral: Referral) -> LabeledEnum | None:
+    reasons = REASONS.get(referral.status)
+    code = referral.outcome_reason
+    if reasons is None or not code or code not in {r.value for r in reasons}:
+        return None
+    return reasons(code)
 
 
 def _conferences(db: Session, ctx: Ctx, case: Case) -> list[Entry]:

@@ -12,7 +12,7 @@ from models.case import Case, CaseAccessGrant, CaseWorker
 from models.client import Client, Guardian, HouseholdMember
 from models.enums import CaseIntensity, CaseStatus, StaffRole, Stage
 from models.errors import InvalidInput, Message, RuleViolation
-from models.schemas import IntakeInput, check_free_text
+from models.schemas import IntakeInput, ReferrerReplyInput, check_free_text
 from models.services import access, guardians, strict
 from models.services.changes import case_changed
 from models.services.codes import next_case_code
@@ -386,4 +386,35 @@ def set_access(
         restrict(db, ctx, case.code, named_ids)
     elif case.restricted:
         unrestrict(db, ctx, case.code)
+    return case
+
+
+def referrer_reply_target(db: Session, ctx: Ctx, code: str) -> str:
+    """The case code the reply dialogue opens for, once the case owes a reply (else the refusal)."""
+    case = access.load_case(db, ctx, code, purpose="record referrer reply")
+    _require_reply_owed(case)
+    return case.code
+
+
+def _require_reply_owed(case: Case) -> None:
+    if not case.referrer:
+        raise RuleViolation("REFERRER_REPLY", Message("cases.errors.not_referral_in"))
+    if case.referrer_replied_on is not None:
+        raise RuleViolation(
+            "REFERRER_REPLY",
+            Message("cases.errors.referrer_reply_recorded", date=case.referrer_replied_on.isoformat()),
+        )
+
+
+def record_referrer_reply(db: Session, ctx: Ctx, code: str, data: ReferrerReplyInput) -> Case:
+    """회신: the reply to whoever referred the case in (its day and how), once; the nudge then ends."""
+    case = access.load_case(db, ctx, code, purpose="record referrer reply")
+    _require_reply_owed(case)
+    if data.on > ctx.today:
+        raise InvalidInput({"replied_on": Message("cases.errors.reply_in_future")})
+    if data.on < case.referred_at.astimezone(ctx.policy.zone).date():
+        raise InvalidInput({"replied_on": Message("cases.errors.reply_before_referral")})
+    case.referrer_replied_on = data.on
+    case.referrer_reply_method = data.method
+    case_changed(db, ctx, case, "referrer_replied", on=data.on.isoformat(), method=data.method.value)
     return case

@@ -54,7 +54,7 @@ from models.services.lifecycle import (
     stored_state,
     without_content,
 )
-from models.services.reminders import STEP_TASK, Deadline, case_deadlines, due_items
+from models.services.reminders import STEP_TASK, Deadline, case_deadlines, due_items, referrer_reply_due
 from models.services.workload import (
     INTENSITY_WEIGHTS,
     Unsupervised,
@@ -513,6 +513,17 @@ class CaseSummary:
             ReferralStatus.CANCELLED,
         }
         return sorted((r for r in self.snap.referrals if r.status not in terminal), key=lambda r: r.id)
+
+    @property
+    def declined_referrals(self) -> list[Referral]:
+        """The episode's referrals the agency or the client declined (their reasons are shown)."""
+        declined = {ReferralStatus.DECLINED, ReferralStatus.CLIENT_DECLINED}
+        return sorted((r for r in self.snap.referrals if r.status in declined), key=lambda r: r.id)
+
+    @property
+    def referrer_reply_due(self) -> date | None:
+        """회신: when the reply to a referral-in's referrer is due (None once recorded, or not owed yet)."""
+        return referrer_reply_due(self.case, self.zone)
 
     @property
     def alleged_abuser_warning(self) -> bool:

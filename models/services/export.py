@@ -210,6 +210,8 @@ def export_case(
         [
             "intake_summary",
             "referred_at",
+            "referrer_replied_on",
+            "referrer_reply_method",
             "intake_at",
             "classified_at",
             "episode",
@@ -338,6 +340,9 @@ def export_case(
                 "sent_at",
                 "response_due",
                 "outcome",
+                "outcome_on",
+                "outcome_reason",
+                "no_alternative",
                 "created_by_id",
                 "created_at",
             ],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,6 +35,20 @@ from models.services.lifecycle import CaseSnapshot, snapshot, store_state
 REASSESSMENT_REQUEST_DAYS = 7
 # An action item owned outside Casebot: the chair is nudged D-2 and on the due date (key suffix, days).
 OUTSIDE_OWNER_NUDGES: tuple[tuple[str, int], ...] = (("outside:d2", 2), ("outside:d0", 0))
+# 회신: the referrer of a referral-in hears back this many days after the case is classified. (A
+# referral-in is not "declined" as such in this version: a case that is not taken on is closed, and
+# nothing is due on a closed case.)
+REFERRER_REPLY_DAYS = 7
+
+
+def referrer_reply_due(case: Case, zone: ZoneInfo) -> date | None:
+    """When the reply to the referrer is due: a case referred in by someone (first episode), classified,
+    not yet replied to; else None."""
+    if not case.referrer or case.referrer_replied_on is not None or case.episode != 1:
+        return None
+    if case.classified_at is None:
+        return None
+    return case.classified_at.astimezone(zone).date() + timedelta(days=REFERRER_REPLY_DAYS)
 
 
 # A reminder kind that is not a task of its own but a later nudge about another one: an overdue contact
@@ -129,9 +144,27 @@ def due_items(
             )
         )
 
+    reply_due = referrer_reply_due(case, policy.zone)
+    if reply_due is not None:  # owed whatever the case does next: on hold, in after-care, awaiting closure
+        add(ReminderKind.REFERRER_REPLY, reply_due.isoformat(), on(reply_due))
+
+    def referral_responses(*, aftercare_only: bool = False) -> None:
+        for referral in snap.referrals:
+            if aftercare_only and referral.aftercare_check_id is None:
+                continue
+            if referral.status == ReferralStatus.SENT and referral.response_due is not None:
+                add(
+                    ReminderKind.REFERRAL_RESPONSE,
+                    f"{referral.id}:{referral.response_due}",
+                    on(referral.response_due),
+                )
+
     if case.status == CaseStatus.AFTERCARE:
         for check in snap.open_aftercare:
             add(ReminderKind.AFTERCARE_CHECK, str(check.due_on), on(check.due_on))
+        # The episode's referrals end with the closure; one made from an after-care check (LINK) is
+        # followed up in after-care.
+        referral_responses(aftercare_only=True)
         return items
     if case.status == CaseStatus.ON_HOLD:
         if case.hold_until is not None:  # contact nudges pause; one nudge on the day to look again
@@ -217,13 +250,7 @@ def due_items(
             on(requested + timedelta(days=REASSESSMENT_REQUEST_DAYS)),
         )
 
-    for referral in snap.referrals:
-        if referral.status == ReferralStatus.SENT and referral.response_due is not None:
-            add(
-                ReminderKind.REFERRAL_RESPONSE,
-                f"{referral.id}:{referral.response_due}",
-                on(referral.response_due),
-            )
+    referral_responses()
 
     for item in snap.action_items:
         if item.owner_id is not None:

@@ -14,7 +14,8 @@ Definitions (one line each, so a funder's question has an answer):
 - closures: approved (supervisor's sign-off) in the period, by reason;
 - contacts: contact notes dated in the period, by type and kind, with the minutes recorded;
 - referrals: made (created) in the period, by resource category, sector and current status;
-- unmet needs: not recorded by this version (a declined referral with no alternative will record one);
+- unmet needs: recorded in the period (a referral declined with no alternative resource), by need domain
+  and the declined resource's category;
 - conferences: held in the period, by type;
 - mandatory reports: abuse reports made in the period, by where they went (never who reported, R12);
 - after-care: checks done in the period, and of those the ones that found the client unreachable;
@@ -52,7 +53,7 @@ from models.enums import (
 )
 from models.errors import InvalidInput, Message
 from models.mandatory_report import MandatoryReport
-from models.referral import Referral
+from models.referral import Referral, UnmetNeed
 from models.resource import Resource
 from models.service_delivery import ServiceDelivery
 from models.services.access import refuse, require_active
@@ -277,9 +278,16 @@ def compute(db: Session, span: Period, *, zone: ZoneInfo, team: str | None = Non
     tables.append(
         Table(
             "unmet_needs",
-            ("domain",),
+            ("domain", "category"),
             ("needs",),
-            note=Message("stats.notes.unmet_needs"),
+            _grouped(
+                db,
+                select(UnmetNeed.domain, UnmetNeed.category, func.count())
+                .join(Case, Case.id == UnmetNeed.case_id)
+                .where(on_team, in_range(UnmetNeed.recorded_at))
+                .group_by(UnmetNeed.domain, UnmetNeed.category),
+                2,
+            ),
         )
     )
     on_conference_team = CaseConference.team_id == team_id if team_id is not None else literal(True)

@@ -389,7 +389,13 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
         "text": referral_dm.params["text"],
         "blocks": referral_dm.params["blocks"],
     }
+    # the button opens the outcome dialogue; its submission moves the referral and edits the DM
+    modals = len(bot.slack.calls("views.open"))
     click(bot, MANAGER, in_service, channel_id=f"D{MANAGER}", message=dm_message)
+    view_id, view = opened(bot, modals + 1)
+    assert view["callback_id"] == View.REFERRAL_STATUS
+    body = send(bot, MANAGER, view_id, view, {"outcome_note": "주 1회 방문 서비스 시작"})
+    assert body["response_action"] == "update", body
     edited = bot.slack.wait_for("chat.update")[0].params
     assert edited["channel"] == f"D{MANAGER}" and edited["ts"] == dm_message["ts"] and code in edited["text"]
     [referral] = rows(bot, Referral, code)
@@ -398,7 +404,7 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
 
     # 6. /case note → result REASSESS; /case reassess → COMPLETED --------------------------------------
     slash(bot, f"note {code}")
-    view_id, view = opened(bot, 6)
+    view_id, view = opened(bot, 7)
     assert view["callback_id"] == View.NOTE and json.loads(view["private_metadata"]) == {"code": code}
     # The contact is logged to the minute; the next whole minute (within the core's 5-minute tolerance
     # for clocks) keeps it from falling before the plan's agreement a few seconds ago.
@@ -426,7 +432,7 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
     assert state_of(bot, code) == (CaseStatus.ACTIVE, Stage.REASSESSMENT, NextStep.COMPLETE_REASSESSMENT)
 
     slash(bot, f"reassess {code}")
-    walk_assessment(bot, 7, "1", AssessmentKind.REASSESSMENT, code)
+    walk_assessment(bot, 8, "1", AssessmentKind.REASSESSMENT, code)
     assert [a.kind for a in rows(bot, Assessment, code)] == [
         AssessmentKind.INITIAL,
         AssessmentKind.REASSESSMENT,
@@ -444,7 +450,7 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
 
     # 8. /case close → PENDING; the supervisor's DM (rate-limited once, retried) → approve → AFTERCARE ---
     slash(bot, f"close {code}")
-    view_id, view = opened(bot, 8)
+    view_id, view = opened(bot, 9)
     assert view["callback_id"] == View.CLOSE
     goals = [b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("goal_")]
     assert goals == [f"goal_{plan.goals[0].id}"]
@@ -484,7 +490,7 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
     }
     # the DM opens the review: the closure in full, and the decision in the same modal
     click(bot, SUPERVISOR, review, channel_id=f"D{SUPERVISOR}", message=supervisor_dm)
-    view_id, view = opened(bot, 9)
+    view_id, view = opened(bot, 10)
     assert view["callback_id"] == View.CLOSURE_REVIEW
     body = send(bot, SUPERVISOR, view_id, view, {"decision": "approve"})
     assert body.get("response_action") in (None, "clear"), body
@@ -501,7 +507,7 @@ def test_a_case_goes_from_intake_to_aftercare_through_slack_alone(bot: RunningBo
 
     # 9. /case aftercare → the first check recorded -------------------------------------------------
     slash(bot, f"aftercare {code}")
-    view_id, view = opened(bot, 10)
+    view_id, view = opened(bot, 11)
     assert view["callback_id"] == View.AFTERCARE
     first_due = min(checks, key=lambda c: c.due_on)
     assert json.loads(view["private_metadata"]) == {"code": code, "check_id": first_due.id}

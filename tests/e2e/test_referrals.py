@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from sqlalchemy import select
 
@@ -14,7 +15,7 @@ from models.services import cases, consents, staff
 from models.services.context import Ctx
 from sandbox.slack.requests import block_actions, post
 from tests.e2e.conftest import SIGNING_SECRET
-from tests.e2e.helpers import add_staff, choice, choices, command, state, submit, text
+from tests.e2e.helpers import add_staff, choice, choices, command, day, state, submit, text
 from tests.factories import NOW, consent, intake
 
 NAME = "홍가상"
@@ -234,7 +235,7 @@ def test_a_statutory_basis_sends_without_consent(bot):
     assert third_party_consents(bot, code) == []
 
 
-def test_status_buttons_move_the_referral_and_edit_the_dm_once(bot):
+def test_a_status_button_opens_the_outcome_dialogue_whose_submission_moves_it_and_edits_the_dm_once(bot):
     add_staff(bot, "UCM1")
     code = case_for(bot)
     resource = add_resource(bot, "행복주거지원센터")
@@ -249,21 +250,47 @@ def test_status_buttons_move_the_referral_and_edit_the_dm_once(bot):
         action = {"action_id": button["action_id"], "value": button["value"], "block_id": "referral"}
         return click(bot, "UCM1", action, channel_id=dm_channel, message=message)
 
+    # the click moves nothing yet: it opens the outcome dialogue
     assert press(acknowledged) == 200
+    opened = bot.slack.wait_for("views.open")[0].params["view"]
+    assert opened["callback_id"] == View.REFERRAL_STATUS
+    assert referrals_of(bot, code)[0].status == ReferralStatus.SENT
+    outcome = state(outcome_on=day(None), outcome_note=text("담당자 배정됨"))
+    _, body = submit(
+        bot, "UCM1", View.REFERRAL_STATUS, outcome, view_id="VO1", private_metadata=opened["private_metadata"]
+    )
+    assert body["response_action"] == "errors" and set(body["errors"]) == {"outcome_on"}
+    today = next(b for b in opened["blocks"] if b.get("block_id") == "outcome_on")["element"]["initial_date"]
+    outcome = state(outcome_on=day(today), outcome_note=text("담당자 배정됨"))
+    _, body = submit(
+        bot, "UCM1", View.REFERRAL_STATUS, outcome, view_id="VO2", private_metadata=opened["private_metadata"]
+    )
+    assert body["response_action"] == "update", body
     update = bot.slack.wait_for("chat.update")[0].params
     assert update["channel"] == dm_channel and update["ts"] == dm_ts
     shown = json.dumps(update, ensure_ascii=False)
     assert "접수확인" in shown and code in shown and NAME not in shown and REASON not in shown
+    assert "담당자 배정됨" not in shown
     assert "ACKNOWLEDGED" not in status_buttons(update["blocks"])
     assert "IN_SERVICE" in status_buttons(update["blocks"])
     [referral] = referrals_of(bot, code)
-    assert referral.status == ReferralStatus.ACKNOWLEDGED
+    assert referral.status == ReferralStatus.ACKNOWLEDGED and referral.outcome == "담당자 배정됨"
 
-    # the same button again (a double click, or the old message): a private answer, nothing changes
+    # the same view again (a double submit): the same answer, nothing twice
+    _, again = submit(
+        bot, "UCM1", View.REFERRAL_STATUS, outcome, view_id="VO2", private_metadata=opened["private_metadata"]
+    )
+    assert again["response_action"] == "update"
+    time.sleep(0.3)
+    assert len(bot.slack.calls("chat.update")) == 1
+
+    # the same button again (the old message): refused privately, no dialogue, nothing changes
     assert press(acknowledged) == 200
     answer = bot.slack.wait_for("chat.postEphemeral")[0].params
-    assert answer["channel"] == dm_channel and answer["user"] == "UCM1" and "접수확인" in answer["text"]
-    assert len(bot.slack.calls("chat.update")) == 1
+    assert (
+        answer["channel"] == dm_channel and answer["user"] == "UCM1" and "바꿀 수 없습니다" in answer["text"]
+    )
+    assert len(bot.slack.calls("views.open")) == 1
 
     # a transition the referral does not allow: refused privately, nothing changes
     completed = {
@@ -273,13 +300,22 @@ def test_status_buttons_move_the_referral_and_edit_the_dm_once(bot):
     assert press(completed) == 200
     refusal = bot.slack.wait_for("chat.postEphemeral", count=2)[1].params
     assert "바꿀 수 없습니다" in refusal["text"]
-    assert len(bot.slack.calls("chat.update")) == 1
+    assert len(bot.slack.calls("views.open")) == 1
     assert referrals_of(bot, code)[0].status == ReferralStatus.ACKNOWLEDGED
 
-    # somebody from another team cannot move it
+    # somebody from another team cannot open it
     add_staff(bot, "UOTHER", team="2팀")
     in_service = status_buttons(update["blocks"])["IN_SERVICE"]
     action = {"action_id": in_service["action_id"], "value": in_service["value"]}
     assert click(bot, "UOTHER", action, channel_id="DUOTHER", message=message) == 200
     assert "권한이 없습니다" in bot.slack.wait_for("chat.postEphemeral", count=3)[2].params["text"]
     assert referrals_of(bot, code)[0].status == ReferralStatus.ACKNOWLEDGED
+    assert len(bot.slack.calls("views.open")) == 1
+
+    # cancelling has no outcome dialogue: the click moves it
+    cancelled = status_buttons(update["blocks"])["CANCELLED"]
+    assert press(cancelled) == 200
+    assert ReferralStatus.CANCELLED.label("ko") in json.dumps(
+        bot.slack.wait_for("chat.update", count=2)[1].params, ensure_ascii=False
+    )
+    assert referrals_of(bot, code)[0].status == ReferralStatus.CANCELLED

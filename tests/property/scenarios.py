@@ -24,10 +24,20 @@ from models.enums import (
     ClosureReason,
     ConferenceType,
     GoalAttainment,
+    NeedDomain,
     Profile,
+    ReferralStatus,
+    StatutoryBasis,
 )
-from models.schemas import AssessmentInput, ClosureInput, ConferenceCaseInput, ConferenceInput, GuardianInput
-from models.services import assessments, cases, conferences, plans
+from models.schemas import (
+    AssessmentInput,
+    ClosureInput,
+    ConferenceCaseInput,
+    ConferenceInput,
+    GuardianInput,
+    ReferralInput,
+)
+from models.services import assessments, cases, conferences, plans, referrals
 from models.services import closure as closures
 from models.services.lifecycle import snapshot
 from models.staff import StaffMember
@@ -254,6 +264,39 @@ def _refer(bot: Bot) -> Opened:
     return Opened([command(bot, f"refer {code}", View.REFER)], MANAGER, [code])
 
 
+def _referral_outcome(bot: Bot) -> Opened:
+    """The outcome dialogue of a decline (every input it has), from the referral DM's button."""
+    code = new_case(bot, "monitoring")
+    ctx = _ctx(bot)
+    with bot.uow() as db:
+        data = ReferralInput(
+            resource_id=bot.world.resource.id,
+            domain=NeedDomain.LIVING_ENV,
+            reason="주거 지원",
+            statutory_basis=StatutoryBasis.STATUTE,
+            statutory_note="법령 근거",
+        )
+        referral = referrals.create(db, ctx, code, data)
+        referral_id = referrals.move(db, ctx, referral.id, ReferralStatus.SENT).id
+    value = {"referral_id": referral_id, "to": ReferralStatus.DECLINED.value}
+    view = button(bot, f"{Action.REFERRAL_STATUS}:DECLINED", value, View.REFERRAL_STATUS)
+    return Opened([view], MANAGER, [code])
+
+
+def _referrer_reply(bot: Bot) -> Opened:
+    """The reply to a referral-in's referrer, from its nudge's button."""
+    ctx = _ctx(bot)
+    with bot.uow() as db:
+        data = intake().model_copy(
+            update={"referrer": "가상동 행정복지센터", "referred_on": ctx.today - timedelta(days=3)}
+        )
+        code = cases.open_case(db, ctx, data).code
+        assessments.assess(db, ctx, code, assessment_input())
+        cases.classify(db, ctx, code, CaseIntensity.GENERAL)
+    view = button(bot, Action.OPEN_REFERRER_REPLY, {"code": code}, View.REFERRER_REPLY)
+    return Opened([view], MANAGER, [code])
+
+
 def _close(bot: Bot) -> Opened:
     code = new_case(bot, "monitoring")
     return Opened([command(bot, f"close {code}", View.CLOSE)], MANAGER, [code])
@@ -394,6 +437,8 @@ SCENARIOS = [
     Scenario("classify", View.CLASSIFY, _classify),
     Scenario("plan", View.PLAN, _plan, {"service_plans": 1, "plan_goals": ANY, "plan_tasks": ANY}),
     Scenario("refer", View.REFER, _refer, {"referrals": 1, "consents": ANY}),
+    Scenario("referral_outcome", View.REFERRAL_STATUS, _referral_outcome, {"unmet_needs": ANY}),
+    Scenario("referrer_reply", View.REFERRER_REPLY, _referrer_reply),
     Scenario("close", View.CLOSE, _close, {"closures": 1, "goal_attainments": ANY, "message_refs": ANY}),
     Scenario("closure_return", View.CLOSURE_RETURN, _closure_return, closes=True),
     Scenario("closure_review", View.CLOSURE_REVIEW, _closure_review, {"aftercare_checks": ANY}, closes=True),

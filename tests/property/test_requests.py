@@ -208,6 +208,10 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
     ),
     Action.OPEN_HOLD: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.OPEN_RESUME: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
+    Action.OPEN_REFERRER_REPLY: (
+        ["code"],
+        lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)}),
+    ),
     Action.OPEN_TRANSFER: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.INTAKE_ADD_MEMBER: ([], lambda codes: st.just({})),
     Action.INTAKE_ADD_GUARDIAN: ([], lambda codes: st.just({})),

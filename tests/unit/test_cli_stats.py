@@ -79,7 +79,7 @@ DIMS = {
     "closures": ("reason",),
     "contacts": ("contact_type", "kind"),
     "referrals": ("category", "sector", "status"),
-    "unmet_needs": ("domain",),
+    "unmet_needs": ("domain", "category"),
     "conferences": ("conference_type",),
     "mandatory_reports": ("agency",),
     "aftercare": ("item",),
@@ -149,7 +149,8 @@ def test_markdown_equals_the_hand_count(seeded, capsys):
     for table, rows in expected_team_a(ids).items():
         title = stats_output.title(table, "ko")
         assert got[title] == by_label(rows, DIMS[table]), table
-    assert "충족되지 않은 욕구를 따로 기록하지 않습니다" in text  # said, not silently zero
+    # the unmet need counted by its domain and the declined resource's category, in Korean labels
+    assert got[stats_output.title("unmet_needs", "ko")] == {("생활환경", "정신건강"): (1.0,)}
 
 
 def test_markdown_in_english_takes_its_titles_headings_and_labels_from_the_catalogs(seeded, capsys):

@@ -47,11 +47,12 @@ from models.schemas import (
     IntakeInput,
     PlanInput,
     ReferralInput,
+    ReferralOutcomeInput,
 )
 from models.services import assessments, cases, closure, consents, notes, plans, referrals
 from models.services.context import Policy
 from models.services.lifecycle import snapshot
-from models.services.referrals import TRANSITIONS
+from models.services.referrals import REASONS, TRANSITIONS
 from tests.factories import (
     NOW,
     TODAY,
@@ -505,7 +506,14 @@ def test_referral_transition_table(db, world, src, dst):
     )
     referral.status = src
     db.flush()
-    if dst in TRANSITIONS[src]:
+    if dst in TRANSITIONS[src] and dst in REASONS:
+        # a decline needs its reason: not by a bare move, only with the outcome dialogue's input
+        with pytest.raises(InvalidInput):
+            referrals.move(db, ctx, referral.id, dst)
+        reason = REASONS[dst].OTHER.value  # type: ignore[attr-defined]
+        data = ReferralOutcomeInput(to=dst, on=ctx.today, reason=reason, note="사유 메모")
+        assert referrals.record_outcome(db, ctx, referral.id, data).status == dst
+    elif dst in TRANSITIONS[src]:
         assert referrals.move(db, ctx, referral.id, dst).status == dst
     else:
         with pytest.raises(RuleViolation) as excinfo:

@@ -15,7 +15,7 @@ from models.audit import AuditLog, CaseEvent
 from models.db import make_engine
 from models.enums import ConsentScope, NeedDomain, ReferralStatus, ReminderKind, ReminderStatus, Surface
 from models.reminder import Reminder
-from models.schemas import ReferralInput
+from models.schemas import ReferralInput, ReferralOutcomeInput
 from models.services import consents, housekeeping, referrals
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
@@ -126,7 +126,10 @@ def test_a_referral_relying_on_an_expiring_consent_nudges_the_morning_after_unle
 
     # A referral that ended needs no consent any more either.
     other_case, other_record, other_referral = referred_on_expiring_consent(db, world)
-    referrals.move(db, world.ctx(), other_referral.id, ReferralStatus.DECLINED)
+    declined = ReferralOutcomeInput(
+        to=ReferralStatus.DECLINED, on=world.ctx().today, reason="NO_CAPACITY", note="정원 초과"
+    )
+    referrals.record_outcome(db, world.ctx(), other_referral.id, declined)
     assert consent_rows(db, other_case)[f"{other_record.id}:{EXPIRES}:expired"][1] == ReminderStatus.CANCELLED
 
 
