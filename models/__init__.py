@@ -13,7 +13,7 @@ from models.contact import ContactNote
 from models.idempotency import ProcessedRequest
 from models.mandatory_report import MandatoryReport
 from models.message_ref import MessageRef
-from models.plan import PlanGoal, PlanTask, ServicePlan
+from models.plan import PlanGoal, PlanReview, PlanTask, ServicePlan
 from models.print_link import PrintLink
 from models.referral import Referral
 from models.reminder import Reminder
@@ -48,6 +48,7 @@ __all__ = [
     "MandatoryReport",
     "MessageRef",
     "PlanGoal",
+    "PlanReview",
     "PlanTask",
     "PrintLink",
     "ProcessedRequest",
