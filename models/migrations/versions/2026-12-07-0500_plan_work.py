@@ -30,7 +30,10 @@ def upgrade() -> None:
         sa.Column("next_review_due", sa.Date(), nullable=False),
         sa.Column("progress", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["plan_id"], ["service_plans.id"], name=op.f("fk_plan_reviews_plan_id_service_plans"), ondelete="CASCADE"
+            ["plan_id"],
+            ["service_plans.id"],
+            name=op.f("fk_plan_reviews_plan_id_service_plans"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_plan_reviews_case_id_cases"), ondelete="CASCADE"
