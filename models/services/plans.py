@@ -257,6 +257,13 @@ def set_task_status(db: Session, ctx: Ctx, task_id: int, status: TaskStatus) -> 
     return task
 
 
+def task_label(db: Session, task: PlanTask) -> tuple[str, int]:
+    """The task's case code and its number in its plan (what the Home and nudges name it by)."""
+    plan = db.get_one(ServicePlan, task.plan_id)
+    number = next(n for n, other in enumerate(plan.tasks, start=1) if other.id == task.id)
+    return db.get_one(Case, plan.case_id).code, number
+
+
 def set_task_statuses(db: Session, ctx: Ctx, code: str, statuses: dict[int, TaskStatus]) -> int:
     """The tasks modal: every task whose status was changed; returns how many changed."""
     case = access.load_case(db, ctx, code, purpose="plan tasks")

@@ -76,7 +76,7 @@ def test_assessment_and_plan_show_what_was_written(db, world):
     [task] = plan.tasks
     assert task.action == "주거급여 신청 동행"
     shown = modal_text(plan_page)
-    assert "3개월 → 0개월" in shown and "주거급여 신청 동행" in shown and "진행" in shown
+    assert "3개월 → 0개월" in shown and "주거급여 신청 동행" in shown and "예정" in shown
 
 
 def test_conference_decisions_and_action_items_about_the_case(db, world):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from models.cadence import Cadences
 from models.enums import (
     AssessmentKind,
     GoalProgress,
@@ -20,7 +21,6 @@ from models.enums import (
 )
 from models.errors import InvalidInput, NotAllowed, RuleViolation
 from models.plan import PlanReview, PlanTask, ServicePlan
-from models.cadence import Cadences
 from models.reminder import Reminder
 from models.schemas import GoalReviewInput, PlanReviewInput
 from models.services import assessments, cases, notes, plans
