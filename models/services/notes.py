@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from models.contact import ContactNote
-from models.enums import MonitoringResult
+from models.enums import MonitoringResult, ReferralStatus
 from models.errors import InvalidInput, Message
+from models.resource import Resource
 from models.schemas import ContactInput
 from models.services import access
 from models.services.cases import FINISHED_STATUSES, require_open
@@ -78,3 +80,41 @@ def _monitoring(snap: CaseSnapshot, data: ContactInput) -> dict[str, object] | N
         "goals": {str(k): v.value for k, v in data.goal_progress.items()},
         "referrals": {str(k): v.value for k, v in data.referral_status.items()},
     }
+
+
+MAX_MONITORED = 10  # goals (a plan has at most 10) and services shown in a note's 점검표
+
+
+@dataclass(frozen=True)
+class MonitoredGoal:
+    id: int
+    number: int
+    description: str
+
+
+@dataclass(frozen=True)
+class MonitoredService:
+    id: int
+    resource: str
+    status: ReferralStatus
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """What a contact note's 점검표 asks about: the goals of the plan in force, the services under way."""
+
+    goals: list[MonitoredGoal]
+    services: list[MonitoredService]
+
+
+def monitoring_of(db: Session, ctx: Ctx, code: str) -> Monitoring:
+    case = access.load_case(db, ctx, code, purpose="log contact")
+    snap = snapshot(db, case)
+    plan = snap.plan_in_force
+    goals = [MonitoredGoal(g.id, n, g.description) for n, g in enumerate(plan.goals, start=1)] if plan else []
+    services = [
+        MonitoredService(r.id, db.get_one(Resource, r.resource_id).name, r.status)
+        for r in sorted(snap.referrals, key=lambda r: r.id)
+        if not r.status.terminal and r.status != ReferralStatus.DRAFT
+    ]
+    return Monitoring(goals[:MAX_MONITORED], services[:MAX_MONITORED])

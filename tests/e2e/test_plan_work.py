@@ -6,14 +6,16 @@ grows past three goals with its "add a goal" button."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bot.ids import Action, View
-from bot.metadata import CaseInChannel, CaseRef, PlanReviewRef, TaskPick
-from models import Case, PlanReview, PlanTask, ServicePlan
+from bot.metadata import CaseInChannel, CaseRef, NoteMeta, PlanReviewRef, TaskPick
+from models import Case, ContactNote, PlanReview, PlanTask, ServicePlan
 from models.audit import CaseEvent
-from models.enums import PlanStatus, TaskStatus
+from models.enums import PlanStatus, ReminderKind, ReminderStatus, TaskStatus
+from models.reminder import Reminder
 from models.services import cases
 from sandbox.slack.requests import block_actions, post
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot
@@ -31,7 +33,7 @@ from tests.e2e.helpers import (
 )
 from tests.e2e.test_assessment import ctx_of
 from tests.e2e.test_home import open_home
-from tests.e2e.test_notes import case_in_monitoring
+from tests.e2e.test_notes import case_in_monitoring, notes_of, valid_note
 from tests.e2e.test_plans import case_for, plan_values, plans_of
 
 
@@ -284,3 +286,33 @@ def test_a_plan_with_more_than_three_goals_through_the_add_button(bot: RunningBo
     [plan] = plans_of(bot, code)
     assert [g.description for g in plan.goals] == ["주거비 체납 해소", "정기 진료 유지", "목표 4", "목표 5"]
     assert plan.tasks[2].goal_id == plan.goals[3].id  # goal row 5 is the fourth goal saved
+
+
+def test_a_monitoring_note_records_goal_progress_and_change_plan_brings_the_review_forward(bot: RunningBot):
+    code = case_in_monitoring(bot)
+    [plan] = plans_of(bot, code)
+    goal_id = plan.goals[0].id
+    status, _ = command(bot, f"note {code}", "UCM1")
+    assert status == 200
+    opened = bot.slack.wait_for("views.open")[0].params["view"]
+    assert f"goal.{goal_id}" in {b.get("block_id") for b in opened["blocks"]}  # the 점검표 asks each goal
+    values = valid_note(**{"result": choice("CHANGE_PLAN"), f"goal.{goal_id}": choice("WORSENED")})
+    meta = NoteMeta(code=code).dump()
+    for _ in range(2):  # twice: one note
+        _, body = submit(bot, "UCM1", View.NOTE, values, view_id="VMON1", private_metadata=meta)
+        assert body["response_action"] == "update", body
+    [note] = notes_of(bot, code)
+    with bot.uow() as db:
+        stored = db.get(ContactNote, note.id)
+        assert stored.monitoring == {"goals": {str(goal_id): "WORSENED"}, "referrals": {}}
+        review_due = db.get(ServicePlan, plan.id).review_due
+        today = ctx_of(db, "UCM1").today
+    assert review_due is not None and review_due <= today + timedelta(days=7)  # a plan review within a week
+    with bot.uow() as db:
+        case = db.scalar(select(Case).where(Case.code == code))
+        kinds = {
+            r.kind
+            for r in db.scalars(select(Reminder).where(Reminder.case_id == case.id))
+            if r.status == ReminderStatus.PENDING
+        }
+    assert ReminderKind.PLAN_REVIEW in kinds
