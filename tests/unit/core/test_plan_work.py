@@ -23,7 +23,7 @@ from models.errors import InvalidInput, NotAllowed, RuleViolation
 from models.plan import PlanReview, PlanTask, ServicePlan
 from models.reminder import Reminder
 from models.schemas import GoalReviewInput, PlanReviewInput
-from models.services import assessments, cases, notes, plans
+from models.services import assessments, cases, desk, notes, plans
 from models.services.context import Policy
 from models.services.lifecycle import derive, snapshot
 from models.services.reminders import task_id_of
@@ -175,3 +175,20 @@ def test_a_reassessment_that_moved_severity_by_the_setting_asks_for_a_plan_revis
         revised = world.ctx(now=later.now + timedelta(days=1), policy=policy)
         plans.create_plan(db, revised, case.code, plan_input(start=revised.today))
         assert pending(db, case, ReminderKind.PLAN_REVISION) == []  # a revised plan settles it
+
+
+def test_the_home_lists_open_tasks_of_managed_and_coworked_cases_only(db, world):
+    case = case_in_monitoring(db, world)
+    cases.add_coworker(db, world.ctx(), case.code, world.coworker.id)
+    [task] = plan_of(db, case).tasks
+    for staff in (world.manager, world.coworker):
+        [shown] = desk.my_open_tasks(db, world.ctx(staff))
+        assert (shown.task_id, shown.code, shown.number, shown.status) == (
+            task.id,
+            case.code,
+            1,
+            TaskStatus.OPEN,
+        )
+    assert desk.my_open_tasks(db, world.ctx(world.outsider)) == []
+    plans.set_task_status(db, world.ctx(world.coworker), task.id, TaskStatus.DONE)
+    assert desk.my_open_tasks(db, world.ctx(world.manager)) == []  # done: off the Home
