@@ -11,10 +11,12 @@ import pytest
 from bot.ids import Action, View
 from bot.metadata import CaseRef, PlanReviewRef, TaskPick
 from bot.views.home import home_view
+from bot.views.notes import note_modal
 from bot.views.reminders import OPENS, nudge
 from bot.views.tasks import plan_review_done_modal, plan_review_modal, tasks_done_modal, tasks_modal
-from models.enums import ReminderKind, ResponsibleParty, TaskStatus
+from models.enums import ReferralStatus, ReminderKind, ResponsibleParty, TaskStatus
 from models.services.desk import HomeTask
+from models.services.notes import MonitoredGoal, MonitoredService, Monitoring
 from models.services.plans import GoalLine, PlanForReview, TaskLine, TaskList
 from tests.unit.test_home_views import make_desk, validate
 
@@ -110,3 +112,19 @@ def test_a_task_nudge_opens_the_tasks_and_marks_done(locale):
     assert OPENS[ReminderKind.PLAN_REVISION] == Action.OPEN_PLAN
     _, other = nudge(ReminderKind.PLAN_REVIEW, CODE, TODAY, TODAY, 9, locale)
     assert Action.TASK_DONE not in json.dumps(other)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_note_modal_asks_each_goal_and_service_of_the_monitoring(locale):
+    monitoring = Monitoring(
+        [MonitoredGoal(30 + i, i + 1, "정기 진료 유지 " * 300) for i in range(10)],
+        [MonitoredService(50 + i, "행복주거지원센터", ReferralStatus.IN_SERVICE) for i in range(10)],
+    )
+    view = note_modal(locale, today=TODAY, timezone="Asia/Seoul", code=CODE, monitoring=monitoring)
+    validate(view)
+    inputs = {blk["block_id"]: blk for blk in view["blocks"] if blk["type"] == "input"}
+    assert {f"goal.{30 + i}" for i in range(10)} <= set(inputs)
+    assert inputs["referral.50"]["element"]["initial_option"]["value"] == "IN_SERVICE"
+    assert all(inputs[f"goal.{30 + i}"]["optional"] for i in range(10))
+    plain = note_modal(locale, today=TODAY, timezone="Asia/Seoul", code=CODE, monitoring=Monitoring([], []))
+    assert not any(blk.get("block_id", "").startswith("goal.") for blk in plain["blocks"])
