@@ -164,7 +164,13 @@ def submit_note(turn: Turn) -> None:
     locale = turn.locale
     # Junk metadata reads as a note modal with neither: the case is then chosen in the modal.
     meta = NoteMeta.read(turn.view.get("private_metadata")) or NoteMeta()
-    blocks = note_blocks_of(meta)
+    # The 점검표's goal and service selects take their own errors (`goal.<id>`, `referral.<id>`).
+    monitored = [
+        str(block.get("block_id"))
+        for block in turn.view.get("blocks") or []
+        if isinstance(block, dict) and str(block.get("block_id", "")).startswith(("goal.", "referral."))
+    ]
+    blocks = note_blocks_of(meta) + monitored
     chosen: dict[str, str] = {}
 
     def parse(form: dict[str, Any], ctx: Ctx) -> ContactInput:
