@@ -49,9 +49,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_plan_reviews_author_id"), ["author_id"], unique=False)
     with op.batch_alter_table("contact_notes", schema=None) as batch_op:
         batch_op.add_column(sa.Column("monitoring", sa.Text(), nullable=True))
+    # A new next step (lifecycle.derive): a case in monitoring whose latest contact with a result said
+    # "consider closing" is to be reviewed for closure (종결 검토).
+    op.execute(
+        """
+        UPDATE cases SET next_step = 'REVIEW_CLOSURE'
+        WHERE stage = '6' AND next_step = 'LOG_CONTACT' AND (
+            SELECT n.result FROM contact_notes n
+            WHERE n.case_id = cases.id AND n.episode = cases.episode AND n.result IS NOT NULL
+            ORDER BY n.contact_at DESC, n.id DESC LIMIT 1
+        ) = 'CONSIDER_CLOSE'
+        """
+    )
 
 
 def downgrade() -> None:
+    op.execute("UPDATE cases SET next_step = 'LOG_CONTACT' WHERE next_step = 'REVIEW_CLOSURE'")
     with op.batch_alter_table("contact_notes", schema=None) as batch_op:
         batch_op.drop_column("monitoring")
     with op.batch_alter_table("plan_reviews", schema=None) as batch_op:
