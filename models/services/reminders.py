@@ -21,6 +21,7 @@ from models.enums import (
     CaseIntensity,
     CaseStatus,
     ConsentScope,
+    MonitoringResult,
     NextStep,
     ReferralStatus,
     ReminderKind,
@@ -34,6 +35,8 @@ from models.services.lifecycle import CaseSnapshot, snapshot, store_state
 REASSESSMENT_REQUEST_DAYS = 7
 # A plan task's nudge: the morning this many days before its due date.
 TASK_DUE_WARNING_DAYS = 1
+# A contact whose result is "revisit" (재방문·추가면담): the next contact is due within this many days.
+REVISIT_DAYS = 7
 
 
 # A reminder kind that is not a task of its own but a later nudge about another one: an overdue contact
@@ -318,6 +321,9 @@ def _next_contact_due(snap: CaseSnapshot, policy: Policy) -> datetime:
     latest_note = max(snap.notes, key=lambda n: n.contact_at, default=None)
     if latest_note is not None and latest_note.next_contact_on and latest_note.next_contact_on < due:
         due = latest_note.next_contact_on  # the worker agreed an earlier contact with the client
+    if latest_note is not None and latest_note.result == MonitoringResult.REVISIT:
+        revisit = latest_note.contact_at.astimezone(policy.zone).date() + timedelta(days=REVISIT_DAYS)
+        due = min(due, revisit)  # a revisit or further interview was judged needed: within a week
     return at_local(due, policy.zone, policy.workday_start_hour)
 
 

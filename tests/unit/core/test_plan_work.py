@@ -192,3 +192,14 @@ def test_the_home_lists_open_tasks_of_managed_and_coworked_cases_only(db, world)
     assert desk.my_open_tasks(db, world.ctx(world.outsider)) == []
     plans.set_task_status(db, world.ctx(world.coworker), task.id, TaskStatus.DONE)
     assert desk.my_open_tasks(db, world.ctx(world.manager)) == []  # done: off the Home
+
+
+def test_revisit_brings_the_next_contact_within_a_week(db, world):
+    case = case_in_monitoring(db, world)  # GENERAL: monthly contacts
+    notes.log_contact(db, world.ctx(), case.code, contact(NOW))
+    [monthly] = pending(db, case, ReminderKind.NEXT_CONTACT)
+    assert monthly.deadline_on == TODAY + timedelta(days=31)
+    later = world.ctx(now=NOW + timedelta(days=1))
+    notes.log_contact(db, later, case.code, contact(later.now, result=MonitoringResult.REVISIT))
+    [soon] = pending(db, case, ReminderKind.NEXT_CONTACT)
+    assert soon.deadline_on == later.today + timedelta(days=7)
