@@ -9,7 +9,6 @@ rebuild the form with one more row, keeping what was typed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 
@@ -31,6 +30,7 @@ from bot.views.blocks import (
     plain,
     section,
     select,
+    size_of,
     text_input,
 )
 from bot.views.referrals import ResourceChoice, resource_element
@@ -294,7 +294,7 @@ def plan_modal(
 def _rows_with_resource(resources: Sequence[ResourceChoice], locale: str) -> int:
     if not resources:
         return 0
-    size = len(json.dumps(resource_element(resources, locale)))
+    size = size_of(resource_element(resources, locale))
     return max(1, RESOURCE_BYTES // max(size, 1))
 
 
