@@ -28,6 +28,23 @@ def read_state(view: dict) -> dict[str, Any]:
     return values
 
 
+def read_elements(view: dict) -> dict[str, Any]:
+    """{action_id: value} for every element, for blocks that hold several (an actions block's selects and
+    date pickers); read like `read_state`."""
+    values: dict[str, Any] = {}
+    state = view.get("state")
+    blocks = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(blocks, dict):
+        return values
+    for actions in blocks.values():
+        if not isinstance(actions, dict):
+            continue
+        for action_id, element in actions.items():
+            if isinstance(element, dict) and isinstance(action_id, str):
+                values[action_id] = _value(element)
+    return values
+
+
 def _text(value: Any) -> str | None:
     # NUL never comes from a person typing, and PostgreSQL refuses it in any text (a "could not save").
     text = value.replace("\x00", "").strip() if isinstance(value, str) else ""

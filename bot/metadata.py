@@ -16,7 +16,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from models.enums import ConsentMethod, ReferralStatus
+from models.enums import ConsentMethod, ReferralStatus, TaskStatus
 from models.services.access import CODE_SHAPE
 from models.services.case_file import Section
 from models.services.forms import Form
@@ -141,6 +141,21 @@ class PlanAgreement(SlackValue):
     plan_id: RecordId
     code: CaseCode
     method: ConsentMethod
+
+
+class PlanReviewRef(SlackValue):
+    """The plan review modal: the case and the plan in force it showed."""
+
+    code: CaseCode
+    plan_id: RecordId
+    goal_ids: Annotated[list[RecordId], Field(min_length=1, max_length=10)]
+
+
+class TaskPick(SlackValue):
+    """A task's status chosen on the App Home, or the "mark done" button of its nudge."""
+
+    task_id: RecordId
+    status: TaskStatus
 
 
 class ReferralMove(SlackValue):

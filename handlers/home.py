@@ -57,12 +57,14 @@ def publish_home(turn: Turn, *, page: int) -> None:
                 else:
                     caseload = desk.team_caseload(db, ctx) if actor.role == StaffRole.SUPERVISOR else None
                     mine = desk.my_desk(db, ctx, page=page)
+                    tasks = desk.my_open_tasks(db, ctx)
                     view = home_view(
                         locale,
                         name=actor.display_name,
                         today=ctx.today.isoformat(),
                         desk=mine,
                         caseload=caseload,
+                        tasks=tasks,
                     )
         except DomainError as error:  # e.g. school staff without the head's approval: say why
             view = notice_home(error.text(locale), locale)

@@ -49,6 +49,13 @@ def zone_of(ctx: Ctx) -> ZoneInfo:
     return ctx.policy.zone
 
 
+def _with_monitoring(turn: Turn, ctx: Ctx, locale: str, code: str) -> dict:
+    """The note modal of one case, with its 점검표 (the plan's goals and the services under way)."""
+    with turn.uow() as db:
+        monitoring = notes.monitoring_of(db, ctx, code)
+    return _modal_for(ctx, locale, code=code, monitoring=monitoring)
+
+
 def _modal_for(ctx: Ctx, locale: str, **kwargs: Any) -> dict:
     zone = zone_of(ctx)
     return note_modal(locale, today=ctx.now.astimezone(zone).date(), timezone=zone.key, **kwargs)
@@ -58,7 +65,7 @@ def open_note(call: Invocation) -> None:
     code = call.code("note")
     if code is None:
         return
-    call.open_modal(_modal_for(call.ctx(), call.locale, code=code))
+    call.open_modal(_with_monitoring(call.turn, call.ctx(), call.locale, code))
 
 
 def open_note_from_button(turn: Turn) -> None:
@@ -68,7 +75,7 @@ def open_note_from_button(turn: Turn) -> None:
     code = _code_of(turn.action)
     if code is None:
         return
-    view = _modal_for(turn.ctx(Surface.BUTTON), locale, code=code)
+    view = _with_monitoring(turn, turn.ctx(Surface.BUTTON), locale, code)
     turn.client.views_open(trigger_id=turn.trigger_id, view=view)
 
 
@@ -124,11 +131,23 @@ def parse_note(form: dict[str, Any], ctx: Ctx, *, source_ref: str | None = None)
         "next_action": form.get("next_action"),
         "next_contact_on": form.get("next_contact_on"),
         "source_ref": source_ref,
+        "goal_progress": _picked(form, "goal"),
+        "referral_status": _picked(form, "referral"),
     }
     moment = contact_time(form.get("contact_on"), form.get("contact_at"), zone_of(ctx))
     if moment is not None:
         values["contact_at"] = moment
     return ContactInput.model_validate(values)
+
+
+def _picked(form: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """{record id: value} of the 점검표's `<prefix>.<id>` selects that were answered."""
+    picked: dict[str, Any] = {}
+    for block_id, value in form.items():
+        head, _, number = block_id.partition(".")
+        if head == prefix and number.isdecimal() and len(number) <= 10 and value:
+            picked[number] = value
+    return picked
 
 
 def _permalink(client: WebClient, source: MessageRef) -> str:
@@ -145,7 +164,13 @@ def submit_note(turn: Turn) -> None:
     locale = turn.locale
     # Junk metadata reads as a note modal with neither: the case is then chosen in the modal.
     meta = NoteMeta.read(turn.view.get("private_metadata")) or NoteMeta()
-    blocks = note_blocks_of(meta)
+    # The 점검표's goal and service selects take their own errors (`goal.<id>`, `referral.<id>`).
+    monitored = [
+        str(block.get("block_id"))
+        for block in turn.view.get("blocks") or []
+        if isinstance(block, dict) and str(block.get("block_id", "")).startswith(("goal.", "referral."))
+    ]
+    blocks = note_blocks_of(meta) + monitored
     chosen: dict[str, str] = {}
 
     def parse(form: dict[str, Any], ctx: Ctx) -> ContactInput:

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from bot.errors import loggable
-from bot.forms import read_state
+from bot.forms import read_elements, read_state
 from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
 from bot.metadata import CaseInChannel, CaseRef, ChannelRef, PlanAgreement
-from bot.views.plans import GOAL_ROWS, TASK_ROWS, YES, plan_done_blocks, plan_done_modal, plan_modal
+from bot.views.plans import (
+    GOAL_INPUTS,
+    GOAL_PICKS,
+    MAX_GOAL_ROWS,
+    MAX_TASK_ROWS,
+    TASK_INPUTS,
+    TASK_PICKS,
+    YES,
+    plan_done_blocks,
+    plan_done_modal,
+    plan_modal,
+    rows_shown,
+)
 from bot.views.referrals import ResourceChoice, loading_modal, notice_modal
 from handlers.common import Invocation, clicked_in, submit_once
 from models.enums import ConsentMethod, Surface
@@ -30,16 +43,21 @@ log = logging.getLogger("casebot")
 
 GOAL_FIELDS = ("domain", "description", "indicator", "baseline", "target", "target_date")
 TASK_FIELDS = ("action", "responsible_party", "resource_id", "due_date", "goal_index")
-# The first block is where a refusal of the whole plan (e.g. no completed assessment) is shown.
+# The input blocks of a form with every row; the first is where a refusal of the whole plan (e.g. no
+# completed assessment) is shown. Fields picked in a row's actions block are shown on the row's first
+# input (`Rows.to_blocks`).
 BLOCKS = [
     "period_start",
     "period_end",
-    *(f"goals.{row}.{name}" for row in range(GOAL_ROWS) for name in GOAL_FIELDS),
-    *(f"tasks.{row}.{name}" for row in range(TASK_ROWS) for name in TASK_FIELDS),
+    *(f"goals.{row}.{name}" for row in range(MAX_GOAL_ROWS) for name in GOAL_INPUTS),
+    *(f"tasks.{row}.{name}" for row in range(MAX_TASK_ROWS) for name in TASK_INPUTS),
     "agreed",
     "agreement_method",
 ]
 ALIASES = {"goals": "goals.0.description", "tasks": "tasks.0.action"}
+# A row's selects and date pickers (in an actions block): Slack sends a block action for each pick,
+# which needs only an ack.
+PICKS = re.compile(rf"^(goals|tasks)\.\d{{1,2}}\.({'|'.join((*GOAL_PICKS, *TASK_PICKS))})$")
 
 
 def register(on: Listeners) -> None:
@@ -47,6 +65,9 @@ def register(on: Listeners) -> None:
     on.view(View.PLAN, ack=submit_plan, lazy=[confirm_plan])
     on.action(Action.OPEN_PLAN, lazy=[open_plan_button])
     on.action(Action.AGREE_PLAN, lazy=[agree_plan])
+    on.action(Action.PLAN_ADD_GOAL, lazy=[add_goal_row])
+    on.action(Action.PLAN_ADD_TASK, lazy=[add_task_row])
+    on.action(PICKS)  # acked, nothing else: the form is read when it is submitted
 
 
 # ------------------------------------------------------------------ opening
@@ -94,6 +115,46 @@ def open_plan(turn: Turn, *, code: str, channel_id: str | None, surface: Surface
     client.views_update(view_id=opened["view"]["id"], hash=opened["view"].get("hash"), view=view)
 
 
+def add_goal_row(turn: Turn) -> None:
+    _add_row(turn, goals=1)
+
+
+def add_task_row(turn: Turn) -> None:
+    _add_row(turn, tasks=1)
+
+
+def _add_row(turn: Turn, *, goals: int = 0, tasks: int = 0) -> None:
+    """Slack cannot add an input to an open modal: the form is rebuilt with one more row, with what was
+    typed so far as its initial values (block and action ids unchanged, so Slack keeps them too)."""
+    view = turn.view
+    meta = CaseInChannel.read(view.get("private_metadata")) if view else None
+    if not view or meta is None or turn.actor is None:
+        return  # not a plan form this app made
+    locale = turn.locale
+    goal_rows, task_rows = rows_shown(view)
+    typed = {**read_state(view), **read_elements(view)}
+    ctx = turn.ctx(Surface.MODAL)
+    try:
+        with turn.uow() as db:
+            start = plans.start_plan(db, ctx, meta.code)
+            choices = [ResourceChoice(r.id, r.name, r.category) for r in resources.by_category(db)]
+    except DomainError as error:
+        return answer_privately(turn, error.text(locale))
+    updated = plan_modal(
+        locale,
+        ctx.policy.profile,
+        start.code,
+        ctx.today,
+        choices,
+        channel_id=meta.channel,
+        draft=start.draft,
+        goal_rows=max(goal_rows, 1) + goals,
+        task_rows=task_rows + tasks,
+        values=typed,
+    )
+    turn.client.views_update(view_id=view["id"], view=updated)
+
+
 # ------------------------------------------------------------------ submission
 
 
@@ -113,6 +174,8 @@ class Rows:
                 index = int(parts[1])
                 if index < len(rows):
                     parts[1] = str(rows[index])
+                if len(parts) >= 3 and parts[2] in (*GOAL_PICKS, *TASK_PICKS):
+                    parts[2:] = [GOAL_INPUTS[0] if parts[0] == "goals" else TASK_INPUTS[0]]
             mapped.setdefault(".".join(parts), message)
         return mapped
 
@@ -123,10 +186,20 @@ def _present(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_plan(form: dict[str, Any], rows: Rows) -> PlanInput:
-    """The modal's values as the core's input. Goal row 1 always counts; rows 2-3 and tasks if filled."""
-    rows.goals[:] = [0] + [r for r in range(1, GOAL_ROWS) if form.get(f"goals.{r}.description")]
-    rows.tasks[:] = [r for r in range(TASK_ROWS) if form.get(f"tasks.{r}.action")]
+    """The modal's values as the core's input. Goal row 1 always counts; the other rows if filled."""
+    rows.goals[:] = [0] + [r for r in range(1, MAX_GOAL_ROWS) if form.get(f"goals.{r}.description")]
+    rows.tasks[:] = [r for r in range(MAX_TASK_ROWS) if form.get(f"tasks.{r}.action")]
     own: dict[str, Message] = {}
+    # Picked in an actions block, which Slack does not check: a missing one is said on the row.
+    for row in rows.goals:
+        p = f"goals.{row}."
+        if not form.get(p + "domain"):
+            own[p + "description"] = Message("plans.errors.choose_domain", number=row + 1)
+        elif not form.get(p + "target_date"):
+            own[p + "description"] = Message("plans.errors.choose_target_date", number=row + 1)
+    for row in rows.tasks:
+        if not form.get(f"tasks.{row}.due_date"):
+            own[f"tasks.{row}.action"] = Message("plans.errors.choose_due", number=row + 1)
     goals = [_present({name: form.get(f"goals.{row}.{name}") for name in GOAL_FIELDS}) for row in rows.goals]
     tasks = []
     for row in rows.tasks:
@@ -134,11 +207,11 @@ def parse_plan(form: dict[str, Any], rows: Rows) -> PlanInput:
         task = _present({name: form.get(p + name) for name in TASK_FIELDS if name != "goal_index"})
         number = form.get(p + "goal_index")
         if number:
-            goal_row = int(number) - 1 if number.isdecimal() and len(number) < 4 else -1  # offered: 1..3
+            goal_row = int(number) - 1 if number.isdecimal() and len(number) < 4 else -1  # offered: 1..rows
             if goal_row in rows.goals:
                 task["goal_index"] = rows.goals.index(goal_row)
             else:
-                own[p + "goal_index"] = Message("plans.errors.goal_row_empty", number=number)
+                own[p + "action"] = Message("plans.errors.goal_row_empty", number=number)
         tasks.append(task)
     agreed = YES in (form.get("agreed") or [])
     values = {
@@ -181,11 +254,12 @@ def submit_plan(turn: Turn) -> None:
     code, channel = (meta.code, meta.channel) if meta else ("", None)
     rows = Rows()
     chosen_method = _chosen_method(view)
+    picked = read_elements(view)  # the rows' selects and date pickers (actions blocks)
     outcome = submit_once(
         turn,
         blocks=BLOCKS,
         aliases=ALIASES,
-        parse=lambda form, ctx: parse_plan(form, rows),
+        parse=lambda form, ctx: parse_plan({**picked, **form}, rows),
         work=lambda db, ctx, data: _create(db, ctx, code, data, rows, chosen_method),
     )
     if outcome is None:

@@ -21,7 +21,7 @@ from models.household import Household, HouseholdCase, HouseholdNeed, HouseholdP
 from models.idempotency import ProcessedRequest
 from models.mandatory_report import MandatoryReport
 from models.message_ref import MessageRef
-from models.plan import PlanGoal, PlanTask, ServicePlan
+from models.plan import PlanGoal, PlanReview, PlanTask, ServicePlan
 from models.print_link import PrintLink
 from models.referral import Referral, UnmetNeed
 from models.reminder import Reminder
@@ -62,6 +62,7 @@ __all__ = [
     "MandatoryReport",
     "MessageRef",
     "PlanGoal",
+    "PlanReview",
     "PlanTask",
     "PrintLink",
     "ProcessedRequest",

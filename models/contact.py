@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
-from models.crypto import EncryptedText
+from models.crypto import EncryptedJSON, EncryptedText
 from models.enums import ContactKind, ContactOutcome, ContactType, MonitoringResult
 
 
@@ -35,4 +35,7 @@ class ContactNote(Base):
     next_contact_on: Mapped[date | None]
     # Where a note captured from a Slack message came from (a permalink, never the text itself).
     source_ref: Mapped[str | None] = mapped_column(String(300))
+    # 점검표: per-goal progress and each linked service's state at this contact, encrypted:
+    # {"goals": {"<goal id>": "IMPROVED"}, "referrals": {"<referral id>": "IN_SERVICE"}}.
+    monitoring: Mapped[dict[str, object] | None] = mapped_column(EncryptedJSON(), info=SENSITIVE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -79,6 +79,8 @@ class NextStep(LabeledEnum):
     APPROVE_CLOSURE = "APPROVE_CLOSURE"
     AFTERCARE_CHECK = "AFTERCARE_CHECK"
     RESUME = "RESUME"
+    # A monitoring contact suggested closing (점검 결과 "종결 검토"): the case manager reviews closure.
+    REVIEW_CLOSURE = "REVIEW_CLOSURE"
     NONE = "NONE"
 
 
@@ -401,9 +403,24 @@ class PlanStatus(LabeledEnum):
 
 
 class TaskStatus(LabeledEnum):
+    """A plan task's or an action item's state: 예정 (OPEN), 진행 (IN_PROGRESS), 완료, 중단 (CANCELLED)."""
+
     OPEN = "OPEN"
+    IN_PROGRESS = "IN_PROGRESS"
     DONE = "DONE"
     CANCELLED = "CANCELLED"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+
+
+class GoalProgress(LabeledEnum):
+    """A goal at a plan review or a monitoring contact: 진전 / 유지 / 악화."""
+
+    IMPROVED = "IMPROVED"
+    MAINTAINED = "MAINTAINED"
+    WORSENED = "WORSENED"
 
 
 class AssessmentKind(LabeledEnum):
@@ -530,6 +547,9 @@ class ReminderKind(LabeledEnum):
     ACTION_ITEM = "ACTION_ITEM"
     # A referral-in: the reply to the referring agency or person (회신), due days after classification.
     REFERRER_REPLY = "REFERRER_REPLY"
+    # A plan task's due date (its responsible worker); a re-assessment that moved severity (plan revision).
+    TASK_DUE = "TASK_DUE"
+    PLAN_REVISION = "PLAN_REVISION"
     # A case on hold: the morning of the day it was to be looked at again.
     HOLD_END = "HOLD_END"
     # Case conferences (domain.md §4): sent to the conference channel and participants, keyed by conference.

@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import SENSITIVE, Base, StrEnumType, utcnow
-from models.crypto import EncryptedText
+from models.crypto import EncryptedJSON, EncryptedText
 from models.enums import ConsentMethod, NeedDomain, PlanStatus, ResponsibleParty, TaskStatus
 
 
@@ -65,3 +65,21 @@ class PlanTask(Base):
     status: Mapped[TaskStatus] = mapped_column(StrEnumType(TaskStatus), default=TaskStatus.OPEN)
 
     plan: Mapped[ServicePlan] = relationship(back_populates="tasks")
+
+
+class PlanReview(Base):
+    """계획 점검: a review of the plan in force, goal by goal (진전/유지/악화 and a comment).
+
+    It moves the plan's next review date on; the plan keeps its version (a revision is a new plan).
+    `progress` holds [{"goal_id": 3, "progress": "IMPROVED", "comment": "..."}], encrypted.
+    """
+
+    __tablename__ = "plan_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("service_plans.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_review_due: Mapped[date]
+    progress: Mapped[list[dict[str, object]]] = mapped_column(EncryptedJSON(), default=list, info=SENSITIVE)

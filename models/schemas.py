@@ -34,6 +34,7 @@ from models.enums import (
     ContactType,
     CrisisFlag,
     GoalAttainment,
+    GoalProgress,
     HouseholdRelation,
     HousingType,
     IntakeRoute,
@@ -316,9 +317,13 @@ class TaskInput(Form):
     goal_index: int | None = Field(None, ge=0)
 
 
+MAX_GOALS = 10
+MAX_TASKS = 20
+
+
 class PlanInput(Form):
-    goals: list[GoalInput] = Field(min_length=1)
-    tasks: list[TaskInput] = Field(default_factory=list)
+    goals: list[GoalInput] = Field(min_length=1, max_length=MAX_GOALS)
+    tasks: list[TaskInput] = Field(default_factory=list, max_length=MAX_TASKS)
     period_start: date
     period_end: date | None = None
     agreed: bool = False
@@ -334,6 +339,18 @@ class PlanInput(Form):
         if self.agreed and self.agreement_method is None:
             raise BilingualValueError("schemas.errors.choose_how_client_agreed", field="agreement_method")
         return self
+
+
+class GoalReviewInput(Form):
+    goal_id: int = Field(ge=1)
+    progress: GoalProgress
+    comment: OptionalText = Field(None, max_length=1000)
+
+
+class PlanReviewInput(Form):
+    """계획 점검: each goal of the plan in force, its progress and a comment."""
+
+    goals: list[GoalReviewInput] = Field(min_length=1, max_length=MAX_GOALS)
 
 
 class ReferralInput(Form):
@@ -418,6 +435,9 @@ class ContactInput(Form):
     next_action: OptionalText = Field(None, max_length=1000)
     next_contact_on: date | None = None
     source_ref: str | None = Field(None, max_length=300)
+    # 점검표: the goals of the plan in force (by id) and the linked services (referral id) at this contact.
+    goal_progress: dict[int, GoalProgress] = Field(default_factory=dict)
+    referral_status: dict[int, ReferralStatus] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _aware(self) -> ContactInput:

@@ -35,7 +35,7 @@ from models.conference import ActionItem, CaseConference
 from models.db import UnitOfWork
 from models.enums import ReminderKind
 from models.reminder import Reminder
-from models.services import access, conferences, supervision, sweeper
+from models.services import access, conferences, reminders, supervision, sweeper
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
 from models.staff import StaffMember
@@ -273,7 +273,10 @@ def _render(
         elif rendered is None and lead.case_id in codes:
             # The task's own deadline, never the row's fire time (an escalation, a snooze, a retry).
             deadline = sweeper.deadline_of(lead, policy.zone)
-            rendered = nudge(lead.kind, codes[lead.case_id], deadline, today, lead.id, locale)
+            task_id = reminders.task_id_of(lead)  # a plan task's nudge: its "mark done" button
+            rendered = nudge(
+                lead.kind, codes[lead.case_id], deadline, today, lead.id, locale, task_id=task_id
+            )
         if rendered is not None and person is not None and not person.active and not lead.slack_channel_id:
             # The recipient left: the reminder cannot reach them, and the supervisors see it (undelivered()).
             sweeper.mark_failed(db, ids, error=RECIPIENT_INACTIVE, now=now)

@@ -304,6 +304,11 @@ def modal(
     return view
 
 
+def size_of(payload: dict) -> int:
+    """How many bytes Slack counts for a view or a part of one (its JSON, UTF-8)."""
+    return len(json.dumps(payload, ensure_ascii=False).encode())
+
+
 def check_view(view: dict) -> None:
     """Raise ValueError for anything Slack would refuse (slack-sdk does not check plain dicts)."""
     kind = view.get("type")
@@ -321,7 +326,7 @@ def check_view(view: dict) -> None:
     has_inputs = any(b["type"] == "input" for b in view["blocks"])
     if kind == "modal" and has_inputs and "submit" not in view:
         problems.append("a modal with inputs needs a submit button")
-    if len(json.dumps(view, ensure_ascii=False).encode()) > LIMITS["view_bytes"]:
+    if size_of(view) > LIMITS["view_bytes"]:
         problems.append("view larger than 250 kB")
     if problems:
         raise ValueError("invalid view: " + "; ".join(problems))

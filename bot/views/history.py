@@ -326,6 +326,19 @@ def _plan(p: PlanEntry, locale: str, zone: ZoneInfo) -> list[dict]:
         )
         for task in p.tasks
     ] or [b.section(t("history.empty", locale))]
+    for review in p.reviews:
+        lines = [
+            t("history.plan.review_goal", locale, number=number, progress=v(progress), comment=v(comment))
+            for number, progress, comment in review.progress
+        ]
+        head = t(
+            "history.plan.review",
+            locale,
+            at=v(review.reviewed_at),
+            by=v(review.author),
+            next=v(review.next_review),
+        )
+        out.append(_text("\n".join([head, *lines])))
     return out
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from bot.i18n import t
 from bot.ids import Action
-from bot.metadata import CaseRef, ClosureRef, PageRef
+from bot.metadata import CaseRef, ClosureRef, PageRef, TaskPick
 from bot.views import blocks as b
 from bot.views.supervision import unsupervised_text, worker_line
-from models.enums import CaseStatus, NextStep, Stage
-from models.services.desk import Desk, DeskItem, DueGroup, TeamCaseload
+from models.enums import CaseStatus, NextStep, Stage, TaskStatus
+from models.services.desk import Desk, DeskItem, DueGroup, HomeTask, TeamCaseload
 
 CALLBACK_ID = "casebot.home"
 MAX_APPROVALS = 5  # two blocks each
@@ -33,6 +33,7 @@ NEXT_STEP_ACTIONS: dict[NextStep, tuple[Action, str]] = {
     NextStep.LINK_SERVICES: (Action.OPEN_REFER, "home.button.refer"),
     NextStep.LOG_CONTACT: (Action.OPEN_NOTE, "home.button.note"),
     NextStep.AFTERCARE_CHECK: (Action.OPEN_AFTERCARE, "home.button.aftercare"),
+    NextStep.REVIEW_CLOSURE: (Action.OPEN_CLOSE, "home.button.close"),
 }
 GROUP_KEYS = {
     DueGroup.OVERDUE: "home.group.overdue",
@@ -57,6 +58,7 @@ def home_view(
     today: str,
     desk: Desk,
     caseload: TeamCaseload | None = None,
+    tasks: list[HomeTask] | None = None,
 ) -> dict:
     blocks = [
         b.header(t("home.title", locale)),
@@ -65,7 +67,32 @@ def home_view(
     if caseload is not None:
         blocks += team_blocks(caseload, locale)
     blocks += desk_blocks(desk, locale)
+    if tasks:
+        room = 100 - len(blocks) - 1  # the Home holds at most 100 blocks: tasks give way to cases
+        if room > 0:
+            blocks += task_blocks(tasks[:room], locale)
     return _home(blocks, private_metadata=PageRef(page=desk.page).dump())
+
+
+def task_blocks(tasks: list[HomeTask], locale: str) -> list[dict]:
+    """The person's open plan tasks, each with a status select (case code, number, due date only)."""
+    blocks: list[dict] = [b.header(t("tasks.home.header", locale))]
+    for task in tasks:
+        line = t("tasks.home.line", locale, code=task.code, number=task.number, due=task.due_date.isoformat())
+        choices = [
+            b.option(status.label(locale), TaskPick(task_id=task.task_id, status=status).dump())
+            for status in TaskStatus
+        ]
+        chosen = choices[list(TaskStatus).index(task.status)]
+        accessory = {
+            "type": "static_select",
+            "action_id": Action.TASK_STATUS,
+            "placeholder": b.plain(t("tasks.home.status_placeholder", locale), 150),
+            "options": choices,
+            "initial_option": chosen,
+        }
+        blocks.append(b.section(f"{line} · {task.status.label(locale)}", accessory=accessory))
+    return blocks
 
 
 def _home(blocks: list[dict], private_metadata: str = "") -> dict:

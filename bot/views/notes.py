@@ -17,6 +17,7 @@ from bot.views.blocks import (
     Block,
     checkboxes,
     context,
+    cut,
     date_input,
     header,
     modal,
@@ -26,7 +27,15 @@ from bot.views.blocks import (
     text_input,
     time_input,
 )
-from models.enums import ContactKind, ContactOutcome, ContactType, MonitoringResult
+from models.enums import (
+    ContactKind,
+    ContactOutcome,
+    ContactType,
+    GoalProgress,
+    MonitoringResult,
+    ReferralStatus,
+)
+from models.services.notes import Monitoring
 
 SCALE = ("1", "2", "3", "4", "5")
 # The inputs of the note modal, in order; the first one present takes errors about the whole form.
@@ -58,6 +67,7 @@ def note_modal(
     case_codes: list[str] | None = None,
     summary: str | None = None,
     source: MessageRef | None = None,
+    monitoring: Monitoring | None = None,
 ) -> dict:
     """For one case (`code`), or with a case select over `case_codes` (the message shortcut).
 
@@ -101,6 +111,7 @@ def note_modal(
         select(
             "result", label("result"), [(c.label(locale), c.value) for c in MonitoringResult], optional=True
         ),
+        *monitoring_blocks(locale, monitoring),
         select(
             "plan_adherence",
             label("plan_adherence"),
@@ -135,6 +146,34 @@ def note_modal(
         close=label("close"),
         private_metadata=NoteMeta(code=code, source=source).dump() if code or source else "",
     )
+
+
+def monitoring_blocks(locale: str, monitoring: Monitoring | None) -> list[Block]:
+    """점검표: each goal's progress (`goal.<id>`) and each service's state (`referral.<id>`), optional."""
+    if monitoring is None or not (monitoring.goals or monitoring.services):
+        return []
+    k = "note.monitoring."
+    blocks: list[Block] = [section(t(k + "intro", locale))]
+    for goal in monitoring.goals:
+        blocks.append(
+            select(
+                f"goal.{goal.id}",
+                t(k + "goal", locale, number=goal.number, description=cut(goal.description, 1500)),
+                [(p.label(locale), p.value) for p in GoalProgress],
+                optional=True,
+            )
+        )
+    for service in monitoring.services:
+        blocks.append(
+            select(
+                f"referral.{service.id}",
+                t(k + "service", locale, resource=cut(service.resource, 200)),
+                [(s.label(locale), s.value) for s in ReferralStatus if s != ReferralStatus.DRAFT],
+                optional=True,
+                initial=service.status.value,
+            )
+        )
+    return blocks
 
 
 def note_blocks_of(meta: NoteMeta) -> list[str]:

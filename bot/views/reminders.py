@@ -6,9 +6,9 @@ from datetime import date
 
 from bot.i18n import t
 from bot.ids import Action
-from bot.metadata import CaseRef, ConsentOpen, Snooze
+from bot.metadata import CaseRef, ConsentOpen, Snooze, TaskPick
 from bot.views.blocks import actions, button, section
-from models.enums import ReminderKind
+from models.enums import ReminderKind, TaskStatus
 
 # The dialogue each nudge's button opens (the same one its /case subcommand opens).
 OPENS: dict[ReminderKind, Action] = {
@@ -17,7 +17,9 @@ OPENS: dict[ReminderKind, Action] = {
     ReminderKind.ASSESSMENT_DUE: Action.OPEN_ASSESS,
     ReminderKind.CLASSIFICATION_DUE: Action.OPEN_CLASSIFY,
     ReminderKind.PLAN_DUE: Action.OPEN_PLAN,
-    ReminderKind.PLAN_REVIEW: Action.OPEN_PLAN,
+    ReminderKind.PLAN_REVIEW: Action.OPEN_PLAN_REVIEW,
+    ReminderKind.PLAN_REVISION: Action.OPEN_PLAN,
+    ReminderKind.TASK_DUE: Action.OPEN_TASKS,
     ReminderKind.PLAN_END: Action.OPEN_PLAN,
     ReminderKind.REASSESSMENT_DUE: Action.OPEN_ASSESS,
     ReminderKind.REFERRAL_RESPONSE: Action.OPEN_SHOW,
@@ -50,17 +52,37 @@ def settled_nudge(kind: ReminderKind, code: str | None, locale: str) -> tuple[st
 
 
 def nudge(
-    kind: ReminderKind, code: str, due_on: date, today: date, reminder_id: int, locale: str
+    kind: ReminderKind,
+    code: str,
+    due_on: date,
+    today: date,
+    reminder_id: int,
+    locale: str,
+    *,
+    task_id: int | None = None,
 ) -> tuple[str, list[dict]]:
+    """`task_id`: a plan task's nudge (TASK_DUE) also offers to mark that task done."""
     what = kind.label(locale)
     text = t("reminders.text", locale, code=code, what=what, due=due_on.isoformat())
     late = (today - due_on).days
     if late > 0:
         text += t("reminders.overdue", locale, days=late)
+    done = (
+        [
+            button(
+                t("tasks.nudge.done", locale),
+                Action.TASK_DONE,
+                TaskPick(task_id=task_id, status=TaskStatus.DONE).dump(),
+            )
+        ]
+        if task_id is not None
+        else []
+    )
     blocks = [
         section(text),
         actions(
             button(t("reminders.open", locale), OPENS[kind], _value(kind, code), style="primary"),
+            *done,
             button(
                 t("reminders.snooze_day", locale),
                 f"{Action.SNOOZE_REMINDER}.1",

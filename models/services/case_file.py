@@ -40,6 +40,7 @@ from models.enums import (
     ContactType,
     CrisisFlag,
     GoalAttainment,
+    GoalProgress,
     HousingType,
     IntakeRoute,
     LabeledEnum,
@@ -53,7 +54,7 @@ from models.enums import (
     ResponsibleParty,
     TaskStatus,
 )
-from models.plan import PlanGoal, ServicePlan
+from models.plan import PlanGoal, PlanReview, ServicePlan
 from models.referral import Referral
 from models.resource import Resource
 from models.services import access, agencies, households
@@ -152,6 +153,16 @@ class TaskEntry:
 
 
 @dataclass(frozen=True)
+class ReviewEntry:
+    """A plan review (계획 점검): when, by whom, the next date, and each goal's progress (goal number)."""
+
+    reviewed_at: datetime
+    author: str
+    next_review: date
+    progress: list[tuple[int, GoalProgress, str | None]]
+
+
+@dataclass(frozen=True)
 class PlanEntry:
     version: int
     status: PlanStatus
@@ -162,6 +173,7 @@ class PlanEntry:
     agreement_method: ConsentMethod | None
     goals: list[GoalEntry]
     tasks: list[TaskEntry]
+    reviews: list[ReviewEntry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -449,6 +461,32 @@ def _plans(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
         .options(selectinload(ServicePlan.goals), selectinload(ServicePlan.tasks))
         .order_by(ServicePlan.version.desc())
     )
+    names = _names(db)
+    reviews: dict[int, list[PlanReview]] = {}
+    for review in db.scalars(
+        select(PlanReview).where(PlanReview.case_id == case.id).order_by(PlanReview.reviewed_at.desc())
+    ):
+        reviews.setdefault(review.plan_id, []).append(review)
+
+    def reviewed(plan: ServicePlan) -> list[ReviewEntry]:
+        numbers = {goal.id: n for n, goal in enumerate(plan.goals, start=1)}
+        return [
+            ReviewEntry(
+                r.reviewed_at,
+                names.get(r.author_id, ""),
+                r.next_review_due,
+                [
+                    (
+                        numbers.get(int(str(e["goal_id"])), 0),
+                        GoalProgress(str(e["progress"])),
+                        e.get("comment"),
+                    )  # type: ignore[misc]
+                    for e in r.progress
+                ],
+            )
+            for r in reviews.get(plan.id, [])
+        ]
+
     return [
         PlanEntry(
             p.version,
@@ -472,6 +510,7 @@ def _plans(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
                 )
                 for task in p.tasks
             ],
+            reviewed(p),
         )
         for p in rows
     ]

@@ -32,6 +32,7 @@ from models.enums import (
     CaseIntensity,
     CaseStatus,
     ClosureReason,
+    PlanStatus,
     ReferralStatus,
     ReminderKind,
     ReminderStatus,
@@ -560,3 +561,47 @@ def case_summary(db: Session, ctx: Ctx, code: str) -> CaseSummary:
         household=households.glimpse(db, ctx, case),
         agencies=tuple(agencies.lines(db, case)),
     )
+
+
+# ------------------------------------------------------------------ the plan tasks on a person's Home
+
+MAX_HOME_TASKS = 8
+
+
+@dataclass(frozen=True)
+class HomeTask:
+    """An open task of the plan in force of one of the person's cases: no client words (the Home shows
+    the case code, the task's number in its plan, its due date and status)."""
+
+    task_id: int
+    code: str
+    number: int
+    due_date: date
+    status: TaskStatus
+
+
+def my_open_tasks(db: Session, ctx: Ctx, *, limit: int = MAX_HOME_TASKS) -> list[HomeTask]:
+    """Planned or under-way tasks of the plans in force of the cases the person manages or co-works,
+    soonest due first."""
+    cases = _my_cases_query(ctx, Case.id).subquery()
+    rows = db.execute(
+        select(PlanTask.id, PlanTask.plan_id, PlanTask.due_date, PlanTask.status, Case.code)
+        .join(ServicePlan, ServicePlan.id == PlanTask.plan_id)
+        .join(Case, Case.id == ServicePlan.case_id)
+        .where(
+            Case.id.in_(select(cases.c.id)),
+            ServicePlan.status == PlanStatus.AGREED,
+            PlanTask.status.in_([TaskStatus.OPEN, TaskStatus.IN_PROGRESS]),
+        )
+        .order_by(PlanTask.due_date, PlanTask.id)
+        .limit(limit)
+    ).all()
+    plan_ids = {row.plan_id for row in rows}
+    numbers: dict[int, int] = {}
+    counted: dict[int, int] = {}
+    for task_id, plan_id in db.execute(
+        select(PlanTask.id, PlanTask.plan_id).where(PlanTask.plan_id.in_(plan_ids)).order_by(PlanTask.id)
+    ):
+        counted[plan_id] = counted.get(plan_id, 0) + 1
+        numbers[task_id] = counted[plan_id]
+    return [HomeTask(row.id, row.code, numbers[row.id], row.due_date, row.status) for row in rows]

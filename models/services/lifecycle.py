@@ -28,6 +28,7 @@ from models.enums import (
     ClosureStatus,
     ConsentScope,
     ContactOutcome,
+    MonitoringResult,
     NextStep,
     PlanStatus,
     Stage,
@@ -95,6 +96,21 @@ class CaseSnapshot:
     def last_contact(self) -> ContactNote | None:
         reached = [n for n in self.notes if n.outcome == ContactOutcome.DONE]
         return max(reached, key=lambda n: n.contact_at) if reached else None
+
+    @property
+    def latest_result(self) -> MonitoringResult | None:
+        """The result of the latest contact that recorded one (점검 결과)."""
+        judged = [n for n in self.notes if n.result is not None]
+        return max(judged, key=lambda n: n.contact_at).result if judged else None
+
+    @property
+    def severity_change(self) -> int:
+        """The largest change of severity in any domain between the last two completed assessments."""
+        done = self.completed_assessments
+        if len(done) < 2:
+            return 0
+        before = {r.domain: r.severity for r in done[-2].ratings}
+        return max((abs(r.severity - before.get(r.domain, r.severity)) for r in done[-1].ratings), default=0)
 
     @property
     def reassessment_pending(self) -> bool:
@@ -197,6 +213,8 @@ def _open_case_stage(snap: CaseSnapshot, today: date) -> tuple[Stage, NextStep]:
     monitored = any(n.contact_at >= since for n in snap.notes)
     if not monitored:
         return Stage.DELIVERY, NextStep.LOG_CONTACT if snap.referrals else NextStep.LINK_SERVICES
+    if snap.latest_result == MonitoringResult.CONSIDER_CLOSE:
+        return Stage.MONITORING, NextStep.REVIEW_CLOSURE  # 종결 검토, until a later contact says otherwise
     return Stage.MONITORING, NextStep.LOG_CONTACT
 
 

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.cadence import add_months
 from models.case import Case
-from models.enums import CaseStatus, ConsentMethod, PlanStatus
+from models.enums import CaseStatus, ConsentMethod, PlanStatus, ResponsibleParty, TaskStatus
 from models.errors import InvalidInput, Message, RuleViolation
-from models.plan import PlanGoal, PlanTask, ServicePlan
+from models.plan import PlanGoal, PlanReview, PlanTask, ServicePlan
 from models.resource import Resource
-from models.schemas import PlanInput
+from models.schemas import PlanInput, PlanReviewInput
 from models.services import access
 from models.services.cases import require_open
 from models.services.changes import case_changed
 from models.services.context import Ctx
-from models.services.lifecycle import snapshot
+from models.services.lifecycle import CaseSnapshot, snapshot
 
 
 def create_plan(db: Session, ctx: Ctx, code: str, data: PlanInput) -> ServicePlan:
@@ -93,8 +94,9 @@ def agree(db: Session, ctx: Ctx, plan_id: int, method: ConsentMethod) -> Service
     return plan
 
 
-def review(db: Session, ctx: Ctx, plan_id: int) -> ServicePlan:
-    """A plan review held: the next one is due one review interval from today."""
+def review(db: Session, ctx: Ctx, plan_id: int, data: PlanReviewInput | None = None) -> ServicePlan:
+    """A plan review held (계획 점검): the next one is due one review interval from today, and the plan
+    keeps its version. With `data`, each goal's progress and comment is kept as a `PlanReview`."""
     case, plan = access.load_record(
         db,
         ctx,
@@ -103,11 +105,178 @@ def review(db: Session, ctx: Ctx, plan_id: int) -> ServicePlan:
         Message("plans.errors.no_plan"),
         purpose="review plan",
     )
+    require_open(case)
     if plan.status != PlanStatus.AGREED:
         raise RuleViolation("PLAN_NOT_IN_FORCE", Message("plans.errors.plan_not_force"))
     plan.review_due = add_months(ctx.today, ctx.policy.cadences.plan_review_months(case.intensity))
-    case_changed(db, ctx, case, "plan_reviewed", plan=plan.id)
+    if data is not None:
+        goal_ids = {goal.id for goal in plan.goals}
+        for index, entry in enumerate(data.goals):
+            if entry.goal_id not in goal_ids:
+                raise InvalidInput({f"goals.{index}.progress": Message("plans.errors.no_goal")})
+        db.add(
+            PlanReview(
+                plan_id=plan.id,
+                case_id=case.id,
+                author_id=ctx.actor.id,
+                reviewed_at=ctx.now,
+                next_review_due=plan.review_due,
+                progress=[
+                    {"goal_id": e.goal_id, "progress": e.progress.value, "comment": e.comment}
+                    for e in data.goals
+                ],
+            )
+        )
+        db.flush()
+    case_changed(db, ctx, case, "plan_reviewed", plan=plan.id, next_review=plan.review_due.isoformat())
     return plan
+
+
+def review_by_code(db: Session, ctx: Ctx, code: str, plan_id: int, data: PlanReviewInput) -> ServicePlan:
+    """The review modal's submission: the plan it showed, which must still be the case's plan in force."""
+    case = access.load_case(db, ctx, code, purpose="review plan")
+    in_force = snapshot(db, case).plan_in_force
+    if in_force is None or in_force.id != plan_id:
+        raise RuleViolation("PLAN_NOT_IN_FORCE", Message("plans.errors.plan_not_force"))
+    return review(db, ctx, plan_id, data)
+
+
+REVIEW_SOON_DAYS = 7
+
+
+def review_soon(ctx: Ctx, snap: CaseSnapshot) -> date | None:
+    """A monitoring contact said "change the plan": the review of the plan in force is brought forward
+    to within `REVIEW_SOON_DAYS` (never pushed later); returns the new review date, if any."""
+    plan = snap.plan_in_force
+    if plan is None:
+        return None
+    soon = ctx.today + timedelta(days=REVIEW_SOON_DAYS)
+    if plan.review_due is None or plan.review_due > soon:
+        plan.review_due = soon
+    return plan.review_due
+
+
+@dataclass(frozen=True)
+class GoalLine:
+    id: int
+    number: int
+    description: str
+
+
+@dataclass(frozen=True)
+class PlanForReview:
+    code: str
+    plan_id: int
+    version: int
+    review_due: date | None
+    goals: list[GoalLine]
+
+
+def start_review(db: Session, ctx: Ctx, code: str) -> PlanForReview:
+    """What the review modal shows: the plan in force and its goals (read for the one who reviews)."""
+    case = access.load_case(db, ctx, code, purpose="review plan")
+    require_open(case)
+    plan = snapshot(db, case).plan_in_force
+    if plan is None:
+        raise RuleViolation("PLAN_NOT_IN_FORCE", Message("plans.errors.plan_not_force"))
+    goals = [GoalLine(g.id, n, g.description) for n, g in enumerate(plan.goals, start=1)]
+    return PlanForReview(case.code, plan.id, plan.version, plan.review_due, goals)
+
+
+# ------------------------------------------------------------------ tasks (과업)
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    id: int
+    action: str
+    goal_number: int | None
+    responsible: ResponsibleParty
+    due_date: date
+    status: TaskStatus
+
+
+@dataclass(frozen=True)
+class TaskList:
+    code: str
+    version: int
+    tasks: list[TaskLine]
+
+
+def _task_lines(plan: ServicePlan) -> list[TaskLine]:
+    numbers = {goal.id: n for n, goal in enumerate(plan.goals, start=1)}
+    return [
+        TaskLine(
+            task.id,
+            task.action,
+            numbers.get(task.goal_id) if task.goal_id else None,
+            task.responsible_party,
+            task.due_date,
+            task.status,
+        )
+        for task in plan.tasks
+    ]
+
+
+def case_tasks(db: Session, ctx: Ctx, code: str) -> TaskList:
+    """`/case tasks CODE`: the tasks of the plan in force, for anyone with a role on the case."""
+    case = access.load_case(db, ctx, code, purpose="plan tasks")
+    plan = snapshot(db, case).plan_in_force
+    if plan is None:
+        raise RuleViolation("PLAN_NOT_IN_FORCE", Message("plans.errors.no_tasks_plan"))
+    return TaskList(case.code, plan.version, _task_lines(plan))
+
+
+def set_task_status(db: Session, ctx: Ctx, task_id: int, status: TaskStatus) -> PlanTask:
+    """A task moves on (예정 → 진행 → 완료, or 중단). The case manager, co-workers and the team's
+    supervisors may (a co-worker works the plan; only agreeing one is the lead's). Only tasks of the
+    plan in force of an open case change; the same status again changes nothing."""
+    task = db.get(PlanTask, task_id)
+    if task is None:
+        raise InvalidInput({"task": Message("plans.errors.no_task")})
+    plan = db.get_one(ServicePlan, task.plan_id)
+    case = access.load_case(db, ctx, db.get_one(Case, plan.case_id), purpose="update plan task")
+    require_open(case)
+    if plan.status != PlanStatus.AGREED:
+        raise RuleViolation("PLAN_NOT_IN_FORCE", Message("plans.errors.task_not_in_force"))
+    if task.status == status:
+        return task
+    before = task.status
+    task.status = status
+    db.flush()
+    case_changed(
+        db,
+        ctx,
+        case,
+        "plan_task_updated",
+        plan=plan.id,
+        task=task.id,
+        before=before.value,
+        status=status.value,
+    )
+    return task
+
+
+def task_label(db: Session, task: PlanTask) -> tuple[str, int]:
+    """The task's case code and its number in its plan (what the Home and nudges name it by)."""
+    plan = db.get_one(ServicePlan, task.plan_id)
+    number = next(n for n, other in enumerate(plan.tasks, start=1) if other.id == task.id)
+    return db.get_one(Case, plan.case_id).code, number
+
+
+def set_task_statuses(db: Session, ctx: Ctx, code: str, statuses: dict[int, TaskStatus]) -> int:
+    """The tasks modal: every task whose status was changed; returns how many changed."""
+    case = access.load_case(db, ctx, code, purpose="plan tasks")
+    plan = snapshot(db, case).plan_in_force
+    own = {task.id: task for task in plan.tasks} if plan else {}
+    changed = 0
+    for task_id, status in statuses.items():
+        if task_id not in own:
+            raise InvalidInput({f"task.{task_id}": Message("plans.errors.no_task")})
+        if own[task_id].status != status:
+            set_task_status(db, ctx, task_id, status)
+            changed += 1
+    return changed
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from models.enums import (
     CaseIntensity,
     CaseStatus,
     ConsentScope,
+    MonitoringResult,
     NextStep,
     ReferralStatus,
     ReminderKind,
@@ -49,6 +50,12 @@ def referrer_reply_due(case: Case, zone: ZoneInfo) -> date | None:
     if case.classified_at is None:
         return None
     return case.classified_at.astimezone(zone).date() + timedelta(days=REFERRER_REPLY_DAYS)
+
+
+# A plan task's nudge: the morning this many days before its due date.
+TASK_DUE_WARNING_DAYS = 1
+# A contact whose result is "revisit" (재방문·추가면담): the next contact is due within this many days.
+REVISIT_DAYS = 7
 
 
 # A reminder kind that is not a task of its own but a later nudge about another one: an overdue contact
@@ -239,8 +246,26 @@ def due_items(
         end_warning = plan.period_end - timedelta(days=cad.plan_end_warning_days)
         add(ReminderKind.PLAN_END, f"{plan.id}:{plan.period_end}", on(end_warning), deadline=plan.period_end)
         if assessed is not None and assessed.completed_at is not None:
-            due_on = add_months(assessed.completed_at.astimezone(policy.zone).date(), cad.reassessment_months)
+            done_on = assessed.completed_at.astimezone(policy.zone).date()
+            due_on = add_months(done_on, cad.reassessment_months)
             add(ReminderKind.REASSESSMENT_DUE, f"scheduled:{due_on}", on(due_on))
+            # A re-assessment after this plan was agreed that moved a domain's severity by the setting or
+            # more: the plan is to be revised (a new version), from the day of the re-assessment.
+            agreed = plan.agreed_at
+            if (
+                agreed is not None
+                and assessed.completed_at >= agreed
+                and snap.severity_change >= cad.reassessment_severity_change
+            ):
+                add(ReminderKind.PLAN_REVISION, f"{plan.id}:{assessed.id}", on(done_on))
+        for task in plan.tasks:
+            if task.status.is_open:
+                add(
+                    ReminderKind.TASK_DUE,
+                    f"{task.id}:{task.due_date}",
+                    on(task.due_date - timedelta(days=TASK_DUE_WARNING_DAYS)),
+                    deadline=task.due_date,
+                )
 
     if snap.reassessment_pending and case.reassessment_requested_at is not None:
         requested = case.reassessment_requested_at.astimezone(policy.zone).date()
@@ -273,6 +298,16 @@ def due_items(
                     deadline=item.due_date,
                 )
     return items
+
+
+def task_id_of(reminder: Reminder) -> int | None:
+    """The plan task a TASK_DUE reminder is about (its key: `...:TASK_DUE:<task id>:<due date>`)."""
+    if reminder.kind != ReminderKind.TASK_DUE:
+        return None
+    marker = f":{ReminderKind.TASK_DUE.value}:"
+    _, found, rest = reminder.key.partition(marker)
+    number = rest.split(":", 1)[0] if found else ""
+    return int(number) if number.isdecimal() and len(number) < 10 else None
 
 
 def _consents_referrals_outlive(snap: CaseSnapshot) -> list[Consent]:
@@ -345,6 +380,9 @@ def _next_contact_due(snap: CaseSnapshot, policy: Policy) -> datetime:
     latest_note = max(snap.notes, key=lambda n: n.contact_at, default=None)
     if latest_note is not None and latest_note.next_contact_on and latest_note.next_contact_on < due:
         due = latest_note.next_contact_on  # the worker agreed an earlier contact with the client
+    if latest_note is not None and latest_note.result == MonitoringResult.REVISIT:
+        revisit = latest_note.contact_at.astimezone(policy.zone).date() + timedelta(days=REVISIT_DAYS)
+        due = min(due, revisit)  # a revisit or further interview was judged needed: within a week
     return at_local(due, policy.zone, policy.workday_start_hour)
 
 

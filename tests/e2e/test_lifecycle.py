@@ -106,6 +106,13 @@ def fill(view: dict, typed: dict[str, Any]) -> dict:
     values: dict[str, dict] = {}
     remaining = dict(typed)
     for block in view["blocks"]:
+        if block["type"] == "actions":  # selects and date pickers outside inputs have state too, by action id
+            picks = [e for e in block["elements"] if e["type"] not in ("button", "overflow")]
+            if picks:
+                values[block["block_id"]] = {
+                    e["action_id"]: element_state(e, remaining.pop(e["action_id"], _UNSET)) for e in picks
+                }
+            continue
         if block["type"] != "input":
             continue
         element = block["element"]

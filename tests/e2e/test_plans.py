@@ -105,7 +105,9 @@ def test_case_plan_opens_a_modal_at_once_then_fills_in_the_form(bot):
     assert view["callback_id"] == View.PLAN
     assert json.loads(view["private_metadata"]) == {"code": code, "channel": "C0001"}
     block_ids = {b.get("block_id") for b in view["blocks"]}
-    assert {"goals.0.description", "goals.2.target_date", "tasks.0.resource_id", "agreed"} <= block_ids
+    assert {"goals.0.description", "goals.2.target", "tasks.0.action", "agreed"} <= block_ids
+    picks = {e["action_id"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    assert {"goals.2.target_date", "tasks.0.resource_id", Action.PLAN_ADD_GOAL, Action.PLAN_ADD_TASK} <= picks
     assert "행복주거지원센터" in json.dumps(view, ensure_ascii=False)
     assert NAME not in json.dumps(view, ensure_ascii=False)
 
@@ -171,7 +173,9 @@ def test_bad_rows_come_back_on_their_own_blocks(bot):
         bot, "UCM1", View.PLAN, plan_values(**second_goal), view_id="VP2", private_metadata=metadata
     )
     assert body["response_action"] == "errors"
-    assert set(body["errors"]) == {"goals.1.target_date"}
+    # the date is picked in the row's actions block: said on the row's first input, naming the date
+    assert set(body["errors"]) == {"goals.1.description"}
+    assert "달성 기한" in body["errors"]["goals.1.description"]
 
     _, body = submit(
         bot,
@@ -187,7 +191,7 @@ def test_bad_rows_come_back_on_their_own_blocks(bot):
     _, body = submit(
         bot, "UCM1", View.PLAN, plan_values(**missing_third), view_id="VP4", private_metadata=metadata
     )
-    assert set(body["errors"]) == {"goals.2.target", "goals.2.target_date"}
+    assert set(body["errors"]) == {"goals.2.target", "goals.2.description"}
 
     _, body = submit(
         bot,
@@ -197,7 +201,7 @@ def test_bad_rows_come_back_on_their_own_blocks(bot):
         view_id="VP5",
         private_metadata=metadata,
     )
-    assert set(body["errors"]) == {"tasks.1.goal_index"}
+    assert set(body["errors"]) == {"tasks.1.action"}
 
     _, body = submit(
         bot,

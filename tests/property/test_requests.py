@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from bot.ids import Action, Shortcut, View
 from bot.metadata import CaseInChannel
-from models.enums import ConsentMethod, ReferralStatus
+from models.enums import ConsentMethod, ReferralStatus, TaskStatus
 from sandbox.slack.requests import (
     SignedRequest,
     block_actions,
@@ -122,6 +122,25 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
                 "code": st.sampled_from(codes),
                 "method": st.sampled_from([m.value for m in ConsentMethod]),
             }
+        ),
+    ),
+    Action.PLAN_ADD_GOAL: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
+    Action.PLAN_ADD_TASK: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
+    Action.OPEN_TASKS: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
+    Action.OPEN_PLAN_REVIEW: (
+        ["code"],
+        lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)}),
+    ),
+    Action.TASK_STATUS: (
+        ["task_id", "status"],
+        lambda codes: st.fixed_dictionaries(
+            {"task_id": NUMBERS, "status": st.sampled_from([s.value for s in TaskStatus])}
+        ),
+    ),
+    Action.TASK_DONE: (
+        ["task_id", "status"],
+        lambda codes: st.fixed_dictionaries(
+            {"task_id": NUMBERS, "status": st.sampled_from([s.value for s in TaskStatus])}
         ),
     ),
     Action.OPEN_REFER: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),

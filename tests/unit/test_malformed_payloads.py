@@ -133,7 +133,7 @@ def test_a_goal_number_the_plan_modal_never_offered_is_a_field_error():
     }
     with pytest.raises(InvalidInput) as caught:
         plans.parse_plan(form, plans.Rows())
-    assert "tasks.0.goal_index" in caught.value.errors
+    assert caught.value.errors["tasks.0.action"].key == "plans.errors.goal_row_empty"
 
 
 def test_the_plan_agreement_method_of_a_malformed_state_is_the_default():

@@ -33,6 +33,7 @@ from bot.metadata import (
     NoteMeta,
     PageRef,
     PlanAgreement,
+    PlanReviewRef,
     PrintRequest,
     ReferFrom,
     ReferralMove,
@@ -41,12 +42,13 @@ from bot.metadata import (
     SlackValue,
     Snooze,
     StatsMonth,
+    TaskPick,
     WorkerRef,
     channel_ref,
     conversation_id,
     option_id,
 )
-from models.enums import ConsentMethod, ReferralStatus
+from models.enums import ConsentMethod, ReferralStatus, TaskStatus
 from models.services.case_file import Section
 from models.services.forms import Form
 
@@ -61,6 +63,8 @@ EXAMPLES: list[SlackValue] = [
     CaseInChannel(code=CODE, channel="D0ABC"),
     AssessmentStep(assessment_id=3, step=2, code=CODE),
     PlanAgreement(plan_id=5, code=CODE, method=ConsentMethod.VERBAL),
+    PlanReviewRef(code=CODE, plan_id=5, goal_ids=[3, 4]),
+    TaskPick(task_id=8, status=TaskStatus.IN_PROGRESS),
     ReferralMove(referral_id=9, to=ReferralStatus.IN_SERVICE),
     ReferFrom(code=CODE),
     ReferFrom(code=CODE, channel="C0001", check_id=4),
@@ -126,6 +130,7 @@ def test_the_wire_format_is_plain_json_with_the_field_names():
         (ClosureRef, {"closure_id": 12}),
         (PageRef, {"page": 1}),
         (PlanAgreement, {"plan_id": 5, "code": CODE, "method": "VERBAL"}),
+        (TaskPick, {"task_id": 8, "status": "DONE"}),
         (ReferralMove, {"referral_id": 9, "to": "SENT"}),
         (Snooze, {"reminder_id": 4, "days": 1}),
         (CaseInChannel, {"code": CODE, "channel": "C0001"}),

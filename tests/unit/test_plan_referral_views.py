@@ -12,7 +12,7 @@ from slack_sdk.models.views import View
 from bot.i18n import catalog
 from bot.ids import Action
 from bot.views import blocks as b
-from bot.views.plans import plan_done_modal, plan_modal
+from bot.views.plans import plan_done_modal, plan_modal, rows_shown
 from bot.views.referrals import (
     ResourceChoice,
     loading_modal,
@@ -63,10 +63,82 @@ def test_plan_modal_is_valid_and_its_inputs_are_the_core_fields(locale, profile,
     ids = input_ids(view)
     assert len(ids) == len(set(ids))
     assert set(ids) <= set(PLAN_BLOCKS)
-    assert {"goals.0.description", "goals.2.target_date", "tasks.2.goal_index", "period_end"} <= set(ids)
-    assert ("tasks.0.resource_id" in ids) == bool(resources)
+    assert {"goals.0.description", "goals.2.target", "tasks.2.action", "period_end"} <= set(ids)
+    picks = pick_ids(view)  # a row's selects and date pickers share one actions block
+    assert {"goals.2.domain", "goals.2.target_date", "tasks.2.goal_index", "tasks.2.due_date"} <= set(picks)
+    assert ("tasks.0.resource_id" in picks) == bool(resources)
     assert json.loads(view["private_metadata"]) == {"code": CODE, "channel": "C0001"}
     assert Action.AGREE_PLAN not in str(view)
+    assert {Action.PLAN_ADD_GOAL, Action.PLAN_ADD_TASK} <= set(pick_ids(view, actions_only=False))
+
+
+def pick_ids(view: dict, *, actions_only: bool = True) -> list[str]:
+    return [
+        element["action_id"]
+        for block in view["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if not actions_only or element["type"] != "button"
+    ]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("draft", [None, (4, 2)])
+def test_a_plan_with_ten_goals_and_twenty_tasks_fits_and_keeps_what_was_typed(locale, draft):
+    typed = {
+        "goals.9.description": "열 번째 목표",
+        "goals.9.domain": "HEALTH",
+        "goals.9.target_date": "2027-01-31",
+        "tasks.19.action": "스무 번째 과업",
+        "tasks.19.goal_index": "10",
+        "tasks.19.due_date": "2026-12-31",
+        "tasks.0.resource_id": "2",
+        "agreed": ["yes"],
+        "period_start": "2026-03-05",
+    }
+    view = plan_modal(
+        locale,
+        Profile.WELFARE_CENTRE,
+        CODE,
+        date(2026, 3, 2),
+        MANY,
+        draft=draft,
+        goal_rows=10,
+        task_rows=20,
+        values=typed,
+    )
+    validate(view)
+    assert len(view["blocks"]) <= 100
+    ids = input_ids(view)
+    assert "goals.9.description" in ids and "tasks.19.action" in ids and "goals.10.description" not in ids
+    assert Action.PLAN_ADD_GOAL not in str(view) and Action.PLAN_ADD_TASK not in str(view)  # no more rows
+    shown = json.dumps(view, ensure_ascii=False)
+    assert "열 번째 목표" in shown and "스무 번째 과업" in shown and "2027-01-31" in shown
+    elements = {
+        element["action_id"]: element
+        for block in view["blocks"]
+        for element in (block.get("elements") or [block.get("element") or {}])
+        if "action_id" in element
+    }
+    assert elements["goals.9.domain"]["initial_option"]["value"] == "HEALTH"
+    assert elements["tasks.19.goal_index"]["initial_option"]["value"] == "10"
+    assert elements["tasks.0.resource_id"]["initial_option"]["value"] == "2"
+    # a long directory: the later rows go without a resource select, so the view stays under 250 kB
+    assert "tasks.19.resource_id" not in elements
+    few = plan_modal(
+        locale, Profile.WELFARE_CENTRE, CODE, date(2026, 3, 2), RESOURCES, goal_rows=10, task_rows=20
+    )
+    validate(few)
+    assert "tasks.19.resource_id" in pick_ids(few)
+    assert elements["period_start"]["initial_date"] == "2026-03-05"
+    assert [o["value"] for o in elements["agreed"]["initial_options"]] == ["yes"]
+
+
+def test_rows_shown_counts_the_rows_of_a_plan_view():
+    view = plan_modal(
+        "ko", Profile.WELFARE_CENTRE, CODE, date(2026, 3, 2), RESOURCES, goal_rows=4, task_rows=7
+    )
+    assert rows_shown(view) == (4, 7)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -214,9 +286,9 @@ def test_parse_plan_skips_empty_rows_and_maps_errors_back_to_their_row():
 
     with pytest.raises(InvalidInput) as caught:
         parse_plan(plan_form(**{"goals.2.description": "두 번째 목표"}), Rows())
-    assert {"goals.2.indicator", "goals.2.target", "goals.2.target_date", "goals.2.domain"} == set(
-        caught.value.errors
-    )
+    # The domain and target date are picked in the row's actions block: said on its first input.
+    assert {"goals.2.indicator", "goals.2.target", "goals.2.description"} == set(caught.value.errors)
+    assert caught.value.errors["goals.2.description"].key == "plans.errors.choose_domain"
 
     with pytest.raises(InvalidInput) as caught:
         parse_plan(
@@ -230,7 +302,8 @@ def test_parse_plan_skips_empty_rows_and_maps_errors_back_to_their_row():
             ),
             Rows(),
         )
-    assert set(caught.value.errors) == {"tasks.0.goal_index"}
+    assert set(caught.value.errors) == {"tasks.0.action"}  # the goal select is in the row's actions block
+    assert caught.value.errors["tasks.0.action"].key == "plans.errors.goal_row_empty"
 
     with pytest.raises(InvalidInput) as caught:
         parse_plan(plan_form(period_end="2026-03-01"), Rows())

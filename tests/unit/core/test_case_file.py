@@ -19,10 +19,11 @@ from models.enums import (
     ConferenceStatus,
     ConferenceType,
     GoalAttainment,
+    GoalProgress,
 )
 from models.errors import NotAllowed
-from models.schemas import ClosureInput
-from models.services import cases, closure, notes
+from models.schemas import ClosureInput, GoalReviewInput, PlanReviewInput
+from models.services import cases, closure, notes, plans
 from models.services.case_file import Section, read_page
 from models.services.lifecycle import snapshot
 from tests.factories import NOW, case_in_monitoring, contact
@@ -76,7 +77,22 @@ def test_assessment_and_plan_show_what_was_written(db, world):
     [task] = plan.tasks
     assert task.action == "주거급여 신청 동행"
     shown = modal_text(plan_page)
-    assert "3개월 → 0개월" in shown and "주거급여 신청 동행" in shown and "진행" in shown
+    assert "3개월 → 0개월" in shown and "주거급여 신청 동행" in shown and "예정" in shown
+
+
+def test_a_plan_review_shows_in_the_plan_history(db, world):
+    case = case_in_monitoring(db, world)
+    plan = snapshot(db, case).plan_in_force
+    entry = GoalReviewInput(
+        goal_id=plan.goals[0].id, progress=GoalProgress.WORSENED, comment="체납 다시 늘어남"
+    )
+    plans.review(db, world.ctx(), plan.id, PlanReviewInput(goals=[entry]))
+    plan_page = read_page(db, world.ctx(), case.code, Section.PLAN)
+    [shown_plan] = plan_page.entries
+    [review] = shown_plan.reviews
+    assert review.progress == [(1, GoalProgress.WORSENED, "체납 다시 늘어남")]
+    shown = modal_text(plan_page)
+    assert "계획 점검" in shown and "악화" in shown and "체납 다시 늘어남" in shown
 
 
 def test_conference_decisions_and_action_items_about_the_case(db, world):

@@ -276,7 +276,8 @@ def test_agenda_figures_by_case_code(db, world):
     assert item.stage == Stage.DELIVERY  # plan agreed, no contact logged yet
     assert item.max_severity == 2
     assert item.open_referrals == 1  # the draft referral is still under way
-    assert item.overdue == 1  # the monthly contact due 2 April (its escalation copy is not counted twice)
+    # the monthly contact due 2 April (its escalation copy is not counted twice) and the plan task due 16 March
+    assert item.overdue == 2
     assert item.question is None  # figures never carry the question
     assert conferences.agenda_figures(db, conference, NOW, Policy())[0].overdue == 0
 

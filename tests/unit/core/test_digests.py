@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk import WebClient
 
-from models.enums import CaseIntensity, ReminderKind
-from models.services import cases, notes
+from models.enums import CaseIntensity, ReminderKind, TaskStatus
+from models.services import cases, notes, plans
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
 from sandbox.slack import FakeSlack
@@ -74,6 +74,9 @@ def test_daily_digest_keeps_an_overdue_task_until_it_is_done_and_never_lists_a_d
     assert text.startswith("*기한 지남*") and case.code in text and "기한 2026-03-16 · 2일 지남" in text
     at = kst(2026, 3, 18, 11, 0)
     notes.log_contact(db, world.ctx(now=at), case.code, contact(at))
+    for task in plans.case_tasks(db, world.ctx(now=at), case.code).tasks:  # the plan's task, due 16 March
+        tasks_done = plans.set_task_status(db, world.ctx(now=at), task.id, TaskStatus.DONE)
+        assert tasks_done.status == TaskStatus.DONE
     db.commit()
     assert digests.send_daily(runtime, kst(2026, 3, 19, 9, 0)) == 0  # done: nothing left to list
 

@@ -322,7 +322,7 @@ def test_a_note_with_an_earlier_next_contact_date_moves_it_earlier(db, world):
         (K.NEXT_CONTACT, m, nine(2026, 3, 20), PENDING),
         (K.NEXT_CONTACT, m, nine(2026, 4, 2), CANCELLED),
     ]
-    assert db.get(Case, case.id).next_due_on == date(2026, 3, 20)
+    assert db.get(Case, case.id).next_due_on == date(2026, 3, 16)  # the plan task's due date comes first
 
 
 def test_a_note_with_a_later_next_contact_date_does_not_stretch_the_cadence(db, world):
@@ -359,6 +359,7 @@ def test_the_agreed_plan_brings_review_end_and_reassessment_reminders(db, world)
     assert rows(db, case) == [
         (K.CLASSIFICATION_DUE, m, nine(2026, 3, 7), CANCELLED),
         (K.ASSESSMENT_DUE, m, nine(2026, 3, 12), CANCELLED),
+        (K.TASK_DUE, m, nine(2026, 3, 15), PENDING),  # the plan task due 16 March: the morning before
         (K.PLAN_DUE, m, nine(2026, 3, 22), CANCELLED),
         (K.PLAN_DUE, m, nine(2026, 3, 29), CANCELLED),
         (K.NEXT_CONTACT, m, nine(2026, 4, 2), PENDING),
@@ -368,7 +369,7 @@ def test_the_agreed_plan_brings_review_end_and_reassessment_reminders(db, world)
         (K.PLAN_END, m, nine(2026, 8, 19), PENDING),  # period end 2 September - 14 days
         (K.REASSESSMENT_DUE, m, nine(2026, 9, 2), PENDING),  # assessment + 6 months
     ]
-    assert db.get(Case, case.id).next_due_on == date(2026, 4, 2)
+    assert db.get(Case, case.id).next_due_on == date(2026, 3, 16)  # the plan task's due date
 
 
 def test_high_complexity_plan_is_reviewed_monthly(db, world):
@@ -645,7 +646,7 @@ def test_hold_cancels_pending_reminders_and_resume_restores_them(db, world):
     case = case_in_monitoring(db, world)
     send_referral(db, world, case, NOW)
     before = table_state(db, case)
-    assert len([r for r in before if r[5] == PENDING]) == 7  # incl. the two contact escalations
+    assert len([r for r in before if r[5] == PENDING]) == 8  # incl. the two contact escalations, the task
 
     cases.hold(db, world.ctx(now=kst(2026, 3, 3)), case.code)
     held = table_state(db, case)

@@ -172,6 +172,10 @@ def cases_in_every_stage(db: Session, world: World, now: datetime = NOW) -> list
     monitored = planned()
     later = now + timedelta(hours=2)
     notes.log_contact(db, world.ctx(now=later), monitored.code, contact(later))  # 6
+    closable = planned()
+    notes.log_contact(
+        db, world.ctx(now=later), closable.code, contact(later, result=MonitoringResult.CONSIDER_CLOSE)
+    )  # 6, closure review
     reassess = planned(CaseIntensity.CRISIS)
     notes.log_contact(
         db, world.ctx(now=later), reassess.code, contact(later, result=MonitoringResult.REASSESS)
