@@ -130,10 +130,11 @@ def deactivate(
             previous = case.case_manager_id
             cases.hand_over(db, ctx, case, target, departed=member.id)
             moved.append(cases.transfer_notice(db, case, previous))  # while both are active: both told
-    member.active = False
-    member.deactivated_at = ctx.now
+    was_active = member.active  # if not, an earlier leaver's cases handed over now: the first date stays
+    if was_active:
+        member.active, member.deactivated_at = False, ctx.now
     db.flush()
-    if target is None:
+    if target is None and was_active:
         for case in held:  # the timeline says so; the reminders go to the supervisors (refresh)
             case_changed(db, ctx, case, "manager_left", previous=member.id)
     return Departure(member, moved, [case.code for case in held] if target is None else [], target)

@@ -20,7 +20,7 @@ from models.case import Case, CaseAccessGrant
 from models.enums import CaseIntensity, ReminderKind, ReminderStatus, StaffRole, Surface
 from models.errors import InvalidInput
 from models.reminder import Reminder
-from models.services import admin_desk, cases, desk, notes, staff, sweeper
+from models.services import admin_desk, cases, desk, digest, notes, staff, sweeper
 from models.services.calendar import WorkCalendar
 from models.services.context import Ctx, Policy
 from models.services.reminders import refresh
@@ -160,6 +160,8 @@ def test_left_unassigned_the_case_is_the_supervisors_until_one_transfers_it(db, 
     next_contact = [r for r in rows if r.kind == K.NEXT_CONTACT]
     assert len(next_contact) == 1 and next_contact[0].key.endswith(f":s{world.supervisor.id}")
 
+    due = digest.due_between(db, world.supervisor.id, date(2026, 4, 1), date(2026, 4, 2), Policy())
+    assert [(line.code, line.kind) for line in due] == [(case.code, K.NEXT_CONTACT)]  # their daily digest
     load = desk.team_caseload(db, world.ctx(world.supervisor))
     assert [(u.code, u.left) for u in load.unassigned] == [(case.code, "Manager")]
     assert desk.team_caseload(db, world.ctx(world.other_supervisor)).unassigned == []
@@ -172,7 +174,18 @@ def test_left_unassigned_the_case_is_the_supervisors_until_one_transfers_it(db, 
     # The supervisor transfers it from there: off the list, the nudges go to the new manager.
     cases.transfer(db, world.ctx(world.supervisor), case.code, world.coworker.id)
     assert desk.team_caseload(db, world.ctx(world.supervisor)).unassigned == []
+    assert world.manager.deactivated_at == NOW
     assert {r.recipient_id for r in live(db, case) if r.kind == K.NEXT_CONTACT} == {world.coworker.id}
+
+
+def test_an_earlier_leavers_cases_are_handed_over_later_without_a_new_date(db, world):
+    case = case_in_monitoring(db, world)
+    staff.deactivate(db, operator(), "UMANAGER", leave_unassigned=True)
+    later = NOW + timedelta(days=3)
+    done = staff.deactivate(db, operator(later), "UMANAGER", reassign_to="UCOWORKER")
+    assert [n.code for n in done.moved] == [case.code] and case.case_manager_id == world.coworker.id
+    assert world.manager.deactivated_at == NOW and not world.manager.active
+    assert [n.people for n in done.moved] == [[("UCOWORKER", None)]]  # the leaver is not messaged
 
 
 def test_a_restricted_case_shows_only_to_the_supervisors_named_on_it(db, world):
