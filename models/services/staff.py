@@ -114,16 +114,15 @@ def deactivate(
     *,
     reassign_to: str | None = None,
     leave_unassigned: bool = False,
-    field: str = "reassign_to",
 ) -> Departure:
     """Deactivate a staff member (by id or Slack user id). Cases they still manage are named (by code)
     and must be given to someone (`reassign_to`, a staff id or Slack user id: each case goes through
     the transfer's own rules, reminders readdressed, the timeline records it) or explicitly left
     unassigned (`leave_unassigned`: the team's supervisors see them on their Home and get their nudges
-    until they transfer them). A bad choice is an InvalidInput under `field`, and nothing changes."""
+    until they transfer them). A bad choice is an InvalidInput under `reassign_to`, and nothing changes."""
     member = find_staff(db, ref)
     held = open_cases_of(db, member.id)
-    target = _reassign_target(db, ctx, member, held, reassign_to, leave_unassigned, field)
+    target = _reassign_target(db, ctx, member, held, reassign_to, leave_unassigned)
     moved = []
     if target is not None:
         for case in held:
@@ -147,10 +146,10 @@ def _reassign_target(
     held: list[Case],
     reassign_to: str | None,
     leave_unassigned: bool,
-    field: str,
 ) -> StaffMember | None:
     """Who takes the open cases over (None: nobody, as asked or as there are none); checked for every
     case before anything changes."""
+    field = "reassign_to"
     reassign_to = (reassign_to or "").strip() or None
     if reassign_to and leave_unassigned:
         raise InvalidInput({field: Message("staff.errors.reassign_or_leave")})
