@@ -148,10 +148,11 @@ def unassigned_blocks(load: TeamCaseload, locale: str) -> list[dict]:
         flags = (t("home.crisis", locale) if case.crisis else "") + (
             t("home.on_hold", locale) if case.status == CaseStatus.ON_HOLD else ""
         )
-        due = t("home.due", locale, date=case.next_due_on.isoformat()) if case.next_due_on else ""
-        text = t("home.unassigned.line", locale, code=case.code, flags=flags, left=case.left, due=due)
+        text = t("home.unassigned.line", locale, code=case.code, flags=flags, left=case.left)
+        if case.next_due_on:
+            text += " · " + t("home.due", locale, date=case.next_due_on.isoformat())
         value = CaseRef(code=case.code).dump()
-        blocks.append(b.section(text.rstrip()))
+        blocks.append(b.section(text))
         blocks.append(
             b.actions(
                 b.button(t("home.button.transfer", locale), Action.OPEN_TRANSFER, value, style="primary"),
