@@ -59,6 +59,9 @@ class DueItem:
     due_at: datetime
     recipient_id: int | None
     deadline: date
+    # An escalation repeated after the first one to the supervisors: written only from the day it is
+    # due (a round missed while nothing refreshed the case is not sent late on top of the current one).
+    repeat: bool = False
 
     @property
     def task(self) -> ReminderKind:
@@ -67,6 +70,10 @@ class DueItem:
     @property
     def escalation(self) -> bool:
         return self.kind in TASK_OF
+
+    def fired_before(self, policy: Policy, today: date) -> bool:
+        """Whether the day this nudge fires is before `today` (the agency's date)."""
+        return self.due_at.astimezone(policy.zone).date() < today
 
 
 def due_items(
@@ -123,6 +130,7 @@ def _due_items(
         recipient: int | None = manager,
         *,
         deadline: date | None = None,
+        repeat: bool = False,
     ) -> None:
         """`deadline` defaults to the day the nudge fires (a nudge on the deadline's morning)."""
         items.append(
@@ -132,6 +140,7 @@ def _due_items(
                 due_at,
                 recipient,
                 deadline or due_at.astimezone(policy.zone).date(),
+                repeat,
             )
         )
 
@@ -236,6 +245,7 @@ def _due_items(
                     on(day),
                     supervisor_id,
                     deadline=due_day,
+                    repeat=level > 2,
                 )
             if today is None or day > today:
                 break
@@ -401,6 +411,8 @@ def refresh(
         existing,
         {key: (item.kind, item.due_at, item.recipient_id, None) for key, item in wanted.items()},
         lambda key, kind: Reminder(key=key, kind=kind, case_id=case.id, attempts=0),
+        # A repeated escalation whose day has passed with no row: a round missed, not sent late.
+        keep_new=lambda key, _: not (wanted[key].repeat and wanted[key].fired_before(policy, today)),
         deadlines={key: item.deadline for key, item in wanted.items()},
     )
 

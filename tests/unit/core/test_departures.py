@@ -263,38 +263,54 @@ def supervisors_escalations(db, case: Case, supervisor_id: int) -> list[tuple[da
 
 def test_an_overdue_contact_escalates_again_every_interval_without_duplicate_rows(db, world):
     case = case_in_monitoring(db, world, intensity=CaseIntensity.INTENSIVE)  # every 14 days
-    pending = ReminderStatus.PENDING
-    assert supervisors_escalations(db, case, world.supervisor.id) == [(date(2026, 4, 13), pending)]
-    today = date(2026, 5, 12)
-    refresh(db, case, Policy(), today=today)
-    expected = [
-        (date(2026, 4, 13), pending),
-        (date(2026, 4, 27), pending),
-        (date(2026, 5, 11), pending),
-        (date(2026, 5, 25), pending),
+    P, S = ReminderStatus.PENDING, ReminderStatus.SENT
+
+    def rows_now() -> int:
+        db.flush()
+        return len(db.scalars(select(Reminder).where(Reminder.case_id == case.id)).all())
+
+    def send_due(by: date) -> None:  # what the sweep does with the rows due by then
+        for row in db.scalars(
+            select(Reminder).where(Reminder.case_id == case.id, Reminder.kind == K.CONTACT_OVERDUE)
+        ):
+            if row.status == P and row.due_at.astimezone(SEOUL).date() <= by:
+                row.status, row.message_ts = S, "1.1"
+
+    assert supervisors_escalations(db, case, world.supervisor.id) == [(date(2026, 4, 13), P)]
+    # The first escalation to the supervisor fires; the next one comes one interval later.
+    send_due(date(2026, 4, 13))
+    refresh(db, case, Policy(), today=date(2026, 4, 13))
+    assert supervisors_escalations(db, case, world.supervisor.id) == [
+        (date(2026, 4, 13), S),
+        (date(2026, 4, 27), P),
     ]
-    assert supervisors_escalations(db, case, world.supervisor.id) == expected
-    count = len(db.scalars(select(Reminder).where(Reminder.case_id == case.id)).all())
-    refresh(db, case, Policy(), today=today)
-    refresh(db, case, Policy(), today=today + timedelta(days=1))
-    assert len(db.scalars(select(Reminder).where(Reminder.case_id == case.id)).all()) == count
-    # Sent ones stay sent (not settled as done), and the next one is added once its day has come.
-    for row in db.scalars(
-        select(Reminder).where(Reminder.case_id == case.id, Reminder.due_at < NOW + timedelta(days=75))
-    ):
-        if row.kind == K.CONTACT_OVERDUE:
-            row.status, row.message_ts = ReminderStatus.SENT, "1.1"
-    refresh(db, case, Policy(), today=date(2026, 5, 25))
-    got = supervisors_escalations(db, case, world.supervisor.id)
-    assert got[-1] == (date(2026, 6, 8), pending) and len(got) == 5
+    count = rows_now()
+    for today in (date(2026, 4, 13), date(2026, 4, 14), date(2026, 4, 26)):
+        refresh(db, case, Policy(), today=today)
+    assert rows_now() == count  # refreshed again and again: no duplicates
+    send_due(date(2026, 4, 27))
+    refresh(db, case, Policy(), today=date(2026, 4, 27))
+    assert supervisors_escalations(db, case, world.supervisor.id) == [
+        (date(2026, 4, 13), S),
+        (date(2026, 4, 27), S),
+        (date(2026, 5, 11), P),
+    ]
+    # A round missed while nothing refreshed the case is not sent late on top of the current one.
+    send_due(date(2026, 5, 11))
+    refresh(db, case, Policy(), today=date(2026, 6, 1))
+    assert supervisors_escalations(db, case, world.supervisor.id)[-2:] == [
+        (date(2026, 5, 11), S),
+        (date(2026, 6, 8), P),
+    ]
+    # Sent ones stay sent (their messages are not settled as done).
     assert not db.scalars(
         select(Reminder).where(Reminder.case_id == case.id, Reminder.unneeded.is_(True))
     ).all()
     # A logged contact ends the round: what is still pending of it is cancelled.
-    at = datetime(2026, 5, 26, 1, 0, tzinfo=UTC)
+    at = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)
     notes.log_contact(db, world.ctx(now=at), case.code, contact(at))
-    assert supervisors_escalations(db, case, world.supervisor.id)[-1] == (date(2026, 7, 7), pending)
-    assert (date(2026, 6, 8), pending) not in supervisors_escalations(db, case, world.supervisor.id)
+    after = supervisors_escalations(db, case, world.supervisor.id)
+    assert (date(2026, 6, 8), P) not in after and after[-1] == (date(2026, 7, 14), P)
 
 
 def test_a_crisis_case_untouched_for_three_months_keeps_nudging_the_supervisors(db, uow, world):
