@@ -32,10 +32,10 @@ from models.services.context import Policy
 from models.services.lifecycle import CaseSnapshot, snapshot, store_state
 from models.staff import StaffMember
 
-REASSESSMENT_REQUEST_DAYS = 7
 # An overdue contact escalates to the supervisors again every cadence interval until a contact is
 # logged; past this many escalations of one contact it stops (over a year of daily ones).
 MAX_ESCALATIONS = 400
+REASSESSMENT_REQUEST_DAYS = 7
 
 
 # A reminder kind that is not a task of its own but a later nudge about another one: an overdue contact
