@@ -15,10 +15,11 @@ from bot.i18n import t
 from bot.settings import Settings, SettingsError, load_settings
 from models import schema
 from models.db import UnitOfWork, make_engine, make_session_factory
-from models.enums import Profile, StaffRole
+from models.enums import Profile, StaffRole, Surface
 from models.errors import DomainError, InvalidInput, invalid_input_from
 from models.schemas import StaffInput
 from models.services import resources, staff
+from models.services.context import Ctx
 from models.staff import StaffMember
 
 
@@ -99,9 +100,54 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> None:
     elif args.action in ("approve", "revoke", "approvals"):
         _staff_approvals(args, settings, uow)
     else:
+        _deactivate(args, settings, uow)
+
+
+def _deactivate(args: argparse.Namespace, settings: Settings, uow: UnitOfWork) -> None:
+    """Cases the person still manages go to `--reassign-to` (each one transferred: reminders follow, the
+    timeline records it, both people told by DM with the case code) or, with `--leave-unassigned`, stay
+    for the team's supervisors to transfer from their Home."""
+    ctx = Ctx(
+        actor=staff.operator_actor(_operator()),
+        surface=Surface.CLI,
+        now=datetime.now(UTC),
+        policy=settings.policy(),
+    )
+    try:
         with uow() as db:
-            member = staff.deactivate(db, args.id, now=datetime.now(UTC))
+            done = staff.deactivate(
+                db, ctx, args.id, reassign_to=args.reassign_to, leave_unassigned=args.leave_unassigned
+            )
+            member = done.member
             print(f"Deactivated #{member.id} {member.slack_user_id} {member.display_name}")
+            if done.moved and done.to is not None:
+                codes = " ".join(n.code for n in done.moved)
+                print(f"Transferred to {done.to.slack_user_id} {done.to.display_name}: {codes}")
+            if done.left:
+                print(f"Left unassigned (the team's supervisors transfer them): {' '.join(done.left)}")
+    except InvalidInput as exc:
+        problem = exc.errors.get("reassign_to")
+        if problem is None:
+            raise
+        hint = ""
+        if problem.key == "staff.errors.still_holds_cases":
+            hint = " Give --reassign-to <Slack user id or staff id>, or --leave-unassigned."
+        raise CliError(problem.en + hint) from None
+    if done.moved:
+        _tell_transfers(settings, done.moved, done.to)
+
+
+def _tell_transfers(settings: Settings, moved: list, to: StaffMember | None) -> None:  # type: ignore[type-arg]
+    """Both people of each transfer, by DM (case code only), as the transfer dialogue tells them."""
+    if settings.slack_bot_token is None or to is None:
+        print("Not told by DM (no SLACK_BOT_TOKEN).")
+        return
+    from bot.notify import tell_transfer
+    from bot.slack_client import make_web_client
+
+    client = make_web_client(settings)
+    for notice in moved:
+        tell_transfer(client, notice.code, notice.people, to.slack_user_id, settings.default_locale)
 
 
 def _today(settings: Settings) -> date:
@@ -476,6 +522,15 @@ def build_parser() -> argparse.ArgumentParser:
     people_actions.add_parser("list", help="list staff")
     off = people_actions.add_parser("deactivate", help="deactivate a staff member (by id or Slack user id)")
     off.add_argument("id")
+    off.add_argument(
+        "--reassign-to",
+        help="who takes over the cases they still manage (Slack user id or staff id; same team)",
+    )
+    off.add_argument(
+        "--leave-unassigned",
+        action="store_true",
+        help="leave those cases unassigned: the team's supervisors transfer them from their Home",
+    )
     approve = people_actions.add_parser(
         "approve",
         help=t("cli.approve_help", "en"),

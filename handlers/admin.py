@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from bot import notify
 from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
@@ -20,6 +21,7 @@ from bot.views.admin import (
     import_modal,
     resource_modal,
 )
+from bot.views.blocks import YES
 from handlers.common import submit_once
 from handlers.home import publish_home
 from models.enums import StaffRole, Surface
@@ -42,7 +44,7 @@ def register(on: Listeners) -> None:
     on.action(Action.ADMIN_EDIT_RESOURCE, lazy=[open_edit_resource])
     on.view(View.ADMIN_RESOURCE, ack=submit_resource, lazy=[refresh_home])
     on.view(View.ADMIN_ADD_STAFF, ack=submit_add, lazy=[refresh_home])
-    on.view(View.ADMIN_DEACTIVATE, ack=submit_deactivate, lazy=[refresh_home])
+    on.view(View.ADMIN_DEACTIVATE, ack=submit_deactivate, lazy=[refresh_home, tell_reassigned])
     on.view(View.ADMIN_IMPORT, ack=submit_import, lazy=[refresh_home])
 
 
@@ -189,22 +191,61 @@ def submit_add(turn: Turn) -> None:
     )
 
 
-class _Member(BaseModel):
+class _Departure(BaseModel):
     member: str
+    reassign_to: str | None = None
+    leave_unassigned: bool = False
 
 
 def submit_deactivate(turn: Turn) -> None:
-    def work(db: Session, ctx: Ctx, data: _Member) -> dict[str, object]:
-        return {"name": admin_desk.deactivate(db, ctx, data.member).display_name}
+    """Cases the person still manages are named in a field error until someone is picked to take
+    them over (each transferred, both people told by DM) or "leave unassigned" is ticked."""
+
+    def parse(form: dict[str, Any], ctx: Ctx) -> _Departure:
+        return _Departure(
+            member=form.get("member") or "",
+            reassign_to=form.get("reassign_to") or None,
+            leave_unassigned=YES in (form.get("leave_unassigned") or []),
+        )
+
+    def work(db: Session, ctx: Ctx, data: _Departure) -> dict[str, object]:
+        done = admin_desk.deactivate(
+            db, ctx, data.member, reassign_to=data.reassign_to, leave_unassigned=data.leave_unassigned
+        )
+        return {
+            "name": done.member.display_name,
+            "moved": [[n.code, [list(p) for p in n.people]] for n in done.moved],
+            "to": done.to.slack_user_id if done.to else None,
+            "left": done.left,
+        }
 
     locale = turn.locale
-    outcome = submit_once(
-        turn,
-        blocks=["member"],
-        parse=lambda form, ctx: _Member(member=form.get("member") or ""),
-        work=work,
-    )
-    _done(turn, outcome, lambda r: t("admin.deactivate.done", locale, name=r["name"]))
+    outcome = submit_once(turn, blocks=["member", "reassign_to", "leave_unassigned"], parse=parse, work=work)
+    if outcome is None:
+        return
+    result, first_time = outcome
+    turn.ack(response_action="update", view=done_modal(turn.locale, _departure_text(result, locale)))
+    if first_time:
+        turn.pass_on(home=True, moved=result["moved"], to=result["to"])
+
+
+def _departure_text(result: dict[str, Any], locale: str) -> str:
+    lines = [t("admin.deactivate.done", locale, name=result["name"])]
+    if result["moved"]:
+        codes = ", ".join(code for code, _ in result["moved"])
+        lines.append(t("admin.deactivate.moved", locale, codes=codes, to=f"<@{result['to']}>"))
+    if result["left"]:
+        lines.append(t("admin.deactivate.left", locale, codes=", ".join(result["left"])))
+    return "\n".join(lines)
+
+
+def tell_reassigned(turn: Turn) -> None:
+    """Each case handed over: both case managers by DM, as the transfer dialogue tells them."""
+    outcome = turn.outcome
+    if outcome is None or not outcome.get("to"):
+        return
+    for code, people in outcome.get("moved") or []:
+        notify.tell_transfer(turn.client, str(code), people, str(outcome["to"]))
 
 
 class _Csv(BaseModel):

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
-from slack_sdk.errors import SlackApiError
 
+from bot import notify
 from bot.i18n import t
 from bot.ids import Action, View
-from bot.listeners import Listeners, Turn, user_locale
+from bot.listeners import Listeners, Turn
 from bot.metadata import CaseRef
-from bot.notify import dm
 from bot.views.blocks import YES
 from bot.views.holds import (
     HOLD_BLOCKS,
@@ -35,7 +33,6 @@ from models.services.context import Ctx
 if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
     from sqlalchemy.orm import Session
 
-log = logging.getLogger("casebot")
 MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
@@ -217,10 +214,4 @@ def tell_transfer(turn: Turn) -> None:
     outcome = turn.outcome
     if outcome is None:
         return
-    for user, stored_locale in outcome["people"]:
-        locale = stored_locale or user_locale(turn.client, user, "ko")
-        text = t("holds.transfer.dm", locale, code=str(outcome["code"]), to=f"<@{outcome['to']}>")
-        try:
-            dm(turn.client, user, text)
-        except SlackApiError as error:  # one failed DM must not keep the other from theirs
-            log.warning("transfer DM for %s failed: %s", outcome["code"], error.response.get("error"))
+    notify.tell_transfer(turn.client, str(outcome["code"]), outcome["people"], str(outcome["to"]))

@@ -121,6 +121,8 @@ def sweep(
     holder = sweeper.process_holder()
     with uow() as db:
         sweeper.release_stale_claims(db, now)
+        # Nudges of someone who left go to the supervisors instead (derived again), before claiming.
+        sweeper.readdress_departed(db, policy, now)
         ids = sweeper.claim(db, now, limit, holder=holder) or sweeper.claim_probe(db, now, holder=holder)
     if not ids:
         return report
@@ -134,6 +136,8 @@ def sweep(
             outgoing = _render(db, client, groups, policy, now, default_locale)
         pending = {i for message in outgoing for i in message.ids}
         _send(uow, client, outgoing, now, report, pending, first_errors, holder, sleep, stop)
+        with uow() as db:  # an overdue contact escalates again one interval later, until it is logged
+            sweeper.rearm_escalations(db, ids, policy, now)
     finally:
         if pending:  # stopped, Slack down, or an error of our own: nothing here stays claimed
             with uow() as db:
@@ -278,7 +282,9 @@ def _render(
                 lead.kind, codes[lead.case_id], deadline, today, lead.id, locale, task_id=task_id
             )
         if rendered is not None and person is not None and not person.active and not lead.slack_channel_id:
-            # The recipient left: the reminder cannot reach them, and the supervisors see it (undelivered()).
+            # The recipient left and nobody stands in (a case manager's nudges go to the supervisors:
+            # sweeper.readdress_departed): the reminder cannot reach anyone; the supervisors see it
+            # (undelivered()).
             sweeper.mark_failed(db, ids, error=RECIPIENT_INACTIVE, now=now)
             continue
         if channel is None or rendered is None or (lead.case_id, lead.recipient_id) in barred:

@@ -113,6 +113,17 @@ def deactivate_modal(locale: str) -> dict:
         [
             b.section(t("admin.deactivate.intro", locale)),
             b.users_input("member", t("admin.deactivate.person", locale)),
+            b.users_input(
+                "reassign_to",
+                t("admin.deactivate.reassign_to", locale),
+                optional=True,
+                hint=t("admin.deactivate.reassign_hint", locale),
+            ),
+            b.checkboxes(
+                "leave_unassigned",
+                t("admin.deactivate.leave", locale),
+                [(t("admin.deactivate.leave_option", locale), b.YES)],
+            ),
         ],
         submit=t("admin.deactivate.submit", locale),
         close=t("admin.close", locale),

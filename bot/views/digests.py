@@ -71,6 +71,8 @@ def weekly(caseload: TeamCaseload, today: date, locale: str) -> tuple[str, list[
         )
     if caseload.unsupervised:
         blocks.append(section(unsupervised_text(caseload, locale)))
+    if caseload.unassigned:
+        blocks.append(section(t("digest.weekly.unassigned", locale, count=len(caseload.unassigned))))
     if caseload.approvals:
         blocks.append(section(t("digest.weekly.approvals", locale, count=len(caseload.approvals))))
     if caseload.undelivered:

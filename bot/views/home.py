@@ -17,6 +17,7 @@ from models.services.desk import Desk, DeskItem, DueGroup, HomeTask, TeamCaseloa
 
 CALLBACK_ID = "casebot.home"
 MAX_APPROVALS = 5  # two blocks each
+MAX_UNASSIGNED = 5  # two blocks each
 MAX_WORKER_LINES = 40
 WORKERS_PER_SECTION = 10  # two lines each, in a section of ≤3000 characters
 
@@ -132,6 +133,7 @@ def team_blocks(load: TeamCaseload, locale: str) -> list[dict]:
             t("supervision.load.legend", locale, threshold=f"{load.threshold:g}"),
         )
     )
+    blocks += unassigned_blocks(load, locale)
     blocks.append(b.header(t("home.approvals.header", locale, count=len(load.approvals))))
     if not load.approvals:
         blocks.append(b.section(t("home.approvals.none", locale)))
@@ -160,6 +162,34 @@ def team_blocks(load: TeamCaseload, locale: str) -> list[dict]:
     if len(load.approvals) > MAX_APPROVALS:
         blocks.append(b.context(t("home.approvals.more", locale, count=len(load.approvals) - MAX_APPROVALS)))
     blocks.append(b.divider())
+    return blocks
+
+
+def unassigned_blocks(load: TeamCaseload, locale: str) -> list[dict]:
+    """담당자 없음: the team's cases whose case manager left, each with a button to transfer it (shown
+    only when there are some)."""
+    if not load.unassigned:
+        return []
+    blocks = [b.header(t("home.unassigned.header", locale, count=len(load.unassigned)))]
+    for case in load.unassigned[:MAX_UNASSIGNED]:
+        flags = (t("home.crisis", locale) if case.crisis else "") + (
+            t("home.on_hold", locale) if case.status == CaseStatus.ON_HOLD else ""
+        )
+        text = t("home.unassigned.line", locale, code=case.code, flags=flags, left=case.left)
+        if case.next_due_on:
+            text += " · " + t("home.due", locale, date=case.next_due_on.isoformat())
+        value = CaseRef(code=case.code).dump()
+        blocks.append(b.section(text))
+        blocks.append(
+            b.actions(
+                b.button(t("home.button.transfer", locale), Action.OPEN_TRANSFER, value, style="primary"),
+                b.button(t("home.button.show", locale), Action.OPEN_SHOW, value),
+                block_id=f"home.unassigned.{case.code}",
+            )
+        )
+    if len(load.unassigned) > MAX_UNASSIGNED:
+        more = len(load.unassigned) - MAX_UNASSIGNED
+        blocks.append(b.context(t("home.unassigned.more", locale, count=more)))
     return blocks
 
 

@@ -14,14 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.audit import AuditLog
-from models.case import Case
 from models.enums import AuditAction, ResourceCategory, ResourceSector, StaffRole
 from models.errors import InvalidInput, Message, NotFound
 from models.resource import Resource
 from models.schemas import ResourceInput, StaffInput
 from models.services import resources, staff
 from models.services.access import require_role
-from models.services.cases import FINISHED_STATUSES
 from models.services.context import Ctx
 from models.staff import StaffMember
 
@@ -146,28 +144,39 @@ def edit_staff(db: Session, ctx: Ctx, change: StaffChange) -> StaffMember:
     return member
 
 
-def open_cases_of(db: Session, member_id: int) -> list[str]:
-    """The codes of the cases a staff member still manages (not closed or archived)."""
-    return list(
-        db.scalars(
-            select(Case.code)
-            .where(Case.case_manager_id == member_id, Case.status.not_in(FINISHED_STATUSES))
-            .order_by(Case.code)
-        )
-    )
-
-
-def deactivate(db: Session, ctx: Ctx, slack_user_id: str) -> StaffMember:
-    """Refused while they still manage open cases (named by code): the team's supervisor transfers
-    those first (an admin sees no case content, so the admin desk cannot choose their new managers)."""
+def deactivate(
+    db: Session,
+    ctx: Ctx,
+    slack_user_id: str,
+    *,
+    reassign_to: str | None = None,
+    leave_unassigned: bool = False,
+) -> staff.Departure:
+    """Deactivate a staff member. Cases they still manage are named (by code, nothing else: an admin
+    sees no case content) and go to the person picked (`reassign_to`, a Slack user id: a case manager
+    of the same team, each case by the transfer's own rules) or, if the admin says so, are left
+    unassigned for the team's supervisors to transfer from their Home. Field errors under
+    `reassign_to`; nothing changes on a refusal."""
     _admin(ctx, "deactivate staff")
-    member = staff.find_staff(db, slack_user_id)
-    held = open_cases_of(db, member.id)
-    if held:
-        raise InvalidInput({"member": Message("admin.errors.still_holds_cases", codes=", ".join(held))})
-    staff.deactivate(db, member.slack_user_id, now=ctx.now)
-    _audit(db, ctx, AuditAction.UPDATE, "staff", f"deactivated {member.slack_user_id}")
-    return member
+    if not slack_user_id:
+        raise InvalidInput({"member": Message("admin.errors.not_staff")})
+    try:
+        staff.find_staff(db, slack_user_id)
+    except NotFound:
+        raise InvalidInput({"member": Message("admin.errors.not_staff")}) from None
+    done = staff.deactivate(
+        db, ctx, slack_user_id, reassign_to=reassign_to, leave_unassigned=leave_unassigned
+    )
+    member = done.member
+    if done.moved:
+        assert done.to is not None
+        cases_part = f"; {' '.join(n.code for n in done.moved)} transferred to {done.to.slack_user_id}"
+    elif done.left:
+        cases_part = f"; {' '.join(done.left)} left unassigned"
+    else:
+        cases_part = ""
+    _audit(db, ctx, AuditAction.UPDATE, "staff", f"deactivated {member.slack_user_id}{cases_part}")
+    return done
 
 
 def import_resources(db: Session, ctx: Ctx, text: str) -> resources.ImportReport:

@@ -188,16 +188,34 @@ def transfer(db: Session, ctx: Ctx, code: str, new_manager_id: int, *, keep_prev
     case = access.load_case(db, ctx, code, purpose="transfer")
     access.require_lead(ctx, case, "transfer")
     target = db.get(StaffMember, new_manager_id)
+    problem = transfer_problem(db, ctx, case, target)
+    if problem is not None:
+        raise InvalidInput({"new_manager_id": problem})
+    assert target is not None
+    return hand_over(db, ctx, case, target, keep_previous=keep_previous)
+
+
+def transfer_problem(db: Session, ctx: Ctx, case: Case, target: StaffMember | None) -> Message | None:
+    """Why `target` may not take the case over (None: they may): the same rules for every transfer."""
     if target is not None and target.id == case.case_manager_id:
-        raise InvalidInput({"new_manager_id": Message("cases.errors.transfer_to_current_manager")})
+        return Message("cases.errors.transfer_to_current_manager")
     if target is None or not target.active:
-        raise InvalidInput({"new_manager_id": Message("cases.errors.transfer_inactive")})
+        return Message("cases.errors.transfer_inactive")
     if target.team_id != case.team_id:
-        raise InvalidInput({"new_manager_id": Message("cases.errors.transfer_other_team")})
+        return Message("cases.errors.transfer_other_team")
     if target.role not in access.CASE_OWNER_ROLES:
-        raise InvalidInput({"new_manager_id": Message("cases.errors.choose_active_case_manager_2")})
+        return Message("cases.errors.choose_active_case_manager_2")
     if not access.may_be_assigned(db, target, case.profile, ctx.today):
-        raise InvalidInput({"new_manager_id": access.NOT_APPROVED_ASSIGNEE})
+        return access.NOT_APPROVED_ASSIGNEE
+    return None
+
+
+def hand_over(
+    db: Session, ctx: Ctx, case: Case, target: StaffMember, *, keep_previous: bool = False, **why: object
+) -> Case:
+    """The transfer itself, once its rules are checked (`transfer_problem`): the new case manager, the
+    co-workers, the timeline and the reminders (readdressed by the refresh). `why` goes to the timeline
+    (a departure: the person who left)."""
     previous = case.case_manager_id
     case.case_manager_id = target.id
     # The new manager is no longer a co-worker of their own case.
@@ -208,7 +226,7 @@ def transfer(db: Session, ctx: Ctx, code: str, new_manager_id: int, *, keep_prev
     if keep_previous:
         db.add(CaseWorker(case_id=case.id, staff_id=previous, added_at=ctx.now))
     db.flush()
-    case_changed(db, ctx, case, "transferred", previous=previous, to=target.id, kept=keep_previous)
+    case_changed(db, ctx, case, "transferred", previous=previous, to=target.id, kept=keep_previous, **why)
     return case
 
 

@@ -345,6 +345,47 @@ def undelivered(db: Session, team_id: int, since: datetime) -> list[Undelivered]
     ]
 
 
+@dataclass(frozen=True)
+class UnassignedCase:
+    """A case of the team whose case manager is no longer active (담당자 없음): the supervisors'
+    until one of them transfers it. Code, stage and the crisis flag only."""
+
+    code: str
+    status: CaseStatus
+    intensity: CaseIntensity | None
+    crisis: bool
+    left: str  # the display name of the person who left
+    next_due_on: date | None
+
+
+def unassigned_cases(db: Session, ctx: Ctx) -> list[UnassignedCase]:
+    """The team's open and after-care cases whose case manager is inactive, that the supervisor may
+    see (on a restricted case: when named), by due date."""
+    rows = db.execute(
+        select(Case, StaffMember.display_name)
+        .join(StaffMember, StaffMember.id == Case.case_manager_id)
+        .where(
+            Case.team_id == ctx.actor.team_id,
+            Case.status.in_(DESK_STATUSES),
+            StaffMember.active.is_(False),
+        )
+        .options(lazyload(Case.client))
+        .order_by(Case.next_due_on.is_(None), Case.next_due_on, Case.code)
+    ).all()
+    return [
+        UnassignedCase(
+            case.code,
+            case.status,
+            case.intensity,
+            case.intensity == CaseIntensity.CRISIS or case.crisis,
+            name,
+            case.next_due_on,
+        )
+        for case, name in rows
+        if access.can_access(db, ctx.actor, case, today=ctx.today)
+    ]
+
+
 @dataclass
 class TeamCaseload:
     workers: list[WorkerLoad] = field(default_factory=list)
@@ -355,6 +396,8 @@ class TeamCaseload:
     gap_weeks: int = 0  # SUPERVISION_GAP_WEEKS
     # Case managers without a supervision session for `gap_weeks` weeks.
     unsupervised: list[Unsupervised] = field(default_factory=list)
+    # Cases whose case manager left (담당자 없음), each to be transferred.
+    unassigned: list[UnassignedCase] = field(default_factory=list)
 
     @property
     def over_threshold(self) -> list[WorkerLoad]:
@@ -415,7 +458,7 @@ def team_caseload(db: Session, ctx: Ctx) -> TeamCaseload:
     rows = db.execute(select(*columns, func.count()).group_by(*columns))
     for manager_id, status, intensity, is_overdue, is_crisis, count in rows:
         load = workers.get(manager_id)
-        if load is None:  # a case left with someone no longer active: shown apart would be better
+        if load is None:  # a case left with someone no longer active: listed apart (`unassigned`)
             continue
         if status == CaseStatus.AFTERCARE:
             load.aftercare += count
@@ -452,8 +495,15 @@ def team_caseload(db: Session, ctx: Ctx) -> TeamCaseload:
         )
         for c in pending
     ]
+    left = unassigned_cases(db, ctx)
+    unassigned_codes = f"; unassigned {' '.join(c.code for c in left)}" if left else ""
     record_access(
-        db, ctx, None, AuditAction.READ, "team_caseload", f"team {team_id}: {len(pending)} pending closures"
+        db,
+        ctx,
+        None,
+        AuditAction.READ,
+        "team_caseload",
+        f"team {team_id}: {len(pending)} pending closures{unassigned_codes}",
     )
     ended = undelivered(db, team_id, ctx.now - UNDELIVERED_WINDOW)
     points = week_ends(ctx.now, ctx.policy.zone)
@@ -468,6 +518,7 @@ def team_caseload(db: Session, ctx: Ctx) -> TeamCaseload:
         threshold=threshold,
         gap_weeks=gap_weeks,
         unsupervised=unsupervised(db, team_id, today, gap_weeks, ctx.policy.zone),
+        unassigned=left,
     )
 
 

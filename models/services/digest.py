@@ -14,7 +14,7 @@ from models.reminder import Reminder
 from models.services.access import case_supervisors, handles_case_data
 from models.services.context import Policy
 from models.services.desk import snapshots
-from models.services.reminders import due_items
+from models.services.reminders import departed, due_items
 from models.staff import StaffMember
 
 
@@ -65,7 +65,7 @@ def due_between(db: Session, staff_id: int, first: date, last: date, policy: Pol
     found: set[DueLine] = set()
     for snap in snapshots(db, cases):
         supervisors = case_supervisors(db, snap.case, today=first)
-        for item in due_items(snap, policy, supervisors, today=first):
+        for item in due_items(snap, policy, supervisors, today=first, departed=departed(db, snap)):
             if item.recipient_id != staff_id or item.deadline > last:
                 continue
             if item.escalation and item.due_at >= start_of_tomorrow:

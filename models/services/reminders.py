@@ -7,8 +7,8 @@ cancelled; rows already sent are never touched. Every service that changes a cas
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,7 +32,11 @@ from models.reminder import Reminder
 from models.services.access import case_supervisors
 from models.services.context import Policy
 from models.services.lifecycle import CaseSnapshot, snapshot, store_state
+from models.staff import StaffMember
 
+# An overdue contact escalates to the supervisors again every cadence interval until a contact is
+# logged; past this many escalations of one contact it stops (over a year of daily ones).
+MAX_ESCALATIONS = 400
 REASSESSMENT_REQUEST_DAYS = 7
 # An action item owned outside Casebot: the chair is nudged D-2 and on the due date (key suffix, days).
 OUTSIDE_OWNER_NUDGES: tuple[tuple[str, int], ...] = (("outside:d2", 2), ("outside:d0", 0))
@@ -79,6 +83,9 @@ class DueItem:
     due_at: datetime
     recipient_id: int | None
     deadline: date
+    # An escalation repeated after the first one to the supervisors: written only from the day it is
+    # due (a round missed while nothing refreshed the case is not sent late on top of the current one).
+    repeat: bool = False
 
     @property
     def task(self) -> ReminderKind:
@@ -88,11 +95,50 @@ class DueItem:
     def escalation(self) -> bool:
         return self.kind in TASK_OF
 
+    def fired_before(self, policy: Policy, today: date) -> bool:
+        """Whether the day this nudge fires is before `today` (the agency's date)."""
+        return self.due_at.astimezone(policy.zone).date() < today
+
 
 def due_items(
-    snap: CaseSnapshot, policy: Policy, supervisors: list[int] | None = None, *, today: date | None = None
+    snap: CaseSnapshot,
+    policy: Policy,
+    supervisors: list[int] | None = None,
+    *,
+    today: date | None = None,
+    departed: Collection[int] = (),
 ) -> list[DueItem]:
-    """`today` (the agency's date) leaves out warnings about consents that have already expired."""
+    """`today` (the agency's date) leaves out warnings about consents that have already expired, and
+    says how far an overdue contact has escalated (without it: to the first escalation to the
+    supervisors only).
+
+    `departed`: staff no longer active (`departed(db, snap)`). What would be theirs goes to the case's
+    supervisors instead, one nudge each (a case whose manager left is theirs until they transfer it);
+    with no supervisor it stays addressed to the person who left, and the sweep reports it undelivered.
+    """
+    items = _due_items(snap, policy, supervisors, today)
+    if not departed or not supervisors:
+        return items
+    readdressed: list[DueItem] = []
+    for item in items:
+        if item.recipient_id in departed:
+            readdressed += [replace(item, key=f"{item.key}:s{s}", recipient_id=s) for s in supervisors]
+        else:
+            readdressed.append(item)
+    return readdressed
+
+
+def departed(db: Session, snap: CaseSnapshot) -> frozenset[int]:
+    """The people a case's nudges would go to (its manager, action items' owners) who are no longer
+    active staff."""
+    people = {snap.case.case_manager_id} | {i.owner_id for i in snap.action_items if i.owner_id is not None}
+    query = select(StaffMember.id).where(StaffMember.id.in_(people), StaffMember.active.is_(False))
+    return frozenset(db.scalars(query))
+
+
+def _due_items(
+    snap: CaseSnapshot, policy: Policy, supervisors: list[int] | None, today: date | None
+) -> list[DueItem]:
     case, cad = snap.case, policy.cadences
     items: list[DueItem] = []
     manager = case.case_manager_id
@@ -108,6 +154,7 @@ def due_items(
         recipient: int | None = manager,
         *,
         deadline: date | None = None,
+        repeat: bool = False,
     ) -> None:
         """`deadline` defaults to the day the nudge fires (a nudge on the deadline's morning)."""
         items.append(
@@ -117,6 +164,7 @@ def due_items(
                 due_at,
                 recipient,
                 deadline or due_at.astimezone(policy.zone).date(),
+                repeat,
             )
         )
 
@@ -224,21 +272,29 @@ def due_items(
         due_key = due.astimezone(policy.zone).isoformat(timespec="minutes")
         add(ReminderKind.NEXT_CONTACT, due_key, due)
         # Escalation (domain.md §4): overdue by one interval → the case manager again; by two → the
-        # team's supervisors. A logged contact moves `due`, so these go with it.
+        # team's supervisors, and again every interval after that until a contact is logged (a crisis
+        # case left untouched keeps nudging them). A logged contact moves `due`, so these go with it.
         due_day = due.astimezone(policy.zone).date()
         # The cadence applied again (not a doubled gap), so monthly stays calendar-monthly.
         once = cad.contact_interval(case.intensity, due_day, crisis_risk=case.crisis)
-        twice = cad.contact_interval(case.intensity, once, crisis_risk=case.crisis)
         # The escalations are about the same contact: they show its deadline, and count the days from it.
         add(ReminderKind.CONTACT_OVERDUE, f"{due_key}:1", on(once), deadline=due_day)
-        for supervisor_id in supervisors or []:
-            add(
-                ReminderKind.CONTACT_OVERDUE,
-                f"{due_key}:2:s{supervisor_id}",
-                on(twice),
-                supervisor_id,
-                deadline=due_day,
-            )
+        day, level = once, 1
+        # Each level keyed by its number: a refresh finds the rows already written (and those sent stay
+        # wanted, so their messages are not settled as done). Up to the first level still to come.
+        while supervisors and level < MAX_ESCALATIONS:
+            day, level = cad.contact_interval(case.intensity, day, crisis_risk=case.crisis), level + 1
+            for supervisor_id in supervisors:
+                add(
+                    ReminderKind.CONTACT_OVERDUE,
+                    f"{due_key}:{level}:s{supervisor_id}",
+                    on(day),
+                    supervisor_id,
+                    deadline=due_day,
+                    repeat=level > 2,
+                )
+            if today is None or day > today:
+                break
 
     if plan is not None:
         if plan.review_due:
@@ -441,7 +497,8 @@ def refresh(
     db.flush()
     snap = snap or snapshot(db, case)
     supervisors = case_supervisors(db, case, today=today)  # restricted case: the named supervisors only
-    wanted = {item.key: item for item in due_items(snap, policy, supervisors, today=today)}
+    gone = departed(db, snap)
+    wanted = {item.key: item for item in due_items(snap, policy, supervisors, today=today, departed=gone)}
     existing = {r.key: r for r in db.scalars(select(Reminder).where(Reminder.case_id == case.id))}
 
     reconcile(
@@ -449,6 +506,8 @@ def refresh(
         existing,
         {key: (item.kind, item.due_at, item.recipient_id, None) for key, item in wanted.items()},
         lambda key, kind: Reminder(key=key, kind=kind, case_id=case.id, attempts=0),
+        # A repeated escalation whose day has passed with no row: a round missed, not sent late.
+        keep_new=lambda key, _: not (wanted[key].repeat and wanted[key].fired_before(policy, today)),
         deadlines={key: item.deadline for key, item in wanted.items()},
     )
 

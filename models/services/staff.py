@@ -14,16 +14,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, bindparam, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.pool import NullPool
 
 from models.audit import AuditLog
+from models.case import Case
 from models.crypto import keyring_of
 from models.db import make_engine
 from models.enums import AuditAction, StaffRole, Surface
 from models.errors import InvalidInput, Message, NotFound
 from models.schemas import StaffInput, check_free_text
+from models.services import cases
+from models.services.changes import case_changed
+from models.services.context import Ctx
 from models.staff import DataHandlingApproval, StaffMember, Team
 
 
@@ -72,12 +76,101 @@ def find_staff(db: Session, ref: str) -> StaffMember:
     return member
 
 
-def deactivate(db: Session, ref: str, *, now: datetime) -> StaffMember:
+def open_cases_of(db: Session, member_id: int) -> list[Case]:
+    """The cases a staff member still manages (not closed or archived), by code."""
+    return list(
+        db.scalars(
+            select(Case)
+            .where(Case.case_manager_id == member_id, Case.status.not_in(cases.FINISHED_STATUSES))
+            .options(lazyload(Case.client))
+            .order_by(Case.code)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Departure:
+    """A deactivation and what became of the person's open cases: each one handed over (`moved`, with
+    whom to tell by DM: case codes only) or left unassigned for the supervisors (`left`)."""
+
+    member: StaffMember
+    moved: list[cases.TransferNotice]
+    left: list[str]
+    to: StaffMember | None = None
+
+
+def operator_actor(operator: str) -> StaffMember:
+    """The command line's operator as the actor of a change: not staff, never stored; the timeline and
+    the access log know them by their login (actor_ref), as for approvals and exports."""
+    return StaffMember(
+        id=None, slack_user_id=operator[:64], display_name=operator[:100], role=StaffRole.ADMIN, active=True
+    )
+
+
+def deactivate(
+    db: Session,
+    ctx: Ctx,
+    ref: str,
+    *,
+    reassign_to: str | None = None,
+    leave_unassigned: bool = False,
+) -> Departure:
+    """Deactivate a staff member (by id or Slack user id). Cases they still manage are named (by code)
+    and must be given to someone (`reassign_to`, a staff id or Slack user id: each case goes through
+    the transfer's own rules, reminders readdressed, the timeline records it) or explicitly left
+    unassigned (`leave_unassigned`: the team's supervisors see them on their Home and get their nudges
+    until they transfer them). A bad choice is an InvalidInput under `reassign_to`, and nothing changes."""
     member = find_staff(db, ref)
-    member.active = False
-    member.deactivated_at = now
+    held = open_cases_of(db, member.id)
+    target = _reassign_target(db, ctx, member, held, reassign_to, leave_unassigned)
+    moved = []
+    if target is not None:
+        for case in held:
+            previous = case.case_manager_id
+            cases.hand_over(db, ctx, case, target, departed=member.id)
+            moved.append(cases.transfer_notice(db, case, previous))  # while both are active: both told
+    was_active = member.active  # if not, an earlier leaver's cases handed over now: the first date stays
+    if was_active:
+        member.active, member.deactivated_at = False, ctx.now
     db.flush()
-    return member
+    if target is None and was_active:
+        for case in held:  # the timeline says so; the reminders go to the supervisors (refresh)
+            case_changed(db, ctx, case, "manager_left", previous=member.id)
+    return Departure(member, moved, [case.code for case in held] if target is None else [], target)
+
+
+def _reassign_target(
+    db: Session,
+    ctx: Ctx,
+    member: StaffMember,
+    held: list[Case],
+    reassign_to: str | None,
+    leave_unassigned: bool,
+) -> StaffMember | None:
+    """Who takes the open cases over (None: nobody, as asked or as there are none); checked for every
+    case before anything changes."""
+    field = "reassign_to"
+    reassign_to = (reassign_to or "").strip() or None
+    if reassign_to and leave_unassigned:
+        raise InvalidInput({field: Message("staff.errors.reassign_or_leave")})
+    if not held or leave_unassigned:
+        return None
+    codes = ", ".join(case.code for case in held)
+    if reassign_to is None:
+        raise InvalidInput({field: Message("staff.errors.still_holds_cases", codes=codes)})
+    try:
+        target = find_staff(db, reassign_to)
+    except NotFound:
+        raise InvalidInput({field: Message("staff.errors.no_staff_member", ref=reassign_to)}) from None
+    if target.id == member.id:
+        raise InvalidInput({field: Message("staff.errors.reassign_to_self")})
+    for case in held:
+        problem = cases.transfer_problem(db, ctx, case, target)
+        if problem is not None:
+            raise InvalidInput(
+                {field: Message("staff.errors.reassign_refused", code=case.code, problem=problem)}
+            )
+    return target
 
 
 def actor_for_slack_user(db: Session, slack_user_id: str) -> StaffMember | None:

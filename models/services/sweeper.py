@@ -36,6 +36,8 @@ from models.enums import CaseStatus, ReminderKind, ReminderStatus
 from models.errors import Message, NotFound
 from models.reminder import Reminder
 from models.services.conferences import PRE_MEETING_KINDS, STEP_ORDER, stale_reason
+from models.services.context import Policy
+from models.services.reminders import refresh
 from models.staff import StaffMember
 
 # Slack errors after which the message can never be delivered as addressed: no retry, a reason to show.
@@ -414,3 +416,61 @@ def to_settle(db: Session, limit: int = 200) -> list[Unneeded]:
 
 def mark_settled(db: Session, ids: list[int], now: datetime) -> None:
     db.execute(update(Reminder).where(Reminder.id.in_(ids)).values(settled_at=now))
+
+
+# Cases that still take nudges (a closed or archived case takes none).
+_LIVE = (CaseStatus.OPEN, CaseStatus.ACTIVE, CaseStatus.ON_HOLD, CaseStatus.AFTERCARE)
+
+
+def _refresh_cases(db: Session, case_ids: set[int], policy: Policy, today: date) -> int:
+    found = list(
+        db.scalars(select(Case).where(Case.id.in_(case_ids), Case.status.in_(_LIVE)).order_by(Case.id))
+    )
+    for case in found:
+        refresh(db, case, policy, today=today)
+    return len(found)
+
+
+def readdress_departed(db: Session, policy: Policy, now: datetime) -> int:
+    """Case nudges still waiting for a case manager no longer active (deactivated before their cases
+    were refreshed): their cases' reminders are derived again, which addresses them to the case's
+    supervisors (`reminders.due_items`). Returns how many cases."""
+    case_ids = set(
+        db.scalars(
+            select(Reminder.case_id)
+            .join(StaffMember, StaffMember.id == Reminder.recipient_id)
+            .join(Case, Case.id == Reminder.case_id)
+            .where(
+                Case.case_manager_id == Reminder.recipient_id,
+                Reminder.status == ReminderStatus.PENDING,
+                Reminder.case_id.is_not(None),
+                Reminder.slack_channel_id.is_(None),
+                StaffMember.active.is_(False),
+            )
+            .distinct()
+        )
+    )
+    if not case_ids:
+        return 0
+    return _refresh_cases(db, case_ids, policy, now.astimezone(policy.zone).date())
+
+
+def rearm_escalations(db: Session, ids: list[int], policy: Policy, now: datetime) -> int:
+    """After overdue-contact escalations were sent: their cases' reminders are derived again, which
+    adds the next escalation (one cadence interval later) while no contact is logged. Returns how many
+    cases."""
+    if not ids:
+        return 0
+    case_ids = set(
+        db.scalars(
+            select(Reminder.case_id).where(
+                Reminder.id.in_(ids),
+                Reminder.kind == ReminderKind.CONTACT_OVERDUE,
+                Reminder.status == ReminderStatus.SENT,
+                Reminder.case_id.is_not(None),
+            )
+        )
+    )
+    if not case_ids:
+        return 0
+    return _refresh_cases(db, case_ids, policy, now.astimezone(policy.zone).date())

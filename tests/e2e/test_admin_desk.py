@@ -67,7 +67,7 @@ def test_deactivating_someone_who_still_manages_cases_is_refused_with_their_code
     member = {"type": "users_select", "selected_user": "UCM1"}
     status, body = submit(bot, ADMIN, View.ADMIN_DEACTIVATE, state(member=member), view_id="VDEACT1")
     assert status == 200 and body["response_action"] == "errors", body
-    refusal = body["errors"]["member"]
+    refusal = body["errors"]["reassign_to"]
     assert all(code in refusal for code in codes) and "이관" in refusal
     with bot.uow() as db:
         assert db.scalar(select(StaffMember.active).where(StaffMember.slack_user_id == "UCM1"))

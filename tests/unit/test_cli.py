@@ -9,7 +9,7 @@ from bot.settings import load_settings
 from casebot.cli import main
 from models import Case, Client, Resource, StaffMember
 from models.db import make_engine, make_session_factory
-from models.enums import ResourceCategory
+from models.enums import CaseStatus, ResourceCategory, StaffRole
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -309,3 +309,83 @@ def test_a_first_nudge_asks_slack_for_the_language_of_someone_who_never_used_the
         stored = dict(db.execute(select(StaffMember.slack_user_id, StaffMember.locale)).all())
         assert {stored[user] for user in told} == {"en"}
     engine.dispose()
+
+
+def test_deactivating_someone_with_open_cases_names_them_then_reassigns_or_leaves_them(database_url, capsys):
+    from sandbox.slack import FakeSlack
+
+    run(database_url, "db", "upgrade")
+    run(database_url, "demo-data", "--cases", "12")
+    capsys.readouterr()
+    engine = make_engine(database_url)
+    with make_session_factory(engine)() as db:
+        held = db.execute(
+            select(StaffMember.slack_user_id, StaffMember.team_id, Case.code)
+            .join(Case, Case.case_manager_id == StaffMember.id)
+            .where(
+                Case.status.not_in((CaseStatus.CLOSED, CaseStatus.ARCHIVED)),
+                StaffMember.role == StaffRole.CASE_MANAGER,
+            )
+            .order_by(StaffMember.id, Case.code)
+        ).all()
+        leaver, team_id = held[0][0], held[0][1]
+        codes = [code for user, _, code in held if user == leaver]
+        heirs = db.scalars(
+            select(StaffMember.slack_user_id).where(
+                StaffMember.team_id == team_id,
+                StaffMember.role == StaffRole.CASE_MANAGER,
+                StaffMember.slack_user_id != leaver,
+            )
+        ).all()
+        other_team = db.scalars(
+            select(StaffMember.slack_user_id).where(
+                StaffMember.team_id != team_id, StaffMember.role == StaffRole.CASE_MANAGER
+            )
+        ).first()
+    engine.dispose()
+    assert codes and heirs and other_team
+
+    def managers() -> dict[str, str]:
+        engine = make_engine(database_url)
+        with make_session_factory(engine)() as db:
+            found = dict(
+                db.execute(
+                    select(Case.code, StaffMember.slack_user_id)
+                    .join(StaffMember, StaffMember.id == Case.case_manager_id)
+                    .where(Case.code.in_(codes))
+                ).all()
+            )
+        engine.dispose()
+        return found
+
+    assert run(database_url, "staff", "deactivate", leaver) == 1
+    err = capsys.readouterr().err
+    assert all(code in err for code in codes) and "--reassign-to" in err and "--leave-unassigned" in err
+    for bad in (leaver, other_team):
+        assert run(database_url, "staff", "deactivate", leaver, "--reassign-to", bad) == 1
+        assert capsys.readouterr().err.startswith("casebot: ")
+    assert set(managers().values()) == {leaver}  # nothing changed
+
+    with FakeSlack() as slack:
+
+        def settings():
+            return load_settings(
+                database_url=database_url, slack_bot_token="xoxb-cli", slack_api_url=slack.url
+            )
+
+        argv = ["staff", "deactivate", leaver, "--reassign-to", heirs[0]]
+        assert main(argv, settings_loader=settings) == 0
+        out = capsys.readouterr().out
+        assert "Deactivated" in out and all(code in out for code in codes)
+        dms = [call.params for call in slack.calls("chat.postMessage")]
+    assert set(managers().values()) == {heirs[0]}
+    assert {dm["channel"] for dm in dms} == {leaver, heirs[0]} and len(dms) == 2 * len(codes)
+    assert all(any(code in dm["text"] for code in codes) for dm in dms)
+    assert all("(가상)" not in str(dm) for dm in dms)  # case codes only
+
+    # Someone holding the cases now leaves them for the supervisors.
+    assert run(database_url, "staff", "deactivate", heirs[0], "--leave-unassigned") == 0
+    assert "Left unassigned" in capsys.readouterr().out
+    assert run(database_url, "staff", "list") == 0
+    listing = capsys.readouterr().out
+    assert all(f"{user}\t" in listing for user in (leaver, heirs[0]))

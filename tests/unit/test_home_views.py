@@ -50,6 +50,7 @@ from models.services.desk import (
     DueGroup,
     PendingApproval,
     TeamCaseload,
+    UnassignedCase,
     WorkerLoad,
     due_group,
 )
@@ -93,8 +94,19 @@ def make_desk(total: int, page: int = 0) -> Desk:
     return Desk(items=items, counts=counts, page=page, pages=pages, page_size=PAGE_SIZE)
 
 
-def make_caseload(workers: int, approvals: int) -> TeamCaseload:
+def make_caseload(workers: int, approvals: int, unassigned: int = 0) -> TeamCaseload:
     return TeamCaseload(
+        unassigned=[
+            UnassignedCase(
+                f"C-2026-{900 + i:04d}",
+                CaseStatus.ON_HOLD if i % 2 else CaseStatus.ACTIVE,
+                CaseIntensity.CRISIS if i % 3 == 0 else None,
+                i % 3 == 0,
+                "김" * 100,
+                TODAY if i % 4 else None,
+            )
+            for i in range(unassigned)
+        ],
         workers=[
             WorkerLoad(i, "김" * 100 if i == 0 else f"직원{i}", StaffRole.CASE_MANAGER, 30, 41.5, 7, 3)
             for i in range(workers)
@@ -157,6 +169,21 @@ def test_supervisors_home_with_caseload_and_approvals(locale, size):
     # No decision without the review modal: the Home has no approve or return button of its own.
     decided_blind = {Action.APPROVE_CLOSURE, Action.RETURN_CLOSURE}
     assert not [e for e in buttons if e["action_id"] in decided_blind]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("size", SIZES)
+def test_supervisors_home_lists_cases_without_a_manager_each_with_a_transfer_button(locale, size):
+    caseload = make_caseload(workers=60, approvals=size, unassigned=size)
+    view = home_view(locale, name="팀장", today=TODAY.isoformat(), desk=make_desk(size), caseload=caseload)
+    validate(view)
+    buttons = [e for blk in view["blocks"] if blk["type"] == "actions" for e in blk["elements"]]
+    transfer = [CaseRef.read(e["value"]) for e in buttons if e["action_id"] == Action.OPEN_TRANSFER]
+    assert transfer == [CaseRef(code=f"C-2026-{900 + i:04d}") for i in range(min(size, 5))]
+    header = "담당자 없음" if locale == "ko" else "No case manager"
+    assert (header in texts(view)) == (size > 0)
+    if size > 5:
+        assert str(size - 5) in texts(view)
 
 
 def test_case_buttons_follow_the_next_step():

@@ -32,7 +32,7 @@ def test_deactivation_is_refused_with_the_codes_of_open_cases_and_audited_when_d
     code = cases.open_case(db, world.ctx(), intake()).code
     with pytest.raises(InvalidInput) as refused:
         admin_desk.deactivate(db, world.ctx(world.admin), "UMANAGER")
-    assert code in refused.value.errors["member"].text("ko")
+    assert code in refused.value.errors["reassign_to"].text("ko")
     assert world.manager.active
     admin_desk.deactivate(db, world.ctx(world.admin), "UCOWORKER")
     assert not world.coworker.active

@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from models import schema
 from models.db import UnitOfWork, make_engine, make_session_factory
-from models.enums import StaffRole
+from models.enums import StaffRole, Surface
 from models.schemas import StaffInput
 from models.services import staff
+from models.services.context import Ctx
 from models.services.staff import StaffLookup
 from models.staff import StaffMember, Team
 
@@ -36,7 +37,8 @@ def test_the_lookup_checks_the_database_on_every_request(empty_database_url, bac
         assert member.is_supervisor and member.team_id == member.team.id
         assert lookup("UNOBODY") is None
         with uow() as db:
-            staff.deactivate(db, "UCM1", now=datetime.now(UTC))
+            operator = Ctx(actor=staff.operator_actor("cli:test"), surface=Surface.CLI, now=datetime.now(UTC))
+            staff.deactivate(db, operator, "UCM1")
         assert lookup("UCM1") is None  # refused from the very next request: nothing is cached
     finally:
         lookup.close()
