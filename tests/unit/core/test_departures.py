@@ -161,7 +161,11 @@ def test_left_unassigned_the_case_is_the_supervisors_until_one_transfers_it(db, 
     assert len(next_contact) == 1 and next_contact[0].key.endswith(f":s{world.supervisor.id}")
 
     due = digest.due_between(db, world.supervisor.id, date(2026, 4, 1), date(2026, 4, 2), Policy())
-    assert [(line.code, line.kind) for line in due] == [(case.code, K.NEXT_CONTACT)]  # their daily digest
+    # their daily digest: the contact, and the plan's task falling due the same days
+    assert sorted((line.code, line.kind) for line in due) == [
+        (case.code, K.NEXT_CONTACT),
+        (case.code, K.TASK_DUE),
+    ]
     load = desk.team_caseload(db, world.ctx(world.supervisor))
     assert [(u.code, u.left) for u in load.unassigned] == [(case.code, "Manager")]
     assert desk.team_caseload(db, world.ctx(world.other_supervisor)).unassigned == []
@@ -225,13 +229,15 @@ def test_the_sweep_readdresses_nudges_of_a_manager_deactivated_behind_its_back(d
         client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
         report = sweep(uow, client, Policy(), WorkCalendar(SEOUL, 9, 18), due, sleep=lambda _: None)
         posted = [c.params for c in slack.calls("chat.postMessage")]
-    assert report.sent == 1 and report.given_up == []
-    assert [p["channel"] for p in posted] == ["USUPER"] and case.code in posted[0]["text"]
+    # the next contact and the plan's task due that week, both the supervisor's now
+    assert report.sent == 2 and report.given_up == []
+    assert [p["channel"] for p in posted] == ["USUPER", "USUPER"]
+    assert all(case.code in p["text"] for p in posted)
     db.expire_all()
     rows = db.scalars(select(Reminder).where(Reminder.case_id == case.id)).all()
     assert not [r for r in rows if r.recipient_id == world.manager.id and r.status == ReminderStatus.PENDING]
-    [sent] = [r for r in rows if r.status == ReminderStatus.SENT]
-    assert (sent.kind, sent.recipient_id) == (K.NEXT_CONTACT, world.supervisor.id)
+    sent = sorted((r.kind, r.recipient_id) for r in rows if r.status == ReminderStatus.SENT)
+    assert sent == [(K.NEXT_CONTACT, world.supervisor.id), (K.TASK_DUE, world.supervisor.id)]
 
 
 def test_without_a_supervisor_the_nudge_stays_undelivered_and_says_why(db, world):
