@@ -104,6 +104,24 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> None:
             print(f"Deactivated #{member.id} {member.slack_user_id} {member.display_name}")
 
 
+def cmd_team(args: argparse.Namespace, settings: Settings) -> None:
+    """Teams and their practice profile (models/profiles.py: what differs by profile)."""
+    uow = _uow(settings)
+    with uow() as db:
+        if args.action == "list":
+            for team in staff.list_teams(db):
+                own = team.profile.value if team.profile else f"{settings.profile.value} (PROFILE)"
+                print(f"#{team.id}\t{team.name}\t{team.case_code_prefix}\t{own}")
+            return
+        profile = None if args.profile == "default" else Profile(args.profile)
+        team, open_cases = staff.set_team_profile(db, args.team, profile)
+        shown = profile.value if profile else f"{settings.profile.value} (PROFILE, the deployment's)"
+        print(
+            f"Team {team.name}: profile {shown}. Its {open_cases} open case(s) follow it from now on "
+            "(classification list, clocks, consent and calendar rules); new cases are opened under it."
+        )
+
+
 def _today(settings: Settings) -> date:
     return datetime.now(settings.zone).date()
 
@@ -495,6 +513,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("id", nargs="?", help="staff id or Slack user id")
     people.set_defaults(handler=cmd_staff)
+
+    teams = commands.add_parser("team", help="teams and their practice profile")
+    team_actions = teams.add_subparsers(dest="action", required=True)
+    team_actions.add_parser("list", help="list teams with their profile")
+    set_profile = team_actions.add_parser(
+        "profile", help="set a team's profile (default: follow the deployment's PROFILE setting)"
+    )
+    set_profile.add_argument("team", help="the team's name")
+    set_profile.add_argument("profile", choices=[*(p.value for p in Profile), "default"])
+    teams.set_defaults(handler=cmd_team)
 
     res = commands.add_parser("resources", help="the community resource directory")
     res_actions = res.add_subparsers(dest="action", required=True)

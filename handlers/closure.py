@@ -118,7 +118,7 @@ def _close_view(turn: Turn, ctx: Ctx, code: str) -> dict | str:
         goals = [
             GoalRow(g.id, g.domain.label(locale), g.indicator, g.target) for g in (plan.goals if plan else [])
         ]
-        return close_modal(locale, turn.policy.profile, case.code, goals)
+        return close_modal(locale, case.profile, case.code, goals)
 
 
 def open_close(call: Invocation) -> None:

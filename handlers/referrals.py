@@ -112,7 +112,7 @@ def _form_view(
     choices = [ResourceChoice(r.id, r.name, r.category) for r in resources.by_category(db)]
     return refer_modal(
         locale,
-        ctx.policy.profile,
+        case.profile,
         case.code,
         choices,
         covered=consents.covered_resources(db, ctx, case),

@@ -151,6 +151,9 @@ class CaseIntensity(LabeledEnum):
     GENERAL = "GENERAL"
     LINKAGE_ONLY = "LINKAGE_ONLY"
     SIMPLE = "SIMPLE"
+    # 단순연계 (welfare centre profile): a linkage only, with no contact cadence of its own
+    # (models/services/profiles.py).
+    SIMPLE_LINKAGE = "SIMPLE_LINKAGE"
 
 
 class ContactType(LabeledEnum):

@@ -45,6 +45,12 @@ TODAY = date(2026, 3, 2)
 CLIENT_NAME = "가나다테스트"
 
 
+# The core tests' deployment offers every classification under every profile (the CLASSIFICATIONS
+# setting), so that a test about an intensity's cadence can classify with any of them. What each
+# profile offers by default is tested with `Policy()` itself (tests/unit/core/test_profiles.py).
+EVERY_CLASSIFICATION = Policy(classifications=tuple((p, tuple(CaseIntensity)) for p in Profile))
+
+
 @dataclass
 class World:
     team: Team
@@ -59,7 +65,9 @@ class World:
     other_resource: Resource
 
     def ctx(self, staff: StaffMember | None = None, now: datetime = NOW, policy: Policy | None = None) -> Ctx:
-        return Ctx(actor=staff or self.manager, surface=Surface.CLI, now=now, policy=policy or Policy())
+        return Ctx(
+            actor=staff or self.manager, surface=Surface.CLI, now=now, policy=policy or EVERY_CLASSIFICATION
+        )
 
 
 def make_world(db: Session) -> World:

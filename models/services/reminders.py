@@ -22,10 +22,12 @@ from models.enums import (
     CaseStatus,
     ConsentScope,
     NextStep,
+    Profile,
     ReferralStatus,
     ReminderKind,
     ReminderStatus,
 )
+from models.profiles import NO_CONTACT_CADENCE, NO_PLAN
 from models.reminder import Reminder
 from models.services.access import case_supervisors
 from models.services.context import Policy
@@ -68,8 +70,14 @@ class DueItem:
 def due_items(
     snap: CaseSnapshot, policy: Policy, supervisors: list[int] | None = None, *, today: date | None = None
 ) -> list[DueItem]:
-    """`today` (the agency's date) leaves out warnings about consents that have already expired."""
-    case, cad = snap.case, policy.cadences
+    """`today` (the agency's date) leaves out warnings about consents that have already expired.
+
+    The clocks are those of the case's team's profile (`Policy.cadences_for`: PUBLIC teams keep the
+    public-sector clocks); a classification with no contact cadence (단순연계, 단순서비스) has no
+    contact nudges, and one that skips the plan (서비스연계, 단순연계) no plan nudges (models/profiles.py)."""
+    case = snap.case
+    profile = policy.team_profile(case.team)
+    cad = policy.cadences_for(profile)
     items: list[DueItem] = []
     manager = case.case_manager_id
     base = f"case:{case.id}:e{case.episode}"
@@ -162,17 +170,21 @@ def due_items(
         )
 
     plan = snap.plan_in_force
-    if plan is None and case.intensity != CaseIntensity.LINKAGE_ONLY:
+    if plan is None and case.intensity not in NO_PLAN:
         deadline = start + timedelta(days=cad.intake_to_plan_days)
-        for day in cad.plan_nudge_days:
-            add(
-                ReminderKind.PLAN_DUE,
-                f"d{day}:{deadline}",
-                on(start + timedelta(days=day)),
-                deadline=deadline,
+        if profile == Profile.PUBLIC and classified:
+            # Public sector: the plan ≈15 days after the classification, within 30 of the intake [V2 S6].
+            assert case.classified_at is not None
+            classified_on = case.classified_at.astimezone(policy.zone).date()
+            deadline = min(
+                deadline, classified_on + timedelta(days=policy.public_clocks.classification_to_plan_days)
             )
+        for day in cad.plan_nudge_days:
+            # The nudges keep their distance from the deadline (D+20 and D+27 of a D+30 deadline).
+            nudge = max(deadline - timedelta(days=cad.intake_to_plan_days - day), start)
+            add(ReminderKind.PLAN_DUE, f"d{day}:{deadline}", on(min(nudge, deadline)), deadline=deadline)
 
-    if classified:
+    if classified and case.intensity not in NO_CONTACT_CADENCE:
         due = _next_contact_due(snap, policy)
         # In the agency's zone, so the key does not depend on the zone the stored times were read in.
         due_key = due.astimezone(policy.zone).isoformat(timespec="minutes")
@@ -270,7 +282,8 @@ def _renewed(consents: list[Consent], expiring: Consent, resource_id: int) -> bo
 
 def _next_contact_due(snap: CaseSnapshot, policy: Policy) -> datetime:
     """When the next contact is due, by intensity, from the last contact reached (or classification)."""
-    case, cad = snap.case, policy.cadences
+    case = snap.case
+    cad = policy.cadences_for(policy.team_profile(case.team))
     last = snap.last_contact
     classified_at = case.classified_at
     assert classified_at is not None
