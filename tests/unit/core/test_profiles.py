@@ -1,0 +1,235 @@
+"""What differs by a team's practice profile (models/profiles.py): the profile is the team's, the
+classification list, the contact cadence of 단순연계, and the public-sector clocks. Each rule is checked
+with the deployment's defaults (`Policy()`), not the all-classifications world of the other tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models.cadence import Cadences
+from models.case import Case
+from models.enums import CaseIntensity, NextStep, Profile, ReminderKind, ReminderStatus, Stage
+from models.errors import InvalidInput
+from models.profiles import DEFAULT_CLASSIFICATIONS, NO_CONTACT_CADENCE
+from models.reminder import Reminder
+from models.services import assessments, cases, staff
+from models.services.context import Policy
+from tests.factories import NOW, assessment_input, intake
+
+K = ReminderKind
+
+
+def nine(day: date) -> datetime:
+    """09:00 in Seoul on that date, as stored: 00:00 UTC."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def pending(db, case: Case, *kinds: ReminderKind) -> list[tuple[ReminderKind, datetime, date | None]]:
+    db.flush()
+    db.expire_all()
+    found = db.scalars(
+        select(Reminder).where(Reminder.case_id == case.id, Reminder.status == ReminderStatus.PENDING)
+    )
+    return sorted(
+        ((r.kind, r.due_at, r.deadline_on) for r in found if not kinds or r.kind in kinds),
+        key=lambda row: (row[1], row[0].value),
+    )
+
+
+def assessed_case(db, world, policy: Policy, now: datetime = NOW) -> Case:
+    ctx = world.ctx(now=now, policy=policy)
+    case = cases.open_case(db, ctx, intake())
+    assessments.assess(db, ctx, case.code, assessment_input())
+    return case
+
+
+# --- the profile is the team's ---------------------------------------------------------------------
+
+
+def test_a_team_without_a_profile_follows_the_deployment_and_one_with_a_profile_keeps_its_own(db, world):
+    assert world.team.profile is None
+    assert world.ctx(policy=Policy(profile=Profile.PUBLIC)).profile == Profile.PUBLIC
+    assert world.ctx(policy=Policy()).profile == Profile.WELFARE_CENTRE
+
+    team, open_cases = staff.set_team_profile(db, world.team.name, Profile.SCHOOL)
+    assert (team.id, team.profile, open_cases) == (world.team.id, Profile.SCHOOL, 0)
+    db.refresh(world.manager)
+    # Whatever the deployment's PROFILE, the team's own profile decides.
+    assert world.ctx(policy=Policy(profile=Profile.PUBLIC)).profile == Profile.SCHOOL
+    assert world.ctx(world.outsider, policy=Policy(profile=Profile.PUBLIC)).profile == Profile.PUBLIC
+
+    staff.set_team_profile(db, world.team.name, None)  # back to the deployment's
+    db.refresh(world.manager)
+    assert world.ctx(policy=Policy(profile=Profile.PUBLIC)).profile == Profile.PUBLIC
+
+
+def test_setting_an_unknown_teams_profile_is_a_field_error(db, world):
+    with pytest.raises(InvalidInput) as caught:
+        staff.set_team_profile(db, "없는팀", Profile.PUBLIC)
+    assert caught.value.errors["team"].key == "profiles.errors.unknown_team"
+
+
+def test_a_case_opens_under_its_teams_profile(db, world):
+    staff.set_team_profile(db, world.team.name, Profile.PUBLIC)
+    db.refresh(world.manager)
+    case = cases.open_case(db, world.ctx(policy=Policy()), intake())
+    assert case.profile == Profile.PUBLIC
+    other = cases.open_case(db, world.ctx(world.outsider, policy=Policy()), intake())
+    assert other.profile == Profile.WELFARE_CENTRE
+
+
+# --- classification lists ------------------------------------------------------------------------
+
+
+def test_each_profile_offers_its_sourced_list():
+    policy = Policy()
+    assert policy.classifications_for(Profile.PUBLIC) == (
+        CaseIntensity.CRISIS,
+        CaseIntensity.HIGH_COMPLEXITY,
+        CaseIntensity.GENERAL,
+        CaseIntensity.LINKAGE_ONLY,
+    )
+    assert policy.classifications_for(Profile.WELFARE_CENTRE) == (
+        CaseIntensity.INTENSIVE,
+        CaseIntensity.GENERAL,
+        CaseIntensity.SIMPLE_LINKAGE,
+    )
+    # A deployment may change one profile's list; the others keep theirs.
+    changed = Policy(classifications=((Profile.PUBLIC, (CaseIntensity.GENERAL, CaseIntensity.CRISIS)),))
+    assert changed.classifications_for(Profile.PUBLIC) == (CaseIntensity.GENERAL, CaseIntensity.CRISIS)
+    assert changed.classifications_for(Profile.SCHOOL) == DEFAULT_CLASSIFICATIONS[Profile.SCHOOL]
+
+
+@pytest.mark.parametrize(
+    ("profile", "accepted", "refused"),
+    [
+        (Profile.PUBLIC, CaseIntensity.HIGH_COMPLEXITY, CaseIntensity.INTENSIVE),
+        (Profile.PUBLIC, CaseIntensity.LINKAGE_ONLY, CaseIntensity.SIMPLE_LINKAGE),
+        (Profile.WELFARE_CENTRE, CaseIntensity.INTENSIVE, CaseIntensity.CRISIS),
+        (Profile.WELFARE_CENTRE, CaseIntensity.SIMPLE_LINKAGE, CaseIntensity.HIGH_COMPLEXITY),
+    ],
+)
+def test_classify_accepts_the_teams_list_and_refuses_the_rest(db, world, profile, accepted, refused):
+    staff.set_team_profile(db, world.team.name, profile)
+    db.refresh(world.manager)
+    policy = Policy()
+    case = assessed_case(db, world, policy)
+    ctx = world.ctx(policy=policy)
+    with pytest.raises(InvalidInput) as caught:
+        cases.classify(db, ctx, case.code, refused)
+    message = caught.value.errors["intensity"]
+    assert message.key == "profiles.errors.intensity_not_for_profile"
+    assert message.params["profile"] == profile
+    assert refused.label("ko") not in message.ko and accepted.label("ko") in message.ko
+    assert db.get(Case, case.id).intensity is None  # nothing recorded
+    cases.classify(db, ctx, case.code, accepted)
+    assert db.get(Case, case.id).intensity == accepted
+
+
+def test_the_list_follows_the_team_when_its_profile_changes(db, world):
+    policy = Policy()
+    case = assessed_case(db, world, policy)
+    ctx = world.ctx(policy=policy)
+    with pytest.raises(InvalidInput):
+        cases.classify(db, ctx, case.code, CaseIntensity.HIGH_COMPLEXITY)
+    staff.set_team_profile(db, world.team.name, Profile.PUBLIC)
+    cases.classify(db, ctx, case.code, CaseIntensity.HIGH_COMPLEXITY)
+    assert cases.classifications(ctx, db.get(Case, case.id)) == DEFAULT_CLASSIFICATIONS[Profile.PUBLIC]
+
+
+# --- 단순연계: no contact cadence ----------------------------------------------------------------
+
+
+def test_simple_linkage_has_no_contact_nudges_and_no_plan(db, world):
+    policy = Policy()
+    case = assessed_case(db, world, policy)
+    cases.classify(db, world.ctx(policy=policy), case.code, CaseIntensity.SIMPLE_LINKAGE)
+    assert CaseIntensity.SIMPLE_LINKAGE in NO_CONTACT_CADENCE
+    assert pending(db, case, K.NEXT_CONTACT, K.CONTACT_OVERDUE, K.PLAN_DUE) == []
+    state = cases.current_state(db, world.ctx(policy=policy), db.get(Case, case.id))
+    assert (state.stage, state.next_step) == (Stage.DELIVERY, NextStep.LINK_SERVICES)
+
+    # The same team's 일반 case does get them: the difference is the classification.
+    general = assessed_case(db, world, policy)
+    cases.classify(db, world.ctx(policy=policy), general.code, CaseIntensity.GENERAL)
+    kinds = {row[0] for row in pending(db, general)}
+    assert {K.NEXT_CONTACT, K.CONTACT_OVERDUE, K.PLAN_DUE} <= kinds
+
+
+# --- public-sector clocks ------------------------------------------------------------------------
+
+# A deployment whose general cadences are slower than the public sector's.
+SLOW = Policy(
+    cadences=Cadences(
+        intake_to_assessment_days=14, assessment_to_classification_days=9, intake_to_plan_days=40
+    )
+)
+
+
+def test_a_public_team_keeps_the_public_clocks_whatever_the_general_cadences(db, world):
+    start = NOW.astimezone(SLOW.zone).date()
+    staff.set_team_profile(db, world.team.name, Profile.PUBLIC)
+    db.refresh(world.manager)
+    public = cases.open_case(db, world.ctx(policy=SLOW), intake())
+    welfare = cases.open_case(db, world.ctx(world.outsider, policy=SLOW), intake())
+    # intake → 욕구·위기도 조사 ≈10 days [V2 S6]; the welfare team follows the deployment's 14.
+    assert pending(db, public, K.ASSESSMENT_DUE) == [
+        (K.ASSESSMENT_DUE, nine(start + timedelta(days=10)), start + timedelta(days=10))
+    ]
+    assert pending(db, welfare, K.ASSESSMENT_DUE) == [
+        (K.ASSESSMENT_DUE, nine(start + timedelta(days=14)), start + timedelta(days=14))
+    ]
+    # Plan within 30 days of the intake (nudges at D+20 and D+27) against the deployment's 40.
+    assert [row[2] for row in pending(db, public, K.PLAN_DUE)] == [start + timedelta(days=30)] * 2
+    assert [row[1] for row in pending(db, public, K.PLAN_DUE)] == [
+        nine(start + timedelta(days=20)),
+        nine(start + timedelta(days=27)),
+    ]
+    assert [row[2] for row in pending(db, welfare, K.PLAN_DUE)] == [start + timedelta(days=40)] * 2
+
+
+def test_public_classification_is_due_five_days_after_the_survey(db, world):
+    start = NOW.astimezone(SLOW.zone).date()
+    staff.set_team_profile(db, world.team.name, Profile.PUBLIC)
+    db.refresh(world.manager)
+    public = assessed_case(db, world, SLOW)
+    welfare = cases.open_case(db, world.ctx(world.outsider, policy=SLOW), intake())
+    assessments.assess(db, world.ctx(world.outsider, policy=SLOW), welfare.code, assessment_input())
+    assert [row[2] for row in pending(db, public, K.CLASSIFICATION_DUE)] == [start + timedelta(days=5)]
+    assert [row[2] for row in pending(db, welfare, K.CLASSIFICATION_DUE)] == [start + timedelta(days=9)]
+
+
+def test_a_public_plan_is_due_fifteen_days_after_the_classification_within_thirty_of_the_intake(db, world):
+    policy = Policy()
+    zone = policy.zone
+    start = NOW.astimezone(zone).date()
+    staff.set_team_profile(db, world.team.name, Profile.PUBLIC)
+    db.refresh(world.manager)
+    early = assessed_case(db, world, policy)
+    later = assessed_case(db, world, policy)
+    cases.classify(
+        db, world.ctx(policy=policy, now=NOW + timedelta(days=3)), early.code, CaseIntensity.GENERAL
+    )
+    cases.classify(
+        db, world.ctx(policy=policy, now=NOW + timedelta(days=20)), later.code, CaseIntensity.GENERAL
+    )
+    # Classified on day 3: the plan on day 18 (nudged 10 and 3 days before); on day 20: still day 30.
+    assert pending(db, early, K.PLAN_DUE) == [
+        (K.PLAN_DUE, nine(start + timedelta(days=8)), start + timedelta(days=18)),
+        (K.PLAN_DUE, nine(start + timedelta(days=15)), start + timedelta(days=18)),
+    ]
+    assert [row[2] for row in pending(db, later, K.PLAN_DUE)] == [start + timedelta(days=30)] * 2
+    # A welfare-centre team's plan stays 30 days after the intake, classified early or not.
+    welfare = cases.open_case(db, world.ctx(world.outsider, policy=policy), intake())
+    other = world.ctx(world.outsider, policy=policy)
+    assessments.assess(db, other, welfare.code, assessment_input())
+    cases.classify(
+        db,
+        world.ctx(world.outsider, policy=policy, now=NOW + timedelta(days=3)),
+        welfare.code,
+        CaseIntensity.GENERAL,
+    )
+    assert [row[2] for row in pending(db, welfare, K.PLAN_DUE)] == [start + timedelta(days=30)] * 2
