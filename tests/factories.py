@@ -19,6 +19,7 @@ from models.enums import (
     ResourceCategory,
     ResourceSector,
     ResponsibleParty,
+    SignerRelationship,
     StaffRole,
     Surface,
     domains_for,
@@ -125,6 +126,22 @@ def consent(
         given_on=given_on,
         expires_on=expires_on,
     )
+
+
+def student_support_consents(given_on: date = TODAY) -> list[ConsentInput]:
+    """학생맞춤통합지원 동의 of the student and of a parent (학생맞춤통합지원법 §11③): what a school team's
+    case needs before the assessment."""
+    return [
+        consent(ConsentScope.STUDENT_SUPPORT, given_on=given_on).model_copy(
+            update={"signer_relationship": who}
+        )
+        for who in (SignerRelationship.SELF, SignerRelationship.PARENT)
+    ]
+
+
+def school_intake() -> IntakeInput:
+    """The standard intake with the collection consent and both student-support consents."""
+    return intake(consents=[consent(), *student_support_consents()])
 
 
 def sharing_consent(*recipient_names: str) -> ConsentInput:

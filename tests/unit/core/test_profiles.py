@@ -11,13 +11,22 @@ from sqlalchemy import select
 
 from models.cadence import Cadences
 from models.case import Case
-from models.enums import CaseIntensity, NextStep, Profile, ReminderKind, ReminderStatus, Stage
-from models.errors import InvalidInput
+from models.enums import (
+    CaseIntensity,
+    ConsentScope,
+    NextStep,
+    Profile,
+    ReminderKind,
+    ReminderStatus,
+    SignerRelationship,
+    Stage,
+)
+from models.errors import InvalidInput, RuleViolation
 from models.profiles import DEFAULT_CLASSIFICATIONS, NO_CONTACT_CADENCE
 from models.reminder import Reminder
-from models.services import assessments, cases, staff
+from models.services import assessments, cases, consents, staff
 from models.services.context import Policy
-from tests.factories import NOW, assessment_input, intake
+from tests.factories import NOW, assessment_input, consent, intake
 
 K = ReminderKind
 
@@ -233,3 +242,60 @@ def test_a_public_plan_is_due_fifteen_days_after_the_classification_within_thirt
         CaseIntensity.GENERAL,
     )
     assert [row[2] for row in pending(db, welfare, K.PLAN_DUE)] == [start + timedelta(days=30)] * 2
+
+
+# --- school: the student AND a guardian consent to student support ------------------------------
+
+
+def approve_manager(db, world) -> None:
+    """The head of the school's approval for the case manager (학생맞춤통합지원법 §17⑦), ten days ago."""
+    today = NOW.astimezone(Policy().zone).date()
+    staff.approve(
+        db,
+        world.manager.slack_user_id,
+        approved_by="교장 김가상",
+        approved_on=today - timedelta(days=10),
+        reference="결재-2026-001",
+        valid_until=None,
+        entered_by="cli:test",
+        today=today,
+        now=NOW,
+    )
+
+
+def student_support(relationship: SignerRelationship):
+    return consent(ConsentScope.STUDENT_SUPPORT).model_copy(update={"signer_relationship": relationship})
+
+
+def school_case(db, world, *extra) -> tuple[Case, Policy]:
+    staff.set_team_profile(db, world.team.name, Profile.SCHOOL)
+    db.refresh(world.manager)
+    policy = Policy()
+    case = cases.open_case(db, world.ctx(policy=policy), intake(consents=[consent(), *extra]))
+    return case, policy
+
+
+def test_school_assessment_needs_the_students_and_a_guardians_consent(db, world):
+    approve_manager(db, world)
+    case, policy = school_case(db, world, student_support(SignerRelationship.SELF))
+    ctx = world.ctx(policy=policy)
+    with pytest.raises(RuleViolation) as caught:
+        assessments.start(db, ctx, case.code)
+    assert caught.value.rule == "R7"
+    assert "§11③" in caught.value.message.en and "guardian" in caught.value.message.en
+    assert "the student's own consent" not in caught.value.message.en  # that one is there
+    consents.record_consent(db, ctx, case.code, student_support(SignerRelationship.PARENT))
+    assert assessments.start(db, ctx, case.code).case_id == case.id
+
+
+def test_a_guardians_consent_alone_is_not_enough_either(db, world):
+    approve_manager(db, world)
+    case, policy = school_case(db, world, student_support(SignerRelationship.GUARDIAN))
+    with pytest.raises(RuleViolation) as caught:
+        assessments.start(db, world.ctx(policy=policy), case.code)
+    assert "the student's own consent" in caught.value.message.en
+
+
+def test_other_profiles_do_not_ask_for_student_support_consent(db, world):
+    case = cases.open_case(db, world.ctx(policy=Policy()), intake(consents=[consent()]))
+    assert assessments.start(db, world.ctx(policy=Policy()), case.code).case_id == case.id
