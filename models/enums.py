@@ -429,6 +429,11 @@ class ReminderKind(LabeledEnum):
     CONFERENCE_CANCELLED = "CONFERENCE_CANCELLED"
     # A supervision session's follow-up (no case): to the worker, on its due date.
     SUPERVISION_FOLLOW_UP = "SUPERVISION_FOLLOW_UP"
+    # School teams' academic calendar (models/profiles.py, domain.md §4 "School terms"): the March
+    # selection, the pre-vacation safety check and the February grade hand-over, per open case.
+    SCHOOL_SELECTION = "SCHOOL_SELECTION"
+    SAFETY_CHECK = "SAFETY_CHECK"
+    GRADE_HANDOVER = "GRADE_HANDOVER"
 
 
 class ReminderStatus(LabeledEnum):

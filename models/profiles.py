@@ -21,9 +21,13 @@ Sources (cited as in /work/shared/domain.md, its section 8 key):
 
 from __future__ import annotations
 
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
 from pydantic import BaseModel, Field, PositiveInt
 
-from models.enums import CaseIntensity, Profile
+from models.enums import CaseIntensity, Profile, ReminderKind
 
 # The classifications (대상자 구분) each profile offers, in the order the modal lists them.
 DEFAULT_CLASSIFICATIONS: dict[Profile, tuple[CaseIntensity, ...]] = {
@@ -72,6 +76,42 @@ class SchoolCalendar(BaseModel):
     safety_check_days_before: int = Field(7, ge=1, le=60)
     # 학년 인계 (February hand-over): the nudge's day of the school year's last month.
     handover_day: int = Field(15, ge=1, le=28)
+
+
+@dataclass(frozen=True)
+class SchoolDate:
+    """A date of the academic calendar a school team's open cases are nudged about: what, the morning the
+    nudge fires, and the task's own deadline."""
+
+    kind: ReminderKind
+    fires_on: date
+    deadline: date
+
+
+def school_dates(cal: SchoolCalendar, since: date, days: int = 365) -> list[SchoolDate]:
+    """The academic-calendar tasks whose deadline falls in [since, since + days), by deadline:
+    - SCHOOL_SELECTION (3월 대상학생 선정): fires on the school year's first day, due on `selection_day`;
+    - SAFETY_CHECK (방학 전 안전점검): due the day before each vacation, fires `safety_check_days_before`;
+    - GRADE_HANDOVER (2월 학년 인계): fires on `handover_day` of the school year's last month, due on its
+      last day."""
+    until = since + timedelta(days=days)
+    found: list[SchoolDate] = []
+    for year in (since.year - 1, since.year, since.year + 1, since.year + 2):
+        first = date(year, cal.year_start_month, 1)
+        found.append(SchoolDate(ReminderKind.SCHOOL_SELECTION, first, first.replace(day=cal.selection_day)))
+        last_month_year, last_month = (
+            (year, cal.year_start_month - 1) if cal.year_start_month > 1 else (year - 1, 12)
+        )
+        last_day = date(last_month_year, last_month, calendar.monthrange(last_month_year, last_month)[1])
+        found.append(
+            SchoolDate(ReminderKind.GRADE_HANDOVER, last_day.replace(day=cal.handover_day), last_day)
+        )
+        for month, day in cal.vacation_starts:
+            due = date(year, month, min(day, calendar.monthrange(year, month)[1])) - timedelta(days=1)
+            found.append(
+                SchoolDate(ReminderKind.SAFETY_CHECK, due - timedelta(days=cal.safety_check_days_before), due)
+            )
+    return sorted({d for d in found if since <= d.deadline < until}, key=lambda d: (d.deadline, d.kind.value))
 
 
 def allowed_classifications(

@@ -139,9 +139,9 @@ def student_support_consents(given_on: date = TODAY) -> list[ConsentInput]:
     ]
 
 
-def school_intake() -> IntakeInput:
+def school_intake(given_on: date = TODAY) -> IntakeInput:
     """The standard intake with the collection consent and both student-support consents."""
-    return intake(consents=[consent(), *student_support_consents()])
+    return intake(consents=[consent(given_on=given_on), *student_support_consents(given_on)])
 
 
 def sharing_consent(*recipient_names: str) -> ConsentInput:

@@ -26,6 +26,10 @@ OPENS: dict[ReminderKind, Action] = {
     ReminderKind.CONSENT_EXPIRY: Action.OPEN_CONSENT,
     ReminderKind.ACTION_ITEM: Action.OPEN_SHOW,
     ReminderKind.HOLD_END: Action.OPEN_RESUME,
+    # School teams' academic calendar: select again (classify), a safety check or hand-over (a contact).
+    ReminderKind.SCHOOL_SELECTION: Action.OPEN_CLASSIFY,
+    ReminderKind.SAFETY_CHECK: Action.OPEN_NOTE,
+    ReminderKind.GRADE_HANDOVER: Action.OPEN_NOTE,
 }
 
 

@@ -27,7 +27,7 @@ from models.enums import (
     ReminderKind,
     ReminderStatus,
 )
-from models.profiles import NO_CONTACT_CADENCE, NO_PLAN
+from models.profiles import NO_CONTACT_CADENCE, NO_PLAN, school_dates
 from models.reminder import Reminder
 from models.services.access import case_supervisors
 from models.services.context import Policy
@@ -240,7 +240,34 @@ def due_items(
                 item.owner_id,
                 deadline=item.due_date,
             )
+    if profile == Profile.SCHOOL:
+        _school_calendar(snap, policy, max(start, today or start), add, on)
     return items
+
+
+def _school_calendar(
+    snap: CaseSnapshot,
+    policy: Policy,
+    since: date,
+    add: Callable[..., None],
+    on: Callable[[date], datetime],
+) -> None:
+    """A school team's open case, by the academic calendar (models/profiles.py `school_dates`), over the
+    coming year. Each is done by the record: the selection by a classification in the new school year,
+    the safety check and the hand-over by a contact logged once the nudge has fired."""
+    case = snap.case
+    zone = policy.zone
+    contacts = [n.contact_at.astimezone(zone).date() for n in snap.notes]
+    for item in school_dates(policy.school_calendar, since):
+        if item.kind == ReminderKind.SCHOOL_SELECTION:
+            # Continuing cases are selected again for the new school year; a case not classified yet
+            # has its classification deadline instead.
+            classified = case.classified_at.astimezone(zone).date() if case.classified_at else None
+            if classified is None or classified >= item.fires_on:
+                continue
+        elif any(day >= item.fires_on for day in contacts):
+            continue
+        add(item.kind, str(item.deadline), on(item.fires_on), deadline=item.deadline)
 
 
 def _consents_referrals_outlive(snap: CaseSnapshot) -> list[Consent]:

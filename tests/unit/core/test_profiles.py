@@ -22,11 +22,11 @@ from models.enums import (
     Stage,
 )
 from models.errors import InvalidInput, RuleViolation
-from models.profiles import DEFAULT_CLASSIFICATIONS, NO_CONTACT_CADENCE
+from models.profiles import DEFAULT_CLASSIFICATIONS, NO_CONTACT_CADENCE, SchoolCalendar, school_dates
 from models.reminder import Reminder
-from models.services import assessments, cases, consents, staff
+from models.services import assessments, cases, consents, notes, staff
 from models.services.context import Policy
-from tests.factories import NOW, assessment_input, consent, intake
+from tests.factories import NOW, assessment_input, consent, contact, intake, school_intake
 
 K = ReminderKind
 
@@ -299,3 +299,70 @@ def test_a_guardians_consent_alone_is_not_enough_either(db, world):
 def test_other_profiles_do_not_ask_for_student_support_consent(db, world):
     case = cases.open_case(db, world.ctx(policy=Policy()), intake(consents=[consent()]))
     assert assessments.start(db, world.ctx(policy=Policy()), case.code).case_id == case.id
+
+
+# --- school: the academic calendar --------------------------------------------------------------
+
+
+def seoul(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, 10, tzinfo=Policy().zone)
+
+
+def test_school_dates_follow_the_calendar_setting():
+    dates = school_dates(SchoolCalendar(), date(2026, 2, 20))
+    assert [(d.kind, d.fires_on, d.deadline) for d in dates] == [
+        (K.GRADE_HANDOVER, date(2026, 2, 15), date(2026, 2, 28)),
+        (K.SCHOOL_SELECTION, date(2026, 3, 1), date(2026, 3, 10)),
+        (K.SAFETY_CHECK, date(2026, 7, 12), date(2026, 7, 19)),
+        (K.SAFETY_CHECK, date(2026, 12, 18), date(2026, 12, 25)),
+    ]
+    # A school year starting in September (another system): selection in September, hand-over in August.
+    autumn = SchoolCalendar(year_start_month=9, vacation_starts=((12, 20),), handover_day=20)
+    assert [(d.kind, d.deadline) for d in school_dates(autumn, date(2026, 8, 1))] == [
+        (K.GRADE_HANDOVER, date(2026, 8, 31)),
+        (K.SCHOOL_SELECTION, date(2026, 9, 10)),
+        (K.SAFETY_CHECK, date(2026, 12, 19)),
+    ]
+
+
+def test_a_school_case_is_nudged_by_the_academic_calendar_until_the_record_shows_it_done(db, world):
+    approve_manager(db, world)
+    staff.set_team_profile(db, world.team.name, Profile.SCHOOL)
+    db.refresh(world.manager)
+    policy = Policy()
+    ctx = world.ctx(now=seoul(2026, 2, 20), policy=policy)
+    case = cases.open_case(db, ctx, school_intake(ctx.today))
+    assessments.assess(db, ctx, case.code, assessment_input(profile=Profile.SCHOOL))
+    cases.classify(db, ctx, case.code, CaseIntensity.GENERAL)
+    calendar_kinds = (K.SCHOOL_SELECTION, K.SAFETY_CHECK, K.GRADE_HANDOVER)
+    assert pending(db, case, *calendar_kinds) == [
+        (K.GRADE_HANDOVER, nine(date(2026, 2, 15)), date(2026, 2, 28)),
+        (K.SCHOOL_SELECTION, nine(date(2026, 3, 1)), date(2026, 3, 10)),
+        (K.SAFETY_CHECK, nine(date(2026, 7, 12)), date(2026, 7, 19)),
+        (K.SAFETY_CHECK, nine(date(2026, 12, 18)), date(2026, 12, 25)),
+    ]
+    # The hand-over meeting (a contact) settles the hand-over; the vacations' checks still wait.
+    at = seoul(2026, 2, 24)
+    notes.log_contact(db, world.ctx(now=at, policy=policy), case.code, contact(at))
+    assert [row[0] for row in pending(db, case, *calendar_kinds)] == [
+        K.SCHOOL_SELECTION,
+        K.SAFETY_CHECK,
+        K.SAFETY_CHECK,
+    ]
+    # Selected again in the new school year: the selection is done.
+    cases.classify(db, world.ctx(now=seoul(2026, 3, 4), policy=policy), case.code, CaseIntensity.INTENSIVE)
+    # (the coming year, counted from the refresh: next February's hand-over is in it now).
+    assert [(row[0], row[2]) for row in pending(db, case, *calendar_kinds)] == [
+        (K.SAFETY_CHECK, date(2026, 7, 19)),
+        (K.SAFETY_CHECK, date(2026, 12, 25)),
+        (K.GRADE_HANDOVER, date(2027, 2, 28)),
+    ]
+
+
+def test_other_profiles_have_no_academic_calendar(db, world):
+    policy = Policy()
+    ctx = world.ctx(now=seoul(2026, 2, 20), policy=policy)
+    case = cases.open_case(db, ctx, intake(consents=[consent(given_on=ctx.today)]))
+    assessments.assess(db, ctx, case.code, assessment_input())
+    cases.classify(db, ctx, case.code, CaseIntensity.GENERAL)
+    assert pending(db, case, K.SCHOOL_SELECTION, K.SAFETY_CHECK, K.GRADE_HANDOVER) == []
