@@ -13,20 +13,29 @@ from models.cadence import Cadences
 from models.case import Case
 from models.enums import (
     CaseIntensity,
+    ClosureReason,
     ConsentScope,
+    GoalAttainment,
+    NeedDomain,
     NextStep,
     Profile,
+    ReferralStatus,
     ReminderKind,
     ReminderStatus,
+    ResourceCategory,
+    ResourceSector,
     SignerRelationship,
     Stage,
 )
 from models.errors import InvalidInput, RuleViolation
 from models.profiles import DEFAULT_CLASSIFICATIONS, NO_CONTACT_CADENCE, SchoolCalendar, school_dates
 from models.reminder import Reminder
-from models.services import assessments, cases, consents, notes, staff
+from models.resource import Resource
+from models.schemas import ClosureInput, ReferralInput
+from models.services import assessments, cases, closure, consents, notes, plans, referrals, staff
 from models.services.context import Policy
-from tests.factories import NOW, assessment_input, consent, contact, intake, school_intake
+from models.services.lifecycle import snapshot
+from tests.factories import NOW, assessment_input, consent, contact, intake, plan_input, school_intake
 
 K = ReminderKind
 
@@ -366,3 +375,46 @@ def test_other_profiles_have_no_academic_calendar(db, world):
     assessments.assess(db, ctx, case.code, assessment_input())
     cases.classify(db, ctx, case.code, CaseIntensity.GENERAL)
     assert pending(db, case, K.SCHOOL_SELECTION, K.SAFETY_CHECK, K.GRADE_HANDOVER) == []
+
+
+# --- school: dropping out prompts a referral to 꿈드림 ------------------------------------------
+
+
+def test_closing_for_dropping_out_prompts_a_referral_to_an_out_of_school_youth_centre(db, world):
+    approve_manager(db, world)
+    staff.set_team_profile(db, world.team.name, Profile.SCHOOL)
+    db.refresh(world.manager)
+    policy = Policy()
+    ctx = world.ctx(policy=policy)
+    case = cases.open_case(db, ctx, school_intake())
+    assessments.assess(db, ctx, case.code, assessment_input(profile=Profile.SCHOOL))
+    cases.classify(db, ctx, case.code, CaseIntensity.GENERAL)
+    plans.create_plan(db, ctx, case.code, plan_input())
+    # No youth resource in the directory yet: the prompt still comes, naming none.
+    assert closure.dropout_links(db, case.id, ClosureReason.DROPPED_OUT) == []
+    dream = Resource(
+        name="가상시 학교밖청소년지원센터", category=ResourceCategory.YOUTH, sector=ResourceSector.PUBLIC
+    )
+    db.add(dream)
+    db.flush()
+    goals = {g.id: GoalAttainment.PARTLY for g in snapshot(db, case).plan_in_force.goals}
+    data = ClosureInput(
+        reason=ClosureReason.DROPPED_OUT,
+        attainments=goals,
+        worker_evaluation="학업중단",
+        client_informed=True,
+    )
+    closure.request_closure(db, ctx, case.code, data)
+    assert closure.dropout_links(db, case.id, ClosureReason.DROPPED_OUT) == ["가상시 학교밖청소년지원센터"]
+    assert closure.dropout_links(db, case.id, ClosureReason.GRADUATED) is None  # other reasons: no prompt
+    # Once a referral to the centre is under way, no more prompt; a cancelled one does not count.
+    referral = referrals.create(
+        db,
+        ctx,
+        case.code,
+        ReferralInput(resource_id=dream.id, domain=NeedDomain.LEARNING, reason="학업중단 연계"),
+    )
+    assert closure.dropout_links(db, case.id, ClosureReason.DROPPED_OUT) is None
+    referral.status = ReferralStatus.CANCELLED
+    db.flush()
+    assert closure.dropout_links(db, case.id, ClosureReason.DROPPED_OUT) == ["가상시 학교밖청소년지원센터"]
