@@ -156,6 +156,17 @@ class CaseIntensity(LabeledEnum):
     SIMPLE_LINKAGE = "SIMPLE_LINKAGE"
 
 
+class WeeLevel(LabeledEnum):
+    """The Wee referral ladder of the school profile (domain.md §6.3 [V2 S9]), lowest first:
+    Wee 클래스 (in school) → Wee 센터 (교육지원청: diagnosis, counselling, therapy) → 가정형 Wee센터
+    (residential, family-caused crisis) → Wee 스쿨 (시도교육청, long-term placement)."""
+
+    WEE_CLASS = "WEE_CLASS"
+    WEE_CENTER = "WEE_CENTER"
+    FAMILY_WEE_CENTER = "FAMILY_WEE_CENTER"
+    WEE_SCHOOL = "WEE_SCHOOL"
+
+
 class ContactType(LabeledEnum):
     VISIT_OFFICE = "VISIT_OFFICE"
     HOME_VISIT = "HOME_VISIT"

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, Field, PositiveInt
 
-from models.enums import CaseIntensity, Profile, ReminderKind
+from models.enums import CaseIntensity, Profile, ReminderKind, WeeLevel
 
 # The classifications (대상자 구분) each profile offers, in the order the modal lists them.
 DEFAULT_CLASSIFICATIONS: dict[Profile, tuple[CaseIntensity, ...]] = {
@@ -112,6 +112,21 @@ def school_dates(cal: SchoolCalendar, since: date, days: int = 365) -> list[Scho
                 SchoolDate(ReminderKind.SAFETY_CHECK, due - timedelta(days=cal.safety_check_days_before), due)
             )
     return sorted({d for d in found if since <= d.deadline < until}, key=lambda d: (d.deadline, d.kind.value))
+
+
+# The Wee ladder (domain.md §6.3 [V2 S9]), lowest first.
+WEE_LADDER: tuple[WeeLevel, ...] = (
+    WeeLevel.WEE_CLASS,
+    WeeLevel.WEE_CENTER,
+    WeeLevel.FAMILY_WEE_CENTER,
+    WeeLevel.WEE_SCHOOL,
+)
+
+
+def next_wee_level(level: WeeLevel) -> WeeLevel | None:
+    """One step up the Wee ladder (None at the top)."""
+    index = WEE_LADDER.index(level)
+    return WEE_LADDER[index + 1] if index + 1 < len(WEE_LADDER) else None
 
 
 def allowed_classifications(

@@ -42,6 +42,7 @@ from models.enums import (
     SignerRelationship,
     StaffRole,
     StatutoryBasis,
+    WeeLevel,
 )
 from models.errors import BilingualValueError, InvalidInput, Message, invalid_input_from
 
@@ -409,6 +410,7 @@ class ResourceInput(Form):
     eligibility: OptionalText = Field(None, max_length=2000)
     capacity: OptionalText = Field(None, max_length=100)
     has_mou: bool = False
+    wee_level: WeeLevel | None = None
 
 
 _FREE_TEXT = TypeAdapter(OptionalText)

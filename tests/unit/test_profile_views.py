@@ -7,11 +7,13 @@ import json
 from datetime import date
 
 import pytest
+from slack_sdk.models.blocks import Block
 
 from bot.views import blocks as b
 from bot.views.closure import close_done_modal
+from bot.views.profiles import wee_step_up_message
 from bot.views.reminders import OPENS, nudge
-from models.enums import ReminderKind
+from models.enums import ReminderKind, WeeLevel
 from models.text import LOCALES
 from tests.unit.test_views import validate_with_slack_sdk
 
@@ -42,3 +44,16 @@ def test_calendar_nudges_have_a_button_and_the_case_code_only(kind):
     assert CODE in text and kind.label("ko") in text
     buttons = [e for block in blocks if block["type"] == "actions" for e in block["elements"]]
     assert buttons[0]["action_id"] == OPENS[kind]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_wee_suggestion_names_the_step_and_its_resources(locale):
+    text, blocks = wee_step_up_message(
+        locale, CODE, WeeLevel.WEE_CLASS, WeeLevel.WEE_CENTER, ["가상 Wee 센터"]
+    )
+    assert CODE in text and WeeLevel.WEE_CENTER.label(locale) in text and "가상 Wee 센터" in text
+    assert f"/case refer {CODE}" in text
+    for block in blocks:
+        Block.parse(block).validate_json()
+    empty, _ = wee_step_up_message(locale, CODE, WeeLevel.WEE_CENTER, WeeLevel.FAMILY_WEE_CENTER, [])
+    assert WeeLevel.FAMILY_WEE_CENTER.label(locale) in empty

@@ -26,13 +26,31 @@ from models.enums import (
     ResourceSector,
     SignerRelationship,
     Stage,
+    WeeLevel,
 )
 from models.errors import InvalidInput, RuleViolation
-from models.profiles import DEFAULT_CLASSIFICATIONS, NO_CONTACT_CADENCE, SchoolCalendar, school_dates
+from models.profiles import (
+    DEFAULT_CLASSIFICATIONS,
+    NO_CONTACT_CADENCE,
+    SchoolCalendar,
+    next_wee_level,
+    school_dates,
+)
 from models.reminder import Reminder
 from models.resource import Resource
 from models.schemas import ClosureInput, ReferralInput
-from models.services import assessments, cases, closure, consents, notes, plans, referrals, staff
+from models.services import (
+    assessments,
+    cases,
+    closure,
+    consents,
+    notes,
+    plans,
+    referrals,
+    resources,
+    school,
+    staff,
+)
 from models.services.context import Policy
 from models.services.lifecycle import snapshot
 from tests.factories import NOW, assessment_input, consent, contact, intake, plan_input, school_intake
@@ -418,3 +436,77 @@ def test_closing_for_dropping_out_prompts_a_referral_to_an_out_of_school_youth_c
     referral.status = ReferralStatus.CANCELLED
     db.flush()
     assert closure.dropout_links(db, case.id, ClosureReason.DROPPED_OUT) == ["가상시 학교밖청소년지원센터"]
+
+
+# --- school: the Wee ladder ----------------------------------------------------------------------
+
+
+def wee(db, name: str, level: WeeLevel) -> Resource:
+    resource = Resource(
+        name=name, category=ResourceCategory.SCHOOL, sector=ResourceSector.PUBLIC, wee_level=level
+    )
+    db.add(resource)
+    db.flush()
+    return resource
+
+
+def test_the_wee_ladder_goes_up_one_step_at_a_time():
+    assert [next_wee_level(level) for level in WeeLevel] == [
+        WeeLevel.WEE_CENTER,
+        WeeLevel.FAMILY_WEE_CENTER,
+        WeeLevel.WEE_SCHOOL,
+        None,
+    ]
+
+
+def test_a_wee_referral_that_ends_suggests_the_next_step(db, world):
+    approve_manager(db, world)
+    staff.set_team_profile(db, world.team.name, Profile.SCHOOL)
+    db.refresh(world.manager)
+    ctx = world.ctx(policy=Policy())
+    case = cases.open_case(db, ctx, school_intake())
+    wee_class = wee(db, "가상중 Wee 클래스", WeeLevel.WEE_CLASS)
+    wee(db, "가상교육지원청 Wee 센터", WeeLevel.WEE_CENTER)
+    wee(db, "나중 Wee 센터", WeeLevel.WEE_CENTER).active = False  # inactive: not offered
+    data = ReferralInput(resource_id=wee_class.id, domain=NeedDomain.PSYCH_EMOTIONAL, reason="또래관계 상담")
+    referral = referrals.create(db, ctx, case.code, data)
+    assert school.wee_step_up(db, ctx, referral) is None  # a draft has not ended
+    for status in (ReferralStatus.CANCELLED, ReferralStatus.CLIENT_DECLINED):
+        referral.status = status
+        assert school.wee_step_up(db, ctx, referral) is None  # no sign the next step is needed
+    for status in (ReferralStatus.COMPLETED, ReferralStatus.DECLINED):
+        referral.status = status
+        assert school.wee_step_up(db, ctx, referral) == school.WeeStepUp(
+            WeeLevel.WEE_CLASS, WeeLevel.WEE_CENTER, ["가상교육지원청 Wee 센터"]
+        )
+    # The top of the ladder has no step above; a resource off the ladder none either.
+    top = referrals.create(
+        db,
+        ctx,
+        case.code,
+        data.model_copy(update={"resource_id": wee(db, "Wee 스쿨", WeeLevel.WEE_SCHOOL).id}),
+    )
+    top.status = ReferralStatus.COMPLETED
+    assert school.wee_step_up(db, ctx, top) is None
+    housing = referrals.create(db, ctx, case.code, data.model_copy(update={"resource_id": world.resource.id}))
+    housing.status = ReferralStatus.COMPLETED
+    assert school.wee_step_up(db, ctx, housing) is None
+
+
+def test_other_profiles_get_no_wee_suggestion(db, world):
+    ctx = world.ctx(policy=Policy())
+    case = cases.open_case(db, ctx, intake())
+    wee_class = wee(db, "가상중 Wee 클래스", WeeLevel.WEE_CLASS)
+    wee(db, "가상교육지원청 Wee 센터", WeeLevel.WEE_CENTER)
+    referral = referrals.create(
+        db, ctx, case.code, ReferralInput(resource_id=wee_class.id, domain=NeedDomain.FAMILY, reason="상담")
+    )
+    referral.status = ReferralStatus.COMPLETED
+    assert school.wee_step_up(db, ctx, referral) is None
+
+
+def test_the_resource_import_reads_the_wee_level(db):
+    text = "name,category,sector,wee_level\n가상중 Wee 클래스,SCHOOL,PUBLIC,Wee 클래스\n가상복지관,WELFARE,PRIVATE,\n"
+    resources.import_csv(db, text, now=NOW)
+    levels = dict(db.execute(select(Resource.name, Resource.wee_level)).all())
+    assert levels == {"가상중 Wee 클래스": WeeLevel.WEE_CLASS, "가상복지관": None}
