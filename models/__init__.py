@@ -10,6 +10,7 @@ from models.closure import AfterCareCheck, Closure, GoalAttainmentRecord
 from models.conference import ActionItem, CaseConference, ConferenceCase, ConferenceParticipant
 from models.consent import Consent
 from models.contact import ContactNote
+from models.handover import AfterCareHandover
 from models.idempotency import ProcessedRequest
 from models.mandatory_report import MandatoryReport
 from models.message_ref import MessageRef
@@ -26,6 +27,7 @@ from models.supervision import SupervisionCase, SupervisionFollowUp, Supervision
 __all__ = [
     "ActionItem",
     "AfterCareCheck",
+    "AfterCareHandover",
     "Assessment",
     "AssessmentRating",
     "AuditLog",

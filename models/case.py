@@ -9,6 +9,7 @@ from models.base import PII, SENSITIVE, Base, StrEnumType, utcnow
 from models.client import Client
 from models.crypto import EncryptedText
 from models.enums import CaseIntensity, CaseStatus, NextStep, Profile, ReminderKind, Stage
+from models.handover import AfterCareHandover
 from models.staff import StaffMember, Team
 
 
@@ -74,6 +75,10 @@ class Case(Base):
     team: Mapped[Team] = relationship()
     case_manager: Mapped[StaffMember] = relationship()
     workers: Mapped[list[CaseWorker]] = relationship(back_populates="case", cascade="all, delete-orphan")
+    # Public teams: after-care handed over to the 읍면동 (models/handover.py).
+    handovers: Mapped[list[AfterCareHandover]] = relationship(
+        order_by=AfterCareHandover.id, cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class CaseWorker(Base):

@@ -445,6 +445,8 @@ class ReminderKind(LabeledEnum):
     SCHOOL_SELECTION = "SCHOOL_SELECTION"
     SAFETY_CHECK = "SAFETY_CHECK"
     GRADE_HANDOVER = "GRADE_HANDOVER"
+    # Public teams: the after-care handed over to the 읍면동 after closure (models/services/handover.py).
+    AFTERCARE_HANDOVER = "AFTERCARE_HANDOVER"
 
 
 class ReminderStatus(LabeledEnum):

@@ -62,6 +62,8 @@ class PublicClocks(BaseModel):
     classification_to_plan_days: int = Field(15, ge=1)  # plan ≈15 d (after the classification)
     intake_to_plan_days: int = Field(30, ge=1)  # intake → plan ≤30 d
     plan_nudge_days: tuple[PositiveInt, ...] = (20, 27)  # nudges at D+20 and D+27
+    # After-care goes to the 읍면동 at closure: the hand-over is recorded within this many days [P].
+    handover_days: int = Field(7, ge=1)
 
 
 class SchoolCalendar(BaseModel):

@@ -522,3 +522,11 @@ class OutcomeInput(Form):
     decisions: list[DecisionInput] = Field(default_factory=list)
     action_items: list[ActionItemInput] = Field(default_factory=list, max_length=30)
     minutes_ref: OptionalText = Field(None, max_length=300)
+
+
+class HandoverInput(Form):
+    """사후관리 인계 (public teams): to whom the after-care went (an office or team), when, and a note."""
+
+    handed_to: SafeText = Field(min_length=1, max_length=200)
+    handed_over_on: date
+    note: OptionalText = Field(None, max_length=2000)

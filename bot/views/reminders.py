@@ -30,6 +30,7 @@ OPENS: dict[ReminderKind, Action] = {
     ReminderKind.SCHOOL_SELECTION: Action.OPEN_CLASSIFY,
     ReminderKind.SAFETY_CHECK: Action.OPEN_NOTE,
     ReminderKind.GRADE_HANDOVER: Action.OPEN_NOTE,
+    ReminderKind.AFTERCARE_HANDOVER: Action.OPEN_HANDOVER,
 }
 
 

@@ -138,6 +138,13 @@ def due_items(
     if case.status == CaseStatus.AFTERCARE:
         for check in snap.open_aftercare:
             add(ReminderKind.AFTERCARE_CHECK, str(check.due_on), on(check.due_on))
+        if profile == Profile.PUBLIC and case.closed_at is not None:
+            # Public teams hand the after-care to the 읍면동 (models/services/handover.py).
+            handed = any(h.episode == case.episode for h in case.handovers)
+            if not handed:
+                closed_on = case.closed_at.astimezone(policy.zone).date()
+                due = closed_on + timedelta(days=policy.public_clocks.handover_days)
+                add(ReminderKind.AFTERCARE_HANDOVER, str(closed_on), on(due))
         return items
     if case.status == CaseStatus.ON_HOLD:
         if case.hold_until is not None:  # contact nudges pause; one nudge on the day to look again

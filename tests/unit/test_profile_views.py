@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.views import blocks as b
 from bot.views.closure import close_done_modal
-from bot.views.profiles import wee_step_up_message
+from bot.views.profiles import HANDOVER_BLOCKS, handover_done_modal, handover_modal, wee_step_up_message
 from bot.views.reminders import OPENS, nudge
 from models.enums import ReminderKind, WeeLevel
 from models.text import LOCALES
@@ -57,3 +57,16 @@ def test_the_wee_suggestion_names_the_step_and_its_resources(locale):
         Block.parse(block).validate_json()
     empty, _ = wee_step_up_message(locale, CODE, WeeLevel.WEE_CENTER, WeeLevel.FAMILY_WEE_CENTER, [])
     assert WeeLevel.FAMILY_WEE_CENTER.label(locale) in empty
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_handover_modal_asks_to_whom_when_and_a_note(locale):
+    view = handover_modal(locale, CODE, date(2026, 3, 2))
+    validate_with_slack_sdk(view)
+    b.check_view(view)
+    inputs = [block["block_id"] for block in view["blocks"] if block["type"] == "input"]
+    assert inputs == HANDOVER_BLOCKS == ["handed_to", "handed_over_on", "note"]
+    assert json.loads(view["private_metadata"]) == {"code": CODE}
+    done = handover_done_modal(locale, CODE, "가상동 행정복지센터", date(2026, 3, 5))
+    validate_with_slack_sdk(done)
+    assert "가상동 행정복지센터" in json.dumps(done, ensure_ascii=False) and "2026-03-05" in json.dumps(done)

@@ -38,12 +38,13 @@ from models.profiles import (
 )
 from models.reminder import Reminder
 from models.resource import Resource
-from models.schemas import ClosureInput, ReferralInput
+from models.schemas import ClosureInput, HandoverInput, ReferralInput
 from models.services import (
     assessments,
     cases,
     closure,
     consents,
+    handover,
     notes,
     plans,
     referrals,
@@ -53,7 +54,16 @@ from models.services import (
 )
 from models.services.context import Policy
 from models.services.lifecycle import snapshot
-from tests.factories import NOW, assessment_input, consent, contact, intake, plan_input, school_intake
+from tests.factories import (
+    NOW,
+    assessment_input,
+    case_in_monitoring,
+    consent,
+    contact,
+    intake,
+    plan_input,
+    school_intake,
+)
 
 K = ReminderKind
 
@@ -510,3 +520,66 @@ def test_the_resource_import_reads_the_wee_level(db):
     resources.import_csv(db, text, now=NOW)
     levels = dict(db.execute(select(Resource.name, Resource.wee_level)).all())
     assert levels == {"가상중 Wee 클래스": WeeLevel.WEE_CLASS, "가상복지관": None}
+
+
+# --- public: after-care handed over to the 읍면동 -------------------------------------------------
+
+
+def closed_case(db, world) -> Case:
+    case = case_in_monitoring(db, world)
+    goals = {g.id: GoalAttainment.MET for g in snapshot(db, case).plan_in_force.goals}
+    data = ClosureInput(
+        reason=ClosureReason.GOAL_ACHIEVED,
+        attainments=goals,
+        worker_evaluation="목표 달성",
+        client_informed=True,
+    )
+    request = closure.request_closure(db, world.ctx(), case.code, data)
+    closure.decide_closure(db, world.ctx(world.supervisor), request.id, approve=True)
+    return case
+
+
+def handover_input(**overrides) -> HandoverInput:
+    values = dict(
+        handed_to="가상동 행정복지센터 맞춤형복지팀", handed_over_on=NOW.date(), note="월 1회 안부 확인 요청"
+    )
+    values.update(overrides)
+    return HandoverInput(**values)
+
+
+def test_a_public_cases_after_care_is_handed_over_to_the_eupmyeondong_with_a_record(db, world):
+    staff.set_team_profile(db, world.team.name, Profile.PUBLIC)
+    case = closed_case(db, world)
+    closed_on = NOW.astimezone(Policy().zone).date()
+    assert pending(db, case, K.AFTERCARE_HANDOVER) == [
+        (K.AFTERCARE_HANDOVER, nine(closed_on + timedelta(days=7)), closed_on + timedelta(days=7))
+    ]
+    with pytest.raises(InvalidInput) as caught:
+        handover.record_handover(
+            db, world.ctx(), case.code, handover_input(handed_over_on=closed_on + timedelta(days=1))
+        )
+    assert set(caught.value.errors) == {"handed_over_on"}
+
+    record = handover.record_handover(db, world.ctx(), case.code, handover_input())
+    db.expire_all()
+    stored = db.get(Case, case.id).handovers
+    assert [(h.id, h.handed_to, h.handed_over_on, h.note, h.recorded_by_id) for h in stored] == [
+        (record.id, "가상동 행정복지센터 맞춤형복지팀", NOW.date(), "월 1회 안부 확인 요청", world.manager.id)
+    ]
+    assert pending(db, case, K.AFTERCARE_HANDOVER) == []  # done
+    assert pending(db, case, K.AFTERCARE_CHECK) != []  # the after-care checks themselves go on
+
+
+def test_no_handover_for_other_profiles_or_before_the_closure(db, world):
+    welfare = closed_case(db, world)
+    assert pending(db, welfare, K.AFTERCARE_HANDOVER) == []
+    with pytest.raises(RuleViolation) as caught:
+        handover.record_handover(db, world.ctx(), welfare.code, handover_input())
+    assert caught.value.rule == "HANDOVER_PUBLIC"
+
+    staff.set_team_profile(db, world.team.name, Profile.PUBLIC)
+    open_case = case_in_monitoring(db, world)
+    with pytest.raises(RuleViolation) as caught:
+        handover.record_handover(db, world.ctx(), open_case.code, handover_input())
+    assert caught.value.rule == "HANDOVER_AFTER_CLOSURE"
+    assert db.get(Case, open_case.id).handovers == []
