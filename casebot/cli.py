@@ -81,8 +81,8 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> None:
                 f"; language: {language}"
             )
     elif args.action == "list":
-        school = settings.profile == Profile.SCHOOL
         with uow() as db:
+            school = _any_school_team(db, settings)
             rows = staff.list_staff(db)
             if not rows:
                 print(
@@ -135,13 +135,25 @@ def _date(text: str | None, option: str) -> date | None:
         raise CliError(f"{option}: {text!r} is not a date; write it as YYYY-MM-DD.") from None
 
 
+def _any_school_team(db, settings: Settings) -> bool:  # type: ignore[no-untyped-def]
+    """Whether any team works under the school profile (its own, or PROFILE for teams without one)."""
+    return (
+        any((team.profile or settings.profile) == Profile.SCHOOL for team in staff.list_teams(db))
+        or settings.profile == Profile.SCHOOL
+    )
+
+
 def _staff_approvals(args: argparse.Namespace, settings: Settings, uow: UnitOfWork) -> None:
     """The head of the school's approvals to handle student data (학교장 승인, 학생맞춤통합지원법 §17⑦)."""
-    if settings.profile != Profile.SCHOOL and args.action != "approvals":
-        print(
-            f"Note: PROFILE is {settings.profile.value}; approvals are required only under PROFILE=school.",
-            file=sys.stderr,
-        )
+    if args.action != "approvals":
+        with uow() as db:
+            school = _any_school_team(db, settings)
+        if not school:
+            print(
+                f"Note: PROFILE is {settings.profile.value} and no team has the school profile; approvals are "
+                "required only under PROFILE=school or for teams with the school profile.",
+                file=sys.stderr,
+            )
     today = _today(settings)
     if args.action == "approve":
         with uow() as db:
