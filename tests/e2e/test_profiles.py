@@ -4,20 +4,44 @@ for the student's AND a guardian's student-support consent (학생맞춤통합�
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.ids import View
+from bot.ids import Action, View
+from bot.metadata import ReferralMove
 from models import Case
 from models.assessment import Assessment
-from models.enums import CaseIntensity, ConsentScope, Profile, SignerRelationship, Surface
-from models.services import assessments, cases, consents, staff
+from models.enums import (
+    CaseIntensity,
+    ClosureReason,
+    ConsentScope,
+    GoalAttainment,
+    NeedDomain,
+    Profile,
+    ReferralStatus,
+    ResourceCategory,
+    ResourceSector,
+    SignerRelationship,
+    StaffRole,
+    Surface,
+    WeeLevel,
+)
+from models.handover import AfterCareHandover
+from models.resource import Resource
+from models.schemas import ClosureInput, ReferralInput
+from models.services import assessments, cases, closure, consents, plans, referrals, staff
 from models.services.context import Ctx
+from models.services.lifecycle import snapshot
 from models.staff import StaffMember
-from tests.e2e.helpers import add_staff, answer_to, choice, command, day, state, submit
-from tests.factories import assessment_input, consent, intake
+from sandbox.slack.requests import block_actions, post
+from tests.e2e.conftest import SIGNING_SECRET
+from tests.e2e.helpers import add_staff, answer_to, choice, command, day, state, submit, text
+from tests.factories import assessment_input, consent, intake, plan_input, student_support_consents
 
+SEOUL = ZoneInfo("Asia/Seoul")
 PUBLIC_TEAM, WELFARE_TEAM, SCHOOL_TEAM = "희망복지1팀", "사례관리1팀", "교육복지실"
 
 
@@ -122,3 +146,125 @@ def test_a_school_assessment_with_only_the_students_consent_is_refused(bot):
     command(bot, f"assess {code}", "USCH", channel_id="C0001")
     view = bot.slack.wait_for("views.open")[0].params["view"]
     assert view["callback_id"] == View.ASSESS
+
+
+def closed_case(bot, user: str, supervisor: str) -> str:
+    """A case taken to an approved closure by services (its after-care under way)."""
+    with bot.uow() as db:
+        ctx = ctx_of(db, user)
+        code = cases.open_case(db, ctx, intake()).code
+        assessments.assess(db, ctx, code, assessment_input())
+        cases.classify(db, ctx, code, CaseIntensity.GENERAL)
+        plans.create_plan(db, ctx, code, plan_input(start=ctx.today))
+        case = db.scalar(select(Case).where(Case.code == code))
+        goals = {g.id: GoalAttainment.MET for g in snapshot(db, case).plan_in_force.goals}
+        data = ClosureInput(
+            reason=ClosureReason.GOAL_ACHIEVED,
+            attainments=goals,
+            worker_evaluation="목표 달성",
+            client_informed=True,
+        )
+        request = closure.request_closure(db, ctx, code, data)
+        closure.decide_closure(db, ctx_of(db, supervisor), request.id, approve=True)
+        return code
+
+
+def test_a_public_team_records_the_after_care_hand_over_and_a_welfare_team_is_told_it_does_not_apply(bot):
+    add_staff(bot, "UPUB", team=PUBLIC_TEAM)
+    add_staff(bot, "USVP", StaffRole.SUPERVISOR, team=PUBLIC_TEAM)
+    with bot.uow() as db:
+        staff.set_team_profile(db, PUBLIC_TEAM, Profile.PUBLIC)
+    code = closed_case(bot, "UPUB", "USVP")
+
+    command(bot, f"인계 {code}", "UPUB")
+    view = bot.slack.wait_for("views.open")[0].params["view"]
+    assert view["callback_id"] == View.HANDOVER
+    today = datetime.now(SEOUL).date().isoformat()
+    values = state(
+        handed_to=text("가상동 행정복지센터 맞춤형복지팀"), handed_over_on=day(today), note=text(None)
+    )
+    status, body = submit(
+        bot, "UPUB", View.HANDOVER, values, view_id="VHO1", private_metadata=view["private_metadata"]
+    )
+    assert status == 200 and body["response_action"] == "update" and code in json.dumps(body["view"])
+    with bot.uow() as db:
+        [record] = db.scalars(select(AfterCareHandover))
+        assert (record.handed_to, record.handed_over_on.isoformat(), record.note) == (
+            "가상동 행정복지센터 맞춤형복지팀",
+            today,
+            None,
+        )
+
+    add_staff(bot, "UWEL", team=WELFARE_TEAM)
+    add_staff(bot, "USVW", StaffRole.SUPERVISOR, team=WELFARE_TEAM)
+    welfare = closed_case(bot, "UWEL", "USVW")
+    command(bot, f"handover {welfare}", "UWEL")
+    assert "[HANDOVER_PUBLIC]" in answer_to(bot, "UWEL")["text"]
+    assert len(bot.slack.calls("views.open")) == 1
+
+
+def test_a_wee_referral_that_ends_tells_the_school_case_manager_the_next_step_up(bot):
+    add_staff(bot, "USCH", team=SCHOOL_TEAM)
+    today = datetime.now(SEOUL).date()
+    with bot.uow() as db:
+        staff.set_team_profile(db, SCHOOL_TEAM, Profile.SCHOOL)
+        approve(db, "USCH", today)
+        wee_class = Resource(
+            name="가상중 Wee 클래스",
+            category=ResourceCategory.SCHOOL,
+            sector=ResourceSector.PUBLIC,
+            wee_level=WeeLevel.WEE_CLASS,
+        )
+        wee_center = Resource(
+            name="가상교육지원청 Wee 센터",
+            category=ResourceCategory.SCHOOL,
+            sector=ResourceSector.PUBLIC,
+            wee_level=WeeLevel.WEE_CENTER,
+        )
+        db.add_all([wee_class, wee_center])
+        db.flush()
+        ctx = ctx_of(db, "USCH")
+        sharing = consent(ConsentScope.THIRD_PARTY, given_on=today, recipients=[wee_class.id])
+        code = cases.open_case(
+            db, ctx, intake(consents=[consent(given_on=today), sharing, *student_support_consents(today)])
+        ).code
+        data = ReferralInput(
+            resource_id=wee_class.id, domain=NeedDomain.PSYCH_EMOTIONAL, reason="또래관계 상담"
+        )
+        referral = referrals.create(db, ctx, code, data)
+        for to in (ReferralStatus.SENT, ReferralStatus.IN_SERVICE):
+            referrals.move(db, ctx, referral.id, to)
+        referral_id = referral.id
+
+    completed = {
+        "action_id": f"{Action.REFERRAL_STATUS}:COMPLETED",
+        "value": ReferralMove(referral_id=referral_id, to=ReferralStatus.COMPLETED).dump(),
+    }
+    message = {"ts": "1700000000.000100", "text": "", "blocks": []}
+    request = block_actions(
+        SIGNING_SECRET, user_id="USCH", actions=[completed], channel_id="DUSCH", message=message
+    )
+    assert post(bot.events_url, request.body, request.headers)[0] == 200
+    assert bot.slack.wait_for("chat.update")[0].params["ts"] == message["ts"]
+    hint = bot.slack.wait_for("chat.postEphemeral")[0].params
+    assert hint["user"] == "USCH" and code in hint["text"]
+    assert (
+        "Wee 센터" in hint["text"]
+        and "가상교육지원청 Wee 센터" in hint["text"]
+        and "가상중" not in hint["text"]
+    )
+
+
+def approve(db, user: str, today) -> None:
+    """The head of the school's approval (학생맞춤통합지원법 §17⑦)."""
+    staff.approve(
+        db,
+        user,
+        approved_by="교장 김가상",
+        approved_on=today - timedelta(days=3),
+        reference="교무-7",
+        valid_until=None,
+        entered_by="cli:test",
+        today=today,
+        now=datetime.now(UTC),
+    )
