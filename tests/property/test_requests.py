@@ -197,6 +197,7 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
     ),
     Action.OPEN_HOLD: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.OPEN_RESUME: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
+    Action.OPEN_HANDOVER: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.OPEN_TRANSFER: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.ADMIN_ADD_STAFF: ([], lambda codes: st.just({})),
     Action.ADMIN_EDIT_STAFF: ([], lambda codes: st.just({})),
