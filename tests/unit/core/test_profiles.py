@@ -53,6 +53,7 @@ from models.services import (
     staff,
 )
 from models.services.context import Policy
+from models.services.export import export_case
 from models.services.lifecycle import snapshot
 from tests.factories import (
     NOW,
@@ -568,6 +569,13 @@ def test_a_public_cases_after_care_is_handed_over_to_the_eupmyeondong_with_a_rec
     ]
     assert pending(db, case, K.AFTERCARE_HANDOVER) == []  # done
     assert pending(db, case, K.AFTERCARE_CHECK) != []  # the after-care checks themselves go on
+    # The record's export (casebot export) shows it, and the timeline names it.
+    text = export_case(db, case.code, operator="cli:test", reason="열람 요청", now=NOW, zone=Policy().zone)
+    assert (
+        "- 읍면동 인계 2026-03-02: 가상동 행정복지센터 맞춤형복지팀, 메모 월 1회 안부 확인 요청 (Manager)"
+        in text
+    )
+    assert "사후관리 읍면동 인계" in text
 
 
 def test_no_handover_for_other_profiles_or_before_the_closure(db, world):
