@@ -13,7 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.cadence import Cadences
 from models.crypto import EncryptionKeyError, Keyring
-from models.enums import Profile, ResourceCategory
+from models.enums import CaseIntensity, Profile, ResourceCategory
+from models.profiles import PublicClocks, SchoolCalendar
 from models.services.context import Policy, PrivacyMode, funding_sources_with
 
 
@@ -84,6 +85,15 @@ class Settings(BaseSettings):
 
     cadences: Cadences = Cadences()
     working_hours: WorkingHours = WorkingHours()
+    # The profile is a team's (`casebot team profile`); PROFILE is the default of teams without one.
+    # What differs by profile (models/profiles.py, sources there): the classifications a team of each
+    # profile offers, e.g. CLASSIFICATIONS='{"public": ["CRISIS", "HIGH_COMPLEXITY", "GENERAL",
+    # "LINKAGE_ONLY"]}' (a profile not named keeps its default), the public-sector clocks
+    # (PUBLIC_CLOCKS__INTAKE_TO_SURVEY_DAYS=10 ...) and the school teams' academic calendar
+    # (SCHOOL_CALENDAR__YEAR_START_MONTH=3 ...).
+    classifications: dict[Profile, list[CaseIntensity]] = Field(default_factory=dict)
+    public_clocks: PublicClocks = PublicClocks()
+    school_calendar: SchoolCalendar = SchoolCalendar()
 
     @field_validator("timezone")
     @classmethod
@@ -126,6 +136,16 @@ class Settings(BaseSettings):
             raise ValueError("a cap must be a positive number of won")
         return value
 
+    @field_validator("classifications")
+    @classmethod
+    def _classification_lists(
+        cls, value: dict[Profile, list[CaseIntensity]]
+    ) -> dict[Profile, list[CaseIntensity]]:
+        for profile, values in value.items():
+            if not values or len(set(values)) != len(values):
+                raise ValueError(f"{profile.value}: name each classification once, at least one")
+        return value
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -163,6 +183,9 @@ class Settings(BaseSettings):
             closure_approvers=tuple(self.closure_approvers),
             lost_contact_attempts=self.lost_contact_attempts,
             lost_contact_days=self.lost_contact_days,
+            classifications=tuple((p, tuple(v)) for p, v in self.classifications.items()),
+            public_clocks=self.public_clocks,
+            school_calendar=self.school_calendar,
         )
 
 

@@ -82,8 +82,8 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> None:
                 f"; language: {language}"
             )
     elif args.action == "list":
-        school = settings.profile == Profile.SCHOOL
         with uow() as db:
+            school = _any_school_team(db, settings)
             rows = staff.list_staff(db)
             if not rows:
                 print(
@@ -150,6 +150,24 @@ def _tell_transfers(settings: Settings, moved: list, to: StaffMember | None) -> 
         tell_transfer(client, notice.code, notice.people, to.slack_user_id, settings.default_locale)
 
 
+def cmd_team(args: argparse.Namespace, settings: Settings) -> None:
+    """Teams and their practice profile (models/profiles.py: what differs by profile)."""
+    uow = _uow(settings)
+    with uow() as db:
+        if args.action == "list":
+            for team in staff.list_teams(db):
+                own = team.profile.value if team.profile else f"{settings.profile.value} (PROFILE)"
+                print(f"#{team.id}\t{team.name}\t{team.case_code_prefix}\t{own}")
+            return
+        profile = None if args.profile == "default" else Profile(args.profile)
+        team, open_cases = staff.set_team_profile(db, args.team, profile)
+        shown = profile.value if profile else f"{settings.profile.value} (PROFILE, the deployment's)"
+        print(
+            f"Team {team.name}: profile {shown}. Its {open_cases} open case(s) follow it from now on "
+            "(classification list, clocks, consent and calendar rules); new cases are opened under it."
+        )
+
+
 def _today(settings: Settings) -> date:
     return datetime.now(settings.zone).date()
 
@@ -163,13 +181,25 @@ def _date(text: str | None, option: str) -> date | None:
         raise CliError(f"{option}: {text!r} is not a date; write it as YYYY-MM-DD.") from None
 
 
+def _any_school_team(db, settings: Settings) -> bool:  # type: ignore[no-untyped-def]
+    """Whether any team works under the school profile (its own, or PROFILE for teams without one)."""
+    return (
+        any((team.profile or settings.profile) == Profile.SCHOOL for team in staff.list_teams(db))
+        or settings.profile == Profile.SCHOOL
+    )
+
+
 def _staff_approvals(args: argparse.Namespace, settings: Settings, uow: UnitOfWork) -> None:
     """The head of the school's approvals to handle student data (학교장 승인, 학생맞춤통합지원법 §17⑦)."""
-    if settings.profile != Profile.SCHOOL and args.action != "approvals":
-        print(
-            f"Note: PROFILE is {settings.profile.value}; approvals are required only under PROFILE=school.",
-            file=sys.stderr,
-        )
+    if args.action != "approvals":
+        with uow() as db:
+            school = _any_school_team(db, settings)
+        if not school:
+            print(
+                f"Note: PROFILE is {settings.profile.value} and no team has the school profile; approvals are "
+                "required only under PROFILE=school or for teams with the school profile.",
+                file=sys.stderr,
+            )
     today = _today(settings)
     if args.action == "approve":
         with uow() as db:
@@ -550,6 +580,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("id", nargs="?", help="staff id or Slack user id")
     people.set_defaults(handler=cmd_staff)
+
+    teams = commands.add_parser("team", help="teams and their practice profile")
+    team_actions = teams.add_subparsers(dest="action", required=True)
+    team_actions.add_parser("list", help="list teams with their profile")
+    set_profile = team_actions.add_parser(
+        "profile", help="set a team's profile (default: follow the deployment's PROFILE setting)"
+    )
+    set_profile.add_argument("team", help="the team's name")
+    set_profile.add_argument("profile", choices=[*(p.value for p in Profile), "default"])
+    teams.set_defaults(handler=cmd_team)
 
     res = commands.add_parser("resources", help="the community resource directory")
     res_actions = res.add_subparsers(dest="action", required=True)

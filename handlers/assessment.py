@@ -146,7 +146,7 @@ def open_classify(call: Invocation) -> None:
 def _classify_view(uow: UnitOfWork, ctx: Ctx, code: str, locale: str) -> dict:
     with uow() as db:
         case = cases.show(db, ctx, code).case  # the access check (and its audit entry)
-        return classify_modal(locale, case.code, current=case.intensity)
+        return classify_modal(locale, case.code, cases.classifications(ctx, case), current=case.intensity)
 
 
 def _button_code(action: dict) -> str:

@@ -119,7 +119,7 @@ def _close_view(turn: Turn, ctx: Ctx, code: str) -> dict | str:
         goals = [
             GoalRow(g.id, g.domain.label(locale), g.indicator, g.target) for g in (plan.goals if plan else [])
         ]
-        return close_modal(locale, turn.policy.profile, case.code, goals)
+        return close_modal(locale, case.profile, case.code, goals)
 
 
 def open_close(call: Invocation) -> None:
@@ -170,6 +170,8 @@ def submit_close(turn: Turn) -> None:
             "code": parties.code,
             "closure_id": closure.id,
             "supervisors": [[s.slack_user_id, s.locale] for s in parties.supervisors],
+            # 학업중단: the prompt to refer to a 학교밖청소년지원센터 (None: no prompt).
+            "dropout_links": closures.dropout_links(db, closure.case_id, data.reason),
         }
 
     outcome = submit_once(
@@ -182,7 +184,13 @@ def submit_close(turn: Turn) -> None:
     if outcome is None:
         return
     result, first_time = outcome
-    turn.ack(response_action="update", view=close_done_modal(turn.locale, str(result["code"])))
+    links = result.get("dropout_links")
+    turn.ack(
+        response_action="update",
+        view=close_done_modal(
+            turn.locale, str(result["code"]), dropout_links=list(links) if isinstance(links, list) else None
+        ),
+    )
     if first_time:
         turn.pass_on(
             code=str(result["code"]), closure_id=result["closure_id"], supervisors=result["supervisors"]

@@ -371,7 +371,7 @@ def open_intake(call: Invocation) -> None:
     policy = call.turn.policy
     ctx = call.ctx()
     with call.uow() as db:
-        if access.approval_required(policy.profile):
+        if access.approval_required(ctx.profile):
             # Refused (and logged) before the form, not after it is filled in: the head of the school's
             # approval is checked again when the case is saved.
             cases.require_may_open(db, ctx)
@@ -381,7 +381,7 @@ def open_intake(call: Invocation) -> None:
     call.open_modal(
         intake_modal(
             call.locale,
-            policy.profile,
+            ctx.profile,  # the profile of the team the case opens in
             channel_id=call.command.get("channel_id"),
             strict=policy.strict_privacy,
             load_warning=warning,

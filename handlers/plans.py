@@ -103,7 +103,7 @@ def open_plan(turn: Turn, *, code: str, channel_id: str | None, surface: Surface
                 choices = [ResourceChoice(r.id, r.name, r.category) for r in resources.by_category(db)]
             view = plan_modal(
                 locale,
-                ctx.policy.profile,
+                ctx.profile,
                 start.code,
                 ctx.today,
                 choices,

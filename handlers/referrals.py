@@ -29,6 +29,7 @@ from bot.metadata import (
     option_id,
 )
 from bot.notify import dm
+from bot.views.profiles import wee_step_up_message
 from bot.views.referrals import (
     CONSENT_NOW,
     OUTCOME_BLOCKS,
@@ -54,6 +55,7 @@ from models.enums import (
     ReplyMethod,
     SignerRelationship,
     Surface,
+    WeeLevel,
 )
 from models.errors import DomainError, InvalidInput, Message, RuleViolation, invalid_input_from
 from models.schemas import (
@@ -63,7 +65,7 @@ from models.schemas import (
     ReferralOutcomeInput,
     ReferrerReplyInput,
 )
-from models.services import access, cases, consents, idempotency, referrals, resources
+from models.services import access, cases, consents, idempotency, referrals, resources, school
 from models.services.context import Ctx
 
 if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold no SQL
@@ -145,7 +147,7 @@ def refer_form(
     choices = [ResourceChoice(r.id, r.name, r.category) for r in resources.by_category(db)]
     return refer_modal(
         locale,
-        ctx.policy.profile,
+        case.profile,
         case.code,
         choices,
         covered=consents.covered_resources(db, ctx, case),
@@ -364,7 +366,12 @@ def move_referral(turn: Turn) -> None:
         return _open_outcome(turn, ctx, referral_id, to)
 
     def move(db: Session) -> dict[str, object]:
-        return _shown(referrals.summary(db, referrals.move(db, ctx, referral_id, to)))
+        moved = referrals.move(db, ctx, referral_id, to)
+        shown = _shown(referrals.summary(db, moved))
+        step = school.wee_step_up(db, ctx, moved)  # school teams: the next step on the Wee ladder
+        if step is not None:
+            shown["wee"] = [step.level.value, step.next.value, step.resources]
+        return shown
 
     # The statuses never go back, so (referral, status) happens at most once: a repeated or racing
     # click finds the key taken and changes nothing.
@@ -372,13 +379,18 @@ def move_referral(turn: Turn) -> None:
     if not first_time:
         return turn.tell(t("referrals.message.already", locale, status=to.label(locale)))
     text, blocks = _message_for(referral_id, result, locale)
-    if turn.answer_in_place(text, blocks):
-        return  # the message shows the new status
-    container = turn.body.get("container") or {}
-    ts = (turn.body.get("message") or {}).get("ts") or container.get("message_ts")
-    channel = turn.channel_id
-    if channel and ts:
-        turn.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    if not turn.answer_in_place(text, blocks):
+        container = turn.body.get("container") or {}
+        ts = (turn.body.get("message") or {}).get("ts") or container.get("message_ts")
+        channel = turn.channel_id
+        if channel and ts:
+            turn.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    wee = result.get("wee")
+    if isinstance(wee, list):
+        level, step, names = wee
+        turn.tell(
+            *wee_step_up_message(locale, str(result["code"]), WeeLevel(level), WeeLevel(step), list(names))
+        )
 
 
 def _message_for(referral_id: int, result: dict[str, Any], locale: str) -> tuple[str, list[dict]]:

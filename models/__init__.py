@@ -17,6 +17,7 @@ from models.conference import (
 )
 from models.consent import Consent
 from models.contact import ContactNote
+from models.handover import AfterCareHandover
 from models.household import Household, HouseholdCase, HouseholdNeed, HouseholdPerson
 from models.idempotency import ProcessedRequest
 from models.mandatory_report import MandatoryReport
@@ -34,6 +35,7 @@ from models.supervision import SupervisionCase, SupervisionFollowUp, Supervision
 __all__ = [
     "ActionItem",
     "AfterCareCheck",
+    "AfterCareHandover",
     "AgendaRequest",
     "Assessment",
     "AssessmentRating",

@@ -18,6 +18,7 @@ from models.enums import (
     ReplyMethod,
     Stage,
 )
+from models.handover import AfterCareHandover
 from models.staff import StaffMember, Team
 
 
@@ -91,6 +92,10 @@ class Case(Base):
     team: Mapped[Team] = relationship()
     case_manager: Mapped[StaffMember] = relationship()
     workers: Mapped[list[CaseWorker]] = relationship(back_populates="case", cascade="all, delete-orphan")
+    # Public teams: after-care handed over to the 읍면동 (models/handover.py).
+    handovers: Mapped[list[AfterCareHandover]] = relationship(
+        order_by=AfterCareHandover.id, cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class CaseWorker(Base):

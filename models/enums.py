@@ -153,6 +153,20 @@ class CaseIntensity(LabeledEnum):
     GENERAL = "GENERAL"
     LINKAGE_ONLY = "LINKAGE_ONLY"
     SIMPLE = "SIMPLE"
+    # 단순연계 (welfare centre profile): a linkage only, with no contact cadence of its own
+    # (models/services/profiles.py).
+    SIMPLE_LINKAGE = "SIMPLE_LINKAGE"
+
+
+class WeeLevel(LabeledEnum):
+    """The Wee referral ladder of the school profile (domain.md §6.3 [V2 S9]), lowest first:
+    Wee 클래스 (in school) → Wee 센터 (교육지원청: diagnosis, counselling, therapy) → 가정형 Wee센터
+    (residential, family-caused crisis) → Wee 스쿨 (시도교육청, long-term placement)."""
+
+    WEE_CLASS = "WEE_CLASS"
+    WEE_CENTER = "WEE_CENTER"
+    FAMILY_WEE_CENTER = "FAMILY_WEE_CENTER"
+    WEE_SCHOOL = "WEE_SCHOOL"
 
 
 class ContactType(LabeledEnum):
@@ -563,6 +577,13 @@ class ReminderKind(LabeledEnum):
     SUPERVISION_FOLLOW_UP = "SUPERVISION_FOLLOW_UP"
     # A crisis, self-harm, abuse or loss of carer ticked at intake: a first response within 24 hours.
     CRISIS_FIRST_RESPONSE = "CRISIS_FIRST_RESPONSE"
+    # School teams' academic calendar (models/profiles.py, domain.md §4 "School terms"): the March
+    # selection, the pre-vacation safety check and the February grade hand-over, per open case.
+    SCHOOL_SELECTION = "SCHOOL_SELECTION"
+    SAFETY_CHECK = "SAFETY_CHECK"
+    GRADE_HANDOVER = "GRADE_HANDOVER"
+    # Public teams: the after-care handed over to the 읍면동 after closure (models/services/handover.py).
+    AFTERCARE_HANDOVER = "AFTERCARE_HANDOVER"
 
 
 class ReminderStatus(LabeledEnum):

@@ -6,7 +6,7 @@ from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, StrEnumType, utcnow
-from models.enums import ResourceCategory, ResourceSector
+from models.enums import ResourceCategory, ResourceSector, WeeLevel
 
 
 class Resource(Base):
@@ -23,6 +23,8 @@ class Resource(Base):
     eligibility: Mapped[str | None] = mapped_column(Text)
     capacity: Mapped[str | None] = mapped_column(String(100))
     has_mou: Mapped[bool] = mapped_column(default=False)
+    # A Wee resource's step on the Wee ladder (school teams: models/profiles.py `next_wee_level`).
+    wee_level: Mapped[WeeLevel | None] = mapped_column(StrEnumType(WeeLevel))
     active: Mapped[bool] = mapped_column(default=True)
     last_verified_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

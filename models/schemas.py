@@ -53,6 +53,7 @@ from models.enums import (
     SignerRelationship,
     StaffRole,
     StatutoryBasis,
+    WeeLevel,
 )
 from models.errors import BilingualValueError, InvalidInput, Message, invalid_input_from
 
@@ -478,6 +479,7 @@ class ResourceInput(Form):
     eligibility: OptionalText = Field(None, max_length=2000)
     capacity: OptionalText = Field(None, max_length=100)
     has_mou: bool = False
+    wee_level: WeeLevel | None = None
 
 
 _FREE_TEXT = TypeAdapter(OptionalText)
@@ -631,3 +633,11 @@ class AgenciesInput(Form):
 
     lead: AgencyInput | None = None
     partners: list[AgencyInput] = Field(default_factory=list, max_length=6)
+
+
+class HandoverInput(Form):
+    """사후관리 인계 (public teams): to whom the after-care went (an office or team), when, and a note."""
+
+    handed_to: SafeText = Field(min_length=1, max_length=200)
+    handed_over_on: date
+    note: OptionalText = Field(None, max_length=2000)

@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, StrEnumType, utcnow
-from models.enums import StaffRole
+from models.enums import Profile, StaffRole
 
 
 class Team(Base):
@@ -17,6 +17,10 @@ class Team(Base):
     # Case codes are <prefix>-<year>-<sequence>; the prefix is chosen per team, never from client data.
     case_code_prefix: Mapped[str] = mapped_column(String(10), default="C")
     slack_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # The team's practice profile (a deployment may run a welfare-centre team and a school social-work
+    # team side by side); None follows the deployment's PROFILE setting. `casebot team profile` sets it;
+    # the rules that differ by profile read it (models/services/profiles.py).
+    profile: Mapped[Profile | None] = mapped_column(StrEnumType(Profile))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list[StaffMember]] = relationship(back_populates="team")

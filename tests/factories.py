@@ -19,6 +19,7 @@ from models.enums import (
     ResourceCategory,
     ResourceSector,
     ResponsibleParty,
+    SignerRelationship,
     StaffRole,
     Surface,
     domains_for,
@@ -45,6 +46,12 @@ TODAY = date(2026, 3, 2)
 CLIENT_NAME = "가나다테스트"
 
 
+# The core tests' deployment offers every classification under every profile (the CLASSIFICATIONS
+# setting), so that a test about an intensity's cadence can classify with any of them. What each
+# profile offers by default is tested with `Policy()` itself (tests/unit/core/test_profiles.py).
+EVERY_CLASSIFICATION = Policy(classifications=tuple((p, tuple(CaseIntensity)) for p in Profile))
+
+
 @dataclass
 class World:
     team: Team
@@ -59,7 +66,9 @@ class World:
     other_resource: Resource
 
     def ctx(self, staff: StaffMember | None = None, now: datetime = NOW, policy: Policy | None = None) -> Ctx:
-        return Ctx(actor=staff or self.manager, surface=Surface.CLI, now=now, policy=policy or Policy())
+        return Ctx(
+            actor=staff or self.manager, surface=Surface.CLI, now=now, policy=policy or EVERY_CLASSIFICATION
+        )
 
 
 def make_world(db: Session) -> World:
@@ -117,6 +126,22 @@ def consent(
         given_on=given_on,
         expires_on=expires_on,
     )
+
+
+def student_support_consents(given_on: date = TODAY) -> list[ConsentInput]:
+    """학생맞춤통합지원 동의 of the student and of a parent (학생맞춤통합지원법 §11③): what a school team's
+    case needs before the assessment."""
+    return [
+        consent(ConsentScope.STUDENT_SUPPORT, given_on=given_on).model_copy(
+            update={"signer_relationship": who}
+        )
+        for who in (SignerRelationship.SELF, SignerRelationship.PARENT)
+    ]
+
+
+def school_intake(given_on: date = TODAY) -> IntakeInput:
+    """The standard intake with the collection consent and both student-support consents."""
+    return intake(consents=[consent(given_on=given_on), *student_support_consents(given_on)])
 
 
 def sharing_consent(*recipient_names: str) -> ConsentInput:

@@ -8,6 +8,7 @@ strengths, informal supports, the client's goals). Block ids are the core's fiel
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
 
 from bot.i18n import t
@@ -280,16 +281,22 @@ def crisis_message(locale: str, code: str) -> tuple[str, list[Block]]:
 
 
 def classify_modal(
-    locale: str, code: str, *, current: CaseIntensity | None = None, conference_on: date | None = None
+    locale: str,
+    code: str,
+    options: Sequence[CaseIntensity],
+    *,
+    current: CaseIntensity | None = None,
+    conference_on: date | None = None,
 ) -> dict:
+    """`options`: the classifications of the case's team's profile (models/profiles.py), in order."""
     k = "assessment.classify."
     blocks = [
         section(t(k + "intro", locale, code=code)),
         select(
             "intensity",
             t(k + "intensity", locale),
-            [(i.label(locale), i.value) for i in CaseIntensity],
-            initial=current.value if current else None,
+            [(i.label(locale), i.value) for i in options],
+            initial=current.value if current in options else None,
         ),
         date_input("conference_on", t(k + "conference_on", locale), optional=True, initial=conference_on),
     ]

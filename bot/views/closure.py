@@ -113,12 +113,14 @@ def close_modal(locale: str, profile: Profile, code: str, goals: list[GoalRow]) 
     )
 
 
-def close_done_modal(locale: str, code: str) -> dict:
-    return modal(
-        View.DONE,
-        t("closure.done.title", locale),
-        [header(code), section(t("closure.done.text", locale, code=code))],
-    )
+def close_done_modal(locale: str, code: str, *, dropout_links: list[str] | None = None) -> dict:
+    """`dropout_links`: closing for dropping out prompts a referral to a 학교밖청소년지원센터 (꿈드림),
+    naming the directory's youth resources (None: no prompt)."""
+    blocks = [header(code), section(t("closure.done.text", locale, code=code))]
+    if dropout_links is not None:
+        where = ", ".join(dropout_links) if dropout_links else t("profiles.dropout.no_resource", locale)
+        blocks.append(section(t("profiles.dropout.prompt", locale, code=code, resources=where)))
+    return modal(View.DONE, t("closure.done.title", locale), blocks)
 
 
 def approval_request_blocks(locale: str, code: str, closure_id: int) -> list[Block]:

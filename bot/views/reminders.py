@@ -30,6 +30,11 @@ OPENS: dict[ReminderKind, Action] = {
     ReminderKind.HOLD_END: Action.OPEN_RESUME,
     ReminderKind.CRISIS_FIRST_RESPONSE: Action.OPEN_NOTE,
     ReminderKind.REFERRER_REPLY: Action.OPEN_REFERRER_REPLY,
+    # School teams' academic calendar: select again (classify), a safety check or hand-over (a contact).
+    ReminderKind.SCHOOL_SELECTION: Action.OPEN_CLASSIFY,
+    ReminderKind.SAFETY_CHECK: Action.OPEN_NOTE,
+    ReminderKind.GRADE_HANDOVER: Action.OPEN_NOTE,
+    ReminderKind.AFTERCARE_HANDOVER: Action.OPEN_HANDOVER,
 }
 
 

@@ -114,10 +114,10 @@ def not_approved_message(db: Session, staff_id: int, today: date) -> Message:
 def require_approval(db: Session, ctx: Ctx, case: Case | None = None, *, purpose: str) -> None:
     """Refuse (audited) a school-case action by someone without an approval in force.
 
-    The profile is the case's own when there is a case (a student's case stays one), else the
-    deployment's. Admins are left to the usual checks: they never handle case data anyway.
+    The profile is the case's own when there is a case (a student's case stays one), else that of the
+    actor's team (the team's profile, or the deployment's PROFILE). Admins are left to the usual checks: they never handle case data anyway.
     """
-    profile = case.profile if case is not None else ctx.policy.profile
+    profile = case.profile if case is not None else ctx.profile
     if not approval_required(profile) or ctx.actor.role == StaffRole.ADMIN:
         return
     if is_approved(db, ctx.actor.id, ctx.today):

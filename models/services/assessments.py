@@ -17,6 +17,7 @@ from models.enums import (
     ConsentScope,
     NeedDomain,
     Profile,
+    SignerRelationship,
     StatutoryBasis,
     domains_for,
 )
@@ -27,7 +28,7 @@ from models.services.audit import record_event
 from models.services.cases import require_open
 from models.services.changes import case_changed
 from models.services.context import Ctx
-from models.services.lifecycle import snapshot
+from models.services.lifecycle import CaseSnapshot, snapshot
 from models.staff import StaffMember
 
 NO_CONSENT = Message("assessments.errors.no_consent_collection_use")
@@ -51,6 +52,8 @@ def start(db: Session, ctx: Ctx, code: str, kind: AssessmentKind | None = None) 
     snap = snapshot(db, case)
     if snap.active_consent(ConsentScope.COLLECT_USE, ctx.today) is None:
         raise RuleViolation("R2", NO_CONSENT)
+    if ctx.policy.team_profile(case.team) == Profile.SCHOOL:
+        require_student_support_consent(snap, ctx.today)
     if case.intake_at is None:
         raise RuleViolation("INTAKE_FIRST", Message("assessments.errors.record_intake_interview_first"))
     draft = next((a for a in snap.assessments if a.status == AssessmentStatus.DRAFT), None)
@@ -69,6 +72,27 @@ def start(db: Session, ctx: Ctx, code: str, kind: AssessmentKind | None = None) 
     db.flush()
     case_changed(db, ctx, case, "assessment_started", assessment=assessment.id, kind=kind.value)
     return assessment
+
+
+GUARDIAN_SIGNERS = frozenset({SignerRelationship.PARENT, SignerRelationship.GUARDIAN})
+
+
+def require_student_support_consent(snap: CaseSnapshot, today: date) -> None:
+    """School teams (models/profiles.py): 학생맞춤통합지원 needs the consent of the student AND of a
+    guardian (학생맞춤통합지원법 §11③; domain.md R7 and §3 ConsentScope STUDENT_SUPPORT) — two consent
+    rows in force, one signed by the student, one by a parent or guardian — before the assessment."""
+    signers = {
+        c.signer_relationship
+        for c in snap.consents
+        if c.scope == ConsentScope.STUDENT_SUPPORT and c.active_on(today)
+    }
+    missing = []
+    if SignerRelationship.SELF not in signers:
+        missing.append(Message("profiles.school.student"))
+    if not signers & GUARDIAN_SIGNERS:
+        missing.append(Message("profiles.school.guardian"))
+    if missing:
+        raise RuleViolation("R7", Message("profiles.errors.student_support_consent", missing=missing))
 
 
 def _load(db: Session, ctx: Ctx, assessment_id: int) -> tuple[Case, Assessment]:

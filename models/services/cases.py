@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from models.case import Case, CaseAccessGrant, CaseWorker
 from models.client import Client, Guardian, HouseholdMember
-from models.enums import CaseIntensity, CaseStatus, StaffRole, Stage
+from models.enums import CaseIntensity, CaseStatus, Profile, StaffRole, Stage
 from models.errors import InvalidInput, Message, RuleViolation
 from models.schemas import IntakeInput, ReferrerReplyInput, check_free_text
 from models.services import access, guardians, strict
@@ -56,7 +56,7 @@ def open_case(db: Session, ctx: Ctx, data: IntakeInput) -> Case:
     team = ctx.actor.team
     case = Case(
         code=next_case_code(db, team.case_code_prefix, ctx.today.year),
-        profile=ctx.policy.profile,
+        profile=ctx.profile,  # the team's profile (models/profiles.py); the access rules keep it
         status=CaseStatus.OPEN,
         client=client,
         team_id=team.id,
@@ -115,7 +115,7 @@ def _case_manager_for(db: Session, ctx: Ctx, staff_id: int | None) -> StaffMembe
         or manager.role not in access.CASE_OWNER_ROLES
     ):
         raise InvalidInput({"case_manager_id": Message("cases.errors.choose_active_case_manager")})
-    if not access.may_be_assigned(db, manager, ctx.policy.profile, ctx.today):
+    if not access.may_be_assigned(db, manager, ctx.profile, ctx.today):
         raise InvalidInput({"case_manager_id": access.NOT_APPROVED_ASSIGNEE})
     return manager
 
@@ -136,10 +136,32 @@ def record_intake(db: Session, ctx: Ctx, code: str, *, summary: str | None, noti
     return case
 
 
+def case_profile(ctx: Ctx, case: Case) -> Profile:
+    """The profile the case's rules follow: its team's (models/profiles.py)."""
+    return ctx.policy.team_profile(case.team)
+
+
+def classifications(ctx: Ctx, case: Case) -> tuple[CaseIntensity, ...]:
+    """The classifications the case's team offers (its profile's list)."""
+    return ctx.policy.classifications_for(case_profile(ctx, case))
+
+
 def classify(db: Session, ctx: Ctx, code: str, intensity: CaseIntensity) -> Case:
-    """사례회의·대상자 구분: decide the intensity, which drives the contact cadence."""
+    """사례회의·대상자 구분: decide the intensity, which drives the contact cadence. Only a value of the
+    team's profile's list (models/profiles.py)."""
     case = access.load_case(db, ctx, code, purpose="classify")
     access.require_lead(ctx, case, "classify")
+    allowed = classifications(ctx, case)
+    if intensity not in allowed:
+        raise InvalidInput(
+            {
+                "intensity": Message(
+                    "profiles.errors.intensity_not_for_profile",
+                    profile=case_profile(ctx, case),
+                    allowed=allowed,
+                )
+            }
+        )
     state = current_state(db, ctx, case)
     if state.stage.number < Stage.CONFERENCE.number or case.status in CLOSED_STATUSES:
         raise RuleViolation(

@@ -23,9 +23,13 @@ from models.enums import (
     ClosureStatus,
     ContactOutcome,
     Profile,
+    ReferralStatus,
+    ResourceCategory,
     StaffRole,
 )
 from models.errors import InvalidInput, Message, NotFound, RuleViolation
+from models.referral import Referral
+from models.resource import Resource
 from models.schemas import AfterCareInput, ClosureInput, check_free_text
 from models.services import access
 from models.services.audit import record_access
@@ -134,6 +138,36 @@ def load_for_decision(db: Session, ctx: Ctx, closure_id: int, *, purpose: str) -
         record_access(db, ctx, case, AuditAction.READ, "closure", purpose)
         return case, closure
     return access.load_case(db, ctx, case, purpose=purpose), closure
+
+
+# Referrals that link nobody: declined by the agency or the client, or cancelled.
+DEAD_REFERRALS = (ReferralStatus.DECLINED, ReferralStatus.CLIENT_DECLINED, ReferralStatus.CANCELLED)
+
+
+def dropout_links(db: Session, case_id: int, reason: ClosureReason) -> list[str] | None:
+    """Closing for dropping out (학업중단) prompts a referral to a 학교밖청소년지원센터 (꿈드림; domain.md §3
+    ClosureReason DROPPED_OUT, §6.4): None when no prompt is due (another reason, or the case already has
+    a referral under way or done to a youth resource), else the directory's youth resources by name
+    (possibly none: then the worker is told to add one)."""
+    if reason != ClosureReason.DROPPED_OUT:
+        return None
+    youth = list(
+        db.scalars(
+            select(Resource)
+            .where(Resource.active.is_(True), Resource.category == ResourceCategory.YOUTH)
+            .order_by(Resource.name)
+        )
+    )
+    linked = db.scalar(
+        select(func.count())
+        .select_from(Referral)
+        .where(
+            Referral.case_id == case_id,
+            Referral.resource_id.in_([r.id for r in youth] or [-1]),
+            Referral.status.notin_(DEAD_REFERRALS),
+        )
+    )
+    return None if linked else [r.name for r in youth]
 
 
 def decide_closure(

@@ -9,8 +9,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from models.cadence import Cadences
-from models.enums import Profile, Surface
-from models.staff import StaffMember
+from models.enums import CaseIntensity, Profile, Surface
+from models.profiles import PublicClocks, SchoolCalendar, allowed_classifications
+from models.staff import StaffMember, Team
 from models.text import LOCALES, t
 
 # 서비스 제공기록: the funding sources every agency has (후원금, 사업비, 공적급여, 기타), as codes whose
@@ -69,10 +70,38 @@ class Policy:
     closure_approvers: tuple[str, ...] = ()
     lost_contact_attempts: int = 3
     lost_contact_days: int = 30
+    # What differs by team profile (models/profiles.py): the classifications each profile offers
+    # ((profile, values) pairs; a profile not named keeps its default list), the public-sector clocks
+    # and the school teams' academic calendar.
+    classifications: tuple[tuple[Profile, tuple[CaseIntensity, ...]], ...] = ()
+    public_clocks: PublicClocks = field(default_factory=PublicClocks)
+    school_calendar: SchoolCalendar = field(default_factory=SchoolCalendar)
 
     @property
     def strict_privacy(self) -> bool:
         return self.privacy_mode == "strict"
+
+    def team_profile(self, team: Team | None) -> Profile:
+        """A team's profile: its own, else the deployment's PROFILE."""
+        return team.profile if team is not None and team.profile is not None else self.profile
+
+    def classifications_for(self, profile: Profile) -> tuple[CaseIntensity, ...]:
+        return allowed_classifications(profile, dict(self.classifications))
+
+    def cadences_for(self, profile: Profile) -> Cadences:
+        """The cadences a case of a team with this profile runs on: PUBLIC teams keep the public-sector
+        clocks (domain.md §1, §4 [V2 S6]) whatever the general cadences say."""
+        if profile != Profile.PUBLIC:
+            return self.cadences
+        clocks = self.public_clocks
+        return self.cadences.model_copy(
+            update={
+                "intake_to_assessment_days": clocks.intake_to_survey_days,
+                "assessment_to_classification_days": clocks.survey_to_classification_days,
+                "intake_to_plan_days": clocks.intake_to_plan_days,
+                "plan_nudge_days": clocks.plan_nudge_days,
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -90,6 +119,11 @@ class Ctx:
     def today(self) -> date:
         """Today in the agency's time zone: due dates are local dates."""
         return self.now.astimezone(self.policy.zone).date()
+
+    @property
+    def profile(self) -> Profile:
+        """The profile of the actor's team (a new case's, when no case is in question yet)."""
+        return self.policy.team_profile(self.actor.team)
 
 
 def utc(moment: datetime) -> datetime:

@@ -36,6 +36,7 @@ from models.enums import (
     domains_for,
 )
 from models.errors import Message, RuleViolation
+from models.profiles import NO_PLAN
 from models.resource import Resource
 from models.schemas import (
     STRICT_CONTEXT,
@@ -171,7 +172,7 @@ def _case(
         return Ctx(actor=actor, surface=Surface.SYSTEM, now=clock["t"], policy=policy)
 
     first = ctx()
-    domains = domains_for(policy.profile)
+    domains = domains_for(first.profile)
     needs = rng.sample(list(domains), 2)
     case = cases.open_case(
         db,
@@ -215,17 +216,13 @@ def _case(
     )
     if target < 4:
         return
+    # From the team's own list (models/profiles.py); its first is its most intensive (위기, 집중).
+    offered = cases.classifications(first, case)
+    planned_kinds = [i for i in offered if i not in NO_PLAN and i != CaseIntensity.GENERAL]
     intensity = (
-        CaseIntensity.CRISIS
+        offered[0]
         if result.crisis
-        else rng.choice(
-            (
-                CaseIntensity.GENERAL,
-                CaseIntensity.GENERAL,
-                CaseIntensity.INTENSIVE,
-                CaseIntensity.HIGH_COMPLEXITY,
-            )
-        )
+        else rng.choice((CaseIntensity.GENERAL, CaseIntensity.GENERAL, *planned_kinds))
     )
     cases.classify(db, ctx(supervisor, days=rng.uniform(1, 4)), case.code, intensity)
     if target < 5:

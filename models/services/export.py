@@ -23,6 +23,7 @@ from models.consent import Consent
 from models.contact import ContactNote
 from models.enums import AuditAction, LabeledEnum, NeedDomain, Surface
 from models.errors import Message, NotFound
+from models.handover import AfterCareHandover
 from models.plan import PlanGoal, ServicePlan
 from models.referral import Referral
 from models.resource import Resource
@@ -448,6 +449,14 @@ def export_case(
             action=check.action,
             note=check.note,
             by=doc.who(check.done_by_id),
+        )
+    for handover in rows(AfterCareHandover):  # public teams: the after-care handed to the 읍면동
+        doc.line(
+            "aftercare_handover",
+            to=handover.handed_to,
+            on=handover.handed_over_on,
+            note=handover.note,
+            by=doc.who(handover.recorded_by_id),
         )
     doc.heading("timeline")
     # A mandatory report and who made it are left out (아동학대처벌법 §10③; PIPA §35④: the subject's

@@ -23,7 +23,6 @@ from models.contact import ContactNote
 from models.enums import (
     AssessmentKind,
     AssessmentStatus,
-    CaseIntensity,
     CaseStatus,
     ClosureStatus,
     ConsentScope,
@@ -35,6 +34,7 @@ from models.enums import (
     TaskStatus,
 )
 from models.plan import PlanGoal, PlanTask, ServicePlan
+from models.profiles import NO_PLAN
 from models.referral import Referral
 from models.text import t
 
@@ -204,8 +204,8 @@ def _open_case_stage(snap: CaseSnapshot, today: date) -> tuple[Stage, NextStep]:
     if case.classified_at is None or case.classified_at < case.episode_started_at:
         return Stage.CONFERENCE, NextStep.CLASSIFY
     plan = snap.plan_in_force
-    # 서비스연계 cases skip the service plan: linkage → check → after-care.
-    if plan is None and case.intensity != CaseIntensity.LINKAGE_ONLY:
+    # 서비스연계 (and 단순연계) cases skip the service plan: linkage → check → after-care.
+    if plan is None and case.intensity not in NO_PLAN:
         return Stage.PLAN, NextStep.AGREE_PLAN if snap.draft_plan else NextStep.WRITE_PLAN
     if snap.reassessment_pending:
         return Stage.REASSESSMENT, NextStep.COMPLETE_REASSESSMENT

@@ -24,10 +24,12 @@ from models.enums import (
     ConsentScope,
     MonitoringResult,
     NextStep,
+    Profile,
     ReferralStatus,
     ReminderKind,
     ReminderStatus,
 )
+from models.profiles import NO_CONTACT_CADENCE, NO_PLAN, school_dates
 from models.reminder import Reminder
 from models.services.access import case_supervisors
 from models.services.context import Policy
@@ -139,7 +141,14 @@ def departed(db: Session, snap: CaseSnapshot) -> frozenset[int]:
 def _due_items(
     snap: CaseSnapshot, policy: Policy, supervisors: list[int] | None, today: date | None
 ) -> list[DueItem]:
-    case, cad = snap.case, policy.cadences
+    """`today` (the agency's date) leaves out warnings about consents that have already expired.
+
+    The clocks are those of the case's team's profile (`Policy.cadences_for`: PUBLIC teams keep the
+    public-sector clocks); a classification with no contact cadence (단순연계, 단순서비스) has no
+    contact nudges, and one that skips the plan (서비스연계, 단순연계) no plan nudges (models/profiles.py)."""
+    case = snap.case
+    profile = policy.team_profile(case.team)
+    cad = policy.cadences_for(profile)
     items: list[DueItem] = []
     manager = case.case_manager_id
     base = f"case:{case.id}:e{case.episode}"
@@ -220,6 +229,13 @@ def _due_items(
         # The episode's referrals end with the closure; one made from an after-care check (LINK) is
         # followed up in after-care.
         referral_responses(aftercare_only=True)
+        if profile == Profile.PUBLIC and case.closed_at is not None:
+            # Public teams hand the after-care to the 읍면동 (models/services/handover.py).
+            handed = any(h.episode == case.episode for h in case.handovers)
+            if not handed:
+                closed_on = case.closed_at.astimezone(policy.zone).date()
+                due = closed_on + timedelta(days=policy.public_clocks.handover_days)
+                add(ReminderKind.AFTERCARE_HANDOVER, str(closed_on), on(due))
         return items
     if case.status == CaseStatus.ON_HOLD:
         if case.hold_until is not None:  # contact nudges pause; one nudge on the day to look again
@@ -256,17 +272,21 @@ def _due_items(
         )
 
     plan = snap.plan_in_force
-    if plan is None and case.intensity != CaseIntensity.LINKAGE_ONLY:
+    if plan is None and case.intensity not in NO_PLAN:
         deadline = start + timedelta(days=cad.intake_to_plan_days)
-        for day in cad.plan_nudge_days:
-            add(
-                ReminderKind.PLAN_DUE,
-                f"d{day}:{deadline}",
-                on(start + timedelta(days=day)),
-                deadline=deadline,
+        if profile == Profile.PUBLIC and classified:
+            # Public sector: the plan ≈15 days after the classification, within 30 of the intake [V2 S6].
+            assert case.classified_at is not None
+            classified_on = case.classified_at.astimezone(policy.zone).date()
+            deadline = min(
+                deadline, classified_on + timedelta(days=policy.public_clocks.classification_to_plan_days)
             )
+        for day in cad.plan_nudge_days:
+            # The nudges keep their distance from the deadline (D+20 and D+27 of a D+30 deadline).
+            nudge = max(deadline - timedelta(days=cad.intake_to_plan_days - day), start)
+            add(ReminderKind.PLAN_DUE, f"d{day}:{deadline}", on(min(nudge, deadline)), deadline=deadline)
 
-    if classified:
+    if classified and case.intensity not in NO_CONTACT_CADENCE:
         due = _next_contact_due(snap, policy)
         # In the agency's zone, so the key does not depend on the zone the stored times were read in.
         due_key = due.astimezone(policy.zone).isoformat(timespec="minutes")
@@ -353,6 +373,8 @@ def _due_items(
                     item.conference.chair_id,
                     deadline=item.due_date,
                 )
+    if profile == Profile.SCHOOL:
+        _school_calendar(snap, policy, max(start, today or start), add, on)
     return items
 
 
@@ -364,6 +386,31 @@ def task_id_of(reminder: Reminder) -> int | None:
     _, found, rest = reminder.key.partition(marker)
     number = rest.split(":", 1)[0] if found else ""
     return int(number) if number.isdecimal() and len(number) < 10 else None
+
+
+def _school_calendar(
+    snap: CaseSnapshot,
+    policy: Policy,
+    since: date,
+    add: Callable[..., None],
+    on: Callable[[date], datetime],
+) -> None:
+    """A school team's open case, by the academic calendar (models/profiles.py `school_dates`), over the
+    coming year. Each is done by the record: the selection by a classification in the new school year,
+    the safety check and the hand-over by a contact logged once the nudge has fired."""
+    case = snap.case
+    zone = policy.zone
+    contacts = [n.contact_at.astimezone(zone).date() for n in snap.notes]
+    for item in school_dates(policy.school_calendar, since):
+        if item.kind == ReminderKind.SCHOOL_SELECTION:
+            # Continuing cases are selected again for the new school year; a case not classified yet
+            # has its classification deadline instead.
+            classified = case.classified_at.astimezone(zone).date() if case.classified_at else None
+            if classified is None or classified >= item.fires_on:
+                continue
+        elif any(day >= item.fires_on for day in contacts):
+            continue
+        add(item.kind, str(item.deadline), on(item.fires_on), deadline=item.deadline)
 
 
 def _consents_referrals_outlive(snap: CaseSnapshot) -> list[Consent]:
@@ -418,7 +465,8 @@ def crisis_first_response_due(snap: CaseSnapshot, policy: Policy) -> datetime | 
 
 def _next_contact_due(snap: CaseSnapshot, policy: Policy) -> datetime:
     """When the next contact is due, by intensity, from the last contact reached (or classification)."""
-    case, cad = snap.case, policy.cadences
+    case = snap.case
+    cad = policy.cadences_for(policy.team_profile(case.team))
     last = snap.last_contact
     classified_at = case.classified_at
     assert classified_at is not None

@@ -11,14 +11,14 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.enums import ResourceCategory, ResourceSector
+from models.enums import ResourceCategory, ResourceSector, WeeLevel
 from models.errors import Message, NotFound, invalid_input_from
 from models.resource import Resource
 from models.schemas import ResourceInput
 from models.text import words
 
 REQUIRED_COLUMNS = ("name", "category", "sector")
-OPTIONAL_COLUMNS = ("contact", "eligibility", "capacity", "has_mou")
+OPTIONAL_COLUMNS = ("contact", "eligibility", "capacity", "has_mou", "wee_level")
 # What counts as "yes" in the has_mou column, in either language (`resources.import.yes_words`).
 TRUE_WORDS = frozenset(words("resources.import.yes_words"))
 
@@ -67,6 +67,7 @@ def parse_csv(text: str) -> list[ResourceInput]:
                     eligibility=values.get("eligibility") or None,
                     capacity=values.get("capacity") or None,
                     has_mou=values.get("has_mou", "").lower() in TRUE_WORDS,
+                    wee_level=_enum_from(WeeLevel, values["wee_level"]) if values.get("wee_level") else None,
                 )
             )
         except ValidationError as exc:

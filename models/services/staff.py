@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, select
+from sqlalchemy import Connection, Engine, Row, bindparam, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -22,7 +22,7 @@ from models.audit import AuditLog
 from models.case import Case
 from models.crypto import keyring_of
 from models.db import make_engine
-from models.enums import AuditAction, StaffRole, Surface
+from models.enums import AuditAction, CaseStatus, Profile, StaffRole, Surface
 from models.errors import InvalidInput, Message, NotFound
 from models.schemas import StaffInput, check_free_text
 from models.services import cases
@@ -42,6 +42,27 @@ def get_or_create_team(db: Session, name: str) -> Team:
 
 def team_by_name(db: Session, name: str) -> Team | None:
     return db.scalar(select(Team).where(Team.name == name))
+
+
+def list_teams(db: Session) -> list[Team]:
+    return list(db.scalars(select(Team).order_by(Team.name)))
+
+
+def set_team_profile(db: Session, name: str, profile: Profile | None) -> tuple[Team, int]:
+    """Set a team's practice profile (None: follow the deployment's PROFILE). The rules that differ by
+    profile (classification list, public clocks, school consent and calendar) read the team's profile,
+    so the team's open cases follow at once; returns the team and how many open cases it has."""
+    team = team_by_name(db, name)
+    if team is None:
+        raise InvalidInput({"team": Message("profiles.errors.unknown_team", team=name)})
+    team.profile = profile
+    db.flush()
+    open_count = db.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.team_id == team.id, Case.status.notin_((CaseStatus.CLOSED, CaseStatus.ARCHIVED)))
+    )
+    return team, int(open_count or 0)
 
 
 def add_staff(db: Session, data: StaffInput) -> StaffMember:

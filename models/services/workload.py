@@ -32,6 +32,7 @@ INTENSITY_WEIGHTS: dict[CaseIntensity | None, float] = {
     CaseIntensity.GENERAL: 1.0,
     CaseIntensity.LINKAGE_ONLY: 0.5,
     CaseIntensity.SIMPLE: 0.5,
+    CaseIntensity.SIMPLE_LINKAGE: 0.5,  # 단순연계 (welfare centre): a linkage only, like 서비스연계
     None: 1.0,  # not classified yet
 }
 TREND_WEEKS = 8

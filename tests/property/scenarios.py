@@ -40,7 +40,7 @@ from models.schemas import (
 from models.services import assessments, cases, conferences, plans, referrals
 from models.services import closure as closures
 from models.services.lifecycle import snapshot
-from models.staff import StaffMember
+from models.staff import StaffMember, Team
 from sandbox.slack.requests import block_actions, message_shortcut, slash_command
 from tests.factories import NOW, assessment_input, intake, plan_input
 from tests.property.conftest import SIGNING_SECRET, Bot
@@ -321,6 +321,15 @@ def _aftercare(bot: Bot) -> Opened:
     return Opened([command(bot, f"aftercare {code}", View.AFTERCARE)], MANAGER, [code])
 
 
+def _handover(bot: Bot) -> Opened:
+    """사후관리 인계 is a public team's: the manager's team works under the public profile from here on
+    (the other scenarios' classification, GENERAL, is on its list too)."""
+    with bot.uow() as db:
+        db.get_one(Team, bot.world.team.id).profile = Profile.PUBLIC
+    code = new_case(bot, "aftercare")
+    return Opened([command(bot, f"handover {code}", View.HANDOVER)], MANAGER, [code])
+
+
 def _schedule(bot: Bot) -> Opened:
     codes = [new_case(bot, "open") for _ in range(3)]
     externals = st.lists(
@@ -443,6 +452,7 @@ SCENARIOS = [
     Scenario("closure_return", View.CLOSURE_RETURN, _closure_return, closes=True),
     Scenario("closure_review", View.CLOSURE_REVIEW, _closure_review, {"aftercare_checks": ANY}, closes=True),
     Scenario("aftercare", View.AFTERCARE, _aftercare),  # the check is updated; a crisis reopens the case
+    Scenario("handover", View.HANDOVER, _handover, {"aftercare_handovers": 1}),
     Scenario(
         "conference",
         View.CONFERENCE,

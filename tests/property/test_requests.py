@@ -231,6 +231,7 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
         ["code"],
         lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)}),
     ),
+    Action.OPEN_HANDOVER: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.OPEN_TRANSFER: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.INTAKE_ADD_MEMBER: ([], lambda codes: st.just({})),
     Action.INTAKE_ADD_GUARDIAN: ([], lambda codes: st.just({})),

@@ -37,6 +37,7 @@ from models.enums import (
     domains_for,
 )
 from models.errors import InvalidInput
+from models.profiles import DEFAULT_CLASSIFICATIONS
 from models.schemas import AssessmentInput, RatingInput
 from tests.unit.test_views import validate_with_slack_sdk
 
@@ -171,8 +172,9 @@ def test_done_classify_and_crisis_message_are_valid(locale):
                 locale, CODE, AssessmentKind.INITIAL, NextStep.CLASSIFY, crisis=crisis, notified=notified
             )
         )
+    public = DEFAULT_CLASSIFICATIONS[Profile.PUBLIC]
     for current in (None, CaseIntensity.CRISIS):
-        view = classify_modal(locale, CODE, current=current, conference_on=date(2026, 3, 2))
+        view = classify_modal(locale, CODE, public, current=current, conference_on=date(2026, 3, 2))
         check(view)
         assert inputs(view) == ["intensity", "conference_on"]
     check(classify_done_modal(locale, CODE, CaseIntensity.GENERAL, NextStep.WRITE_PLAN))
@@ -241,7 +243,7 @@ def test_optional_inputs_are_marked_once_by_slack_itself(locale):
     # Slack writes "(선택)" / "(optional)" after the label of every optional input: a label that says
     # it too reads "(선택) (선택)".
     views = every_step(locale, Profile.WELFARE_CENTRE) + every_step(locale, Profile.SCHOOL)
-    views.append(classify_modal(locale, CODE))
+    views.append(classify_modal(locale, CODE, DEFAULT_CLASSIFICATIONS[Profile.WELFARE_CENTRE]))
     labels = [
         block["label"]["text"]
         for view in views
@@ -251,3 +253,18 @@ def test_optional_inputs_are_marked_once_by_slack_itself(locale):
     assert labels and not [label for label in labels if any(m in label for m in OPTIONAL_MARKERS)]
     # No catalog text carries the marker: Slack adds it where it belongs, to optional inputs only.
     assert not [key for key, text in catalog(locale).items() if any(m in text for m in OPTIONAL_MARKERS)]
+
+
+@pytest.mark.parametrize("profile", list(Profile))
+def test_classify_modal_offers_only_the_profiles_list(profile):
+    offered = DEFAULT_CLASSIFICATIONS[profile]
+    # A current value from another list (a team whose profile changed) is not preselected.
+    stray = next(i for i in CaseIntensity if i not in offered)
+    view = classify_modal("ko", CODE, offered, current=stray)
+    [select_block] = [b for b in view["blocks"] if b.get("block_id") == "intensity"]
+    values = [o["value"] for o in select_block["element"]["options"]]
+    assert values == [i.value for i in offered]
+    assert "initial_option" not in select_block["element"]
+    chosen = classify_modal("ko", CODE, offered, current=offered[-1])
+    [select_block] = [b for b in chosen["blocks"] if b.get("block_id") == "intensity"]
+    assert select_block["element"]["initial_option"]["value"] == offered[-1].value

@@ -9,7 +9,8 @@ from bot.settings import load_settings
 from casebot.cli import main
 from models import Case, Client, Resource, StaffMember
 from models.db import make_engine, make_session_factory
-from models.enums import CaseStatus, ResourceCategory, StaffRole
+from models.enums import CaseStatus, Profile, ResourceCategory, StaffRole
+from models.staff import Team
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -389,3 +390,32 @@ def test_deactivating_someone_with_open_cases_names_them_then_reassigns_or_leave
     assert run(database_url, "staff", "list") == 0
     listing = capsys.readouterr().out
     assert all(f"{user}\t" in listing for user in (leaver, heirs[0]))
+
+
+def test_team_profile_sets_and_resets_a_teams_profile(database_url, capsys):
+    run(database_url, "db", "upgrade")
+    for user, team in (("U0PUB", "희망복지1팀"), ("U0WEL", "사례관리1팀")):
+        assert (
+            run(database_url, "staff", "add", user, "--name", user, "--role", "case_manager", "--team", team)
+            == 0
+        )
+    assert run(database_url, "team", "profile", "희망복지1팀", "public") == 0
+    assert "profile public" in capsys.readouterr().out
+
+    def profiles() -> dict[str, Profile | None]:
+        engine = make_engine(database_url)
+        with make_session_factory(engine)() as db:
+            found = {t.name: t.profile for t in db.scalars(select(Team))}
+        engine.dispose()
+        return found
+
+    assert profiles() == {"희망복지1팀": Profile.PUBLIC, "사례관리1팀": None}
+    assert run(database_url, "team", "list") == 0
+    listed = capsys.readouterr().out
+    assert "희망복지1팀\tC\tpublic" in listed and "사례관리1팀\tC\twelfare_centre (PROFILE)" in listed
+    assert run(database_url, "team", "profile", "희망복지1팀", "default") == 0
+    assert profiles()["희망복지1팀"] is None
+    assert run(database_url, "team", "profile", "없는팀", "school") == 1
+    assert "없는팀" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # not a profile: argparse refuses it
+        run(database_url, "team", "profile", "사례관리1팀", "hospital")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from models.enums import Profile
+from models.enums import CaseIntensity, Profile
 
 
 def test_defaults(monkeypatch):
@@ -46,3 +46,29 @@ def test_nested_setting_error_names_the_variable(monkeypatch):
     monkeypatch.setenv("CADENCES__CONTACT_INTENSIVE_DAYS", "0")
     with pytest.raises(SettingsError, match="CADENCES__CONTACT_INTENSIVE_DAYS"):
         load_settings(_env_file=None)
+
+
+def test_profile_settings_reach_the_policy(monkeypatch):
+    monkeypatch.setenv("CLASSIFICATIONS", '{"public": ["GENERAL", "CRISIS"]}')
+    monkeypatch.setenv("PUBLIC_CLOCKS__INTAKE_TO_SURVEY_DAYS", "12")
+    monkeypatch.setenv("SCHOOL_CALENDAR__YEAR_START_MONTH", "9")
+    policy = load_settings(_env_file=None).policy()
+    assert policy.classifications_for(Profile.PUBLIC) == (CaseIntensity.GENERAL, CaseIntensity.CRISIS)
+    assert policy.classifications_for(Profile.WELFARE_CENTRE) == (
+        CaseIntensity.INTENSIVE,
+        CaseIntensity.GENERAL,
+        CaseIntensity.SIMPLE_LINKAGE,
+    )
+    assert policy.cadences_for(Profile.PUBLIC).intake_to_assessment_days == 12
+    assert policy.cadences_for(Profile.WELFARE_CENTRE).intake_to_assessment_days == 10
+    assert policy.school_calendar.year_start_month == 9
+
+
+@pytest.mark.parametrize(
+    "value", ['{"public": []}', '{"public": ["GENERAL", "GENERAL"]}', '{"public": ["NOPE"]}']
+)
+def test_a_classification_list_must_name_known_values_once(monkeypatch, value):
+    monkeypatch.setenv("CLASSIFICATIONS", value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_env_file=None)
+    assert "CLASSIFICATIONS" in str(caught.value)

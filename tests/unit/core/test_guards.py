@@ -63,6 +63,7 @@ from tests.factories import (
     intake,
     make_world,
     plan_input,
+    school_intake,
 )
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -312,7 +313,7 @@ def test_assessment_without_a_strength_is_refused(db, world):
 
 def test_school_profile_requires_the_school_domains_too(db, world):
     ctx = school_ctx(db, world)
-    case = cases.open_case(db, ctx, intake())
+    case = cases.open_case(db, ctx, school_intake())
     assert case.profile == Profile.SCHOOL
     with pytest.raises(InvalidInput) as excinfo:
         assessments.assess(db, ctx, case.code, assessment_input())
@@ -634,7 +635,7 @@ def test_school_only_closure_reasons_are_refused_outside_the_school_profile(db, 
 
 def test_school_only_closure_reason_is_accepted_in_the_school_profile(db, world):
     ctx = school_ctx(db, world)
-    case = cases.open_case(db, ctx, intake())
+    case = cases.open_case(db, ctx, school_intake())
     assessments.assess(db, ctx, case.code, assessment_input(profile=Profile.SCHOOL))
     cases.classify(db, ctx, case.code, CaseIntensity.GENERAL)
     plans.create_plan(db, ctx, case.code, plan_input())

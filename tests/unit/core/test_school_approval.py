@@ -36,6 +36,7 @@ from tests.factories import (
     intake,
     make_world,
     plan_input,
+    school_intake,
 )
 
 SCHOOL = Policy(profile=Profile.SCHOOL)
@@ -365,7 +366,7 @@ def test_the_staff_lists_approval_standing(db, world, teacher):
 
 def school_case_in_monitoring(db, world: World) -> Case:
     ctx = school_ctx(world, world.manager)
-    case = cases.open_case(db, ctx, intake())
+    case = cases.open_case(db, ctx, school_intake())
     assessments.assess(db, ctx, case.code, assessment_input(profile=Profile.SCHOOL))
     cases.classify(db, ctx, case.code, CaseIntensity.GENERAL)
     plans.create_plan(db, ctx, case.code, plan_input(start=ctx.today))

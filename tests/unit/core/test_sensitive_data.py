@@ -11,7 +11,7 @@ from models.enums import AssessmentStatus, ConsentScope, NeedDomain, Profile, St
 from models.errors import InvalidInput
 from models.schemas import RatingInput
 from models.services import assessments, cases, consents
-from tests.factories import TODAY, assessment_input, consent, intake
+from tests.factories import TODAY, assessment_input, consent, intake, school_intake
 
 
 def with_health_narrative(profile: Profile = Profile.WELFARE_CENTRE, domain: NeedDomain = NeedDomain.HEALTH):
@@ -115,7 +115,7 @@ def test_school_mental_health_narrative_is_health_data(db, world):
     from tests.unit.core.test_guards import school_ctx
 
     ctx = school_ctx(db, world)
-    case = cases.open_case(db, ctx, intake())
+    case = cases.open_case(db, ctx, school_intake())
     with pytest.raises(InvalidInput):
         assessments.assess(
             db, ctx, case.code, with_health_narrative(Profile.SCHOOL, NeedDomain.PSYCH_EMOTIONAL)
