@@ -31,6 +31,7 @@ from models.service_delivery import ServiceDelivery
 from models.services import agencies
 from models.services.case_file import intake_entry
 from models.services.context import funding_label
+from models.services.referrals import REASONS
 from models.services.reports import REPORT_EVENT
 from models.staff import StaffMember
 from models.text import catalog, t
@@ -342,12 +343,14 @@ def export_case(
                 "response_due",
                 "outcome",
                 "outcome_on",
-                "outcome_reason",
-                "no_alternative",
-                "created_by_id",
-                "created_at",
             ],
         )
+        # The decline's reason as its label in the reader's language (it is stored as the list's code).
+        reasons, given = REASONS.get(referral.status), referral.outcome_reason
+        if reasons is not None and given in {member.value for member in reasons}:
+            given = reasons(given).label(locale)
+        doc.item(_field("outcome_reason", locale), given)
+        doc.fields(referral, ["no_alternative", "created_by_id", "created_at"])
     doc.heading("notes")
     for note in rows(ContactNote):
         doc.lines.append(f"### {_fmt(note.contact_at, locale, zone)} {note.contact_type.label(locale)}")

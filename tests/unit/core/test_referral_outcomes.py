@@ -18,6 +18,7 @@ from models.enums import (
     CaseStatus,
     ClosureReason,
     ContactType,
+    DeclineReason,
     GoalAttainment,
     NeedDomain,
     ReferralStatus,
@@ -38,8 +39,9 @@ from models.schemas import (
 )
 from models.services import assessments, cases, closure, referrals, stats
 from models.services.case_file import Section, read_page
+from models.services.export import export_case
 from models.services.lifecycle import snapshot
-from tests.factories import TODAY, assessment_input, case_in_monitoring, intake
+from tests.factories import NOW, TODAY, assessment_input, case_in_monitoring, intake
 
 S = ReferralStatus
 NOTE = "가상센터 담당자: 소득 기준 초과로 이용 불가"
@@ -306,3 +308,17 @@ def test_a_referral_from_an_after_care_check_is_followed_up_in_after_care(db, wo
         if r.kind == ReminderKind.REFERRAL_RESPONSE and r.status == ReminderStatus.PENDING
     ]
     assert [r.deadline_on for r in found] == [referral.response_due]
+
+
+@pytest.mark.parametrize(("locale", "label"), [("ko", "자격 불충족"), ("en", None)])
+def test_the_export_names_the_decline_reason_in_the_readers_language(db, world, locale, label):
+    case = case_in_monitoring(db, world)
+    referral = sent(db, world, case)
+    referrals.record_outcome(
+        db, world.ctx(), referral.id, outcome(S.DECLINED, reason="NOT_ELIGIBLE", note=NOTE)
+    )
+    exported = export_case(
+        db, case.code, operator="dpo", reason="열람 청구", now=NOW, zone=SEOUL, locale=locale
+    )
+    expected = label or DeclineReason.NOT_ELIGIBLE.label("en")
+    assert expected in exported and "NOT_ELIGIBLE" not in exported
