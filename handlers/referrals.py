@@ -105,6 +105,7 @@ def register(on: Listeners) -> None:
     on.action(STATUS_ACTION, lazy=[move_referral])
     on.view(View.REFERRAL_STATUS, ack=submit_outcome, lazy=[show_outcome_in_dm])
     on.action(Action.OPEN_REFERRER_REPLY, lazy=[open_reply])
+    on.subcommand("reply")(open_reply_command)
     on.view(View.REFERRER_REPLY, ack=submit_reply)
     # Picking an agency re-renders the consent line for it (the inputs keep what was typed).
     on.action("resource_id", lazy=[resource_picked])
@@ -530,6 +531,17 @@ def open_reply(turn: Turn) -> None:
     with turn.uow() as db:  # a refusal (a DomainError) is told privately by bot.listeners
         code = cases.referrer_reply_target(db, ctx, clicked.code)
     turn.client.views_open(trigger_id=turn.trigger_id, view=reply_modal(locale, code, ctx.today))
+
+
+def open_reply_command(call: Invocation) -> None:
+    """`/case reply CODE` (회신): the same dialogue without waiting for the nudge (a reply sent early)."""
+    code = call.code("reply")
+    if code is None:
+        return
+    ctx = call.ctx()
+    with call.uow() as db:
+        target = cases.referrer_reply_target(db, ctx, code)
+    call.open_modal(reply_modal(call.locale, target, ctx.today))
 
 
 def submit_reply(turn: Turn) -> None:

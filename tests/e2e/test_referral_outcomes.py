@@ -31,7 +31,7 @@ from models.services.context import Ctx
 from sandbox.slack.requests import block_actions, post
 from scheduler.sweep import sweep
 from tests.e2e.conftest import SIGNING_SECRET, RunningBot
-from tests.e2e.helpers import add_staff, choice, choices, command, day, state, submit, text
+from tests.e2e.helpers import add_staff, answer_to, choice, choices, command, day, state, submit, text
 from tests.e2e.test_closure import aftercare_checks, click, request_closure
 from tests.e2e.test_notes import case_in_monitoring
 from tests.e2e.test_referrals import (
@@ -214,8 +214,9 @@ def test_an_after_care_link_check_leads_to_a_referral_on_the_after_care_case(bot
     assert any(code in c.params["text"] and "행복주거지원센터" in c.params["text"] for c in dms)
 
 
-def referral_in_classified(bot: RunningBot) -> str:
-    add_staff(bot, "UCM1")
+def referral_in_classified(bot: RunningBot, *, add: bool = True) -> str:
+    if add:
+        add_staff(bot, "UCM1")
     with bot.uow() as db:
         ctx = Ctx(actor=staff.find_staff(db, "UCM1"), surface=Surface.CLI, now=datetime.now(UTC))
         data = intake(with_consent=True, intake_held=False).model_copy(
@@ -321,3 +322,19 @@ def test_the_reply_nudge_reaches_the_case_manager_and_its_button_records_the_rep
     told = bot.slack.wait_for("chat.postEphemeral")[-1].params
     assert told["user"] == "UCM1" and today in told["text"]
     assert len(bot.slack.calls("views.open")) == opens
+
+
+def test_case_reply_opens_the_reply_dialogue_and_refuses_a_case_not_referred_in(bot):
+    other = case_in_monitoring(bot)  # opened by the walk-in route: no referrer to answer
+    code = referral_in_classified(bot, add=False)
+    status, _ = command(bot, f"회신 {code}", "UCM1")
+    assert status == 200
+    opened = bot.slack.wait_for("views.open")[-1].params["view"]
+    assert opened["callback_id"] == View.REFERRER_REPLY and code in json.dumps(opened, ensure_ascii=False)
+
+    before = len(bot.slack.calls("views.open"))
+    status, _ = command(bot, f"reply {other}", "UCM1")
+    assert status == 200
+    refusal = answer_to(bot, "UCM1")["text"]
+    assert "의뢰" in refusal or "referr" in refusal
+    assert len(bot.slack.calls("views.open")) == before
