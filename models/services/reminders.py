@@ -42,20 +42,20 @@ MAX_ESCALATIONS = 400
 REASSESSMENT_REQUEST_DAYS = 7
 # An action item owned outside Casebot: the chair is nudged D-2 and on the due date (key suffix, days).
 OUTSIDE_OWNER_NUDGES: tuple[tuple[str, int], ...] = (("outside:d2", 2), ("outside:d0", 0))
-# 회신: the referrer of a referral-in hears back this many days after the case is classified. (A
-# referral-in is not "declined" as such in this version: a case that is not taken on is closed, and
-# nothing is due on a closed case.)
+# 회신: the referrer of a referral-in hears back this many days after the case is classified, or after
+# it is declined (closed before it was ever classified: not taken on).
 REFERRER_REPLY_DAYS = 7
 
 
 def referrer_reply_due(case: Case, zone: ZoneInfo) -> date | None:
-    """When the reply to the referrer is due: a case referred in by someone (first episode), classified,
-    not yet replied to; else None."""
+    """When the reply to the referrer is due: a case referred in by someone (first episode), classified
+    or declined, not yet replied to; else None."""
     if not case.referrer or case.referrer_replied_on is not None or case.episode != 1:
         return None
-    if case.classified_at is None:
+    decided = case.classified_at or case.closed_at
+    if decided is None:
         return None
-    return case.classified_at.astimezone(zone).date() + timedelta(days=REFERRER_REPLY_DAYS)
+    return decided.astimezone(zone).date() + timedelta(days=REFERRER_REPLY_DAYS)
 
 
 # A plan task's nudge: the morning this many days before its due date.
@@ -178,7 +178,12 @@ def _due_items(
         )
 
     if case.status in (CaseStatus.CLOSED, CaseStatus.ARCHIVED):
-        return items  # nothing is due on a closed case, consent renewals included
+        # Nothing is due on a closed case, consent renewals included; only the referrer's answer is
+        # still owed (a referral-in declined, or closed before the reply was sent).
+        reply_due = referrer_reply_due(case, policy.zone) if case.status == CaseStatus.CLOSED else None
+        if reply_due is not None:
+            add(ReminderKind.REFERRER_REPLY, reply_due.isoformat(), on(reply_due))
+        return items
     live_consents = [c for c in snap.consents if c.withdrawn_at is None and c.expires_on]
     for consent in live_consents:
         assert consent.expires_on is not None

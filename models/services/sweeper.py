@@ -267,7 +267,9 @@ def batches(db: Session, ids: list[int], now: datetime | None = None) -> tuple[l
     groups: dict[tuple, list[Reminder]] = {}
     stale = []
     for row in rows:
-        if row.case_id and case_status.get(row.case_id) in (CaseStatus.CLOSED, CaseStatus.ARCHIVED):
+        closed = case_status.get(row.case_id) in (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
+        # A closed case's reminders are stale, but for the reply still owed to its referrer (회신).
+        if row.case_id and closed and row.kind != ReminderKind.REFERRER_REPLY:
             stale.append(row)
             continue
         conference = conferences.get(row.conference_id) if row.conference_id else None

@@ -3,10 +3,11 @@ the reply to a referral-in's referrer (회신)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import select, text
 
 from models.case import Case
@@ -37,10 +38,14 @@ from models.schemas import (
     ReferralOutcomeInput,
     ReferrerReplyInput,
 )
-from models.services import assessments, cases, closure, referrals, stats
+from models.services import assessments, cases, closure, referrals, reminders, stats
+from models.services.calendar import WorkCalendar
 from models.services.case_file import Section, read_page
+from models.services.context import Policy
 from models.services.export import export_case
 from models.services.lifecycle import snapshot
+from sandbox.slack import FakeSlack
+from scheduler.sweep import sweep
 from tests.factories import NOW, TODAY, assessment_input, case_in_monitoring, intake
 
 S = ReferralStatus
@@ -322,3 +327,38 @@ def test_the_export_names_the_decline_reason_in_the_readers_language(db, world, 
     )
     expected = label or DeclineReason.NOT_ELIGIBLE.label("en")
     assert expected in exported and "NOT_ELIGIBLE" not in exported
+
+
+def test_a_referral_in_declined_at_intake_owes_its_referrer_a_reply_a_week_after(db, uow, world):
+    case = referred_in(db, world)
+    request = closure.request_closure(
+        db,
+        world.ctx(),
+        case.code,
+        ClosureInput(
+            reason=ClosureReason.INELIGIBLE,
+            attainments={},
+            worker_evaluation="자격 불충족",
+            client_informed=True,
+        ),
+    )
+    closure.decide_closure(db, world.ctx(world.supervisor), request.id, approve=True)
+    assert case.status in (CaseStatus.AFTERCARE, CaseStatus.CLOSED) and case.classified_at is None
+    [row] = [r for r in reply_rows(db, case) if r.status == ReminderStatus.PENDING]
+    closed_on = case.closed_at.astimezone(SEOUL).date()
+    assert row.deadline_on == closed_on + timedelta(days=7) and row.recipient_id == world.manager.id
+    # After-care ends (the case closed for good) before the reply is sent: the reply is still owed.
+    case.status = CaseStatus.CLOSED
+    reminders.refresh(db, case, Policy(), today=closed_on)
+    assert [r.id for r in reply_rows(db, case) if r.status == ReminderStatus.PENDING] == [row.id]
+    db.commit()
+    with FakeSlack() as slack:  # sent although the case is closed (the other reminders of it are stale)
+        client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
+        moment = datetime.combine(row.deadline_on, time(10), SEOUL)
+        report = sweep(uow, client, Policy(), WorkCalendar(SEOUL, 9, 18), moment, sleep=lambda _: None)
+        texts = [c.params["text"] for c in slack.calls("chat.postMessage")]
+    assert report.sent >= 1 and any(case.code in text for text in texts)
+    cases.record_referrer_reply(
+        db, world.ctx(), case.code, ReferrerReplyInput(on=closed_on, method=ReplyMethod.PHONE)
+    )
+    assert [r for r in reply_rows(db, case) if r.status == ReminderStatus.PENDING] == []
