@@ -48,9 +48,30 @@ def need_block(domain: NeedDomain) -> str:
     return NEED + domain.value
 
 
+def _intake_blocks(shown: HouseholdView, locale: str) -> list[Block]:
+    """The members recorded at the intake of this case and of the household's other cases the viewer
+    may see, shown from there (they are changed in the intake, not here)."""
+    if not shown.intake:
+        return []
+    lines = []
+    for entry in shown.intake:
+        people = [
+            t(
+                K + "person",
+                locale,
+                relation=p.relation,
+                age=p.age_band.label(locale) if p.age_band else t(K + "no_age", locale),
+                name=t(K + "person_name", locale, name=p.name) if p.name else "",
+            )
+            for p in entry.people
+        ]
+        lines.append(t(K + "intake_case", locale, code=entry.code, lines="\n".join(people)))
+    return [section(t(K + "intake", locale, lines="\n".join(lines))), context(t(K + "intake_note", locale))]
+
+
 def _facts(shown: HouseholdView, locale: str) -> list[Block]:
     if shown.code is None:
-        return [section(t(K + "none", locale))]
+        return [section(t(K + "none", locale)), *_intake_blocks(shown, locale)]
     others = ", ".join(shown.others) or t(K + "no_others", locale)
     people = [
         t(
@@ -75,6 +96,7 @@ def _facts(shown: HouseholdView, locale: str) -> list[Block]:
         section(t(K + "code", locale, code=shown.code)),
         section(t(K + "others", locale, codes=others)),
         section(t(K + "people", locale, lines="\n".join(people) or t(K + "no_others", locale))),
+        *_intake_blocks(shown, locale),
         section(t(K + "needs", locale, lines="\n".join(needs) or t(K + "not_rated", locale))),
     ]
     return blocks
