@@ -984,6 +984,10 @@ def decide_request(db: Session, ctx: Ctx, request_id: int, *, agree: bool) -> Ag
             Message("conferences.errors.agreement_supervisor_only"),
         )
     conference = db.get_one(CaseConference, request.conference_id)
+    if request.status == AgendaRequestStatus.CANCELLED:  # the consent it needed was withdrawn
+        raise RuleViolation(
+            "AGENDA_REQUEST_CANCELLED", Message("conferences.errors.agenda_request_cancelled")
+        )
     if request.status != AgendaRequestStatus.PENDING:
         return AgendaDecision(case.code, request.status, brief(db, conference))
     if agree:
