@@ -18,7 +18,7 @@ from models.services.desk import Desk, DeskItem, DueGroup, HomeTask, TeamCaseloa
 CALLBACK_ID = "casebot.home"
 MAX_APPROVALS = 5  # two blocks each
 MAX_UNASSIGNED = 5  # two blocks each
-MAX_AGENDA_REQUESTS = 5  # two blocks each
+MAX_AGENDA_REQUESTS = 3  # two blocks each (the Home holds 100 blocks with everything at its most)
 MAX_WORKER_LINES = 40
 WORKERS_PER_SECTION = 10  # two lines each, in a section of ≤3000 characters
 

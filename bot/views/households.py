@@ -34,6 +34,7 @@ PERSON_RELATION, PERSON_AGE, PERSON_NAME, REMOVE_PEOPLE = (
     "remove_people",
 )
 NEED = "need_"  # + the domain's code
+MAX_INTAKE_CASES = 8  # the cases whose intake members the modal lists
 HOUSEHOLD_BLOCKS = [LINK, CREATE, PERSON_RELATION, PERSON_AGE, PERSON_NAME, REMOVE_PEOPLE, UNLINK]
 # The core's field names under the modal's blocks.
 ALIASES = {
@@ -50,11 +51,12 @@ def need_block(domain: NeedDomain) -> str:
 
 def _intake_blocks(shown: HouseholdView, locale: str) -> list[Block]:
     """The members recorded at the intake of this case and of the household's other cases the viewer
-    may see, shown from there (they are changed in the intake, not here)."""
+    may see, shown from there (they are changed in the intake, not here): a section per case, at most
+    MAX_INTAKE_CASES of them (a modal holds 100 blocks)."""
     if not shown.intake:
         return []
-    lines = []
-    for entry in shown.intake:
+    blocks: list[Block] = [section(t(K + "intake", locale))]
+    for entry in shown.intake[:MAX_INTAKE_CASES]:
         people = [
             t(
                 K + "person",
@@ -65,8 +67,12 @@ def _intake_blocks(shown: HouseholdView, locale: str) -> list[Block]:
             )
             for p in entry.people
         ]
-        lines.append(t(K + "intake_case", locale, code=entry.code, lines="\n".join(people)))
-    return [section(t(K + "intake", locale, lines="\n".join(lines))), context(t(K + "intake_note", locale))]
+        blocks.append(section(t(K + "intake_case", locale, code=entry.code, lines="\n".join(people))))
+    if len(shown.intake) > MAX_INTAKE_CASES:
+        more = len(shown.intake) - MAX_INTAKE_CASES
+        blocks.append(context(t(K + "intake_more", locale, count=more)))
+    blocks.append(context(t(K + "intake_note", locale)))
+    return blocks
 
 
 def _facts(shown: HouseholdView, locale: str) -> list[Block]:
