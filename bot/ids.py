@@ -95,6 +95,7 @@ class Action(StrEnum):
     ACTION_ITEM_DROPPED = "case.conference.item.dropped"
     AGENDA_AGREE = "case.conference.request.agree"
     OPEN_AGENCIES = "case.agencies.open"
+    OPEN_HOUSEHOLD = "case.household.open"
     AGENDA_REFUSE = "case.conference.request.refuse"
     OPEN_CONSENT = "case.consent.open"
     OPEN_RECORD_INTAKE = "case.record_intake.open"

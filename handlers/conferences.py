@@ -26,6 +26,7 @@ from bot.views import conferences as views
 from bot.views.blocks import section
 from bot.views.referrals import loading_modal, notice_modal
 from handlers.common import Invocation, clicked_in, submit_once
+from handlers.home import publish_home
 from models.enums import ConferenceStatus, Surface, TaskStatus
 from models.errors import DomainError, InvalidInput
 from models.schemas import RescheduleInput
@@ -270,15 +271,21 @@ def agenda_refuse(turn: Turn) -> None:
 
 
 def _decide(turn: Turn, *, agree: bool) -> None:
-    """The supervisor's answer; the DM says what was decided. A refusal of the rules (not the case's
-    supervisor, no third-party consent) is told privately (bot.listeners)."""
+    """The supervisor's answer, from the DM or the App Home; the DM (or the Home) says what was decided,
+    and the conference's chair is told by DM. A refusal of the rules (not the case's supervisor, no
+    third-party consent) is told privately (bot.listeners)."""
     if turn.actor is None:
         return
     ref = AgendaRequestRef.read(turn.action.get("value"))
     request_id = ref.request_id if ref else 0  # no request has id 0: the core's "not found"
     with turn.uow() as db:
         decision = conferences.decide_request(db, turn.ctx(Surface.BUTTON), request_id, agree=agree)
+    _tell_chair(turn, decision)
     text = views.agenda_decision_text(decision, _zone(turn), turn.locale)
+    if turn.from_home:
+        publish_home(turn, page=0)  # the request leaves the Home's list
+        turn.tell(text)
+        return
     if turn.answer_in_place(text, [section(text)]):
         return
     message, channel = turn.body.get("message"), clicked_in(turn.body)
@@ -289,6 +296,19 @@ def _decide(turn: Turn, *, agree: bool) -> None:
         except SlackApiError as error:
             log.warning("could not update the agenda request DM: %s", error.response.get("error"))
     turn.tell(text)
+
+
+def _tell_chair(turn: Turn, decision: conferences.AgendaDecision) -> None:
+    """The chair hears of a decision taken now: the case code and the conference's date only."""
+    if decision.chair is None:
+        return
+    user, stored_locale = decision.chair
+    locale = stored_locale or user_locale(turn.client, user, turn.deps.settings.default_locale)
+    text = views.agenda_chair_text(decision, _zone(turn), locale)
+    try:
+        dm(turn.client, user, text, [section(text)])
+    except SlackApiError as error:
+        log.warning("agenda decision DM for %s failed: %s", decision.code, error.response.get("error"))
 
 
 def submit_reschedule(turn: Turn) -> None:

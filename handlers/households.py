@@ -1,12 +1,14 @@
 """`/case household CODE` (가구): the case's household in a modal — the household's other cases the
-viewer may see, its members and need rating — and, for the case manager or a team supervisor, linking
+viewer may see, its members (and those the intakes recorded) and need rating, also from the 가구 button
+of the case summary — and, for the case manager or a team supervisor, linking
 another case, making a household, adding or removing members, rating its needs, unlinking."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.ids import View
+from bot.i18n import t
+from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
 from bot.metadata import CaseRef
 from bot.views.blocks import YES
@@ -25,7 +27,7 @@ from bot.views.households import (
     saved_modal,
 )
 from handlers.common import Invocation, submit_once
-from models.enums import NeedDomain
+from models.enums import NeedDomain, Surface
 from models.errors import InvalidInput, Message
 from models.schemas import HouseholdInput
 from models.services import households
@@ -38,6 +40,7 @@ if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold 
 def register(on: Listeners) -> None:
     on.subcommand("household")(open_household)
     on.view(View.HOUSEHOLD, ack=submit_household)
+    on.action(Action.OPEN_HOUSEHOLD, lazy=[open_from_show])
 
 
 def open_household(call: Invocation) -> None:
@@ -47,6 +50,23 @@ def open_household(call: Invocation) -> None:
     with call.uow() as db:
         shown = households.show(db, call.ctx(), code)
     call.open_modal(household_modal(shown, call.locale))
+
+
+def open_from_show(turn: Turn) -> None:
+    """The 가구 button in the case summary modal: the household modal on top of it."""
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", turn.locale))
+    clicked = CaseRef.read(turn.action.get("value"))
+    if clicked is None:
+        return None
+    with turn.uow() as db:
+        shown = households.show(db, turn.ctx(Surface.BUTTON), clicked.code)
+    view = household_modal(shown, turn.locale)
+    if turn.view:
+        turn.client.views_push(trigger_id=turn.trigger_id, view=view)
+    else:
+        turn.client.views_open(trigger_id=turn.trigger_id, view=view)
+    return None
 
 
 def _code(turn: Turn) -> str:

@@ -636,3 +636,4 @@ class AgendaRequestStatus(LabeledEnum):
     PENDING = "PENDING"
     AGREED = "AGREED"
     REFUSED = "REFUSED"
+    CANCELLED = "CANCELLED"  # the third-party consent it needed was withdrawn while it waited

@@ -614,6 +614,13 @@ def agenda_request_dm(notice: AgendaRequestNotice, zone: ZoneInfo, locale: str) 
     return text, [section(text), actions(*buttons, block_id=f"request.{notice.request_id}")]
 
 
+def agenda_chair_text(decision: AgendaDecision, zone: ZoneInfo, locale: str) -> str:
+    """To the conference's chair: the case code and the conference's date, and what was decided."""
+    key = "chair_agreed" if decision.status == AgendaRequestStatus.AGREED else "chair_refused"
+    day = decision.conference.scheduled_at.astimezone(zone).date().isoformat()
+    return t(f"conferences.request.{key}", locale, code=decision.code, date=day)
+
+
 def agenda_decision_text(decision: AgendaDecision, zone: ZoneInfo, locale: str) -> str:
     key = "agreed" if decision.status == AgendaRequestStatus.AGREED else "refused"
     return t(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.i18n import t
 from bot.ids import Action
-from bot.metadata import CaseRef, ClosureRef, PageRef, TaskPick
+from bot.metadata import AgendaRequestRef, CaseRef, ClosureRef, PageRef, TaskPick
 from bot.views import blocks as b
 from bot.views.supervision import unsupervised_text, worker_line
 from models.enums import CaseStatus, NextStep, Stage, TaskStatus
@@ -18,6 +18,7 @@ from models.services.desk import Desk, DeskItem, DueGroup, HomeTask, TeamCaseloa
 CALLBACK_ID = "casebot.home"
 MAX_APPROVALS = 5  # two blocks each
 MAX_UNASSIGNED = 5  # two blocks each
+MAX_AGENDA_REQUESTS = 3  # two blocks each (the Home holds 100 blocks with everything at its most)
 MAX_WORKER_LINES = 40
 WORKERS_PER_SECTION = 10  # two lines each, in a section of ≤3000 characters
 
@@ -134,6 +135,7 @@ def team_blocks(load: TeamCaseload, locale: str) -> list[dict]:
         )
     )
     blocks += unassigned_blocks(load, locale)
+    blocks += agenda_request_blocks(load, locale)
     blocks.append(b.header(t("home.approvals.header", locale, count=len(load.approvals))))
     if not load.approvals:
         blocks.append(b.section(t("home.approvals.none", locale)))
@@ -190,6 +192,35 @@ def unassigned_blocks(load: TeamCaseload, locale: str) -> list[dict]:
     if len(load.unassigned) > MAX_UNASSIGNED:
         more = len(load.unassigned) - MAX_UNASSIGNED
         blocks.append(b.context(t("home.unassigned.more", locale, count=more)))
+    return blocks
+
+
+def agenda_request_blocks(load: TeamCaseload, locale: str) -> list[dict]:
+    """통합사례회의 안건 요청: another team's conference asks for a case of the team; agree or refuse here
+    as from the DM (case code and the conference's type and time only; shown only when there are some)."""
+    if not load.agenda_requests:
+        return []
+    blocks = [b.header(t("home.agenda.header", locale, count=len(load.agenda_requests)))]
+    for request in load.agenda_requests[:MAX_AGENDA_REQUESTS]:
+        text = t(
+            "home.agenda.line",
+            locale,
+            code=request.code,
+            type=request.conference_type.label(locale),
+            when=f"{request.scheduled_at:%Y-%m-%d %H:%M}",
+        )
+        value = AgendaRequestRef(request_id=request.request_id).dump()
+        blocks.append(b.section(text))
+        blocks.append(
+            b.actions(
+                b.button(t("conferences.request.agree", locale), Action.AGENDA_AGREE, value, style="primary"),
+                b.button(t("conferences.request.refuse", locale), Action.AGENDA_REFUSE, value),
+                block_id=f"home.agenda.{request.request_id}",
+            )
+        )
+    if len(load.agenda_requests) > MAX_AGENDA_REQUESTS:
+        more = len(load.agenda_requests) - MAX_AGENDA_REQUESTS
+        blocks.append(b.context(t("home.agenda.more", locale, count=more)))
     return blocks
 
 

@@ -34,6 +34,7 @@ PERSON_RELATION, PERSON_AGE, PERSON_NAME, REMOVE_PEOPLE = (
     "remove_people",
 )
 NEED = "need_"  # + the domain's code
+MAX_INTAKE_CASES = 8  # the cases whose intake members the modal lists
 HOUSEHOLD_BLOCKS = [LINK, CREATE, PERSON_RELATION, PERSON_AGE, PERSON_NAME, REMOVE_PEOPLE, UNLINK]
 # The core's field names under the modal's blocks.
 ALIASES = {
@@ -48,9 +49,35 @@ def need_block(domain: NeedDomain) -> str:
     return NEED + domain.value
 
 
+def _intake_blocks(shown: HouseholdView, locale: str) -> list[Block]:
+    """The members recorded at the intake of this case and of the household's other cases the viewer
+    may see, shown from there (they are changed in the intake, not here): a section per case, at most
+    MAX_INTAKE_CASES of them (a modal holds 100 blocks)."""
+    if not shown.intake:
+        return []
+    blocks: list[Block] = [section(t(K + "intake", locale))]
+    for entry in shown.intake[:MAX_INTAKE_CASES]:
+        people = [
+            t(
+                K + "person",
+                locale,
+                relation=p.relation,
+                age=p.age_band.label(locale) if p.age_band else t(K + "no_age", locale),
+                name=t(K + "person_name", locale, name=p.name) if p.name else "",
+            )
+            for p in entry.people
+        ]
+        blocks.append(section(t(K + "intake_case", locale, code=entry.code, lines="\n".join(people))))
+    if len(shown.intake) > MAX_INTAKE_CASES:
+        more = len(shown.intake) - MAX_INTAKE_CASES
+        blocks.append(context(t(K + "intake_more", locale, count=more)))
+    blocks.append(context(t(K + "intake_note", locale)))
+    return blocks
+
+
 def _facts(shown: HouseholdView, locale: str) -> list[Block]:
     if shown.code is None:
-        return [section(t(K + "none", locale))]
+        return [section(t(K + "none", locale)), *_intake_blocks(shown, locale)]
     others = ", ".join(shown.others) or t(K + "no_others", locale)
     people = [
         t(
@@ -75,6 +102,7 @@ def _facts(shown: HouseholdView, locale: str) -> list[Block]:
         section(t(K + "code", locale, code=shown.code)),
         section(t(K + "others", locale, codes=others)),
         section(t(K + "people", locale, lines="\n".join(people) or t(K + "no_others", locale))),
+        *_intake_blocks(shown, locale),
         section(t(K + "needs", locale, lines="\n".join(needs) or t(K + "not_rated", locale))),
     ]
     return blocks

@@ -113,12 +113,17 @@ def _agencies(summary: CaseSummary, locale: str) -> list[dict]:
 
 def _household(summary: CaseSummary, locale: str) -> list[dict]:
     """같은 가구 사례: the household's code and the codes of its other cases this viewer may see (the
-    core leaves out the others: nothing of them, not even a count). Nothing when there is no household."""
+    core leaves out the others: nothing of them, not even a count), and the button to the household
+    modal (가구), also where there is no household yet."""
     household = summary.household
+    button = b.actions(
+        b.button(t("households.open", locale), Action.OPEN_HOUSEHOLD, CaseRef(code=summary.case.code).dump()),
+        block_id="show.household",
+    )
     if household is None:
-        return []
+        return [button]
     codes = ", ".join(household.others) or t("show.modal.none", locale)
-    return [b.section(t("show.modal.household", locale, code=household.code, codes=codes))]
+    return [b.section(t("show.modal.household", locale, code=household.code, codes=codes)), button]
 
 
 def _late(summary: CaseSummary, deadline, locale: str) -> str:  # type: ignore[no-untyped-def]

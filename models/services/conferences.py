@@ -962,6 +962,9 @@ class AgendaDecision:
     code: str
     status: AgendaRequestStatus
     conference: ConferenceBrief
+    # The conference's chair (Slack user id, language), to be told of a decision taken now; None when
+    # the request had been decided before (a second click) or the chair is no longer active.
+    chair: tuple[str, str | None] | None = None
 
 
 def decide_request(db: Session, ctx: Ctx, request_id: int, *, agree: bool) -> AgendaDecision:
@@ -981,6 +984,10 @@ def decide_request(db: Session, ctx: Ctx, request_id: int, *, agree: bool) -> Ag
             Message("conferences.errors.agreement_supervisor_only"),
         )
     conference = db.get_one(CaseConference, request.conference_id)
+    if request.status == AgendaRequestStatus.CANCELLED:  # the consent it needed was withdrawn
+        raise RuleViolation(
+            "AGENDA_REQUEST_CANCELLED", Message("conferences.errors.agenda_request_cancelled")
+        )
     if request.status != AgendaRequestStatus.PENDING:
         return AgendaDecision(case.code, request.status, brief(db, conference))
     if agree:
@@ -1003,4 +1010,8 @@ def decide_request(db: Session, ctx: Ctx, request_id: int, *, agree: bool) -> Ag
     event = "conference_agenda_added" if agree else "conference_agenda_refused"
     record_event(db, ctx, case, event, conference=conference.id, request=request.id)
     refresh_conference(db, conference, ctx.policy, now=ctx.now)
-    return AgendaDecision(case.code, request.status, brief(db, conference))
+    chair = db.get(StaffMember, conference.chair_id)
+    told = None
+    if chair is not None and chair.active and chair.id != ctx.actor.id:
+        told = (chair.slack_user_id, chair.locale)
+    return AgendaDecision(case.code, request.status, brief(db, conference), told)

@@ -9,14 +9,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.case import Case
-from models.conference import CaseConference, ConferenceCase
+from models.conference import AgendaRequest, CaseConference, ConferenceCase
 from models.consent import Consent
-from models.enums import ConferenceStatus, ConsentMethod, ConsentScope, ReferralStatus, SignerRelationship
+from models.enums import (
+    AgendaRequestStatus,
+    ConferenceStatus,
+    ConsentMethod,
+    ConsentScope,
+    ReferralStatus,
+    SignerRelationship,
+)
 from models.errors import InvalidInput, Message, NotFound
 from models.referral import Referral
 from models.resource import Resource
 from models.schemas import ConsentInput, check_free_text
 from models.services import access, guardians, strict
+from models.services.audit import record_event
 from models.services.changes import case_changed
 from models.services.context import Ctx
 
@@ -100,6 +108,7 @@ def withdraw_consent(
                 stopped.append(referral)
         db.flush()
         unshared = _stop_external_sharing(db, case, ctx)
+        _cancel_agenda_requests(db, case, ctx)
     case_changed(
         db,
         ctx,
@@ -132,6 +141,34 @@ def _stop_external_sharing(db: Session, case: Case, ctx: Ctx) -> list[int]:
             removed.append(entry.conference_id)
             db.delete(entry)
     return removed
+
+
+def _cancel_agenda_requests(db: Session, case: Case, ctx: Ctx) -> None:
+    """Requests to put the case on another team's coming integrated conference that still wait for an
+    agreement, where that conference has outside members no consent covers any more: cancelled (an
+    agreement could no longer put it on the agenda). Agreed ones are on the agenda and leave it
+    through `_stop_external_sharing`."""
+    waiting = db.scalars(
+        select(AgendaRequest)
+        .join(CaseConference, CaseConference.id == AgendaRequest.conference_id)
+        .where(
+            AgendaRequest.case_id == case.id,
+            AgendaRequest.status == AgendaRequestStatus.PENDING,
+            CaseConference.status == ConferenceStatus.SCHEDULED,
+            CaseConference.scheduled_at > ctx.now,
+        )
+        .order_by(AgendaRequest.id)
+    )
+    for request in list(waiting):
+        conference = db.get_one(CaseConference, request.conference_id)
+        organisations = [p.organisation or "" for p in conference.participants if p.external]
+        if any(sharing_consent_for(db, case, o, ctx.today) is None for o in organisations):
+            request.status = AgendaRequestStatus.CANCELLED
+            request.decided_at = ctx.now
+            db.flush()
+            record_event(
+                db, ctx, case, "conference_agenda_cancelled", conference=conference.id, request=request.id
+            )
 
 
 def _normal(name: str) -> str:

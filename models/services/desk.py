@@ -24,14 +24,17 @@ from sqlalchemy.orm import Session, lazyload, selectinload
 from models.assessment import Assessment, AssessmentRating
 from models.case import Case
 from models.closure import AfterCareCheck, Closure, GoalAttainmentRecord
-from models.conference import ActionItem
+from models.conference import ActionItem, AgendaRequest, CaseConference
 from models.consent import Consent
 from models.contact import ContactNote
 from models.enums import (
+    AgendaRequestStatus,
     AuditAction,
     CaseIntensity,
     CaseStatus,
     ClosureReason,
+    ConferenceStatus,
+    ConferenceType,
     PlanStatus,
     ReferralStatus,
     ReminderKind,
@@ -386,6 +389,44 @@ def unassigned_cases(db: Session, ctx: Ctx) -> list[UnassignedCase]:
     ]
 
 
+@dataclass(frozen=True)
+class PendingAgendaRequest:
+    """Another team's integrated conference asks for a case of the supervisor's: its code and the
+    conference's type and time (never the question)."""
+
+    request_id: int
+    code: str
+    conference_type: ConferenceType
+    scheduled_at: datetime  # in the agency's time zone
+
+
+def agenda_requests(db: Session, ctx: Ctx) -> list[PendingAgendaRequest]:
+    """The agenda requests waiting on this supervisor: pending, for a coming scheduled conference, on a
+    case of which they are a supervisor (`access.case_supervisors`, who alone may decide)."""
+    rows = db.execute(
+        select(AgendaRequest, Case, CaseConference)
+        .join(Case, Case.id == AgendaRequest.case_id)
+        .join(CaseConference, CaseConference.id == AgendaRequest.conference_id)
+        .where(
+            AgendaRequest.status == AgendaRequestStatus.PENDING,
+            Case.team_id == ctx.actor.team_id,
+            CaseConference.status == ConferenceStatus.SCHEDULED,
+            CaseConference.scheduled_at > ctx.now,
+        )
+        .order_by(CaseConference.scheduled_at, AgendaRequest.id)
+    )
+    return [
+        PendingAgendaRequest(
+            request.id,
+            case.code,
+            conference.conference_type,
+            conference.scheduled_at.astimezone(ctx.policy.zone),
+        )
+        for request, case, conference in rows
+        if ctx.actor.id in access.case_supervisors(db, case, today=ctx.today)
+    ]
+
+
 @dataclass
 class TeamCaseload:
     workers: list[WorkerLoad] = field(default_factory=list)
@@ -398,6 +439,8 @@ class TeamCaseload:
     unsupervised: list[Unsupervised] = field(default_factory=list)
     # Cases whose case manager left (담당자 없음), each to be transferred.
     unassigned: list[UnassignedCase] = field(default_factory=list)
+    # Other teams' integrated conferences asking for the team's cases, to agree or refuse.
+    agenda_requests: list[PendingAgendaRequest] = field(default_factory=list)
 
     @property
     def over_threshold(self) -> list[WorkerLoad]:
@@ -519,6 +562,7 @@ def team_caseload(db: Session, ctx: Ctx) -> TeamCaseload:
         gap_weeks=gap_weeks,
         unsupervised=unsupervised(db, team_id, today, gap_weeks, ctx.policy.zone),
         unassigned=left,
+        agenda_requests=agenda_requests(db, ctx),
     )
 
 

@@ -28,7 +28,7 @@ from models.plan import PlanGoal, ServicePlan
 from models.referral import Referral
 from models.resource import Resource
 from models.service_delivery import ServiceDelivery
-from models.services import agencies
+from models.services import agencies, households
 from models.services.case_file import intake_entry
 from models.services.context import funding_label
 from models.services.referrals import REASONS
@@ -221,6 +221,17 @@ def export_case(
             "retention_until",
         ],
     )
+
+    # 가구: the household's code and its need rating only. The export answers the client's own request
+    # (열람 청구), so nothing of the household's other cases or of members entered from them.
+    doc.heading("household_group", 3)
+    household = households.household_of(db, case)
+    if household is None:
+        doc.lines.append(_l("none", locale))
+    else:
+        doc.item(_field("household_code", locale), household.code)
+        for need in household.needs:
+            doc.line("household_need", domain=need.domain.label(locale), severity=need.severity.value)
 
     doc.heading("agencies", 3)  # the lead agency (주사례관리기관) first, then the partners and their roles
     for agency in agencies.lines(db, case):

@@ -2,7 +2,10 @@
 need rating for the household as a whole.
 
 Who sees what: a case's viewer sees the household's code, its members who are not clients and its
-rating. The other cases of the household are shown by code, and only those the viewer may see
+rating, and the household members the intake recorded for this case's client and for the clients of
+the household's other cases the viewer may see (read from the intake, never copied: one place to keep
+them, and a member recorded at one case's intake is not shown to viewers of the household who may not
+see that case). The other cases of the household are shown by code, and only those the viewer may see
 themselves (`access.can_access`); of the others nothing is said, not even how many there are.
 
 Who changes it: the case manager or a team supervisor of the case (`access.is_lead`); linking another
@@ -41,6 +44,23 @@ class PersonView:
 
 
 @dataclass(frozen=True)
+class IntakePerson:
+    """A household member the intake recorded for a case's client (models.client.HouseholdMember)."""
+
+    relation: str
+    age_band: LifeStage | None
+    name: str | None  # for modals only, never a message
+
+
+@dataclass(frozen=True)
+class IntakeHousehold:
+    """The intake's household members of one case of the household (a case the viewer may see)."""
+
+    code: str
+    people: tuple[IntakePerson, ...]
+
+
+@dataclass(frozen=True)
 class Glimpse:
     """What a case's summary shows of its household: the code and the household's other cases the
     viewer may see (their codes only)."""
@@ -58,18 +78,51 @@ class HouseholdView:
     needs: dict[NeedDomain, Severity]
     domains: tuple[NeedDomain, ...]  # the domains a rating is asked for (the assessment's)
     may_change: bool
+    # The members each case's intake recorded (this case's first, then the others the viewer may see):
+    # shown from there, not copied into the household, so nobody types them twice.
+    intake: tuple[IntakeHousehold, ...] = ()
 
 
 def household_of(db: Session, case: Case) -> Household | None:
     return db.scalar(select(Household).join(HouseholdCase).where(HouseholdCase.case_id == case.id))
 
 
-def _visible_others(db: Session, ctx: Ctx, household: Household, case: Case) -> tuple[str, ...]:
+def _visible_other_cases(db: Session, ctx: Ctx, household: Household, case: Case) -> list[Case]:
     ids = [link.case_id for link in household.cases if link.case_id != case.id]
     if not ids:
-        return ()
+        return []
     others = db.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.code))
-    return tuple(o.code for o in others if access.can_access(db, ctx.actor, o, today=ctx.today))
+    return [o for o in others if access.can_access(db, ctx.actor, o, today=ctx.today)]
+
+
+def _visible_others(db: Session, ctx: Ctx, household: Household, case: Case) -> tuple[str, ...]:
+    return tuple(o.code for o in _visible_other_cases(db, ctx, household, case))
+
+
+def _intake_people(case: Case) -> tuple[IntakePerson, ...]:
+    people = []
+    for member in case.client.household:
+        try:
+            band = LifeStage(member.age_band) if member.age_band else None
+        except ValueError:
+            band = None
+        people.append(IntakePerson(member.relation, band, member.name))
+    return tuple(people)
+
+
+def _intake(db: Session, ctx: Ctx, case: Case, household: Household | None) -> tuple[IntakeHousehold, ...]:
+    """The intake's household members of this case and of the household's other cases the viewer may see
+    (each other case's read is logged on it); of cases the viewer may not see, nothing."""
+    shown = [IntakeHousehold(case.code, _intake_people(case))]
+    if household is not None:
+        for other in _visible_other_cases(db, ctx, household, case):
+            people = _intake_people(other)
+            if people:
+                record_access(
+                    db, ctx, other, AuditAction.READ, "household", f"intake members ({household.code})"
+                )
+            shown.append(IntakeHousehold(other.code, people))
+    return tuple(entry for entry in shown if entry.people)
 
 
 def glimpse(db: Session, ctx: Ctx, case: Case) -> Glimpse | None:
@@ -80,10 +133,15 @@ def glimpse(db: Session, ctx: Ctx, case: Case) -> Glimpse | None:
     return Glimpse(code=household.code, others=_visible_others(db, ctx, household, case))
 
 
-def _view(db: Session, ctx: Ctx, case: Case, household: Household | None) -> HouseholdView:
+def _view(
+    db: Session, ctx: Ctx, case: Case, household: Household | None, *, intake: bool = True
+) -> HouseholdView:
+    """`intake=False`: without the intake's members (a submission's answer does not show them)."""
     domains = domains_for(case.profile)
+    members = _intake(db, ctx, case, household) if intake else ()
     if household is None:
-        return HouseholdView(case.code, None, (), (), {}, domains, access.is_lead(ctx.actor, case))
+        lead = access.is_lead(ctx.actor, case)
+        return HouseholdView(case.code, None, (), (), {}, domains, lead, members)
     return HouseholdView(
         case_code=case.code,
         code=household.code,
@@ -92,6 +150,7 @@ def _view(db: Session, ctx: Ctx, case: Case, household: Household | None) -> Hou
         needs={n.domain: n.severity for n in household.needs},
         domains=domains,
         may_change=access.is_lead(ctx.actor, case),
+        intake=members,
     )
 
 
@@ -163,7 +222,7 @@ def change(db: Session, ctx: Ctx, code: str, data: HouseholdInput) -> HouseholdV
     _require_lead(ctx, case)
     if data.unlink:
         _unlink(db, ctx, case)
-        return _view(db, ctx, case, None)
+        return _view(db, ctx, case, None, intake=False)
     if data.person is not None and data.person.name and ctx.policy.strict_privacy:
         raise InvalidInput({"person_name": refused("name")})
     household = household_of(db, case)
@@ -188,14 +247,14 @@ def change(db: Session, ctx: Ctx, code: str, data: HouseholdInput) -> HouseholdV
         household = _new_household(db, ctx)
         _link(db, ctx, household, case)
     if household is None:
-        return _view(db, ctx, case, None)
+        return _view(db, ctx, case, None, intake=False)
     changed = _change_details(db, ctx, household, data)
     if changed:
         household.updated_at = ctx.now
         db.flush()
         record_event(db, ctx, case, EVENT_CHANGED, household=household.code, changed=changed)
     db.refresh(household)
-    return _view(db, ctx, case, household)
+    return _view(db, ctx, case, household, intake=False)
 
 
 def _change_details(db: Session, ctx: Ctx, household: Household, data: HouseholdInput) -> list[str]:

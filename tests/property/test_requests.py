@@ -209,6 +209,11 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
     ),
     Action.ACTION_ITEM_DONE: (["item_id"], lambda codes: st.fixed_dictionaries({"item_id": NUMBERS})),
     Action.ACTION_ITEM_SHOW: (["item_id"], lambda codes: st.fixed_dictionaries({"item_id": NUMBERS})),
+    Action.ACTION_ITEM_DROPPED: (["item_id"], lambda codes: st.fixed_dictionaries({"item_id": NUMBERS})),
+    Action.AGENDA_AGREE: (["request_id"], lambda codes: st.fixed_dictionaries({"request_id": NUMBERS})),
+    Action.AGENDA_REFUSE: (["request_id"], lambda codes: st.fixed_dictionaries({"request_id": NUMBERS})),
+    Action.OPEN_AGENCIES: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
+    Action.OPEN_HOUSEHOLD: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.OPEN_CONSENT: (
         ["code", "renew"],
         lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes), "renew": st.booleans()}),

@@ -79,8 +79,14 @@ def test_only_an_integrated_conference_asks_and_the_third_party_consent_rule_hol
     given = consents.record_consent(db, world.ctx(world.outsider), theirs.code, sharing_consent(CENTRE))
     [conference] = conferences.schedule(db, world.ctx(), conference_input(theirs, externals=[OUTSIDER]))
     [request] = db.scalars(select(AgendaRequest))
-    # The consent withdrawn before the supervisor agrees: the agreement cannot put it on.
+    # The consent withdrawn before the supervisor agrees: the waiting request is cancelled (logged on
+    # the case's timeline), and an agreement afterwards cannot put it on.
     consents.withdraw_consent(db, world.ctx(world.outsider), given.id)
-    with pytest.raises(RuleViolation):
+    assert request.status == AgendaRequestStatus.CANCELLED
+    assert "conference_agenda_cancelled" in set(
+        db.scalars(select(CaseEvent.event).where(CaseEvent.case_id == theirs.id))
+    )
+    with pytest.raises(RuleViolation) as cancelled:
         conferences.decide_request(db, world.ctx(world.other_supervisor), request.id, agree=True)
-    assert conference.cases == [] and request.status == AgendaRequestStatus.PENDING
+    assert cancelled.value.rule == "AGENDA_REQUEST_CANCELLED"
+    assert conference.cases == [] and request.status == AgendaRequestStatus.CANCELLED
