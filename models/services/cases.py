@@ -12,6 +12,7 @@ from models.case import Case, CaseAccessGrant, CaseWorker
 from models.client import Client, Guardian, HouseholdMember
 from models.enums import CaseIntensity, CaseStatus, Profile, StaffRole, Stage
 from models.errors import InvalidInput, Message, RuleViolation
+from models.plan import PlanTask, ServicePlan
 from models.schemas import IntakeInput, ReferrerReplyInput, check_free_text
 from models.services import access, guardians, strict
 from models.services.changes import case_changed
@@ -247,6 +248,14 @@ def hand_over(
         db.delete(worker)
     if keep_previous:
         db.add(CaseWorker(case_id=case.id, staff_id=previous, added_at=ctx.now))
+    else:
+        # The previous manager leaves the case's circle: the plan tasks they held are the new case
+        # manager's (담당자 unset), so no task nudge goes to someone who no longer sees the case.
+        plan_ids = select(ServicePlan.id).where(ServicePlan.case_id == case.id)
+        for task in db.scalars(
+            select(PlanTask).where(PlanTask.plan_id.in_(plan_ids), PlanTask.worker_id == previous)
+        ):
+            task.worker_id = None
     db.flush()
     case_changed(db, ctx, case, "transferred", previous=previous, to=target.id, kept=keep_previous, **why)
     return case
