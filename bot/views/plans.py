@@ -49,6 +49,9 @@ TASK_BLOCKS = 2  # the action, and one actions block (responsible, worker, goal,
 # A long resource directory makes each resource select large: task rows get one while they fit in this
 # share of Slack's 250 kB per view (the others link their service later, with `/case refer`).
 RESOURCE_BYTES = 150_000
+# Likewise the worker select (the case's circle) while it fits in this share; a row without one is the
+# case manager's task, given to a co-worker later with `/case tasks`.
+WORKER_BYTES = 40_000
 
 # The inputs of a row (errors land on these), and the fields picked in the row's actions block, whose
 # errors are shown on the row's first input.
@@ -265,9 +268,11 @@ def plan_modal(
         blocks += goal_blocks(row, locale, domains, values)
     goal_add = len(blocks)
     with_resource = _rows_with_resource(resources, locale)
+    with_worker = _rows_with_worker(circle, locale)
     for row in range(task_rows):
         offered = resources if row < with_resource else ()
-        blocks += task_blocks(row, locale, offered, values, goal_rows=goal_rows, circle=circle)
+        workers = circle if row < with_worker else ()
+        blocks += task_blocks(row, locale, offered, values, goal_rows=goal_rows, circle=workers)
     agreed = values.get("agreed")
     tail: list[Block] = [
         header(t(k + "agreement_header", locale)),
@@ -314,6 +319,13 @@ def _rows_with_resource(resources: Sequence[ResourceChoice], locale: str) -> int
         return 0
     size = size_of(resource_element(resources, locale))
     return max(1, RESOURCE_BYTES // max(size, 1))
+
+
+def _rows_with_worker(circle: Sequence[CircleMember], locale: str) -> int:
+    if not circle:
+        return 0
+    size = size_of({"options": options(worker_choices(locale, circle))})
+    return max(1, WORKER_BYTES // max(size, 1))
 
 
 def _day(value: object) -> date | None:
