@@ -249,16 +249,20 @@ def hand_over(
     if keep_previous:
         db.add(CaseWorker(case_id=case.id, staff_id=previous, added_at=ctx.now))
     else:
-        # The previous manager leaves the case's circle: the plan tasks they held are the new case
-        # manager's (담당자 unset), so no task nudge goes to someone who no longer sees the case.
-        plan_ids = select(ServicePlan.id).where(ServicePlan.case_id == case.id)
-        for task in db.scalars(
-            select(PlanTask).where(PlanTask.plan_id.in_(plan_ids), PlanTask.worker_id == previous)
-        ):
-            task.worker_id = None
+        release_tasks(db, case, previous)  # they leave the case's circle
     db.flush()
     case_changed(db, ctx, case, "transferred", previous=previous, to=target.id, kept=keep_previous, **why)
     return case
+
+
+def release_tasks(db: Session, case: Case, staff_id: int) -> None:
+    """Someone leaves the case's circle: the plan tasks they held are the case manager's again
+    (담당자 unset), so no task nudge goes to someone who no longer sees the case."""
+    plan_ids = select(ServicePlan.id).where(ServicePlan.case_id == case.id)
+    for task in db.scalars(
+        select(PlanTask).where(PlanTask.plan_id.in_(plan_ids), PlanTask.worker_id == staff_id)
+    ):
+        task.worker_id = None
 
 
 def transfer_to_slack_user(
@@ -429,6 +433,7 @@ def set_access(
         add_coworker(db, ctx, case.code, staff_id)
     for staff_id in sorted(current.keys() - wanted):
         db.delete(current[staff_id])
+        release_tasks(db, case, staff_id)
         db.flush()
         case_changed(db, ctx, case, "coworker_removed", staff=staff_id)
     if restricted:

@@ -146,6 +146,15 @@ def test_a_transfer_hands_the_previous_manager_s_tasks_to_the_new_one(db, world)
     assert [t.task_id for t in desk.my_open_tasks(db, world.ctx(world.coworker))] == [task.id]
 
 
+def test_a_coworker_taken_off_the_case_hands_their_tasks_back_to_the_case_manager(db, world):
+    case = coworked_case(db, world)
+    task = the_task(db, case)
+    plans.set_task_worker(db, world.ctx(), task.id, world.coworker.id)
+    cases.set_access(db, world.ctx(), case.code, coworker_ids=[], restricted=False, named_ids=[])
+    assert db.get(PlanTask, task.id).worker_id is None
+    assert [n.recipient_id for n in task_nudges(db, case)] == [world.manager.id]
+
+
 def test_the_home_keeps_a_departed_worker_s_task_with_the_case_manager(db, world):
     case = coworked_case(db, world)
     task = the_task(db, case)
