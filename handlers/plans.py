@@ -22,6 +22,7 @@ from bot.views.plans import (
     MAX_TASK_ROWS,
     TASK_INPUTS,
     TASK_PICKS,
+    UNASSIGNED,
     YES,
     plan_done_blocks,
     plan_done_modal,
@@ -42,7 +43,7 @@ if TYPE_CHECKING:  # the units of work handlers pass to services; handlers hold 
 log = logging.getLogger("casebot")
 
 GOAL_FIELDS = ("domain", "description", "indicator", "baseline", "target", "target_date")
-TASK_FIELDS = ("action", "responsible_party", "resource_id", "due_date", "goal_index")
+TASK_FIELDS = ("action", "responsible_party", "worker_id", "resource_id", "due_date", "goal_index")
 # The input blocks of a form with every row; the first is where a refusal of the whole plan (e.g. no
 # completed assessment) is shown. Fields picked in a row's actions block are shown on the row's first
 # input (`Rows.to_blocks`).
@@ -109,6 +110,7 @@ def open_plan(turn: Turn, *, code: str, channel_id: str | None, surface: Surface
                 choices,
                 channel_id=channel_id,
                 draft=start.draft,
+                circle=start.circle,
             )
         except DomainError as error:
             view = notice_modal(title, error.text(locale), t("plans.modal.close", locale))
@@ -151,6 +153,7 @@ def _add_row(turn: Turn, *, goals: int = 0, tasks: int = 0) -> None:
         goal_rows=max(goal_rows, 1) + goals,
         task_rows=task_rows + tasks,
         values=typed,
+        circle=start.circle,
     )
     turn.client.views_update(view_id=view["id"], view=updated)
 
@@ -205,6 +208,8 @@ def parse_plan(form: dict[str, Any], rows: Rows) -> PlanInput:
     for row in rows.tasks:
         p = f"tasks.{row}."
         task = _present({name: form.get(p + name) for name in TASK_FIELDS if name != "goal_index"})
+        if task.get("worker_id") == UNASSIGNED:
+            del task["worker_id"]  # the case manager's (none named)
         number = form.get(p + "goal_index")
         if number:
             goal_row = int(number) - 1 if number.isdecimal() and len(number) < 4 else -1  # offered: 1..rows

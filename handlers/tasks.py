@@ -1,5 +1,6 @@
-"""Working the plan in force: `/case tasks CODE` (과업) with a status per task, the Home's task status
-select, a task nudge's "mark done" button, and the plan review (계획 점검) a PLAN_REVIEW nudge opens."""
+"""Working the plan in force: `/case tasks CODE` (과업) with a status and a worker per task, the Home's
+task status select, a task nudge's "mark done" button, and the plan review (계획 점검) that
+`/case review CODE`, the App Home and a PLAN_REVIEW nudge open."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def register(on: Listeners) -> None:
     on.view(View.TASKS, ack=submit_tasks)
     on.action(Action.TASK_STATUS, lazy=[task_status_from_home])
     on.action(Action.TASK_DONE, lazy=[task_done_from_nudge])
+    on.subcommand("review")(open_review_command)
     on.action(Action.OPEN_PLAN_REVIEW, lazy=[open_review_button])
     on.view(View.PLAN_REVIEW, ack=submit_review)
 
@@ -87,21 +89,58 @@ def parse_statuses(form: dict[str, Any]) -> dict[int, TaskStatus]:
     return chosen
 
 
+def parse_workers(form: dict[str, Any]) -> dict[int, int | None]:
+    """{task id: worker's staff id, None for the case manager} from the `worker.<id>` selects (left
+    unpicked: unchanged); the core checks the worker is of the case's circle."""
+    chosen: dict[int, int | None] = {}
+    errors: dict[str, Message] = {}
+    for block_id, value in form.items():
+        prefix, _, number = block_id.partition(".")
+        if prefix != "worker" or not number.isdecimal() or len(number) > 10 or value is None:
+            continue
+        if not isinstance(value, str) or not value.isdecimal() or len(value) > 10:
+            errors[block_id] = Message("tasks.errors.choose_worker")
+            continue
+        chosen[int(number)] = int(value) or None  # "0": the case manager's (none named)
+    if errors:
+        raise InvalidInput(errors)
+    return chosen
+
+
 def submit_tasks(turn: Turn) -> None:
     meta = CaseRef.read(turn.view.get("private_metadata"))
     code = meta.code if meta else ""  # a forged metadata finds no case: "not found" under the first task
     blocks = _task_blocks(turn.view) or ["task"]
 
-    def work(db: Session, ctx: Ctx, statuses: dict[int, TaskStatus]) -> dict[str, object]:
+    def parse(form: dict[str, Any], ctx: Ctx) -> tuple[dict[int, TaskStatus], dict[int, int | None]]:
+        errors: dict[str, Message] = {}
+        statuses: dict[int, TaskStatus] = {}
+        workers: dict[int, int | None] = {}
         try:
-            changed = plans.set_task_statuses(db, ctx, code, statuses)
-        except InvalidInput as error:  # `task.<id>` is the block of that task
+            statuses = parse_statuses(form)
+        except InvalidInput as error:
+            errors.update(error.errors)
+        try:
+            workers = parse_workers(form)
+        except InvalidInput as error:
+            errors.update(error.errors)
+        if errors:
+            raise InvalidInput(errors)
+        return statuses, workers
+
+    def work(
+        db: Session, ctx: Ctx, data: tuple[dict[int, TaskStatus], dict[int, int | None]]
+    ) -> dict[str, object]:
+        statuses, workers = data
+        try:
+            changed = plans.set_task_statuses(db, ctx, code, statuses, workers)
+        except InvalidInput as error:  # `task.<id>` / `worker.<id>` is the block of that task's select
             raise InvalidInput(
                 {name if name in blocks else blocks[0]: m for name, m in error.errors.items()}
             ) from None
         return {"code": code, "changed": changed}
 
-    outcome = submit_once(turn, blocks=blocks, parse=lambda form, ctx: parse_statuses(form), work=work)
+    outcome = submit_once(turn, blocks=blocks, parse=parse, work=work)
     if outcome is None:
         return
     result, _first_time = outcome
@@ -159,8 +198,20 @@ def task_done_from_nudge(turn: Turn) -> None:
 # ------------------------------------------------------------------ the plan review
 
 
+def open_review_command(call: Invocation) -> None:
+    """`/case review CODE` (계획점검): the review of the plan in force, whenever it is held (the case
+    manager, a co-worker or a supervisor; not only from the PLAN_REVIEW nudge)."""
+    code = call.code("review")
+    if code is None:
+        return
+    with call.turn.uow() as db:
+        shown = plans.start_review(db, call.ctx(), code)
+    call.open_modal(plan_review_modal(call.locale, shown))  # a refusal is told privately
+
+
 def open_review_button(turn: Turn) -> None:
-    """The PLAN_REVIEW nudge's button: the review of the plan in force (not a new plan version)."""
+    """The PLAN_REVIEW nudge's and the App Home's button: the review of the plan in force (not a new
+    plan version)."""
     if turn.actor is None:
         return turn.tell(t("common.not_staff", turn.locale))
     clicked = CaseRef.read(turn.action.get("value"))

@@ -63,6 +63,11 @@ class PlanTask(Base):
     resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"), index=True)
     due_date: Mapped[date]
     status: Mapped[TaskStatus] = mapped_column(StrEnumType(TaskStatus), default=TaskStatus.OPEN)
+    # 담당자: the staff member of the case's circle (its manager or a co-worker) whose task it is and
+    # whom its TASK_DUE nudge goes to; NULL: the case manager's.
+    worker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL"), index=True
+    )
 
     plan: Mapped[ServicePlan] = relationship(back_populates="tasks")
 

@@ -316,6 +316,8 @@ class TaskInput(Form):
     resource_id: int | None = None
     due_date: date
     goal_index: int | None = Field(None, ge=0)
+    # 담당자: a staff member of the case's circle (the core checks it); None: the case manager's task.
+    worker_id: int | None = Field(None, ge=1)
 
 
 MAX_GOALS = 10

@@ -300,6 +300,8 @@ def case_buttons(item: DeskItem, locale: str) -> list[dict]:
     if step is not None and (item.status != CaseStatus.ON_HOLD or item.state.next_step == NextStep.RESUME):
         action, label = step
         buttons.append(b.button(t(label, locale), action, value, style="primary"))
+    if item.review_due:  # the plan in force is due for its review (no next step of its own)
+        buttons.append(b.button(t("home.button.plan_review", locale), Action.OPEN_PLAN_REVIEW, value))
     if item.state.stage == Stage.MONITORING and item.status != CaseStatus.ON_HOLD:
         buttons.append(b.button(t("home.button.close", locale), Action.OPEN_CLOSE, value))
     buttons.append(b.button(t("home.button.show", locale), Action.OPEN_SHOW, value))

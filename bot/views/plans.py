@@ -34,8 +34,10 @@ from bot.views.blocks import (
     text_input,
 )
 from bot.views.referrals import ResourceChoice, resource_element
+from bot.views.tasks import UNASSIGNED, worker_choices
 from models.enums import ConsentMethod, NeedDomain, Profile, ResponsibleParty, domains_for
 from models.schemas import MAX_GOALS, MAX_TASKS
+from models.services.plans import CircleMember
 
 GOAL_ROWS = 3  # rows a new plan form starts with; "add a goal / task" adds one at a time
 TASK_ROWS = 3
@@ -43,17 +45,20 @@ MAX_GOAL_ROWS = MAX_GOALS
 MAX_TASK_ROWS = MAX_TASKS
 MAX_BLOCKS = 100  # Slack's limit for a modal
 GOAL_BLOCKS = 5  # description, indicator, baseline, target, and one actions block (domain, target date)
-TASK_BLOCKS = 2  # the action, and one actions block (responsible, goal, due date, resource)
+TASK_BLOCKS = 2  # the action, and one actions block (responsible, worker, goal, due date, resource)
 # A long resource directory makes each resource select large: task rows get one while they fit in this
 # share of Slack's 250 kB per view (the others link their service later, with `/case refer`).
 RESOURCE_BYTES = 150_000
+# Likewise the worker select (the case's circle) while it fits in this share; a row without one is the
+# case manager's task, given to a co-worker later with `/case tasks`.
+WORKER_BYTES = 40_000
 
 # The inputs of a row (errors land on these), and the fields picked in the row's actions block, whose
 # errors are shown on the row's first input.
 GOAL_INPUTS = ("description", "indicator", "baseline", "target")
 GOAL_PICKS = ("domain", "target_date")
 TASK_INPUTS = ("action",)
-TASK_PICKS = ("responsible_party", "goal_index", "due_date", "resource_id")
+TASK_PICKS = ("responsible_party", "worker_id", "goal_index", "due_date", "resource_id")
 
 
 def _placeholder(text: str) -> dict:
@@ -151,8 +156,10 @@ def task_blocks(
     values: dict | None = None,
     *,
     goal_rows: int = GOAL_ROWS,
+    circle: Sequence[CircleMember] = (),
 ) -> list[Block]:
-    """Task row `row`; `resources` empty leaves out the resource select."""
+    """Task row `row`; `resources` empty leaves out the resource select, `circle` empty the worker
+    select (담당 직원: the case manager or a co-worker; unpicked, the case manager's)."""
     k = "plans.modal."
     values = values or {}
     p = f"tasks.{row}."
@@ -162,6 +169,18 @@ def task_blocks(
             t(k + "task_responsible", locale),
             [(r.label(locale), r.value) for r in ResponsibleParty],
             _text(values, p + "responsible_party") or ResponsibleParty.WORKER.value,
+        ),
+        *(
+            [
+                _static(
+                    p + "worker_id",
+                    t(k + "task_worker", locale),
+                    worker_choices(locale, circle),
+                    _text(values, p + "worker_id") or UNASSIGNED,
+                )
+            ]
+            if circle
+            else []
         ),
         _static(
             p + "goal_index",
@@ -208,8 +227,10 @@ def plan_modal(
     goal_rows: int = GOAL_ROWS,
     task_rows: int = TASK_ROWS,
     values: dict | None = None,
+    circle: Sequence[CircleMember] = (),
 ) -> dict:
-    """The plan form; `draft` (plan id, version) offers to record agreement to a plan already drafted.
+    """The plan form; `draft` (plan id, version) offers to record agreement to a plan already drafted;
+    `circle` (the case manager and co-workers) is whom each task can be given to.
 
     `goal_rows`/`task_rows` rows are shown (the "add" buttons rebuild the form with one more, `values`
     keeping what was typed); an add button is offered while a row fits Slack's 100 blocks."""
@@ -247,9 +268,11 @@ def plan_modal(
         blocks += goal_blocks(row, locale, domains, values)
     goal_add = len(blocks)
     with_resource = _rows_with_resource(resources, locale)
+    with_worker = _rows_with_worker(circle, locale)
     for row in range(task_rows):
         offered = resources if row < with_resource else ()
-        blocks += task_blocks(row, locale, offered, values, goal_rows=goal_rows)
+        workers = circle if row < with_worker else ()
+        blocks += task_blocks(row, locale, offered, values, goal_rows=goal_rows, circle=workers)
     agreed = values.get("agreed")
     tail: list[Block] = [
         header(t(k + "agreement_header", locale)),
@@ -296,6 +319,13 @@ def _rows_with_resource(resources: Sequence[ResourceChoice], locale: str) -> int
         return 0
     size = size_of(resource_element(resources, locale))
     return max(1, RESOURCE_BYTES // max(size, 1))
+
+
+def _rows_with_worker(circle: Sequence[CircleMember], locale: str) -> int:
+    if not circle:
+        return 0
+    size = size_of({"options": options(worker_choices(locale, circle))})
+    return max(1, WORKER_BYTES // max(size, 1))
 
 
 def _day(value: object) -> date | None:

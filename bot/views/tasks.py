@@ -6,6 +6,7 @@ the App Home and nudges name tasks by case code, number and due date only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from bot.i18n import t
@@ -13,19 +14,33 @@ from bot.ids import View
 from bot.metadata import CaseRef, PlanReviewRef
 from bot.views.blocks import Block, context, cut, header, modal, section, select, text_input
 from models.enums import GoalProgress, TaskStatus
-from models.services.plans import PlanForReview, TaskList
+from models.services.plans import CircleMember, PlanForReview, TaskList
+
+UNASSIGNED = "0"  # the worker option "the case manager (none named)"
 
 
 def task_block_id(task_id: int) -> str:
     return f"task.{task_id}"
 
 
+def worker_block_id(task_id: int) -> str:
+    return f"worker.{task_id}"
+
+
 def task_choices(locale: str) -> list[tuple[str, str]]:
     return [(status.label(locale), status.value) for status in TaskStatus]
 
 
+def worker_choices(locale: str, circle: Sequence[CircleMember]) -> list[tuple[str, str]]:
+    """The case manager (none named) first, then the circle's members by name."""
+    return [(t("plans.modal.worker_manager", locale), UNASSIGNED)] + [
+        (member.name, str(member.id)) for member in circle
+    ]
+
+
 def tasks_modal(locale: str, tasks: TaskList) -> dict:
-    """One status select per task of the plan in force; the submission saves the changed ones."""
+    """A status select and a worker select (담당 직원: the case's circle) per task of the plan in
+    force; the submission saves the changed ones."""
     k = "tasks.modal."
     blocks: list[Block] = [header(tasks.code), section(t(k + "intro", locale, version=tasks.version))]
     if not tasks.tasks:
@@ -42,6 +57,17 @@ def tasks_modal(locale: str, tasks: TaskList) -> dict:
             goal=goal,
         )
         blocks.append(select(task_block_id(task.id), label, task_choices(locale), initial=task.status.value))
+        if tasks.circle:
+            blocks.append(
+                select(
+                    worker_block_id(task.id),
+                    t(k + "worker", locale, number=number),
+                    worker_choices(locale, tasks.circle),
+                    optional=True,
+                    initial=str(task.worker_id) if task.worker_id else UNASSIGNED,
+                    hint=t(k + "worker_hint", locale) if number == 1 else None,
+                )
+            )
     return modal(
         View.TASKS,
         t(k + "title", locale),

@@ -12,6 +12,7 @@ from models.case import Case, CaseAccessGrant, CaseWorker
 from models.client import Client, Guardian, HouseholdMember
 from models.enums import CaseIntensity, CaseStatus, Profile, StaffRole, Stage
 from models.errors import InvalidInput, Message, RuleViolation
+from models.plan import PlanTask, ServicePlan
 from models.schemas import IntakeInput, ReferrerReplyInput, check_free_text
 from models.services import access, guardians, strict
 from models.services.changes import case_changed
@@ -247,9 +248,21 @@ def hand_over(
         db.delete(worker)
     if keep_previous:
         db.add(CaseWorker(case_id=case.id, staff_id=previous, added_at=ctx.now))
+    else:
+        release_tasks(db, case, previous)  # they leave the case's circle
     db.flush()
     case_changed(db, ctx, case, "transferred", previous=previous, to=target.id, kept=keep_previous, **why)
     return case
+
+
+def release_tasks(db: Session, case: Case, staff_id: int) -> None:
+    """Someone leaves the case's circle: the plan tasks they held are the case manager's again
+    (담당자 unset), so no task nudge goes to someone who no longer sees the case."""
+    plan_ids = select(ServicePlan.id).where(ServicePlan.case_id == case.id)
+    for task in db.scalars(
+        select(PlanTask).where(PlanTask.plan_id.in_(plan_ids), PlanTask.worker_id == staff_id)
+    ):
+        task.worker_id = None
 
 
 def transfer_to_slack_user(
@@ -420,6 +433,7 @@ def set_access(
         add_coworker(db, ctx, case.code, staff_id)
     for staff_id in sorted(current.keys() - wanted):
         db.delete(current[staff_id])
+        release_tasks(db, case, staff_id)
         db.flush()
         case_changed(db, ctx, case, "coworker_removed", staff=staff_id)
     if restricted:

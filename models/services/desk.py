@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from models.assessment import Assessment, AssessmentRating
@@ -108,6 +108,7 @@ class DeskItem:
     next_due_kind: ReminderKind | None = None
     next_step_due_on: date | None = None
     today: date | None = None
+    review_due: bool = False  # the plan in force is due for its review (계획 점검) by today
 
     @property
     def first_due(self) -> Deadline | None:
@@ -199,6 +200,7 @@ def my_desk(db: Session, ctx: Ctx, *, page: int = 0, page_size: int = DEFAULT_PA
     )
     for case_id, (state, step) in derived.items():
         states[case_id], step_due[case_id] = state, step.on if step else None
+    reviews = _reviews_due(db, [row.id for row in shown], today)
     items = [
         DeskItem(
             code=row.code,
@@ -211,6 +213,7 @@ def my_desk(db: Session, ctx: Ctx, *, page: int = 0, page_size: int = DEFAULT_PA
             next_due_kind=row.next_due_kind,
             next_step_due_on=step_due[row.id],
             today=today,
+            review_due=row.id in reviews,
         )
         for row in shown
     ]
@@ -218,6 +221,26 @@ def my_desk(db: Session, ctx: Ctx, *, page: int = 0, page_size: int = DEFAULT_PA
     codes = ",".join(item.code for item in items)
     record_access(db, ctx, None, AuditAction.READ, "desk", f"page {page + 1}/{pages}: {codes}")
     return Desk(items=items, counts=counts, page=page, pages=pages, page_size=page_size)
+
+
+def _reviews_due(db: Session, case_ids: list[int], today: date) -> set[int]:
+    """Of these cases, those whose plan in force is due for its review by `today` (the day the
+    PLAN_REVIEW nudge fires)."""
+    if not case_ids:
+        return set()
+    return set(
+        db.scalars(
+            select(ServicePlan.case_id)
+            .join(Case, Case.id == ServicePlan.case_id)
+            .where(
+                ServicePlan.case_id.in_(case_ids),
+                ServicePlan.episode == Case.episode,
+                Case.status != CaseStatus.ON_HOLD,
+                ServicePlan.status == PlanStatus.AGREED,
+                ServicePlan.review_due <= today,
+            )
+        )
+    )
 
 
 def _derived_states(
@@ -676,9 +699,12 @@ class HomeTask:
 
 
 def my_open_tasks(db: Session, ctx: Ctx, *, limit: int = MAX_HOME_TASKS) -> list[HomeTask]:
-    """Planned or under-way tasks of the plans in force of the cases the person manages or co-works,
-    soonest due first."""
+    """Planned or under-way tasks of the plans in force of the person's cases that are theirs: those
+    they are the worker of (담당자), and those of the cases they manage with no worker (or whose worker
+    left), soonest due first."""
+    me = ctx.actor.id
     cases = _my_cases_query(ctx, Case.id).subquery()
+    left = select(StaffMember.id).where(StaffMember.active.is_(False))
     rows = db.execute(
         select(PlanTask.id, PlanTask.plan_id, PlanTask.due_date, PlanTask.status, Case.code)
         .join(ServicePlan, ServicePlan.id == PlanTask.plan_id)
@@ -687,6 +713,13 @@ def my_open_tasks(db: Session, ctx: Ctx, *, limit: int = MAX_HOME_TASKS) -> list
             Case.id.in_(select(cases.c.id)),
             ServicePlan.status == PlanStatus.AGREED,
             PlanTask.status.in_([TaskStatus.OPEN, TaskStatus.IN_PROGRESS]),
+            or_(
+                PlanTask.worker_id == me,
+                and_(
+                    Case.case_manager_id == me,
+                    or_(PlanTask.worker_id.is_(None), PlanTask.worker_id.in_(left)),
+                ),
+            ),
         )
         .order_by(PlanTask.due_date, PlanTask.id)
         .limit(limit)

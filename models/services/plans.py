@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.cadence import add_months
-from models.case import Case
+from models.case import Case, CaseWorker
 from models.enums import CaseStatus, ConsentMethod, PlanStatus, ResponsibleParty, TaskStatus
 from models.errors import InvalidInput, Message, RuleViolation
 from models.plan import PlanGoal, PlanReview, PlanTask, ServicePlan
@@ -20,6 +20,7 @@ from models.services.cases import require_open
 from models.services.changes import case_changed
 from models.services.context import Ctx
 from models.services.lifecycle import CaseSnapshot, snapshot
+from models.staff import StaffMember
 
 
 def create_plan(db: Session, ctx: Ctx, code: str, data: PlanInput) -> ServicePlan:
@@ -31,9 +32,12 @@ def create_plan(db: Session, ctx: Ctx, code: str, data: PlanInput) -> ServicePla
             "PLAN_NEEDS_ASSESSMENT",
             Message("plans.errors.service_plan_needs_completed"),
         )
+    circle = {member.id for member in case_circle(db, case)}
     for index, task in enumerate(data.tasks):
         if task.resource_id is not None and db.get(Resource, task.resource_id) is None:
             raise InvalidInput({f"tasks.{index}.resource_id": Message("plans.errors.no_resource")})
+        if task.worker_id is not None and task.worker_id not in circle:
+            raise InvalidInput({f"tasks.{index}.worker_id": Message("plans.errors.worker_not_in_circle")})
     cadences = ctx.policy.cadences
     version = (
         db.scalar(select(func.max(ServicePlan.version)).where(ServicePlan.case_id == case.id)) or 0
@@ -157,6 +161,29 @@ def review_soon(ctx: Ctx, snap: CaseSnapshot) -> date | None:
 
 
 @dataclass(frozen=True)
+class CircleMember:
+    """A staff member a task can be given to (담당자): the case's manager or a co-worker."""
+
+    id: int
+    name: str
+    manager: bool
+
+
+def case_circle(db: Session, case: Case) -> list[CircleMember]:
+    """The case's active circle: its case manager first, then its co-workers (who may hold a task)."""
+    manager = db.get(StaffMember, case.case_manager_id) if case.case_manager_id else None
+    members = [CircleMember(manager.id, manager.display_name, True)] if manager and manager.active else []
+    coworkers = db.scalars(
+        select(StaffMember)
+        .join(CaseWorker, CaseWorker.staff_id == StaffMember.id)
+        .where(CaseWorker.case_id == case.id, StaffMember.active.is_(True))
+        .order_by(StaffMember.display_name, StaffMember.id)
+    )
+    members += [CircleMember(m.id, m.display_name, False) for m in coworkers if m.id != case.case_manager_id]
+    return members
+
+
+@dataclass(frozen=True)
 class GoalLine:
     id: int
     number: int
@@ -194,6 +221,7 @@ class TaskLine:
     responsible: ResponsibleParty
     due_date: date
     status: TaskStatus
+    worker_id: int | None = None  # 담당자; None: the case manager's
 
 
 @dataclass(frozen=True)
@@ -201,6 +229,7 @@ class TaskList:
     code: str
     version: int
     tasks: list[TaskLine]
+    circle: list[CircleMember] = field(default_factory=list)  # whom a task may be given to
 
 
 def _task_lines(plan: ServicePlan) -> list[TaskLine]:
@@ -213,6 +242,7 @@ def _task_lines(plan: ServicePlan) -> list[TaskLine]:
             task.responsible_party,
             task.due_date,
             task.status,
+            task.worker_id,
         )
         for task in plan.tasks
     ]
@@ -224,7 +254,7 @@ def case_tasks(db: Session, ctx: Ctx, code: str) -> TaskList:
     plan = snapshot(db, case).plan_in_force
     if plan is None:
         raise RuleViolation("PLAN_NOT_IN_FORCE", Message("plans.errors.no_tasks_plan"))
-    return TaskList(case.code, plan.version, _task_lines(plan))
+    return TaskList(case.code, plan.version, _task_lines(plan), case_circle(db, case))
 
 
 def set_task_status(db: Session, ctx: Ctx, task_id: int, status: TaskStatus) -> PlanTask:
@@ -264,19 +294,56 @@ def task_label(db: Session, task: PlanTask) -> tuple[str, int]:
     return db.get_one(Case, plan.case_id).code, number
 
 
-def set_task_statuses(db: Session, ctx: Ctx, code: str, statuses: dict[int, TaskStatus]) -> int:
-    """The tasks modal: every task whose status was changed; returns how many changed."""
+def set_task_worker(db: Session, ctx: Ctx, task_id: int, worker_id: int | None) -> PlanTask:
+    """The task's responsible worker (담당자) changes: someone of the case's circle (its manager or a
+    co-worker), or None (the case manager's). Who may change a task's status may change this; a
+    worker outside the circle is refused under the task's field."""
+    task = db.get(PlanTask, task_id)
+    if task is None:
+        raise InvalidInput({f"worker.{task_id}": Message("plans.errors.no_task")})
+    plan = db.get_one(ServicePlan, task.plan_id)
+    case = access.load_case(db, ctx, db.get_one(Case, plan.case_id), purpose="update plan task")
+    require_open(case)
+    if plan.status != PlanStatus.AGREED:
+        raise RuleViolation("PLAN_NOT_IN_FORCE", Message("plans.errors.task_not_in_force"))
+    if worker_id is not None and worker_id not in {m.id for m in case_circle(db, case)}:
+        raise InvalidInput({f"worker.{task_id}": Message("plans.errors.worker_not_in_circle")})
+    if task.worker_id == worker_id:
+        return task
+    before = task.worker_id
+    task.worker_id = worker_id
+    db.flush()
+    case_changed(
+        db, ctx, case, "plan_task_worker", plan=plan.id, task=task.id, before=before, worker=worker_id
+    )
+    return task
+
+
+def set_task_statuses(
+    db: Session,
+    ctx: Ctx,
+    code: str,
+    statuses: dict[int, TaskStatus],
+    workers: dict[int, int | None] | None = None,
+) -> int:
+    """The tasks modal: every task whose status or worker was changed; returns how many changed."""
     case = access.load_case(db, ctx, code, purpose="plan tasks")
     plan = snapshot(db, case).plan_in_force
     own = {task.id: task for task in plan.tasks} if plan else {}
-    changed = 0
-    for task_id, status in statuses.items():
+    workers = workers or {}
+    for task_id in (*statuses, *workers):
         if task_id not in own:
             raise InvalidInput({f"task.{task_id}": Message("plans.errors.no_task")})
+    changed: set[int] = set()
+    for task_id, worker_id in workers.items():
+        if own[task_id].worker_id != worker_id:
+            set_task_worker(db, ctx, task_id, worker_id)
+            changed.add(task_id)
+    for task_id, status in statuses.items():
         if own[task_id].status != status:
             set_task_status(db, ctx, task_id, status)
-            changed += 1
-    return changed
+            changed.add(task_id)
+    return len(changed)
 
 
 @dataclass(frozen=True)
@@ -285,6 +352,7 @@ class PlanStart:
 
     code: str
     draft: tuple[int, int] | None  # (plan id, version) of the draft plan, if one waits
+    circle: list[CircleMember] = field(default_factory=list)  # whom a task may be given to
 
 
 def start_plan(db: Session, ctx: Ctx, code: str) -> PlanStart:
@@ -292,7 +360,9 @@ def start_plan(db: Session, ctx: Ctx, code: str) -> PlanStart:
     case = access.load_case(db, ctx, code, purpose="plan")
     require_open(case)
     waiting = snapshot(db, case).draft_plan
-    return PlanStart(case.code, (waiting.id, waiting.version) if waiting is not None else None)
+    return PlanStart(
+        case.code, (waiting.id, waiting.version) if waiting is not None else None, case_circle(db, case)
+    )
 
 
 def case_code_of(db: Session, plan: ServicePlan) -> str:

@@ -119,6 +119,17 @@ def due_items(
     with no supervisor it stays addressed to the person who left, and the sweep reports it undelivered.
     """
     items = _due_items(snap, policy, supervisors, today)
+    manager = snap.case.case_manager_id
+    # A task's worker who left: the task's nudge is the case manager's (and the supervisors' below, if
+    # the case manager left too).
+    items = [
+        replace(item, recipient_id=manager)
+        if item.kind == ReminderKind.TASK_DUE
+        and item.recipient_id in departed
+        and item.recipient_id != manager
+        else item
+        for item in items
+    ]
     if not departed or not supervisors:
         return items
     readdressed: list[DueItem] = []
@@ -134,6 +145,9 @@ def departed(db: Session, snap: CaseSnapshot) -> frozenset[int]:
     """The people a case's nudges would go to (its manager, action items' owners) who are no longer
     active staff."""
     people = {snap.case.case_manager_id} | {i.owner_id for i in snap.action_items if i.owner_id is not None}
+    plan = snap.plan_in_force
+    if plan is not None:
+        people |= {task.worker_id for task in plan.tasks if task.worker_id is not None}
     query = select(StaffMember.id).where(StaffMember.id.in_(people), StaffMember.active.is_(False))
     return frozenset(db.scalars(query))
 
@@ -345,6 +359,7 @@ def _due_items(
                     ReminderKind.TASK_DUE,
                     f"{task.id}:{task.due_date}",
                     on(task.due_date - timedelta(days=TASK_DUE_WARNING_DAYS)),
+                    task.worker_id or manager,  # its worker's (담당자), else the case manager's
                     deadline=task.due_date,
                 )
 

@@ -435,15 +435,17 @@ def _refresh_cases(db: Session, case_ids: set[int], policy: Policy, today: date)
 
 def readdress_departed(db: Session, policy: Policy, now: datetime) -> int:
     """Case nudges still waiting for a case manager no longer active (deactivated before their cases
-    were refreshed): their cases' reminders are derived again, which addresses them to the case's
-    supervisors (`reminders.due_items`). Returns how many cases."""
+    were refreshed), or for a plan task's worker who left: their cases' reminders are derived again,
+    which addresses them to the case manager (a task's) or the case's supervisors (`reminders.due_items`).
+    Returns how many cases."""
     case_ids = set(
         db.scalars(
             select(Reminder.case_id)
             .join(StaffMember, StaffMember.id == Reminder.recipient_id)
             .join(Case, Case.id == Reminder.case_id)
             .where(
-                Case.case_manager_id == Reminder.recipient_id,
+                # the case manager's nudges, or a plan task's whose worker left
+                or_(Case.case_manager_id == Reminder.recipient_id, Reminder.kind == ReminderKind.TASK_DUE),
                 Reminder.status == ReminderStatus.PENDING,
                 Reminder.case_id.is_not(None),
                 Reminder.slack_channel_id.is_(None),

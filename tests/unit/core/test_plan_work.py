@@ -177,21 +177,20 @@ def test_a_reassessment_that_moved_severity_by_the_setting_asks_for_a_plan_revis
         assert pending(db, case, ReminderKind.PLAN_REVISION) == []  # a revised plan settles it
 
 
-def test_the_home_lists_open_tasks_of_managed_and_coworked_cases_only(db, world):
+def test_the_home_lists_the_open_tasks_that_are_the_persons(db, world):
+    """A task with no worker is the case manager's; one given to a co-worker is on their Home only."""
     case = case_in_monitoring(db, world)
     cases.add_coworker(db, world.ctx(), case.code, world.coworker.id)
     [task] = plan_of(db, case).tasks
-    for staff in (world.manager, world.coworker):
-        [shown] = desk.my_open_tasks(db, world.ctx(staff))
-        assert (shown.task_id, shown.code, shown.number, shown.status) == (
-            task.id,
-            case.code,
-            1,
-            TaskStatus.OPEN,
-        )
+    [shown] = desk.my_open_tasks(db, world.ctx(world.manager))
+    assert (shown.task_id, shown.code, shown.number, shown.status) == (task.id, case.code, 1, TaskStatus.OPEN)
+    assert desk.my_open_tasks(db, world.ctx(world.coworker)) == []  # unassigned: the manager's
+    plans.set_task_worker(db, world.ctx(), task.id, world.coworker.id)
+    assert [t.task_id for t in desk.my_open_tasks(db, world.ctx(world.coworker))] == [task.id]
+    assert desk.my_open_tasks(db, world.ctx(world.manager)) == []
     assert desk.my_open_tasks(db, world.ctx(world.outsider)) == []
     plans.set_task_status(db, world.ctx(world.coworker), task.id, TaskStatus.DONE)
-    assert desk.my_open_tasks(db, world.ctx(world.manager)) == []  # done: off the Home
+    assert desk.my_open_tasks(db, world.ctx(world.coworker)) == []  # done: off the Home
 
 
 def test_revisit_brings_the_next_contact_within_a_week(db, world):
