@@ -20,7 +20,7 @@ from models.services.calendar import WorkCalendar
 from tests.e2e.conftest import RunningBot, send_reminders_as_of
 from tests.e2e.helpers import add_staff, choices, state, submit
 from tests.e2e.test_consents import click
-from tests.e2e.test_home import NAME, buttons, open_cases, open_home, published
+from tests.e2e.test_home import NAME, buttons, open_cases, open_home
 from tests.e2e.test_notes import case_in_monitoring
 
 ADMIN = "UADMIN"
@@ -118,6 +118,16 @@ def test_the_admin_desk_refuses_then_hands_the_open_cases_over_with_their_remind
     assert len(bot.slack.calls("chat.postMessage")) == 2 * len(codes)
 
 
+def home_published_for(bot: RunningBot, user: str, after: int) -> dict:
+    """The first Home published for `user` after the first `after` publishes (the admin desk's own Home is
+    published again by lazy work that may land in between)."""
+    for count in range(after + 1, after + 6):
+        call = bot.slack.wait_for("views.publish", count=count)[count - 1]
+        if call.params["user_id"] == user:
+            return call.params["view"]
+    raise AssertionError(f"no Home published for {user}")
+
+
 def test_a_case_left_unassigned_is_on_the_supervisors_home_with_a_transfer_button(bot: RunningBot):
     add_staff(bot, ADMIN, role=StaffRole.ADMIN)
     code = case_in_monitoring(bot, "UCM1", "USUP")
@@ -131,7 +141,7 @@ def test_a_case_left_unassigned_is_on_the_supervisors_home_with_a_transfer_butto
 
     published_before = len(bot.slack.calls("views.publish"))
     open_home(bot, "USUP")
-    home = published(bot, published_before + 1)["view"]
+    home = home_published_for(bot, "USUP", published_before)
     headers = [b["text"]["text"] for b in home["blocks"] if b["type"] == "header"]
     assert any(h.startswith("담당자 없음") for h in headers), headers
     [transfer] = [b for b in buttons(home, Action.OPEN_TRANSFER) if CaseRef.read(b["value"]).code == code]
@@ -149,7 +159,7 @@ def test_a_case_left_unassigned_is_on_the_supervisors_home_with_a_transfer_butto
     assert next_contact_to(bot, code) == ["UCM2"]
     published_before = len(bot.slack.calls("views.publish"))
     open_home(bot, "USUP")
-    home = published(bot, published_before + 1)["view"]
+    home = home_published_for(bot, "USUP", published_before)
     assert not [b for b in buttons(home, Action.OPEN_TRANSFER) if CaseRef.read(b["value"]).code == code]
 
 
