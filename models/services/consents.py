@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 from models.case import Case
 from models.conference import CaseConference, ConferenceCase
 from models.consent import Consent
-from models.enums import ConferenceStatus, ConsentMethod, ConsentScope, ReferralStatus, SignerRelationship
+from models.enums import (
+    ConferenceStatus,
+    ConsentMethod,
+    ConsentScope,
+    MissingConsent,
+    ReferralStatus,
+    SignerRelationship,
+)
 from models.errors import InvalidInput, Message, NotFound
 from models.referral import Referral
 from models.resource import Resource
@@ -19,6 +26,7 @@ from models.schemas import ConsentInput, check_free_text
 from models.services import access, guardians, strict
 from models.services.changes import case_changed
 from models.services.context import Ctx
+from models.services.lifecycle import derive, snapshot
 
 
 def add_consent(db: Session, ctx: Ctx, case: Case, data: ConsentInput) -> Consent:
@@ -216,6 +224,9 @@ class ConsentOverview:
     rows: list[ConsentRow]
     resources: list[tuple[int, str]]  # the directory, for third-party recipients
     renewal: RenewalDraft | None  # the consent to renew, when the dialogue opens with "renew" ready
+    # A school case still missing a student-support consent (its next step): the form starts there,
+    # with the signer whose consent is missing (the student's first).
+    suggested: tuple[ConsentScope, SignerRelationship] | None = None
 
 
 def consent_overview(
@@ -256,7 +267,17 @@ def consent_overview(
         (r.id, r.name)
         for r in db.scalars(select(Resource).where(Resource.active.is_(True)).order_by(Resource.name))
     ]
-    return ConsentOverview(case.code, rows, resources, renewal)
+    return ConsentOverview(case.code, rows, resources, renewal, _suggested(db, ctx, case))
+
+
+def _suggested(db: Session, ctx: Ctx, case: Case) -> tuple[ConsentScope, SignerRelationship] | None:
+    """The consent a school case's next step asks for (lifecycle.derive), if that is its next step."""
+    missing = derive(snapshot(db, case), ctx.today).missing_consent
+    if missing is None:
+        return None
+    if missing == MissingConsent.GUARDIAN:
+        return ConsentScope.STUDENT_SUPPORT, SignerRelationship.PARENT
+    return ConsentScope.STUDENT_SUPPORT, SignerRelationship.SELF
 
 
 def case_code_of_consent(db: Session, ctx: Ctx, consent_id: int) -> str:

@@ -203,6 +203,13 @@ def test_a_school_cases_home_names_the_missing_consent_and_opens_the_consent_dia
     click(bot, "USCH", Action.OPEN_CONSENT, button["value"])
     opened = bot.slack.wait_for("views.open")[-1].params["view"]
     assert opened["callback_id"] == View.CONSENT and code in json.dumps(opened)
+    # The form starts at the missing consent: student support, signed by a parent.
+    initial = {
+        b["block_id"]: b["element"].get("initial_option", {}).get("value")
+        for b in opened["blocks"]
+        if b["type"] == "input"
+    }
+    assert initial["scope"] == "STUDENT_SUPPORT" and initial["signer_relationship"] == "PARENT"
 
     # `/case show` says the same step.
     command(bot, f"show {code}", "USCH")

@@ -263,9 +263,14 @@ def test_a_school_cases_next_step_is_the_missing_student_support_consent(db, wor
     assert state == CaseState(Stage.INTAKE, NextStep.RECORD_CONSENT, MissingConsent.BOTH)
     assert (case.next_step, case.next_step_consent) == (NextStep.RECORD_CONSENT, MissingConsent.BOTH)
     assert "학생·보호자 서명" in state.next_step_label("ko")
+    # The consent dialogue starts at the missing consent, the student's first.
+    suggested = consents.consent_overview(db, ctx, case.code).suggested
+    assert suggested == (ConsentScope.STUDENT_SUPPORT, SignerRelationship.SELF)
     consents.record_consent(db, ctx, case.code, student_support(SignerRelationship.SELF))
     state = cases.current_state(db, ctx, case)
     assert state.missing_consent == MissingConsent.GUARDIAN
+    suggested = consents.consent_overview(db, ctx, case.code).suggested
+    assert suggested == (ConsentScope.STUDENT_SUPPORT, SignerRelationship.PARENT)
     assert "a guardian's signature" in state.next_step_label("en")
     # The desk reads what is stored: the same step, naming the same signer.
     [item] = desk.my_desk(db, ctx).items
@@ -274,6 +279,7 @@ def test_a_school_cases_next_step_is_the_missing_student_support_consent(db, wor
     state = cases.current_state(db, ctx, case)
     assert state == CaseState(Stage.ASSESSMENT, NextStep.COMPLETE_ASSESSMENT)
     assert case.next_step_consent is None
+    assert consents.consent_overview(db, ctx, case.code).suggested is None
 
 
 def test_missing_student_support_counts_only_consents_in_force(db, world):
