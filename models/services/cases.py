@@ -122,7 +122,10 @@ def _case_manager_for(db: Session, ctx: Ctx, staff_id: int | None) -> StaffMembe
 
 def record_intake(db: Session, ctx: Ctx, code: str, *, summary: str | None, notice_given: bool) -> Case:
     """The first interview with its summary and notice only (no further details)."""
-    data = RecordIntakeInput(intake_summary=summary, confidentiality_notice_given=notice_given)
+    # Not validated here: the service's own checks answer as for any caller (a field error).
+    data = RecordIntakeInput.model_construct(
+        intake_summary=summary, confidentiality_notice_given=notice_given
+    )
     return record_first_interview(db, ctx, code, data).case
 
 
