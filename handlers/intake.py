@@ -6,7 +6,6 @@ import logging
 from datetime import date
 from typing import TYPE_CHECKING
 
-from pydantic import Field
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import loggable
@@ -38,7 +37,13 @@ from bot.views.intake import (
 from handlers.common import Invocation, submit_once
 from models.enums import ConsentMethod, NextStep, SignerRelationship, Surface
 from models.errors import InvalidInput, Message
-from models.schemas import MAX_GUARDIANS, MAX_HOUSEHOLD, STRICT_CONTEXT, Form, IntakeInput, OptionalText
+from models.schemas import (
+    MAX_GUARDIANS,
+    MAX_HOUSEHOLD,
+    STRICT_CONTEXT,
+    IntakeInput,
+    RecordIntakeInput,
+)
 from models.services import access, cases, supervision
 from models.services.context import Ctx
 
@@ -127,7 +132,7 @@ def register(on: Listeners) -> None:
     on.subcommand("new")(open_intake)
     on.subcommand("intake")(open_record_intake)
     on.action(Action.OPEN_RECORD_INTAKE, lazy=[open_record_intake_from_button])
-    on.view(View.RECORD_INTAKE, ack=submit_record_intake)
+    on.view(View.RECORD_INTAKE, ack=submit_record_intake, lazy=[notify_crisis])
 
 
 def _chosen(form: dict, block: str) -> list[str]:
@@ -345,8 +350,8 @@ def intake_aliases(form: dict) -> dict[str, str]:
     return {**ALIASES, "consents.signer_name": source, "signer_relationship": source}
 
 
-def intake_blocks(form: dict, *, strict: bool) -> list[str]:
-    """The view's inputs: the fixed ones and every input of the household and guardian rows it holds."""
+def row_blocks(form: dict, *, strict: bool) -> list[str]:
+    """Every input of the household and guardian rows the view holds."""
     rows: list[str] = []
     member_fields = STRICT_MEMBER_FIELDS if strict else MEMBER_FIELDS
     for kind, fields, most in (
@@ -356,7 +361,12 @@ def intake_blocks(form: dict, *, strict: bool) -> list[str]:
         for index in range(most):
             if any(key.startswith(f"{kind}.{index}.") for key in form):
                 rows += [f"{kind}.{index}.{name}" for name in fields]
-    return [*(STRICT_BLOCKS if strict else BLOCKS), *rows, "household.add"]
+    return rows
+
+
+def intake_blocks(form: dict, *, strict: bool) -> list[str]:
+    """The view's inputs: the fixed ones and every input of the household and guardian rows it holds."""
+    return [*(STRICT_BLOCKS if strict else BLOCKS), *row_blocks(form, strict=strict), "household.add"]
 
 
 def referral_source(form: dict) -> str:
@@ -462,19 +472,34 @@ def _add_row(turn: Turn, *, member: bool) -> None:
     """An "add" button inside the intake modal: the same modal with one more row, what was typed kept
     (the same block ids keep Slack's own values too)."""
     view_id = turn.view.get("id")
-    if turn.actor is None or not view_id or turn.view.get("callback_id") != View.INTAKE:
+    callback = turn.view.get("callback_id")
+    if turn.actor is None or not view_id or callback not in (View.INTAKE, View.RECORD_INTAKE):
         return
     members, guardians = rows_in(turn.view)
-    opened_in = ChannelRef.read(turn.view.get("private_metadata"))
-    view = intake_modal(
-        turn.locale,
-        turn.policy.profile,
-        channel_id=opened_in.channel if opened_in else None,
-        strict=turn.policy.strict_privacy,
-        members=members + 1 if member else members,
-        guardians=guardians if member else guardians + 1,
-        values=read_state(turn.view),
-    )
+    members, guardians = (members + 1, guardians) if member else (members, guardians + 1)
+    if callback == View.RECORD_INTAKE:
+        case = CaseRef.read(turn.view.get("private_metadata"))
+        if case is None:
+            return
+        view = record_intake_modal(
+            turn.locale,
+            case.code,
+            strict=turn.policy.strict_privacy,
+            members=members,
+            guardians=guardians,
+            values=read_state(turn.view),
+        )
+    else:
+        opened_in = ChannelRef.read(turn.view.get("private_metadata"))
+        view = intake_modal(
+            turn.locale,
+            turn.policy.profile,
+            channel_id=opened_in.channel if opened_in else None,
+            strict=turn.policy.strict_privacy,
+            members=members,
+            guardians=guardians,
+            values=read_state(turn.view),
+        )
     try:
         turn.client.views_update(view_id=view_id, hash=turn.view.get("hash"), view=view)
     except SlackApiError as error:  # closed meanwhile, or typed into again (hash_conflict): nothing lost
@@ -499,7 +524,7 @@ def _record_intake_view(turn: Turn, ctx: Ctx, code: str) -> dict | str:
         shown = cases.show(db, ctx, code)
         if shown.case.intake_at is not None:
             return t("intake.record.already", locale, code=shown.case.code)
-        return record_intake_modal(locale, shown.case.code)
+        return record_intake_modal(locale, shown.case.code, strict=turn.policy.strict_privacy)
 
 
 def open_record_intake(call: Invocation) -> None:
@@ -525,31 +550,66 @@ def open_record_intake_from_button(turn: Turn) -> None:
     turn.client.views_open(trigger_id=turn.trigger_id, view=view)
 
 
-class RecordIntakeForm(Form):
-    intake_summary: OptionalText = Field(None, max_length=3000)
-    confidentiality_notice_given: bool = False
+# Where the core's errors about the record-intake's inputs go (a list's error under its input).
+RECORD_ALIASES = {
+    "client.characteristics": "client.characteristics",
+    "client.benefits": "client.benefits",
+    "client.interpreter_needed": "client.interpreter",
+    "crisis_flags": "crisis_flags",
+    "household": "household.add",
+    "guardians": "guardians.0.name",
+}
+
+
+def parse_record_intake(form: dict, *, strict: bool = False) -> RecordIntakeInput:
+    """The record-intake modal's values as the core's input, parsed as the intake's (the same blocks);
+    raises ValidationError with field locations."""
+    rows = {} if strict else guardian_rows(form)
+    return RecordIntakeInput.model_validate(
+        {
+            "intake_summary": form.get("intake_summary"),
+            "confidentiality_notice_given": YES in (form.get("confidentiality_notice_given") or []),
+            "client": client_details(form),
+            "intake_route": form.get("intake_route"),
+            "household": household_of(form, named=not strict),
+            "guardians": [rows[i] for i in sorted(rows)],
+            "crisis_flags": _chosen(form, "crisis_flags"),
+        },
+        context=STRICT_CONTEXT if strict else None,
+    )
+
+
+def _record_intake(db: Session, ctx: Ctx, code: str, data: RecordIntakeInput) -> dict[str, object]:
+    recorded = cases.record_first_interview(db, ctx, code, data)
+    case = recorded.case
+    return {
+        "code": case.code,
+        "next_step": cases.current_state(db, ctx, case).next_step.value,
+        # A crisis newly ticked at this interview: the supervisors to tell at once (kept with the
+        # result, so a retried submission does not tell them twice).
+        "notify": [list(p) for p in cases.crisis_recipients(db, case, today=ctx.today)]
+        if recorded.crisis_ticked
+        else [],
+    }
 
 
 def submit_record_intake(turn: Turn) -> None:
     meta = CaseRef.read(turn.view.get("private_metadata"))
     code = meta.code if meta else ""  # no case has code "": the core's "not found" under the first field
     locale = turn.locale
-
-    def parse(form: dict, ctx: Ctx) -> RecordIntakeForm:
-        return RecordIntakeForm(
-            intake_summary=form.get("intake_summary"),
-            confidentiality_notice_given=YES in (form.get("confidentiality_notice_given") or []),
-        )
-
-    def work(db: Session, ctx: Ctx, form: RecordIntakeForm) -> dict[str, object]:
-        case = cases.record_intake(
-            db, ctx, code, summary=form.intake_summary, notice_given=form.confidentiality_notice_given
-        )
-        return {"code": case.code, "next_step": cases.current_state(db, ctx, case).next_step.value}
-
-    outcome = submit_once(turn, blocks=RECORD_INTAKE_BLOCKS, parse=parse, work=work)
+    strict = turn.policy.strict_privacy
+    form = read_state(turn.view)
+    outcome = submit_once(
+        turn,
+        blocks=[*RECORD_INTAKE_BLOCKS, *row_blocks(form, strict=strict), "household.add"],
+        aliases=RECORD_ALIASES,
+        parse=lambda form, ctx: parse_record_intake(form, strict=strict),
+        work=lambda db, ctx, data: _record_intake(db, ctx, code, data),
+    )
     if outcome is None:
         return
-    result, _ = outcome
+    result, first_time = outcome
     view = intake_done_modal(locale, str(result["code"]), NextStep(str(result["next_step"])))
     turn.ack(response_action="update", view=view)
+    if first_time:
+        turn.pass_on(code=str(result["code"]), notify=result.get("notify") or [])

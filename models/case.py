@@ -12,6 +12,7 @@ from models.enums import (
     CaseIntensity,
     CaseStatus,
     IntakeRoute,
+    MissingConsent,
     NextStep,
     Profile,
     ReminderKind,
@@ -79,6 +80,8 @@ class Case(Base):
     # derivation with no change to the record. Outside that window, or NULL, they are derived afresh.
     stage: Mapped[Stage | None] = mapped_column(StrEnumType(Stage))
     next_step: Mapped[NextStep | None] = mapped_column(StrEnumType(NextStep))
+    # A school case's next step RECORD_CONSENT: whose student-support consent is missing.
+    next_step_consent: Mapped[MissingConsent | None] = mapped_column(StrEnumType(MissingConsent))
     state_valid_from: Mapped[date | None]
     state_valid_until: Mapped[date | None]
     retention_until: Mapped[date | None]

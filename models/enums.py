@@ -84,6 +84,15 @@ class NextStep(LabeledEnum):
     NONE = "NONE"
 
 
+class MissingConsent(LabeledEnum):
+    """A school case's 학생맞춤통합지원 consent (STUDENT_SUPPORT) not yet in force: whose signature is
+    missing (the student's, a guardian's, or both; 학생맞춤통합지원법 §11③)."""
+
+    STUDENT = "STUDENT"
+    GUARDIAN = "GUARDIAN"
+    BOTH = "BOTH"
+
+
 class NeedDomain(LabeledEnum):
     SAFETY = "SAFETY"
     HEALTH = "HEALTH"
@@ -577,6 +586,8 @@ class ReminderKind(LabeledEnum):
     SUPERVISION_FOLLOW_UP = "SUPERVISION_FOLLOW_UP"
     # A crisis, self-harm, abuse or loss of carer ticked at intake: a first response within 24 hours.
     CRISIS_FIRST_RESPONSE = "CRISIS_FIRST_RESPONSE"
+    # Its deadline passed with no contact reaching the client: the team's supervisors are told.
+    CRISIS_RESPONSE_OVERDUE = "CRISIS_RESPONSE_OVERDUE"
     # School teams' academic calendar (models/profiles.py, domain.md §4 "School terms"): the March
     # selection, the pre-vacation safety check and the February grade hand-over, per open case.
     SCHOOL_SELECTION = "SCHOOL_SELECTION"

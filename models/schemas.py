@@ -259,6 +259,30 @@ class IntakeInput(Form):
         return self
 
 
+class ClientDetailsInput(Form):
+    """Characteristics, interpreter, benefits and housing: nothing that identifies the person."""
+
+    characteristics: list[ClientCharacteristic] = Field(default_factory=list)
+    interpreter_needed: bool = False
+    interpreter_language: OptionalText = Field(None, max_length=40)
+    benefits: list[BenefitStatus] = Field(default_factory=list)
+    housing_type: HousingType | None = None
+
+
+class RecordIntakeInput(Form):
+    """`/case intake CODE`: the first interview of a case recorded as a referral, with the same details
+    as an intake held at once (`IntakeInput`); the household members and guardians are added to those
+    recorded with the referral."""
+
+    intake_summary: OptionalText = Field(None, max_length=3000)
+    confidentiality_notice_given: bool = False
+    client: ClientDetailsInput = Field(default_factory=ClientDetailsInput)
+    intake_route: IntakeRoute | None = None
+    household: list[HouseholdMemberInput] = Field(default_factory=list, max_length=MAX_HOUSEHOLD)
+    guardians: list[GuardianInput] = Field(default_factory=list, max_length=MAX_GUARDIANS)
+    crisis_flags: list[CrisisFlag] = Field(default_factory=list)
+
+
 class RatingInput(Form):
     domain: NeedDomain
     severity: int = Field(ge=0, le=4)

@@ -98,6 +98,11 @@ def consent_modal(locale: str, overview: ConsentOverview, today: date, *, strict
     """The dialogue; with a renewal draft the form starts from that consent (not its signer)."""
     k = "consents.modal."
     draft: RenewalDraft | None = overview.renewal
+    # A school case's missing student-support consent, else collection and use signed by the client.
+    suggested_scope, suggested_signer = overview.suggested or (
+        ConsentScope.COLLECT_USE,
+        SignerRelationship.SELF,
+    )
     blocks: list[dict] = [header(overview.code)]
     if overview.rows:
         for row in overview.rows:
@@ -127,7 +132,7 @@ def consent_modal(locale: str, overview: ConsentOverview, today: date, *, strict
             "scope",
             t(k + "scope", locale),
             [(s.label(locale), s.value) for s in ConsentScope],
-            initial=draft.scope.value if draft else ConsentScope.COLLECT_USE.value,
+            initial=draft.scope.value if draft else suggested_scope.value,
         ),
         multi_select(
             "purposes",
@@ -193,7 +198,7 @@ def consent_modal(locale: str, overview: ConsentOverview, today: date, *, strict
             "signer_relationship",
             t(k + "signer_relationship", locale),
             [(r.label(locale), r.value) for r in SignerRelationship],
-            initial=draft.signer_relationship.value if draft else SignerRelationship.SELF.value,
+            initial=draft.signer_relationship.value if draft else suggested_signer.value,
         ),
         checkboxes(
             "guardian_verified",

@@ -282,7 +282,7 @@ def case_blocks(item: DeskItem, locale: str) -> list[dict]:
         code=item.code,
         flags=flags,
         stage=f"{item.state.stage.number}. {item.state.stage.label(locale)}",
-        next_step=item.state.next_step.label(locale),
+        next_step=item.state.next_step_label(locale),
         step_due=step_due,
         due=" · ".join(part for part in (due, intensity) if part),
     ).rstrip()

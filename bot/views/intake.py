@@ -586,29 +586,79 @@ def intake_done_modal(locale: str, code: str, next_step: NextStep) -> dict:
     )
 
 
-RECORD_INTAKE_BLOCKS = ["intake_summary", "confidentiality_notice_given"]
+# The record-intake modal's fixed inputs (the household and guardian rows come on top, as at intake).
+RECORD_INTAKE_BLOCKS = [
+    "intake_summary",
+    "intake_route",
+    *DETAIL_BLOCKS,
+    "crisis_flags",
+    "confidentiality_notice_given",
+]
 
 
-def record_intake_modal(locale: str, code: str) -> dict:
-    """`/case intake CODE` (초기상담): the first interview of a case recorded as a referral (stage 0)."""
+def record_intake_modal(
+    locale: str,
+    code: str,
+    *,
+    strict: bool = False,
+    members: int = 0,
+    guardians: int = 1,
+    values: dict[str, Any] | None = None,
+) -> dict:
+    """`/case intake CODE` (초기상담): the first interview of a case recorded as a referral (stage 0), with
+    the intake's details (the same blocks as `/case new`): the intake route, characteristics,
+    interpreter, benefits, housing, crisis flags, and household members and guardians to add to those
+    recorded with the referral. `strict`: no names (household rows without one, no guardian rows)."""
+    v = values or {}
+    members = max(0, min(members, MAX_HOUSEHOLD))
+    guardians = 0 if strict else max(1, min(guardians, MAX_GUARDIANS))
 
     def label(key: str) -> str:
         return t("intake.modal." + key, locale)
 
+    head = [
+        header(code),
+        section(t("intake.record.intro", locale)),
+        text_input(
+            "intake_summary",
+            label("intake_summary"),
+            optional=True,
+            multiline=True,
+            initial=_text(v, "intake_summary"),
+        ),
+        _route_block(locale, v),
+        *_client_detail_blocks(locale, v),
+        _crisis_block(locale, v),
+    ]
+    household = _household(locale, members, v, named=not strict)
+    guardian_rows: list[dict] = []
+    if not strict:
+        guardian_rows.append(section(t("intake.guardians.title", locale)))
+        for index in range(guardians):
+            guardian_rows += _guardian_rows(locale, index, v)
+    tail = [
+        checkboxes(
+            "confidentiality_notice_given",
+            label("notice_given"),
+            [(label("notice_given_option"), YES)],
+            initial=_many(v, "confidentiality_notice_given"),
+        ),
+        context(t("intake.record.next", locale)),
+    ]
+    total = len(head) + len(household) + len(guardian_rows) + len(tail) + 2  # with both buttons
+    member_fields = STRICT_MEMBER_FIELDS if strict else MEMBER_FIELDS
+    if members < MAX_HOUSEHOLD and _fits(total, len(member_fields)):
+        household.append(
+            _add_button(t("intake.household.add", locale), Action.INTAKE_ADD_MEMBER, "household.add")
+        )
+    if not strict and guardians < MAX_GUARDIANS and _fits(total, len(GUARDIAN_FIELDS)):
+        guardian_rows.append(
+            _add_button(t("intake.guardians.add", locale), Action.INTAKE_ADD_GUARDIAN, "guardians.add")
+        )
     return modal(
         View.RECORD_INTAKE,
         t("intake.record.title", locale),
-        [
-            header(code),
-            section(t("intake.record.intro", locale)),
-            text_input("intake_summary", label("intake_summary"), optional=True, multiline=True),
-            checkboxes(
-                "confidentiality_notice_given",
-                label("notice_given"),
-                [(label("notice_given_option"), YES)],
-            ),
-            context(t("intake.record.next", locale)),
-        ],
+        [*head, *household, *guardian_rows, *tail],
         submit=t("intake.record.submit", locale),
         close=label("close"),
         private_metadata=CaseRef(code=code).dump(),

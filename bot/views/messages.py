@@ -82,7 +82,7 @@ def case_list_blocks(desk: Desk, locale: str) -> list[dict]:
                     locale,
                     code=item.code,
                     stage=stage,
-                    next_step=item.state.next_step.label(locale),
+                    next_step=item.state.next_step_label(locale),
                     due=due,
                     first=first_text,
                 )

@@ -29,6 +29,7 @@ OPENS: dict[ReminderKind, Action] = {
     ReminderKind.ACTION_ITEM: Action.OPEN_SHOW,
     ReminderKind.HOLD_END: Action.OPEN_RESUME,
     ReminderKind.CRISIS_FIRST_RESPONSE: Action.OPEN_NOTE,
+    ReminderKind.CRISIS_RESPONSE_OVERDUE: Action.OPEN_SHOW,
     ReminderKind.REFERRER_REPLY: Action.OPEN_REFERRER_REPLY,
     # School teams' academic calendar: select again (classify), a safety check or hand-over (a contact).
     ReminderKind.SCHOOL_SELECTION: Action.OPEN_CLASSIFY,

@@ -33,7 +33,7 @@ def show_modal(summary: CaseSummary, locale: str) -> dict:
         else (t("show.modal.stage_seed", locale), state.seed_stage(locale))
     )
     # Each date with its own task: the next step's deadline beside it, and the earliest task's below.
-    step = state.next_step.label(locale)
+    step = state.next_step_label(locale)
     if summary.step_due is not None:
         step = t(
             "show.modal.step_due",

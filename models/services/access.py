@@ -220,7 +220,7 @@ def require_role(ctx: Ctx, *roles: StaffRole, detail: str) -> None:
 
 # The decisions that steer a case belong to its case manager or a supervisor of its team; co-workers
 # (a colleague, an approved school staff member) add notes, update tasks and record services.
-LEAD_ACTIONS = ("classify", "agree_plan", "send_referral", "transfer", "request_closure")
+LEAD_ACTIONS = ("classify", "agree_plan", "send_referral", "transfer", "request_closure", "handover")
 
 
 def is_lead(staff: StaffMember, case: Case) -> bool:

@@ -15,9 +15,9 @@ from models.enums import (
     AssessmentKind,
     AssessmentStatus,
     ConsentScope,
+    MissingConsent,
     NeedDomain,
     Profile,
-    SignerRelationship,
     StatutoryBasis,
     domains_for,
 )
@@ -28,7 +28,7 @@ from models.services.audit import record_event
 from models.services.cases import require_open
 from models.services.changes import case_changed
 from models.services.context import Ctx
-from models.services.lifecycle import CaseSnapshot, snapshot
+from models.services.lifecycle import CaseSnapshot, missing_student_support, snapshot
 from models.staff import StaffMember
 
 NO_CONSENT = Message("assessments.errors.no_consent_collection_use")
@@ -74,25 +74,19 @@ def start(db: Session, ctx: Ctx, code: str, kind: AssessmentKind | None = None) 
     return assessment
 
 
-GUARDIAN_SIGNERS = frozenset({SignerRelationship.PARENT, SignerRelationship.GUARDIAN})
-
-
 def require_student_support_consent(snap: CaseSnapshot, today: date) -> None:
     """School teams (models/profiles.py): 학생맞춤통합지원 needs the consent of the student AND of a
     guardian (학생맞춤통합지원법 §11③; domain.md R7 and §3 ConsentScope STUDENT_SUPPORT) — two consent
     rows in force, one signed by the student, one by a parent or guardian — before the assessment."""
-    signers = {
-        c.signer_relationship
-        for c in snap.consents
-        if c.scope == ConsentScope.STUDENT_SUPPORT and c.active_on(today)
-    }
+    found = missing_student_support(snap, today)
+    if found is None:
+        return
     missing = []
-    if SignerRelationship.SELF not in signers:
+    if found in (MissingConsent.STUDENT, MissingConsent.BOTH):
         missing.append(Message("profiles.school.student"))
-    if not signers & GUARDIAN_SIGNERS:
+    if found in (MissingConsent.GUARDIAN, MissingConsent.BOTH):
         missing.append(Message("profiles.school.guardian"))
-    if missing:
-        raise RuleViolation("R7", Message("profiles.errors.student_support_consent", missing=missing))
+    raise RuleViolation("R7", Message("profiles.errors.student_support_consent", missing=missing))
 
 
 def _load(db: Session, ctx: Ctx, assessment_id: int) -> tuple[Case, Assessment]:

@@ -13,7 +13,7 @@ from models.client import Client, Guardian, HouseholdMember
 from models.enums import CaseIntensity, CaseStatus, Profile, StaffRole, Stage
 from models.errors import InvalidInput, Message, RuleViolation
 from models.plan import PlanTask, ServicePlan
-from models.schemas import IntakeInput, ReferrerReplyInput, check_free_text
+from models.schemas import IntakeInput, RecordIntakeInput, ReferrerReplyInput, check_free_text
 from models.services import access, guardians, strict
 from models.services.changes import case_changed
 from models.services.codes import next_case_code
@@ -122,19 +122,68 @@ def _case_manager_for(db: Session, ctx: Ctx, staff_id: int | None) -> StaffMembe
 
 
 def record_intake(db: Session, ctx: Ctx, code: str, *, summary: str | None, notice_given: bool) -> Case:
+    """The first interview with its summary and notice only (no further details)."""
+    # Not validated here: the service's own checks answer as for any caller (a field error).
+    data = RecordIntakeInput.model_construct(
+        intake_summary=summary, confidentiality_notice_given=notice_given
+    )
+    return record_first_interview(db, ctx, code, data).case
+
+
+@dataclass(frozen=True)
+class RecordedIntake:
+    case: Case
+    # Crisis flags ticked at this interview that the case did not carry yet: the supervisors are told.
+    crisis_ticked: bool
+
+
+def record_first_interview(db: Session, ctx: Ctx, code: str, data: RecordIntakeInput) -> RecordedIntake:
+    """`/case intake CODE` (초기상담): the first interview of a case recorded as a referral (stage 0), with
+    the intake's details: the client's characteristics, interpreter, benefits and housing (added to
+    what the referral said), the intake route, household members and guardians (added), and crisis
+    flags (a new one starts the first-response clock, as at intake)."""
     case = access.load_case(db, ctx, code, purpose="record intake")
-    check_free_text("intake_summary", summary)
+    check_free_text("intake_summary", data.intake_summary)
     if case.intake_at is not None:
         raise RuleViolation("INTAKE_DONE", Message("cases.errors.intake_already_recorded"))
-    if not notice_given:
+    if not data.confidentiality_notice_given:
         raise InvalidInput(
             {"confidentiality_notice_given": Message("cases.errors.confirm_limits_confidentiality_explained")}
         )
+    strict.check_record_intake(ctx, data)
+    client = case.client
+    details = data.client
+    client.characteristics = _added(client.characteristics, [c.value for c in details.characteristics])
+    client.benefits = _added(client.benefits, [b.value for b in details.benefits])
+    if details.interpreter_needed or details.interpreter_language:
+        client.interpreter_needed = True
+    if details.interpreter_language:
+        client.interpreter_language = details.interpreter_language
+    if details.housing_type is not None:
+        client.housing_type = details.housing_type
+    client.household.extend(HouseholdMember(**m.model_dump()) for m in data.household)
+    client.guardians.extend(Guardian(**g.model_dump()) for g in data.guardians)
+    if data.intake_route is not None:
+        case.intake_route = data.intake_route
+    flags = _added(case.crisis_flags, [f.value for f in data.crisis_flags])
+    ticked = len(flags) > len(case.crisis_flags or [])
+    if ticked:
+        case.crisis_flags = flags
+        case.crisis = True
+        if case.crisis_flagged_at is None:
+            case.crisis_flagged_at = ctx.now  # the first response is due within hours of the interview
     case.intake_at = ctx.now
-    case.intake_summary = summary
+    case.intake_summary = data.intake_summary
     case.confidentiality_notice_given = True
-    case_changed(db, ctx, case, "intake_recorded")
-    return case
+    db.flush()
+    case_changed(db, ctx, case, "intake_recorded", crisis=ticked)
+    return RecordedIntake(case, ticked)
+
+
+def _added(current: list[str] | None, new: list[str]) -> list[str]:
+    """The values already recorded, then the new ones not among them (in the order given)."""
+    found = list(current or [])
+    return found + [value for value in dict.fromkeys(new) if value not in found]
 
 
 def case_profile(ctx: Ctx, case: Case) -> Profile:

@@ -738,7 +738,7 @@ def _overdue_counts(db: Session, case_ids: list[int], now: datetime) -> dict[int
             Reminder.case_id.in_(case_ids),
             Reminder.status == ReminderStatus.PENDING,
             Reminder.due_at < now,
-            Reminder.kind != ReminderKind.CONTACT_OVERDUE,
+            Reminder.kind.not_in(tuple(reminders.TASK_OF)),  # escalations: the task itself counts
         )
     ).all()
     seen: dict[int, set[str]] = {}

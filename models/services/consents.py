@@ -16,6 +16,7 @@ from models.enums import (
     ConferenceStatus,
     ConsentMethod,
     ConsentScope,
+    MissingConsent,
     ReferralStatus,
     SignerRelationship,
 )
@@ -27,6 +28,7 @@ from models.services import access, guardians, strict
 from models.services.audit import record_event
 from models.services.changes import case_changed
 from models.services.context import Ctx
+from models.services.lifecycle import derive, snapshot
 
 
 def add_consent(db: Session, ctx: Ctx, case: Case, data: ConsentInput) -> Consent:
@@ -253,6 +255,9 @@ class ConsentOverview:
     rows: list[ConsentRow]
     resources: list[tuple[int, str]]  # the directory, for third-party recipients
     renewal: RenewalDraft | None  # the consent to renew, when the dialogue opens with "renew" ready
+    # A school case still missing a student-support consent (its next step): the form starts there,
+    # with the signer whose consent is missing (the student's first).
+    suggested: tuple[ConsentScope, SignerRelationship] | None = None
 
 
 def consent_overview(
@@ -293,7 +298,17 @@ def consent_overview(
         (r.id, r.name)
         for r in db.scalars(select(Resource).where(Resource.active.is_(True)).order_by(Resource.name))
     ]
-    return ConsentOverview(case.code, rows, resources, renewal)
+    return ConsentOverview(case.code, rows, resources, renewal, _suggested(db, ctx, case))
+
+
+def _suggested(db: Session, ctx: Ctx, case: Case) -> tuple[ConsentScope, SignerRelationship] | None:
+    """The consent a school case's next step asks for (lifecycle.derive), if that is its next step."""
+    missing = derive(snapshot(db, case), ctx.today).missing_consent
+    if missing is None:
+        return None
+    if missing == MissingConsent.GUARDIAN:
+        return ConsentScope.STUDENT_SUPPORT, SignerRelationship.PARENT
+    return ConsentScope.STUDENT_SUPPORT, SignerRelationship.SELF
 
 
 def case_code_of_consent(db: Session, ctx: Ctx, consent_id: int) -> str:

@@ -181,6 +181,7 @@ def my_desk(db: Session, ctx: Ctx, *, page: int = 0, page_size: int = DEFAULT_PA
             Case.crisis,
             Case.stage,
             Case.next_step,
+            Case.next_step_consent,
             Case.state_valid_from,
             Case.state_valid_until,
             Case.next_due_kind,
@@ -191,7 +192,14 @@ def my_desk(db: Session, ctx: Ctx, *, page: int = 0, page_size: int = DEFAULT_PA
         .limit(page_size)
     ).all()
     states = {
-        row.id: stored_state(row.stage, row.next_step, row.state_valid_from, row.state_valid_until, today)
+        row.id: stored_state(
+            row.stage,
+            row.next_step,
+            row.state_valid_from,
+            row.state_valid_until,
+            today,
+            row.next_step_consent,
+        )
         for row in shown
     }
     step_due = {row.id: row.next_step_due_on for row in shown}

@@ -26,8 +26,10 @@ def require_public_closed(ctx: Ctx, case: Case) -> None:
 
 
 def open_handover(db: Session, ctx: Ctx, code: str) -> Case:
-    """The case the hand-over dialogue is about, refused (before the form) where no hand-over applies."""
+    """The case the hand-over dialogue is about, refused (before the form) where no hand-over applies or
+    the person is not its case manager or a supervisor of its team (R9)."""
     case = access.load_case(db, ctx, code, purpose="after-care hand-over")
+    access.require_lead(ctx, case, "handover")
     require_public_closed(ctx, case)
     return case
 

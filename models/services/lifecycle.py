@@ -27,9 +27,12 @@ from models.enums import (
     ClosureStatus,
     ConsentScope,
     ContactOutcome,
+    MissingConsent,
     MonitoringResult,
     NextStep,
     PlanStatus,
+    Profile,
+    SignerRelationship,
     Stage,
     TaskStatus,
 )
@@ -163,10 +166,40 @@ def snapshot(db: Session, case: Case) -> CaseSnapshot:
     )
 
 
+# The signers of a student-support consent who stand for the student's family.
+GUARDIAN_SIGNERS = frozenset({SignerRelationship.PARENT, SignerRelationship.GUARDIAN})
+
+
+def missing_student_support(snap: CaseSnapshot, today: date) -> MissingConsent | None:
+    """School teams: 학생맞춤통합지원 needs the consent of the student AND of a guardian (학생맞춤통합지원법
+    §11③; domain.md R7): two STUDENT_SUPPORT consents in force on `today`, one signed by the student, one
+    by a parent or guardian. Whose is missing (None: both are there)."""
+    signers = {
+        c.signer_relationship
+        for c in snap.consents
+        if c.scope == ConsentScope.STUDENT_SUPPORT and c.active_on(today)
+    }
+    student = SignerRelationship.SELF in signers
+    guardian = bool(signers & GUARDIAN_SIGNERS)
+    if student and guardian:
+        return None
+    if student:
+        return MissingConsent.GUARDIAN
+    return MissingConsent.STUDENT if guardian else MissingConsent.BOTH
+
+
 @dataclass(frozen=True)
 class CaseState:
     stage: Stage
     next_step: NextStep
+    # RECORD_CONSENT of a school case: whose student-support consent is missing (None otherwise).
+    missing_consent: MissingConsent | None = None
+
+    def next_step_label(self, locale: str = "ko") -> str:
+        """The next step as the desk and the summary say it (naming the missing signer, if any)."""
+        if self.next_step == NextStep.RECORD_CONSENT and self.missing_consent is not None:
+            return t("lifecycle.next_step.consent", locale, missing=self.missing_consent.label(locale))
+        return self.next_step.label(locale)
 
     def seed_stage(self, locale: str = "ko") -> str:
         """The stage in the seed documents' 5-stage model (a view onto stages 0-9)."""
@@ -189,7 +222,12 @@ def derive(snap: CaseSnapshot, today: date) -> CaseState:
 
     stage, next_step = _open_case_stage(snap, today)
     if case.status == CaseStatus.ON_HOLD:
-        next_step = NextStep.RESUME
+        return CaseState(stage, NextStep.RESUME)
+    if next_step == NextStep.COMPLETE_ASSESSMENT and case.profile == Profile.SCHOOL:
+        # A school case's assessment waits for the student's and a guardian's consent (R7).
+        missing = missing_student_support(snap, today)
+        if missing is not None:
+            return CaseState(Stage.INTAKE, NextStep.RECORD_CONSENT, missing)
     return CaseState(stage, next_step)
 
 
@@ -218,18 +256,22 @@ def _open_case_stage(snap: CaseSnapshot, today: date) -> tuple[Stage, NextStep]:
     return Stage.MONITORING, NextStep.LOG_CONTACT
 
 
+WINDOW_SCOPES = frozenset({ConsentScope.COLLECT_USE, ConsentScope.STUDENT_SUPPORT})
+
+
 def state_window(snap: CaseSnapshot, today: date) -> tuple[date | None, date | None]:
     """The days around `today` on which `derive` answers as it does today while the record stays as it is:
     from the first (None: any earlier day) to the day before the second (None: any later day).
 
-    `derive` reads the day only to ask whether a collection-and-use consent is in force, which changes
-    when one starts (`given_on`) or ends (the day after `expires_on`); withdrawing one changes the record.
+    `derive` reads the day only to ask whether a collection-and-use consent (or, for a school case, a
+    student-support one) is in force, which changes when one starts (`given_on`) or ends (the day after
+    `expires_on`); withdrawing one changes the record.
     Every case gets its window, whatever its status: wider than needed is never wrong, only slower.
     """
     starts: list[date] = []
     ends: list[date] = []
     for consent in snap.consents:
-        if consent.scope != ConsentScope.COLLECT_USE or consent.withdrawn_at is not None:
+        if consent.scope not in WINDOW_SCOPES or consent.withdrawn_at is not None:
             continue
         ended = consent.expires_on + timedelta(days=1) if consent.expires_on is not None else None
         if ended is not None and ended <= today:
@@ -248,6 +290,7 @@ def store_state(snap: CaseSnapshot, today: date) -> CaseState:
     state = derive(snap, today)
     case = snap.case
     case.stage, case.next_step = state.stage, state.next_step
+    case.next_step_consent = state.missing_consent
     case.state_valid_from, case.state_valid_until = state_window(snap, today)
     return state
 
@@ -258,10 +301,11 @@ def stored_state(
     valid_from: date | None,
     valid_until: date | None,
     today: date,
+    missing_consent: MissingConsent | None = None,
 ) -> CaseState | None:
     """The stored stage and next step if they hold on `today`; None when they must be derived."""
     if stage is None or next_step is None:
         return None  # never stored (a row written around the services)
     if (valid_from is not None and today < valid_from) or (valid_until is not None and today >= valid_until):
         return None
-    return CaseState(stage, next_step)
+    return CaseState(stage, next_step, missing_consent)

@@ -66,7 +66,11 @@ REVISIT_DAYS = 7
 
 # A reminder kind that is not a task of its own but a later nudge about another one: an overdue contact
 # is the same contact, with the same deadline.
-TASK_OF: dict[ReminderKind, ReminderKind] = {ReminderKind.CONTACT_OVERDUE: ReminderKind.NEXT_CONTACT}
+TASK_OF: dict[ReminderKind, ReminderKind] = {
+    ReminderKind.CONTACT_OVERDUE: ReminderKind.NEXT_CONTACT,
+    # A crisis's first response not logged by its deadline: told to the team's supervisors.
+    ReminderKind.CRISIS_RESPONSE_OVERDUE: ReminderKind.CRISIS_FIRST_RESPONSE,
+}
 
 
 def task_kind(kind: ReminderKind) -> ReminderKind:
@@ -263,7 +267,19 @@ def _due_items(
 
     first_response = crisis_first_response_due(snap, policy)
     if first_response is not None:
-        add(ReminderKind.CRISIS_FIRST_RESPONSE, "intake", first_response)
+        # At once (the next sweep) to the case manager, with the deadline; past the deadline with no
+        # contact reaching the client, to the team's supervisors (like an overdue contact, domain.md §4).
+        assert case.crisis_flagged_at is not None
+        deadline = first_response.astimezone(policy.zone).date()
+        add(ReminderKind.CRISIS_FIRST_RESPONSE, "intake", case.crisis_flagged_at, deadline=deadline)
+        for supervisor_id in supervisors or []:
+            add(
+                ReminderKind.CRISIS_RESPONSE_OVERDUE,
+                f"intake:s{supervisor_id}",
+                first_response,
+                supervisor_id,
+                deadline=deadline,
+            )
 
     pending = snap.pending_closure
     if pending is not None:
@@ -472,7 +488,8 @@ def _renewed(consents: list[Consent], expiring: Consent, resource_id: int) -> bo
 
 def crisis_first_response_due(snap: CaseSnapshot, policy: Policy) -> datetime | None:
     """A crisis, self-harm, abuse or loss of carer ticked at intake: a first response (a contact that
-    reached the client) is due within `crisis_first_response_hours` of it; None once one is logged."""
+    reached the client) is due within `crisis_first_response_hours` of it (the deadline: the case manager
+    is nudged at once, the supervisors when it passes); None once one is logged."""
     case = snap.case
     flagged_at = case.crisis_flagged_at
     if not case.crisis_flags or flagged_at is None:

@@ -14,7 +14,7 @@ these checks hold whatever the caller passed.
 from __future__ import annotations
 
 from models.errors import InvalidInput, Message
-from models.schemas import NAME_NEEDED, ConsentInput, IntakeInput
+from models.schemas import NAME_NEEDED, ConsentInput, IntakeInput, RecordIntakeInput
 from models.services.context import Ctx
 
 # Each direct identifier the inputs can carry, named for the message (`strict.identifier.<name>`).
@@ -54,6 +54,23 @@ def check_intake(ctx: Ctx, data: IntakeInput) -> None:
     for index, consent in enumerate(data.consents):
         for field, message in _consent_errors(ctx, consent).items():
             errors[f"consents.{index}.{field}"] = message
+    if errors:
+        raise InvalidInput(errors)
+
+
+def check_record_intake(ctx: Ctx, data: RecordIntakeInput) -> None:
+    """The household members and guardians added at the first interview of a referred case: the same
+    identifier rules as at intake, keyed like the input's fields."""
+    errors: dict[str, Message] = {}
+    for index, guardian in enumerate(data.guardians):
+        for field in GUARDIAN_IDENTIFIERS:
+            if ctx.policy.strict_privacy and getattr(guardian, field) is not None:
+                errors[f"guardians.{index}.{field}"] = refused(field)
+        if not ctx.policy.strict_privacy and guardian.name is None:
+            errors[f"guardians.{index}.name"] = NAME_NEEDED["guardian"]
+    for index, member in enumerate(data.household):
+        if ctx.policy.strict_privacy and member.name is not None:
+            errors[f"household.{index}.name"] = refused("name")
     if errors:
         raise InvalidInput(errors)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -85,7 +86,10 @@ def test_a_crisis_at_intake_reaches_the_supervisors_within_the_request_with_a_24
     [nudge] = pending_first_responses(bot, case.code)
     with bot.uow() as db:
         assert nudge.recipient_id == staff.find_staff(db, "UCM1").id
-    assert before + timedelta(hours=23) < nudge.due_at <= datetime.now(UTC) + timedelta(hours=24)
+    # At once (the next sweep), with the first response's deadline 24 hours after the intake.
+    assert before <= nudge.due_at <= datetime.now(UTC)
+    deadline = nudge.due_at + timedelta(hours=24)
+    assert nudge.deadline_on == deadline.astimezone(ZoneInfo("Asia/Seoul")).date()
     assert case.crisis and case.crisis_flags == ["SELF_HARM", "ABUSE"]
 
     # Slack's retry of the same submission: no second case, no second DM

@@ -496,7 +496,13 @@ SCENARIOS = [
     ),
     Scenario("consent", View.CONSENT, _consent, {"consents": 1}),
     Scenario("consent_withdraw", View.CONSENT_WITHDRAW, _consent_withdraw),
-    Scenario("record_intake", View.RECORD_INTAKE, _record_intake),
+    Scenario(
+        "record_intake",
+        View.RECORD_INTAKE,
+        _record_intake,
+        # the intake's details: household members and guardians added, the client's details updated
+        {"guardians": ANY, "household_members": ANY, "clients": ANY},
+    ),
     Scenario("hold", View.HOLD, _hold),
     Scenario("resume", View.RESUME, _resume),
     Scenario("transfer", View.TRANSFER, _transfer, {"case_workers": ANY}),

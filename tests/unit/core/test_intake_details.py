@@ -166,8 +166,13 @@ def test_a_crisis_at_intake_tells_the_supervisors_and_wants_a_first_response_in_
     ]
     [nudge] = pending(db, case, ReminderKind.CRISIS_FIRST_RESPONSE)
     assert nudge.recipient_id == world.manager.id
-    assert nudge.due_at == NOW + timedelta(hours=ctx.policy.cadences.crisis_first_response_hours)
-    assert nudge.due_at - NOW <= timedelta(hours=24)
+    # At once (the next sweep), with the deadline 24 hours after the intake.
+    deadline = NOW + timedelta(hours=ctx.policy.cadences.crisis_first_response_hours)
+    assert nudge.due_at == NOW
+    assert nudge.deadline_on == deadline.astimezone(ctx.policy.zone).date()
+    # Past the deadline with no contact reaching the client: the team's supervisors.
+    [overdue] = pending(db, case, ReminderKind.CRISIS_RESPONSE_OVERDUE)
+    assert overdue.recipient_id == world.supervisor.id and overdue.due_at == deadline
     assert case.next_due_kind == ReminderKind.CRISIS_FIRST_RESPONSE  # before the assessment's deadline
 
 
@@ -178,10 +183,12 @@ def test_the_first_response_nudge_goes_once_a_contact_reaches_the_client(db, wor
         db, world.ctx(now=NOW + timedelta(hours=1)), case.code, contact(NOW, outcome=ContactOutcome.NO_ANSWER)
     )
     assert pending(db, case, ReminderKind.CRISIS_FIRST_RESPONSE)  # not reached: still due
+    assert pending(db, case, ReminderKind.CRISIS_RESPONSE_OVERDUE)
     notes.log_contact(
         db, world.ctx(now=NOW + timedelta(hours=2)), case.code, contact(NOW + timedelta(hours=2))
     )
     assert pending(db, case, ReminderKind.CRISIS_FIRST_RESPONSE) == []
+    assert pending(db, case, ReminderKind.CRISIS_RESPONSE_OVERDUE) == []  # the supervisors are not told
 
 
 def test_no_crisis_ticked_no_one_is_told_and_nothing_is_due(db, world):
