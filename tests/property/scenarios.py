@@ -330,6 +330,31 @@ def _handover(bot: Bot) -> Opened:
     return Opened([command(bot, f"handover {code}", View.HANDOVER)], MANAGER, [code])
 
 
+def _tasks(bot: Bot) -> Opened:
+    """The status of each task of the plan in force (the plan the monitoring stage has, with its tasks)."""
+    code = new_case(bot, "monitoring")
+    return Opened([command(bot, f"tasks {code}", View.TASKS)], MANAGER, [code])
+
+
+def _plan_review(bot: Bot) -> Opened:
+    """The review of the plan in force, from the PLAN_REVIEW nudge's button."""
+    code = new_case(bot, "monitoring")
+    view = button(bot, Action.OPEN_PLAN_REVIEW, {"code": code}, View.PLAN_REVIEW)
+    return Opened([view], MANAGER, [code])
+
+
+def _household(bot: Bot) -> Opened:
+    """A case's household: linking another case (the manager's, or the case itself), a person, needs."""
+    code, other = new_case(bot, "open"), new_case(bot, "open")
+    view = command(bot, f"household {code}", View.HOUSEHOLD)
+    return Opened([view], MANAGER, [code, other], {r"^link_code$": st.sampled_from([other, code])})
+
+
+def _agencies(bot: Bot) -> Opened:
+    code = new_case(bot, "open")
+    return Opened([command(bot, f"agencies {code}", View.AGENCIES)], MANAGER, [code])
+
+
 def _schedule(bot: Bot) -> Opened:
     codes = [new_case(bot, "open") for _ in range(3)]
     externals = st.lists(
@@ -453,6 +478,21 @@ SCENARIOS = [
     Scenario("closure_review", View.CLOSURE_REVIEW, _closure_review, {"aftercare_checks": ANY}, closes=True),
     Scenario("aftercare", View.AFTERCARE, _aftercare),  # the check is updated; a crisis reopens the case
     Scenario("handover", View.HANDOVER, _handover, {"aftercare_handovers": 1}),
+    Scenario("tasks", View.TASKS, _tasks),  # the statuses of the plan's own tasks change
+    Scenario("plan_review", View.PLAN_REVIEW, _plan_review, {"plan_reviews": ANY}),
+    Scenario(
+        "household",
+        View.HOUSEHOLD,
+        _household,
+        {
+            "households": ANY,
+            "household_cases": ANY,
+            "household_persons": ANY,
+            "household_needs": ANY,
+            "case_code_counters": ANY,
+        },
+    ),
+    Scenario("agencies", View.AGENCIES, _agencies, {"case_agencies": ANY}),
     Scenario(
         "conference",
         View.CONFERENCE,
