@@ -57,6 +57,8 @@ class Opened:
     user: str
     codes: list[str] = field(default_factory=list)
     text: dict = field(default_factory=dict)  # block-id pattern → plausible typed text
+    # Block-id patterns of inputs optional to Slack that the modal's rules require (see Plausible).
+    needed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -299,7 +301,9 @@ def _referrer_reply(bot: Bot) -> Opened:
 
 def _close(bot: Bot) -> Opened:
     code = new_case(bot, "monitoring")
-    return Opened([command(bot, f"close {code}", View.CLOSE)], MANAGER, [code])
+    # Unless the client died or cannot be reached, a closure is asked for once they were told of it.
+    view = command(bot, f"close {code}", View.CLOSE)
+    return Opened([view], MANAGER, [code], needed=[r"^client_informed$"])
 
 
 def _closure_return(bot: Bot) -> Opened:

@@ -148,11 +148,24 @@ def _chosen(value: Any) -> dict:
 class Plausible:
     """What a person could really pick or type into this modal: the world's users, the case codes."""
 
-    def __init__(self, today: date, users: Sequence[str], codes: Sequence[str], text: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        today: date,
+        users: Sequence[str],
+        codes: Sequence[str],
+        text: dict[str, Any],
+        needed: Sequence[str] = (),
+    ) -> None:
         self.today = today
         self.users = list(users)
         self.codes = list(codes)
         self.text = text  # block-id pattern → strategy of plausible typed text
+        # Block-id patterns of inputs optional to Slack that the modal's rules ask for (a closure needs
+        # the client told of it): "required only" fills them in too.
+        self.needed = list(needed)
+
+    def is_needed(self, block_id: str) -> bool:
+        return any(re.search(pattern, block_id) for pattern in self.needed)
 
     def typed(self, block_id: str) -> SearchStrategy[str]:
         for pattern, strategy in self.text.items():
@@ -346,8 +359,9 @@ def picked_elements(view: dict) -> list[tuple[str, dict]]:
     return picked
 
 
-# How a submission is filled in: only what the modal requires (the rest as it opened), every input
-# with something plausible, or plausible with a few blocks corrupted.
+# How a submission is filled in: only what the modal requires (the rest as it opened: Slack's required
+# inputs, the picks, and what `Plausible.needed` names), every input with something plausible, or
+# plausible with a few blocks corrupted.
 MINIMAL, TYPED, CORRUPTED = "required only", "as typed", "corrupted"
 
 
@@ -380,10 +394,13 @@ def state_values(draw: st.DrawFn, view: dict, plausible: Plausible, *, fill: str
         action_id = element.get("action_id", block_id)
         if (block_id, action_id) in corrupted:
             state = draw(corrupt_state(element))
-        elif fill == MINIMAL and block.get("optional", False):
+        elif fill == MINIMAL and block.get("optional", False) and not plausible.is_needed(block_id):
             state = draw(
                 _plausible(element.get("type"), block_id, element, plausible, required=False, keep=True)
             )
+        elif fill == MINIMAL:  # Slack's required inputs, and those the modal's rules ask for
+            kind = element.get("type")
+            state = draw(_plausible(kind, block_id, element, plausible, required=True))
         else:
             state = draw(element_state(block, plausible))
         put(block_id, action_id, state)

@@ -83,7 +83,7 @@ def test_every_modal_with_a_submission_listener_has_a_scenario(bot: Bot) -> None
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_a_submission_is_refused_with_field_errors_or_saved_whole(bot: Bot, scenario: Scenario) -> None:
     opened = scenario.open(bot)
-    plausible = Plausible(TODAY, staff_user_ids(bot), opened.codes, opened.text)
+    plausible = Plausible(TODAY, staff_user_ids(bot), opened.codes, opened.text, opened.needed)
     answers: Counter[str] = Counter()
 
     @given(data=st.data())
