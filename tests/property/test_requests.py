@@ -39,10 +39,8 @@ CHANNELS = ["C0001", "D0001", "G0001"]
 # What opening a dialogue may write: an assessment opens (or resumes) its draft at once.
 OPENING_WRITES = {"assess": {"assessments", "case_events"}, "reassess": {"assessments", "case_events"}}
 # What a click with a well-formed value may write (approving a closure schedules after-care checks,
-# agreeing a plan records the agreement, a status button moves a referral, a supervisor agreeing to an
-# integrated conference's agenda request puts the case on its agenda; each is done once per key).
+# agreeing a plan records the agreement, a status button moves a referral; each is done once per key).
 CLICK_WRITES = AUDIT_ONLY | {
-    "conference_cases",
     "assessments",
     "case_events",
     "processed_requests",
@@ -211,9 +209,6 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
     ),
     Action.ACTION_ITEM_DONE: (["item_id"], lambda codes: st.fixed_dictionaries({"item_id": NUMBERS})),
     Action.ACTION_ITEM_SHOW: (["item_id"], lambda codes: st.fixed_dictionaries({"item_id": NUMBERS})),
-    Action.ACTION_ITEM_DROPPED: (["item_id"], lambda codes: st.fixed_dictionaries({"item_id": NUMBERS})),
-    Action.AGENDA_AGREE: (["request_id"], lambda codes: st.fixed_dictionaries({"request_id": NUMBERS})),
-    Action.AGENDA_REFUSE: (["request_id"], lambda codes: st.fixed_dictionaries({"request_id": NUMBERS})),
     Action.OPEN_CONSENT: (
         ["code", "renew"],
         lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes), "renew": st.booleans()}),
@@ -238,7 +233,6 @@ BUTTON_VALUES: dict[str, tuple[list[str], Any]] = {
     ),
     Action.OPEN_HANDOVER: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.OPEN_TRANSFER: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
-    Action.OPEN_AGENCIES: (["code"], lambda codes: st.fixed_dictionaries({"code": st.sampled_from(codes)})),
     Action.INTAKE_ADD_MEMBER: ([], lambda codes: st.just({})),
     Action.INTAKE_ADD_GUARDIAN: ([], lambda codes: st.just({})),
     Action.ADMIN_ADD_STAFF: ([], lambda codes: st.just({})),
