@@ -72,9 +72,14 @@ def test_the_story_survives_a_restart_and_a_snooze_keeps_the_scroll_position(
         expect(report).not_to_contain_text(re.compile(r"sent \d|folded|message\(s\)"))
         page.get_by_test_id("clock-plus-day").click()
         expect(badge).to_have_text("+8일")
+        # The badge changes as soon as the clock has moved, while the day's nudges and digest are still
+        # being sent: the move is over when its buttons are back (the page has the sandbox's answer),
+        # and then the page shows, after its next poll, every message the sandbox holds in the DM.
+        expect(page.get_by_test_id("clock-plus-day")).to_be_enabled()
+        count = len(first.api(f"/api/state?user={MANAGER}")["messages"].get(DM, []))
+        expect(page.get_by_test_id("message")).to_have_count(count)
         before = day_dividers(page)
         assert korean_day(date.today()) not in before, "no message is dated at the real clock's day"
-        count = page.get_by_test_id("message").count()
         clock_day = page.get_by_test_id("clock").get_attribute("data-now")[:10]
         assert errors == [], errors
 

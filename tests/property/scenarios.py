@@ -57,6 +57,8 @@ class Opened:
     user: str
     codes: list[str] = field(default_factory=list)
     text: dict = field(default_factory=dict)  # block-id pattern → plausible typed text
+    # Block-id patterns of inputs optional to Slack that the modal's rules require (see Plausible).
+    needed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -299,7 +301,9 @@ def _referrer_reply(bot: Bot) -> Opened:
 
 def _close(bot: Bot) -> Opened:
     code = new_case(bot, "monitoring")
-    return Opened([command(bot, f"close {code}", View.CLOSE)], MANAGER, [code])
+    # Unless the client died or cannot be reached, a closure is asked for once they were told of it.
+    view = command(bot, f"close {code}", View.CLOSE)
+    return Opened([view], MANAGER, [code], needed=[r"^client_informed$"])
 
 
 def _closure_return(bot: Bot) -> Opened:
@@ -328,6 +332,31 @@ def _handover(bot: Bot) -> Opened:
         db.get_one(Team, bot.world.team.id).profile = Profile.PUBLIC
     code = new_case(bot, "aftercare")
     return Opened([command(bot, f"handover {code}", View.HANDOVER)], MANAGER, [code])
+
+
+def _tasks(bot: Bot) -> Opened:
+    """The status of each task of the plan in force (the plan the monitoring stage has, with its tasks)."""
+    code = new_case(bot, "monitoring")
+    return Opened([command(bot, f"tasks {code}", View.TASKS)], MANAGER, [code])
+
+
+def _plan_review(bot: Bot) -> Opened:
+    """The review of the plan in force, from the PLAN_REVIEW nudge's button."""
+    code = new_case(bot, "monitoring")
+    view = button(bot, Action.OPEN_PLAN_REVIEW, {"code": code}, View.PLAN_REVIEW)
+    return Opened([view], MANAGER, [code])
+
+
+def _household(bot: Bot) -> Opened:
+    """A case's household: linking another case (the manager's, or the case itself), a person, needs."""
+    code, other = new_case(bot, "open"), new_case(bot, "open")
+    view = command(bot, f"household {code}", View.HOUSEHOLD)
+    return Opened([view], MANAGER, [code, other], {r"^link_code$": st.sampled_from([other, code])})
+
+
+def _agencies(bot: Bot) -> Opened:
+    code = new_case(bot, "open")
+    return Opened([command(bot, f"agencies {code}", View.AGENCIES)], MANAGER, [code])
 
 
 def _schedule(bot: Bot) -> Opened:
@@ -453,6 +482,21 @@ SCENARIOS = [
     Scenario("closure_review", View.CLOSURE_REVIEW, _closure_review, {"aftercare_checks": ANY}, closes=True),
     Scenario("aftercare", View.AFTERCARE, _aftercare),  # the check is updated; a crisis reopens the case
     Scenario("handover", View.HANDOVER, _handover, {"aftercare_handovers": 1}),
+    Scenario("tasks", View.TASKS, _tasks),  # the statuses of the plan's own tasks change
+    Scenario("plan_review", View.PLAN_REVIEW, _plan_review, {"plan_reviews": 1}),
+    Scenario(
+        "household",
+        View.HOUSEHOLD,
+        _household,
+        {
+            "households": ANY,
+            "household_cases": ANY,
+            "household_persons": ANY,
+            "household_needs": ANY,
+            "case_code_counters": ANY,
+        },
+    ),
+    Scenario("agencies", View.AGENCIES, _agencies, {"case_agencies": ANY}),
     Scenario(
         "conference",
         View.CONFERENCE,

@@ -148,11 +148,24 @@ def _chosen(value: Any) -> dict:
 class Plausible:
     """What a person could really pick or type into this modal: the world's users, the case codes."""
 
-    def __init__(self, today: date, users: Sequence[str], codes: Sequence[str], text: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        today: date,
+        users: Sequence[str],
+        codes: Sequence[str],
+        text: dict[str, Any],
+        needed: Sequence[str] = (),
+    ) -> None:
         self.today = today
         self.users = list(users)
         self.codes = list(codes)
         self.text = text  # block-id pattern → strategy of plausible typed text
+        # Block-id patterns of inputs optional to Slack that the modal's rules ask for (a closure needs
+        # the client told of it): "required only" fills them in too.
+        self.needed = list(needed)
+
+    def is_needed(self, block_id: str) -> bool:
+        return any(re.search(pattern, block_id) for pattern in self.needed)
 
     def typed(self, block_id: str) -> SearchStrategy[str]:
         for pattern, strategy in self.text.items():
@@ -314,35 +327,91 @@ def input_blocks(view: dict) -> list[dict]:
     ]
 
 
-# How a submission is filled in: only what the modal requires (the rest as it opened), every input
-# with something plausible, or plausible with a few blocks corrupted.
+# The elements of an actions block that hold a value (not buttons): Slack sends their state with the
+# submission as it does an input's, but checks none of them (not even a required one): the app must.
+PICKS = frozenset(
+    {
+        "static_select",
+        "multi_static_select",
+        "radio_buttons",
+        "checkboxes",
+        "datepicker",
+        "timepicker",
+        "users_select",
+        "multi_users_select",
+        "conversations_select",
+    }
+)
+
+
+def picked_elements(view: dict) -> list[tuple[str, dict]]:
+    """(block id, element) for every select and picker in the view's actions blocks (a plan row's domain,
+    target date, responsible party, goal, due date, service); a block without an id gets the one Slack
+    would make up."""
+    picked = []
+    for number, block in enumerate(view.get("blocks", [])):
+        if block.get("type") != "actions":
+            continue
+        block_id = block.get("block_id") or f"generated.{number}"
+        for element in block.get("elements") or []:
+            if isinstance(element, dict) and element.get("type") in PICKS and element.get("action_id"):
+                picked.append((block_id, element))
+    return picked
+
+
+# How a submission is filled in: only what the modal requires (the rest as it opened: Slack's required
+# inputs, the picks, and what `Plausible.needed` names), every input with something plausible, or
+# plausible with a few blocks corrupted.
 MINIMAL, TYPED, CORRUPTED = "required only", "as typed", "corrupted"
 
 
 @st.composite
 def state_values(draw: st.DrawFn, view: dict, plausible: Plausible, *, fill: str) -> dict:
-    """`{block_id: {action_id: element}}` for the view's inputs, filled in as `fill` says; corrupted
-    ones have up to four blocks holding junk or left out, and unknown blocks added."""
+    """`{block_id: {action_id: element}}` for the view's inputs and the selects and pickers of its actions
+    blocks, filled in as `fill` says; corrupted ones have up to four inputs or picks holding junk or left
+    out, and unknown blocks added.
+
+    A pick is never required by Slack: "required only" picks every one (a row the app requires asks for
+    its picks too; the rest are ignored with their row), "as typed" may leave any unpicked."""
     blocks = input_blocks(view)
-    ids = [b["block_id"] for b in blocks]
+    picks = picked_elements(view)
+    keys = [(b["block_id"], b["element"].get("action_id", b["block_id"])) for b in blocks] + [
+        (block_id, element["action_id"]) for block_id, element in picks
+    ]
     corrupted = (
-        draw(st.sets(st.sampled_from(ids), min_size=1, max_size=min(4, len(ids))))
-        if fill == CORRUPTED and ids
+        draw(st.sets(st.sampled_from(keys), min_size=1, max_size=min(4, len(keys))))
+        if fill == CORRUPTED and keys
         else set()
     )
     values: dict[str, Any] = {}
+
+    def put(block_id: str, action_id: str, state: Any) -> None:
+        if state is not MISSING:
+            values.setdefault(block_id, {})[action_id] = state
+
     for block in blocks:
         block_id, element = block["block_id"], block["element"]
-        if block_id in corrupted:
+        action_id = element.get("action_id", block_id)
+        if (block_id, action_id) in corrupted:
             state = draw(corrupt_state(element))
-        elif fill == MINIMAL and block.get("optional", False):
+        elif fill == MINIMAL and block.get("optional", False) and not plausible.is_needed(block_id):
             state = draw(
                 _plausible(element.get("type"), block_id, element, plausible, required=False, keep=True)
             )
+        elif fill == MINIMAL:  # Slack's required inputs, and those the modal's rules ask for
+            kind = element.get("type")
+            state = draw(_plausible(kind, block_id, element, plausible, required=True))
         else:
             state = draw(element_state(block, plausible))
-        if state is not MISSING:
-            values[block_id] = {element.get("action_id", block_id): state}
+        put(block_id, action_id, state)
+    for block_id, element in picks:
+        action_id = element["action_id"]
+        if (block_id, action_id) in corrupted:
+            state = draw(corrupt_state(element))
+        else:
+            kind = element.get("type")
+            state = draw(_plausible(kind, action_id, element, plausible, required=fill != TYPED))
+        put(block_id, action_id, state)
     if fill != CORRUPTED:
         return values
     unknown = draw(

@@ -83,7 +83,7 @@ def test_every_modal_with_a_submission_listener_has_a_scenario(bot: Bot) -> None
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_a_submission_is_refused_with_field_errors_or_saved_whole(bot: Bot, scenario: Scenario) -> None:
     opened = scenario.open(bot)
-    plausible = Plausible(TODAY, staff_user_ids(bot), opened.codes, opened.text)
+    plausible = Plausible(TODAY, staff_user_ids(bot), opened.codes, opened.text, opened.needed)
     answers: Counter[str] = Counter()
 
     @given(data=st.data())
@@ -92,7 +92,9 @@ def test_a_submission_is_refused_with_field_errors_or_saved_whole(bot: Bot, scen
         # As a person could fill it in (so that the success path is exercised too), with a few fields
         # corrupted, or with a `state` Slack would never send.
         how = data.draw(st.sampled_from([MINIMAL, TYPED, CORRUPTED, CORRUPTED, MALFORMED]), label="how")
-        extra = {}
+        # Slack sends the view's blocks with its state (the tasks and plan review modals read their rows
+        # from them).
+        extra: dict = {"blocks": view.get("blocks", [])}
         values: dict = {}
         real_meta, user = view.get("private_metadata", ""), opened.user
         meta, genuine = real_meta, True
