@@ -366,13 +366,8 @@ def move_referral(turn: Turn) -> None:
     if to in OUTCOME_STATUSES:
         return _open_outcome(turn, ctx, referral_id, to)
 
-    def move(db: Session) -> dict[str, object]:
-        moved = referrals.move(db, ctx, referral_id, to)
-        shown = _shown(referrals.summary(db, moved))
-        step = school.wee_step_up(db, ctx, moved)  # school teams: the next step on the Wee ladder
-        if step is not None:
-            shown["wee"] = [step.level.value, step.next.value, step.resources]
-        return shown
+    def move(db: Session) -> dict[str, object]:  # an ending move goes through the outcome dialogue
+        return _shown(referrals.summary(db, referrals.move(db, ctx, referral_id, to)))
 
     # The statuses never go back, so (referral, status) happens at most once: a repeated or racing
     # click finds the key taken and changes nothing.
@@ -386,12 +381,6 @@ def move_referral(turn: Turn) -> None:
         channel = turn.channel_id
         if channel and ts:
             turn.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-    wee = result.get("wee")
-    if isinstance(wee, list):
-        level, step, names = wee
-        turn.tell(
-            *wee_step_up_message(locale, str(result["code"]), WeeLevel(level), WeeLevel(step), list(names))
-        )
 
 
 def _message_for(referral_id: int, result: dict[str, Any], locale: str) -> tuple[str, list[dict]]:
@@ -476,7 +465,11 @@ def submit_outcome(turn: Turn) -> None:
 
     def work(db: Session, ctx: Ctx, data: ReferralOutcomeInput) -> dict[str, object]:
         referral = referrals.record_outcome(db, ctx, referral_id, data)
-        return {**_shown(referrals.summary(db, referral)), "unmet": referral.no_alternative}
+        shown = {**_shown(referrals.summary(db, referral)), "unmet": referral.no_alternative}
+        step = school.wee_step_up(db, ctx, referral)  # school teams: the next step on the Wee ladder
+        if step is not None:
+            shown["wee"] = [step.level.value, step.next.value, step.resources]
+        return shown
 
     outcome = submit_once(
         turn,
@@ -489,8 +482,14 @@ def submit_outcome(turn: Turn) -> None:
         return
     result, first_time = outcome
     status = ReferralStatus(str(result["status"]))
+    wee, after = result.get("wee"), None
+    if isinstance(wee, list):  # the case manager's private note: go one step up if the need was not met
+        level, step, names = wee
+        after = wee_step_up_message(
+            locale, str(result["code"]), WeeLevel(level), WeeLevel(step), list(names)
+        )[1]
     view = outcome_done_modal(
-        locale, str(result["code"]), str(result["resource"]), status, bool(result.get("unmet"))
+        locale, str(result["code"]), str(result["resource"]), status, bool(result.get("unmet")), after
     )
     turn.ack(response_action="update", view=view)
     if first_time and meta.message is not None:

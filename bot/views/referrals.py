@@ -359,11 +359,20 @@ def outcome_modal(
     )
 
 
-def outcome_done_modal(locale: str, code: str, resource: str, status: ReferralStatus, unmet: bool) -> dict:
+def outcome_done_modal(
+    locale: str,
+    code: str,
+    resource: str,
+    status: ReferralStatus,
+    unmet: bool,
+    after: list[dict] | None = None,
+) -> dict:
+    """The outcome recorded; `after`: what follows from it for this case (a school's next Wee step)."""
     lines = [t("referrals.outcome.done", locale, code=code, resource=resource, status=status.label(locale))]
     if unmet:
         lines.append(t("referrals.outcome.done_unmet", locale))
-    return modal(View.DONE, t("referrals.outcome.title", locale), [header(code), section("\n".join(lines))])
+    blocks = [header(code), section("\n".join(lines)), *(after or [])]
+    return modal(View.DONE, t("referrals.outcome.title", locale), blocks)
 
 
 # ------------------------------------------------------------------ the reply to the referrer

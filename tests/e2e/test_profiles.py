@@ -245,14 +245,23 @@ def test_a_wee_referral_that_ends_tells_the_school_case_manager_the_next_step_up
         SIGNING_SECRET, user_id="USCH", actions=[completed], channel_id="DUSCH", message=message
     )
     assert post(bot.events_url, request.body, request.headers)[0] == 200
-    assert bot.slack.wait_for("chat.update")[0].params["ts"] == message["ts"]
-    hint = bot.slack.wait_for("chat.postEphemeral")[0].params
-    assert hint["user"] == "USCH" and code in hint["text"]
-    assert (
-        "Wee 센터" in hint["text"]
-        and "가상교육지원청 Wee 센터" in hint["text"]
-        and "가상중" not in hint["text"]
+    # An ending move opens the outcome dialogue; once it is recorded, the done view names the next step.
+    opened = bot.slack.wait_for("views.open")[-1].params["view"]
+    assert opened["callback_id"] == View.REFERRAL_STATUS
+    values = state(outcome_on=day(today.isoformat()), outcome_note=text("상담 종료"))
+    status, body = submit(
+        bot,
+        "USCH",
+        View.REFERRAL_STATUS,
+        values,
+        view_id="VWEE1",
+        private_metadata=opened["private_metadata"],
     )
+    assert status == 200 and body["response_action"] == "update", body
+    assert bot.slack.wait_for("chat.update")[0].params["ts"] == message["ts"]  # the DM shows the status
+    hint = body["view"]["blocks"][-1]["text"]["text"]  # the last section: the step up
+    assert code in hint
+    assert "Wee 센터" in hint and "가상교육지원청 Wee 센터" in hint and "가상중" not in hint
 
 
 def approve(db, user: str, today) -> None:
