@@ -3,7 +3,7 @@ the intensity-weighted caseload against the threshold, crisis cases, overdue cas
 the workers over the threshold are flagged. The screenshot goes to the `screenshots` folder
 (scripts/screenshots puts it in docs/screenshots for the README).
 
-The sandbox runs here with CASELOAD_THRESHOLD=6 (the default is 30) so that the demo's busiest worker is
+The sandbox runs here with CASELOAD_THRESHOLD=4 (the default is 30) so that the demo's busiest worker is
 over it and the flag shows."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ SUPERVISOR = "UDEMO00"
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
     with running_sandbox(
-        tmp_path_factory.mktemp("sandbox"), SCHEDULER_ENABLED="false", CASELOAD_THRESHOLD="6"
+        tmp_path_factory.mktemp("sandbox"), SCHEDULER_ENABLED="false", CASELOAD_THRESHOLD="4"
     ) as running:
         yield running
 
@@ -39,9 +39,9 @@ def test_the_supervisors_home_shows_the_load_bars_and_flags(
     page.get_by_test_id("nav-home").click()
     home = page.get_by_test_id("home")
     expect(home).to_contain_text("팀 사례 현황")
-    expect(home).to_contain_text("/ 기준 6")
+    expect(home).to_contain_text("/ 기준 4")
     expect(home).to_contain_text("기준 초과")
-    expect(home).to_contain_text("사례량 기준(6) 초과")
+    expect(home).to_contain_text("사례량 기준(4) 초과")
     expect(home).to_contain_text(re.compile(r"`?[·▁▂▃▄▅▆▇█]{8}`?"))
     expect(home).to_contain_text("8주 추이")
     page.screenshot(path=str(screenshots / "sandbox-supervisor-home.png"), full_page=False)
