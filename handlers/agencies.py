@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
 from bot.metadata import CaseRef
 from bot.views.agencies import AGENCY_BLOCKS, ROWS, agencies_modal, saved_modal
-from handlers.common import Invocation, submit_once
-from models.enums import Surface
+from handlers.common import Invocation, open_for_clicked_case, submit_once
 from models.schemas import AgenciesInput
 from models.services import agencies
 from models.services.context import Ctx
@@ -37,19 +35,12 @@ def open_agencies(call: Invocation) -> None:
 
 def open_from_show(turn: Turn) -> None:
     """The button in the case summary modal: the agencies modal on top of it."""
-    if turn.actor is None:
-        return turn.tell(t("common.not_staff", turn.locale))
-    clicked = CaseRef.read(turn.action.get("value"))
-    if clicked is None:
-        return None
-    with turn.uow() as db:
-        shown = agencies.show(db, turn.ctx(Surface.BUTTON), clicked.code)
-    view = agencies_modal(shown, turn.locale)
-    if turn.view:
-        turn.client.views_push(trigger_id=turn.trigger_id, view=view)
-    else:
-        turn.client.views_open(trigger_id=turn.trigger_id, view=view)
-    return None
+
+    def build(turn: Turn, ctx: Ctx, code: str) -> dict:
+        with turn.uow() as db:
+            return agencies_modal(agencies.show(db, ctx, code), turn.locale)
+
+    open_for_clicked_case(turn, build)
 
 
 def parse(form: dict[str, Any], ctx: Ctx) -> AgenciesInput:

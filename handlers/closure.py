@@ -36,7 +36,7 @@ from bot.views.closure import (
     return_modal,
 )
 from bot.views.closure_review import APPROVE, RETURN, REVIEW_BLOCKS, review_modal
-from handlers.common import Invocation, submit_once
+from handlers.common import Invocation, open_for_clicked_case, submit_once
 from handlers.home import publish_home
 from handlers.referrals import refer_form
 from models.enums import AfterCareAction, CaseStatus, Surface
@@ -90,19 +90,6 @@ def _message_of(body: dict) -> tuple[str | None, str | None]:
     return channel, ts
 
 
-def _open_from_button(turn: Turn, build: Any) -> None:
-    """A button's modal; a refusal (DomainError) is told to the person privately (bot.listeners)."""
-    if turn.actor is None:
-        return turn.tell(t("common.not_staff", turn.locale))
-    code = _code_of(turn.action)
-    if code is None:
-        return
-    view = build(turn, turn.ctx(Surface.BUTTON), code)
-    if isinstance(view, str):
-        return turn.tell(view)
-    turn.client.views_open(trigger_id=turn.trigger_id, view=view)
-
-
 # ---------------------------------------------------------------- closure request
 
 
@@ -133,7 +120,7 @@ def open_close(call: Invocation) -> None:
 
 
 def open_close_from_button(turn: Turn) -> None:
-    _open_from_button(turn, _close_view)
+    open_for_clicked_case(turn, _close_view)
 
 
 def parse_closure(form: dict[str, Any]) -> ClosureInput:
@@ -433,7 +420,7 @@ def open_aftercare(call: Invocation) -> None:
 
 
 def open_aftercare_from_button(turn: Turn) -> None:
-    _open_from_button(turn, _aftercare_view)
+    open_for_clicked_case(turn, _aftercare_view)
 
 
 def parse_aftercare(form: dict[str, Any]) -> AfterCareInput:

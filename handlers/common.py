@@ -15,6 +15,7 @@ from bot.errors import loggable
 from bot.forms import read_state, slack_errors
 from bot.i18n import t
 from bot.listeners import Turn
+from bot.metadata import CaseRef
 from models.db import UnitOfWork
 from models.enums import Surface
 from models.errors import DomainError, InvalidInput, invalid_input_from
@@ -71,6 +72,24 @@ class Invocation:
 
     def open_modal(self, view: dict) -> None:
         self.client.views_open(trigger_id=self.command["trigger_id"], view=view)
+
+
+def open_for_clicked_case(turn: Turn, build: Callable[[Turn, Ctx, str], dict | str]) -> None:
+    """A case button's dialogue (its value a `CaseRef`): pushed over the modal it was clicked in, else
+    opened; a string from `build` is told privately instead, and so is a refusal (by bot.listeners)."""
+    if turn.actor is None:
+        return turn.tell(t("common.not_staff", turn.locale))
+    clicked = CaseRef.read(turn.action.get("value"))
+    if clicked is None:
+        return None
+    view = build(turn, turn.ctx(Surface.BUTTON), clicked.code)
+    if isinstance(view, str):
+        return turn.tell(view)
+    if turn.view.get("type") == "modal":
+        turn.client.views_push(trigger_id=turn.trigger_id, view=view)  # a button inside another modal
+    else:
+        turn.client.views_open(trigger_id=turn.trigger_id, view=view)
+    return None
 
 
 def clicked_in(body: dict) -> str | None:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from bot import notify
-from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
 from bot.metadata import CaseRef
@@ -23,8 +22,7 @@ from bot.views.holds import (
     resume_modal,
     transfer_modal,
 )
-from handlers.common import Invocation, submit_once
-from models.enums import Surface
+from handlers.common import Invocation, open_for_clicked_case, submit_once
 from models.errors import InvalidInput, Message
 from models.schemas import Form, SafeText
 from models.services import cases, staff
@@ -94,29 +92,18 @@ def open_transfer(call: Invocation) -> None:
     _from_command(call, "transfer", _transfer_view)
 
 
-def _from_button(turn: Turn, build: Any) -> None:
-    if turn.actor is None:
-        return turn.tell(t("common.not_staff", turn.locale))
-    clicked = CaseRef.read(turn.action.get("value"))
-    if clicked is None:
-        return
-    turn.client.views_open(
-        trigger_id=turn.trigger_id, view=build(turn, turn.ctx(Surface.BUTTON), clicked.code)
-    )
-
-
 def open_hold_from_button(turn: Turn) -> None:
-    _from_button(turn, _hold_view)
+    open_for_clicked_case(turn, _hold_view)
 
 
 def open_resume_from_button(turn: Turn) -> None:
     """The Home's RESUME button and the nudge on the day a hold ends."""
-    _from_button(turn, _resume_view)
+    open_for_clicked_case(turn, _resume_view)
 
 
 def open_transfer_from_button(turn: Turn) -> None:
     """The supervisors' Home: a case whose manager left."""
-    _from_button(turn, _transfer_view)
+    open_for_clicked_case(turn, _transfer_view)
 
 
 def _code(turn: Turn) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import t
 from bot.ids import Action, View
 from bot.listeners import Listeners, Turn
 from bot.metadata import CaseRef
@@ -26,8 +25,8 @@ from bot.views.households import (
     need_block,
     saved_modal,
 )
-from handlers.common import Invocation, submit_once
-from models.enums import NeedDomain, Surface
+from handlers.common import Invocation, open_for_clicked_case, submit_once
+from models.enums import NeedDomain
 from models.errors import InvalidInput, Message
 from models.schemas import HouseholdInput
 from models.services import households
@@ -54,19 +53,12 @@ def open_household(call: Invocation) -> None:
 
 def open_from_show(turn: Turn) -> None:
     """The 가구 button in the case summary modal: the household modal on top of it."""
-    if turn.actor is None:
-        return turn.tell(t("common.not_staff", turn.locale))
-    clicked = CaseRef.read(turn.action.get("value"))
-    if clicked is None:
-        return None
-    with turn.uow() as db:
-        shown = households.show(db, turn.ctx(Surface.BUTTON), clicked.code)
-    view = household_modal(shown, turn.locale)
-    if turn.view:
-        turn.client.views_push(trigger_id=turn.trigger_id, view=view)
-    else:
-        turn.client.views_open(trigger_id=turn.trigger_id, view=view)
-    return None
+
+    def build(turn: Turn, ctx: Ctx, code: str) -> dict:
+        with turn.uow() as db:
+            return household_modal(households.show(db, ctx, code), turn.locale)
+
+    open_for_clicked_case(turn, build)
 
 
 def _code(turn: Turn) -> str:
