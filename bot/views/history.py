@@ -241,6 +241,10 @@ def _note(n: NoteEntry, locale: str, zone: ZoneInfo) -> dict:
     ]
     if n.result is not None:
         lines.append(t("history.note.result", locale, result=v(n.result)))
+    checked = [t("history.note.goal", locale, goal=goal, progress=v(p)) for goal, p in n.goals]
+    checked += [t("history.note.service", locale, agency=a, status=v(s)) for a, s in n.services]
+    if checked:  # the 점검표 recorded with the note
+        lines.append(t("history.note.monitoring", locale, items=" · ".join(checked)))
     return _text("\n".join(lines))
 
 

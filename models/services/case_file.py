@@ -67,6 +67,7 @@ from models.services.referrals import REASONS
 from models.staff import StaffMember
 
 E = TypeVar("E", ClientCharacteristic, BenefitStatus, CrisisFlag)
+M = TypeVar("M", GoalProgress, ReferralStatus)
 
 
 class Section(StrEnum):
@@ -108,6 +109,9 @@ class NoteEntry:
     summary: str | None
     next_action: str | None
     next_contact_on: date | None
+    # The note's 점검표: each goal's progress (its words) and each linked service's state (the agency).
+    goals: tuple[tuple[str, GoalProgress], ...] = ()
+    services: tuple[tuple[str, ReferralStatus], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -406,11 +410,37 @@ def _intake(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
 
 def _notes(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
     names = _names(db)
-    notes = db.scalars(
-        select(ContactNote)
-        .where(ContactNote.case_id == case.id)
-        .order_by(ContactNote.contact_at.desc(), ContactNote.id.desc())
+    notes = list(
+        db.scalars(
+            select(ContactNote)
+            .where(ContactNote.case_id == case.id)
+            .order_by(ContactNote.contact_at.desc(), ContactNote.id.desc())
+        )
     )
+    # What a 점검표 names: the case's goals (any plan version) and its referrals' agencies.
+    goals = {
+        g.id: g.description
+        for g in db.scalars(select(PlanGoal).join(ServicePlan).where(ServicePlan.case_id == case.id))
+    }
+    agencies_of = dict(
+        db.execute(
+            select(Referral.id, Resource.name)
+            .join(Resource, Resource.id == Referral.resource_id)
+            .where(Referral.case_id == case.id)
+        ).all()
+    )
+
+    def monitored(
+        n: ContactNote, part: str, kind: type[M], named: dict[int, str]
+    ) -> tuple[tuple[str, M], ...]:
+        found = (n.monitoring or {}).get(part) or {}
+        assert isinstance(found, dict)
+        return tuple(
+            (named.get(int(key), "-"), kind(value))
+            for key, value in found.items()
+            if str(key).isdecimal() and value in {member.value for member in kind}
+        )
+
     return [
         NoteEntry(
             n.contact_at,
@@ -422,6 +452,8 @@ def _notes(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
             n.summary,
             n.next_action,
             n.next_contact_on,
+            monitored(n, "goals", GoalProgress, goals),
+            monitored(n, "referrals", ReferralStatus, agencies_of),
         )
         for n in notes
     ]

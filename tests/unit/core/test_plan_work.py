@@ -4,10 +4,12 @@ version, monitoring results act, and a re-assessment that moved severity asks fo
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.views.history import history_modal
 from models.cadence import Cadences
 from models.enums import (
     AssessmentKind,
@@ -24,10 +26,13 @@ from models.plan import PlanReview, PlanTask, ServicePlan
 from models.reminder import Reminder
 from models.schemas import GoalReviewInput, PlanReviewInput
 from models.services import assessments, cases, desk, notes, plans
+from models.services.case_file import Section, read_page
 from models.services.context import Policy
 from models.services.lifecycle import derive, snapshot
 from models.services.reminders import task_id_of
 from tests.factories import NOW, TODAY, assessment_input, case_in_monitoring, contact, plan_input
+
+SEOUL = ZoneInfo("Asia/Seoul")
 
 
 def plan_of(db, case) -> ServicePlan:
@@ -202,3 +207,15 @@ def test_revisit_brings_the_next_contact_within_a_week(db, world):
     notes.log_contact(db, later, case.code, contact(later.now, result=MonitoringResult.REVISIT))
     [soon] = pending(db, case, ReminderKind.NEXT_CONTACT)
     assert soon.deadline_on == later.today + timedelta(days=7)
+
+
+def test_a_notes_monitoring_check_is_read_back_in_the_history(db, world):
+    case = case_in_monitoring(db, world)
+    goal = plan_of(db, case).goals[0]
+    notes.log_contact(
+        db, world.ctx(), case.code, contact(NOW, goal_progress={goal.id: GoalProgress.WORSENED})
+    )
+    [latest, *_] = read_page(db, world.ctx(), case.code, Section.NOTES).entries
+    assert latest.goals == ((goal.description, GoalProgress.WORSENED),) and latest.services == ()
+    shown = history_modal(read_page(db, world.ctx(), case.code, Section.NOTES), "ko", SEOUL)
+    assert f"목표 '{goal.description}' {GoalProgress.WORSENED.label('ko')}" in str(shown["blocks"])
