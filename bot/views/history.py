@@ -475,6 +475,19 @@ def closure_blocks(c: ClosureEntry, locale: str, zone: ZoneInfo) -> list[dict]:
             for check in c.aftercare
         ]
         out.append(_text(f"*{t('history.closure.aftercare', locale)}*\n" + "\n".join(lines)))
+    for h in c.handovers:  # public teams: the after-care handed to the 읍면동
+        out.append(
+            _text(
+                t(
+                    "history.closure.handover",
+                    locale,
+                    to=v(h.handed_to),
+                    on=v(h.handed_over_on),
+                    by=v(h.recorded_by),
+                    note=v(h.note),
+                )
+            )
+        )
     return out
 
 

@@ -54,6 +54,7 @@ from models.enums import (
     ResponsibleParty,
     TaskStatus,
 )
+from models.handover import AfterCareHandover
 from models.plan import PlanGoal, PlanReview, ServicePlan
 from models.referral import Referral
 from models.resource import Resource
@@ -256,6 +257,17 @@ class ClosureEntry:
     handover_target: str | None
     attainments: list[AttainmentEntry]
     aftercare: list[AfterCareEntry] = field(default_factory=list)
+    handovers: list[HandoverEntry] = field(default_factory=list)  # public teams: to the 읍면동
+
+
+@dataclass(frozen=True)
+class HandoverEntry:
+    """사후관리 인계 (public teams): to whom, on which day, the note, who recorded it."""
+
+    handed_to: str
+    handed_over_on: date
+    note: str | None
+    recorded_by: str
 
 
 @dataclass(frozen=True)
@@ -627,13 +639,35 @@ def _closures(db: Session, ctx: Ctx, case: Case) -> list[Entry]:
             .order_by(Closure.requested_at.desc(), Closure.id.desc())
         )
     )
-    # The after-care checks follow the approved closure they came from: the newest approved one.
+    handovers = [
+        HandoverEntry(h.handed_to, h.handed_over_on, h.note, names.get(h.recorded_by_id, ""))
+        for h in db.scalars(
+            select(AfterCareHandover)
+            .where(AfterCareHandover.case_id == case.id, AfterCareHandover.episode == case.episode)
+            .order_by(AfterCareHandover.handed_over_on)
+        )
+    ]
+    # The after-care checks and the hand-over follow the approved closure they came from: the newest.
     approved = next((c.id for c in rows if c.status == ClosureStatus.APPROVED), None)
-    return [_closure_entry(db, c, names, aftercare=checks if c.id == approved else []) for c in rows]
+    return [
+        _closure_entry(
+            db,
+            c,
+            names,
+            aftercare=checks if c.id == approved else [],
+            handovers=handovers if c.id == approved else [],
+        )
+        for c in rows
+    ]
 
 
 def _closure_entry(
-    db: Session, closure: Closure, names: dict[int, str], *, aftercare: list[AfterCareEntry]
+    db: Session,
+    closure: Closure,
+    names: dict[int, str],
+    *,
+    aftercare: list[AfterCareEntry],
+    handovers: list[HandoverEntry] | None = None,
 ) -> ClosureEntry:
     goal_ids = [a.goal_id for a in closure.attainments]
     goals = (
@@ -662,6 +696,7 @@ def _closure_entry(
         closure.handover_target,
         attainments,
         aftercare,
+        handovers or [],
     )
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.views.history import history_modal
 from models.cadence import Cadences
 from models.case import Case
 from models.enums import (
@@ -52,6 +53,7 @@ from models.services import (
     school,
     staff,
 )
+from models.services.case_file import Section, read_page
 from models.services.context import Policy
 from models.services.export import export_case
 from models.services.lifecycle import snapshot
@@ -576,6 +578,13 @@ def test_a_public_cases_after_care_is_handed_over_to_the_eupmyeondong_with_a_rec
         in text
     )
     assert "사후관리 읍면동 인계" in text
+    # /case history reads it back under the closure, to the case's circle.
+    [entry, *_] = read_page(db, world.ctx(), case.code, Section.CLOSURE).entries
+    assert [(h.handed_to, h.note) for h in entry.handovers] == [
+        ("가상동 행정복지센터 맞춤형복지팀", "월 1회 안부 확인 요청")
+    ]
+    page = history_modal(read_page(db, world.ctx(), case.code, Section.CLOSURE), "ko", Policy().zone)
+    assert "*사후관리 인계*: 가상동 행정복지센터 맞춤형복지팀" in str(page["blocks"])
 
 
 def test_no_handover_for_other_profiles_or_before_the_closure(db, world):
