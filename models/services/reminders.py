@@ -45,6 +45,8 @@ OUTSIDE_OWNER_NUDGES: tuple[tuple[str, int], ...] = (("outside:d2", 2), ("outsid
 # 회신: the referrer of a referral-in hears back this many days after the case is classified, or after
 # it is declined (closed before it was ever classified: not taken on).
 REFERRER_REPLY_DAYS = 7
+# What is still owed once a case is closed (`due_items` derives it; the sweep sends it): the referrer's answer.
+OWED_AFTER_CLOSURE = frozenset({ReminderKind.REFERRER_REPLY})
 
 
 def referrer_reply_due(case: Case, zone: ZoneInfo) -> date | None:

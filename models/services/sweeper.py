@@ -37,7 +37,7 @@ from models.errors import Message, NotFound
 from models.reminder import Reminder
 from models.services.conferences import PRE_MEETING_KINDS, STEP_ORDER, stale_reason
 from models.services.context import Policy
-from models.services.reminders import refresh
+from models.services.reminders import OWED_AFTER_CLOSURE, refresh
 from models.staff import StaffMember
 
 # Slack errors after which the message can never be delivered as addressed: no retry, a reason to show.
@@ -268,8 +268,8 @@ def batches(db: Session, ids: list[int], now: datetime | None = None) -> tuple[l
     stale = []
     for row in rows:
         closed = case_status.get(row.case_id) in (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
-        # A closed case's reminders are stale, but for the reply still owed to its referrer (회신).
-        if row.case_id and closed and row.kind != ReminderKind.REFERRER_REPLY:
+        # A closed case's reminders are stale, but for what it still owes (the referrer's answer, 회신).
+        if row.case_id and closed and row.kind not in OWED_AFTER_CLOSURE:
             stale.append(row)
             continue
         conference = conferences.get(row.conference_id) if row.conference_id else None
