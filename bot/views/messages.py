@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
-from bot.i18n import catalog, t, words
+from bot.i18n import LOCALES, catalog, t, words
 from models.services.desk import Desk
 
 
@@ -13,10 +14,11 @@ def _section(text: str) -> dict:
 HELP_LINES_PER_SECTION = 8  # a section holds 3000 characters
 
 
-def help_commands() -> list[str]:
+@cache
+def help_commands() -> tuple[str, ...]:
     """The /case commands help lists, in the catalog's order (`help.command.<name>`)."""
     prefix = "help.command."
-    return [key[len(prefix) :] for key in catalog("ko") if key.startswith(prefix)]
+    return tuple(key[len(prefix) :] for key in catalog("ko") if key.startswith(prefix))
 
 
 def help_line(name: str, locale: str) -> str:
@@ -34,15 +36,23 @@ def help_line(name: str, locale: str) -> str:
 
 
 def help_blocks(locale: str) -> list[dict]:
+    """The help of `/case`, answered in the command's ack: built once per language from the catalogs
+    (which never change while the process runs). Building it took 0.3 ms of each ack, more than the
+    rest of the ack's own work; callers get a list of their own, of shared blocks they do not change."""
+    return list(_help_blocks(locale if locale in LOCALES else "ko"))
+
+
+@cache
+def _help_blocks(locale: str) -> tuple[dict, ...]:
     lines = [help_line(name, locale) for name in help_commands()]
-    return [
+    return (
         {"type": "header", "text": {"type": "plain_text", "text": t("help.title", locale)[:150]}},
         _section(t("help.intro", locale)),
         *(
             _section("\n".join(lines[i : i + HELP_LINES_PER_SECTION]))
             for i in range(0, len(lines), HELP_LINES_PER_SECTION)
         ),
-    ]
+    )
 
 
 def case_list_blocks(desk: Desk, locale: str) -> list[dict]:
