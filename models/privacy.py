@@ -109,10 +109,13 @@ _CODE = re.compile(r"[a-z0-9_.\-]+")  # after normalise(): an option code, an id
 
 
 def normalise(text: str) -> str:
-    """NFKC (full-width digits and letters become plain), case-folded, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC (full-width digits and letters become plain), case-folded, whitespace collapsed, invisible
+    characters dropped."""
+    text = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    if text.isprintable():  # no format character in it (nearly every text): no pass per character
+        return text
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
-    return " ".join(text.casefold().split())
+    return " ".join(text.split())  # a dropped character may leave two spaces side by side
 
 
 def _digits(text: str) -> str:
