@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     lazy_workers: int = Field(4, ge=1, le=64)
     # On SIGTERM: how long the work already acked may take to finish before the process exits anyway.
     shutdown_grace_seconds: float = Field(20.0, ge=0, le=600)
+    # Reminders and team boards keep this many seconds between two messages to one channel: Slack takes
+    # about one a second (chat.postMessage's special limit). Lower only against a stand-in (the tests).
+    slack_channel_interval_seconds: float = Field(1.0, ge=0, le=60)
 
     # 서비스 제공기록: funding sources beyond 후원금, 사업비, 공적급여, 기타 (JSON list, e.g. ["지정후원금"]).
     funding_sources: list[str] = Field(default_factory=list)

@@ -312,7 +312,14 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> None:
     if settings.slack_bot_token is None:
         raise CliError("SLACK_BOT_TOKEN is not set: reminders are sent through Slack.")
     calendar = WorkCalendar(settings.zone, settings.working_hours.start_hour, settings.working_hours.end_hour)
-    runtime = Runtime(uow, make_web_client(settings), settings.policy(), calendar, settings.default_locale)
+    runtime = Runtime(
+        uow,
+        make_web_client(settings),
+        settings.policy(),
+        calendar,
+        settings.default_locale,
+        channel_interval=settings.slack_channel_interval_seconds,
+    )
     # The due reminders, then the team channels' boards for that time (posted once a day, then updated).
     done = run_due(runtime, now)
     for line in done:

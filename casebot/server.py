@@ -278,6 +278,7 @@ def start_scheduler(settings: Settings, engine: Engine, uow: UnitOfWork, client)
                 settings.zone, settings.working_hours.start_hour, settings.working_hours.end_hour
             ),
             default_locale=settings.default_locale,
+            channel_interval=settings.slack_channel_interval_seconds,
         )
     )
     service = SchedulerService(engine, zone=settings.zone)

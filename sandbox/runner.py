@@ -107,7 +107,15 @@ def run(settings: Settings) -> None:
     # The bot reads the sandbox's clock: what staff do is dated at the sandbox's time, so records and
     # the reminders computed from them agree with the nudges the clock control brings.
     app = build_app(settings, uow=uow, client=client, clock=clock)
-    runtime = Runtime(uow, client, settings.policy(), calendar, settings.default_locale, clock=clock)
+    runtime = Runtime(
+        uow,
+        client,
+        settings.policy(),
+        calendar,
+        settings.default_locale,
+        clock=clock,
+        channel_interval=settings.slack_channel_interval_seconds,
+    )
     sandbox = Sandbox(workspace, slack, signing_secret, clock, partial(_catch_up, runtime), story=story)
     if settings.scheduler_enabled:
         # The scheduler's minute, on the sandbox's clock (APScheduler would run on real time).

@@ -22,8 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -33,10 +31,10 @@ from bot.errors import loggable
 from bot.views.board import board_message, channel_problem
 from models.services import board, board_posts, idempotency
 from models.staff import Team
+from scheduler.pacing import ChannelPacer
 from scheduler.runtime import Runtime
 
 log = logging.getLogger("casebot.scheduler")
-PER_CHANNEL_INTERVAL = 1.0  # Slack allows about one message per second per channel
 # Errors that retrying cannot fix: people must (invite the bot, or link a live channel).
 CHANNEL_PROBLEMS = frozenset(
     {"not_in_channel", "channel_not_found", "is_archived", "team_access_not_granted"}
@@ -66,22 +64,6 @@ class BoardReport:
         )
 
 
-class ChannelPacer:
-    """Keeps at least PER_CHANNEL_INTERVAL between two messages to one channel."""
-
-    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.sleep = sleep
-        self.last: dict[str, float] = {}
-
-    def wait(self, channel: str) -> None:
-        gap = PER_CHANNEL_INTERVAL - (time.monotonic() - self.last.get(channel, -1e9))
-        if gap > 0:
-            self.sleep(gap)
-
-    def sent(self, channel: str) -> None:
-        self.last[channel] = time.monotonic()
-
-
 def content_hash(text: str, blocks: list[dict]) -> str:
     return hashlib.sha256(json.dumps([text, blocks], ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
@@ -101,7 +83,7 @@ def post_morning_boards(runtime: Runtime, now: datetime, *, pacer: ChannelPacer 
     if not runtime.calendar.is_working_time(now):
         report.outside_working_time = True
         return report
-    pacer = pacer or ChannelPacer()
+    pacer = pacer or ChannelPacer(runtime.channel_interval)
     day = _today(runtime, now)
     with runtime.uow() as db:
         teams = board_posts.teams_due_a_post(db, day, now)
@@ -140,7 +122,7 @@ def update_dirty_boards(runtime: Runtime, now: datetime, *, pacer: ChannelPacer 
     if not runtime.calendar.is_working_time(now):
         report.outside_working_time = True
         return report
-    pacer = pacer or ChannelPacer()
+    pacer = pacer or ChannelPacer(runtime.channel_interval)
     day = _today(runtime, now)
     with runtime.uow() as db:
         dirty = board_posts.dirty_posts(db, day)
@@ -192,7 +174,7 @@ def _update_one(runtime: Runtime, post_id: int, day: date, pacer: ChannelPacer) 
 
 def refresh_boards(runtime: Runtime, now: datetime) -> BoardReport:
     """Post what is missing today (a channel linked later, a failed or interrupted post), then update."""
-    pacer = ChannelPacer()
+    pacer = ChannelPacer(runtime.channel_interval)
     posted = post_morning_boards(runtime, now, pacer=pacer)
     if posted.outside_working_time:
         return posted

@@ -37,6 +37,7 @@ def sweep_reminders() -> None:
         runtime.calendar,
         runtime.clock.now(),
         default_locale=runtime.default_locale,
+        interval=runtime.channel_interval,
         stop=stopping,
     )
     if report.sent or report.failed or report.stale:
@@ -97,6 +98,7 @@ def run_due(
         now,
         default_locale=runtime.default_locale,
         sleep=sleep,
+        interval=runtime.channel_interval,
     )
     lines = [str(report)]
     boards = refresh_boards(runtime, now)

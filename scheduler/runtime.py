@@ -13,6 +13,7 @@ from models.clock import SYSTEM_CLOCK, Clock
 from models.db import UnitOfWork
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
+from scheduler.pacing import PER_CHANNEL_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Runtime:
     default_locale: str
     # Every job's "now". Real time in production; the sandbox and the tests set or move it.
     clock: Clock = field(default=SYSTEM_CLOCK)
+    # Seconds between two messages to one channel (SLACK_CHANNEL_INTERVAL_SECONDS; scheduler/pacing.py).
+    channel_interval: float = PER_CHANNEL_INTERVAL
 
 
 _runtime: Runtime | None = None

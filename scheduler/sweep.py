@@ -39,9 +39,9 @@ from models.services import access, conferences, reminders, supervision, sweeper
 from models.services.calendar import WorkCalendar
 from models.services.context import Policy
 from models.staff import StaffMember
+from scheduler.pacing import PER_CHANNEL_INTERVAL, ChannelPacer
 
 log = logging.getLogger("casebot.scheduler")
-PER_CHANNEL_INTERVAL = 1.0  # Slack allows about one message per second per channel
 RECIPIENT_INACTIVE = "account_inactive"  # a recipient deactivated in Casebot: as Slack says of one gone
 BURST_LIMIT = 5  # this many failed sends in a row, none delivered: Slack is down, try again next sweep
 
@@ -107,6 +107,7 @@ def sweep(
     default_locale: str = "ko",
     limit: int = 1000,
     sleep=time.sleep,
+    interval: float = PER_CHANNEL_INTERVAL,
     stop: threading.Event | None = None,
 ) -> SweepReport:
     """Send what is due at `now`. `stop`, once set, ends the sweep before its next message.
@@ -135,7 +136,18 @@ def sweep(
             report.stale = len(stale)
             outgoing = _render(db, client, groups, policy, now, default_locale)
         pending = {i for message in outgoing for i in message.ids}
-        _send(uow, client, outgoing, now, report, pending, first_errors, holder, sleep, stop)
+        _send(
+            uow,
+            client,
+            outgoing,
+            now,
+            report,
+            pending,
+            first_errors,
+            holder,
+            ChannelPacer(interval, sleep),
+            stop,
+        )
         with uow() as db:  # an overdue contact escalates again one interval later, until it is logged
             sweeper.rearm_escalations(db, ids, policy, now)
     finally:
@@ -156,10 +168,9 @@ def _send(  # type: ignore[no-untyped-def]
     pending: set[int],
     first_errors: dict[str, BaseException],
     holder: str,
-    sleep,
+    pacer: ChannelPacer,
     stop: threading.Event | None,
 ) -> None:
-    last_post: dict[str, float] = {}
     begun = renewed = time.monotonic()
     failures_in_a_row = 0
     for message in outgoing:
@@ -173,14 +184,12 @@ def _send(  # type: ignore[no-untyped-def]
             with uow() as db:  # a long sweep (rate limits, a slow Slack) keeps its claims
                 until = now + timedelta(seconds=renewed - begun) + sweeper.LEASE
                 sweeper.renew_lease(db, sorted(pending), until, holder)
-        wait = PER_CHANNEL_INTERVAL - (time.monotonic() - last_post.get(message.channel, -1e9))
-        if wait > 0:
-            sleep(wait)
+        pacer.wait(message.channel)
         try:
             response = client.chat_postMessage(
                 channel=message.channel, text=message.text, blocks=message.blocks
             )
-            last_post[message.channel] = time.monotonic()
+            pacer.sent(message.channel)
         except (SlackApiError, OSError) as error:
             code = error_code(error)
             first_errors.setdefault(code, error)

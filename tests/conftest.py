@@ -28,6 +28,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# The Slack stand-in has no per-channel rate limit: reminders and boards need not wait Slack's second
+# between two messages to one channel (the bot processes and CLI runs of the tests inherit this). The
+# pacing itself is tested with its real interval (tests/unit/core/test_board.py).
+os.environ.setdefault("SLACK_CHANNEL_INTERVAL_SECONDS", "0.05")
 
 
 def _postgres_problem() -> str | None:

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import select
 
+from bot.settings import Settings
 from models.audit import AuditLog
 from models.board import TeamBoardPost
 from models.case import Case
@@ -37,6 +38,7 @@ from models.staff import StaffMember, Team
 from sandbox.slack import FakeSlack
 from scheduler import board as board_jobs
 from scheduler import jobs
+from scheduler.pacing import PER_CHANNEL_INTERVAL, ChannelPacer
 from tests.factories import CLIENT_NAME, World, assessment_input, contact, intake, plan_input
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -411,13 +413,26 @@ def test_a_429_is_answered_by_waiting_retry_after(db, world, uow, slack):
 
 def test_messages_to_one_channel_are_a_second_apart():
     slept: list[float] = []
-    pacer = board_jobs.ChannelPacer(sleep=slept.append)
+    pacer = ChannelPacer(sleep=slept.append)
     pacer.wait("C1")
     pacer.sent("C1")
     pacer.wait("C2")  # another channel: no wait
     assert slept == []
     pacer.wait("C1")
-    assert len(slept) == 1 and 0.9 < slept[0] <= board_jobs.PER_CHANNEL_INTERVAL
+    assert PER_CHANNEL_INTERVAL == 1.0
+    assert len(slept) == 1 and 0.9 < slept[0] <= PER_CHANNEL_INTERVAL
+
+
+def test_the_interval_between_messages_is_the_setting(monkeypatch):
+    monkeypatch.delenv("SLACK_CHANNEL_INTERVAL_SECONDS", raising=False)
+    assert Settings(_env_file=None).slack_channel_interval_seconds == PER_CHANNEL_INTERVAL  # type: ignore[call-arg]
+    monkeypatch.setenv("SLACK_CHANNEL_INTERVAL_SECONDS", "0.25")
+    interval = Settings(_env_file=None).slack_channel_interval_seconds  # type: ignore[call-arg]
+    slept: list[float] = []
+    pacer = ChannelPacer(interval, sleep=slept.append)
+    pacer.sent("C1")
+    pacer.wait("C1")
+    assert len(slept) == 1 and 0.2 < slept[0] <= 0.25
 
 
 def test_the_board_jobs_are_registered(tmp_path):
