@@ -7,7 +7,9 @@ default mode (its ack waits on Bolt's 10 ms poll) and a bare app with `process_b
 (Casebot's mode); the bare apps only ack. Requests are signed slash commands on loopback. Prints p50,
 p95, p99 and the slowest ack, the ratio of Casebot's p50 to the `process_before_response` app's, how
 long Casebot kept working after its last ack (its lazy work), and the load average (other processes on
-the machine make the figures noisy).
+the machine make the figures noisy). The rows at concurrency 1 send each command as soon as the last
+was acked, while that one's answer is still being worked on; the one-at-a-time `/case list` part sends
+the next only once the answer has reached Slack, and prints those acks too.
 """
 
 from __future__ import annotations
@@ -112,15 +114,23 @@ def timed_commands(port: int, count: int, concurrency: int, text_: str, user: st
 
 
 def until_call(
-    slack: FakeSlack, url: str, request_for: Callable[[], SignedRequest], method: str, count: int
+    slack: FakeSlack,
+    url: str,
+    request_for: Callable[[], SignedRequest],
+    method: str,
+    count: int,
+    acks: list[float] | None = None,
 ) -> list[float]:
-    """Milliseconds from sending each request to the stand-in (in this process) receiving `method`."""
+    """Milliseconds from sending each request to the stand-in (in this process) receiving `method`; the
+    next request goes only then. Each request's own HTTP answer (its ack) time goes in `acks`."""
     gaps = []
     for _ in range(count):
         slack.reset()
         request = request_for()
-        sent = time.time()
+        sent, started = time.time(), time.perf_counter()
         post(url, request.body, request.headers)
+        if acks is not None:
+            acks.append((time.perf_counter() - started) * 1000)
         gaps.append((slack.wait_for(method, timeout=30)[0].at - sent) * 1000)
     return gaps
 
@@ -221,12 +231,15 @@ def main() -> None:
             f" {'default p50':>12} {'pbr p50':>8} {'p99':>7} {'ratio/pbr':>9} {'busy after':>10}"
         )
         # /case help is answered in the ack; /case list acks, then reads the database and posts to Slack.
+        pbr_p50: dict[str, float] = {}  # concurrency 1, for the one-at-a-time ratio below
         for command_text in args.commands.split(","):
             for concurrency in (int(c) for c in args.concurrency.split(",")):
                 ours = timed_commands(casebot_port, args.requests, concurrency, command_text, user)
                 busy_after = settle(casebot.pid)  # its lazy work, if any, done first
                 default = timed_commands(default_port, args.requests, concurrency, command_text, user)
                 pbr = timed_commands(pbr_port, args.requests, concurrency, command_text, user)
+                if concurrency == 1:
+                    pbr_p50[command_text] = p(pbr, 50)
                 label = f"{command_text} ack"
                 late = sum(1 for ms in ours if ms > 3000)
                 print(
@@ -258,10 +271,14 @@ def main() -> None:
             report("/case new → views.open", until_call(slack, events_url, new, "views.open", args.opens))
             # the answer is the command's lazy work
             listed = partial(slash_command, SECRET, text="list", user_id=user)
+            acks: list[float] = []
             report(
                 "/case list → chat.postEphemeral, one at a time",
-                until_call(slack, events_url, listed, "chat.postEphemeral", args.opens),
+                until_call(slack, events_url, listed, "chat.postEphemeral", args.opens, acks),
             )
+            # The same commands' acks: none of them shares the interpreter with an earlier answer's work
+            ratio = f", {p(acks, 50) / pbr_p50['list']:.2f}× the pbr app's p50" if "list" in pbr_p50 else ""
+            print(f"/case list ack, each answer awaited (ms): p50 {p(acks, 50):.2f}{ratio}  (n={len(acks)})")
             # App Home of a supervisor whose team holds cases/50 open cases (2,000 for 100,000)
             home = {"type": "app_home_opened", "user": supervisor_id(0), "tab": "home", "channel": "D0001"}
             report(
