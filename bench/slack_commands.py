@@ -1,10 +1,12 @@
-"""Ack latency against two bare Bolt apps, /case new → views.open, /case list → its answer, and the App
-Home, with 100,000 cases.
+"""Ack latency against bare Bolt apps, /case new → views.open, /case list → its answer, and the App Home,
+with 100,000 cases.
 
 Run by hand (not a test):  .venv/bin/python -m bench.slack_commands [--database postgresql] [--cases N]
-All three apps run in this run on the same server (waitress, 8 threads): Casebot, a bare app in Bolt's
-default mode (its ack waits on Bolt's 10 ms poll) and a bare app with `process_before_response=True`
-(Casebot's mode); the bare apps only ack. Requests are signed slash commands on loopback. Prints p50,
+All the apps run in this run on the same server (waitress, 8 threads): Casebot, a bare app in Bolt's
+default mode (its ack waits on Bolt's 10 ms poll), a bare app with `process_before_response=True`
+(Casebot's mode) that only acks, and for the commands Casebot answers lazily (`list`) a third bare app
+whose lazy function answers "ok" through the response_url ("pbr+lazy": Bolt's lazy mechanism with
+no work of its own). Requests are signed slash commands on loopback. Prints p50,
 p95, p99 and the slowest ack, the ratio of Casebot's p50 to the `process_before_response` app's, how
 long Casebot kept working after its last ack (its lazy work), and the load average (other processes on
 the machine make the figures noisy). The rows at concurrency 1 send each command as soon as the last
@@ -213,22 +215,25 @@ def main() -> None:
 
     user = manager_id(0, 0)
     # Ack latency: every server in a process of its own, the client alone in this one.
-    slack_port, default_port, pbr_port = free_port(), free_port(), free_port()
+    slack_port, default_port, pbr_port, lazy_port = free_port(), free_port(), free_port(), free_port()
     helpers = [spawn("fake-slack", str(slack_port))]
     slack_url = f"http://127.0.0.1:{slack_port}/api/"
     helpers.append(spawn("bare", str(default_port), slack_url, SECRET))
     helpers.append(spawn("bare", str(pbr_port), slack_url, SECRET, "pbr"))
+    lazy_app = spawn("bare", str(lazy_port), slack_url, SECRET, "pbr-lazy")
+    helpers.append(lazy_app)
     casebot, casebot_port = start_casebot(url, slack_url)
     helpers.append(casebot)
     try:
-        for port in (slack_port, default_port, pbr_port, casebot_port):
+        for port in (slack_port, default_port, pbr_port, lazy_port, casebot_port):
             wait_up(port)
-        for port in (casebot_port, default_port, pbr_port):  # warm up connections, caches, the lookup
+        for port in (casebot_port, default_port, pbr_port, lazy_port):  # warm up connections, caches
             timed_commands(port, 50, 5, "help", user)
         print(f"load average before: {load()}")
         print(
             f"{'':10} {'conc':>4} {'casebot p50':>12} {'p95':>7} {'p99':>7} {'max':>8} {'>3s':>4}"
             f" {'default p50':>12} {'pbr p50':>8} {'p99':>7} {'ratio/pbr':>9} {'busy after':>10}"
+            f" {'pbr+lazy p50':>12} {'ratio':>6}"
         )
         # /case help is answered in the ack; /case list acks, then reads the database and posts to Slack.
         pbr_p50: dict[str, float] = {}  # concurrency 1, for the one-at-a-time ratio below
@@ -238,6 +243,15 @@ def main() -> None:
                 busy_after = settle(casebot.pid)  # its lazy work, if any, done first
                 default = timed_commands(default_port, args.requests, concurrency, command_text, user)
                 pbr = timed_commands(pbr_port, args.requests, concurrency, command_text, user)
+                # Bolt's lazy mechanism alone (one response_url answer per command), for the commands
+                # Casebot answers lazily
+                lazy = (
+                    timed_commands(lazy_port, args.requests, concurrency, command_text, user)
+                    if command_text != "help"
+                    else None
+                )
+                if lazy:
+                    settle(lazy_app.pid)
                 if concurrency == 1:
                     pbr_p50[command_text] = p(pbr, 50)
                 label = f"{command_text} ack"
@@ -246,6 +260,7 @@ def main() -> None:
                     f"{label:10} {concurrency:>4} {p(ours, 50):>12.2f} {p(ours, 95):>7.2f} {p(ours, 99):>7.2f}"
                     f" {max(ours):>8.1f} {late:>4} {p(default, 50):>12.2f} {p(pbr, 50):>8.2f}"
                     f" {p(pbr, 99):>7.2f} {p(ours, 50) / p(pbr, 50):>9.2f} {busy_after:>9.1f}s"
+                    + (f" {p(lazy, 50):>12.2f} {p(ours, 50) / p(lazy, 50):>6.2f}" if lazy else "")
                 )
         print(f"load average after: {load()}")
     finally:
