@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -54,11 +55,23 @@ def _fresh_postgres_database() -> tuple[str, str]:
     return name, make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def _drop_postgres_database(name: str) -> None:
-    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def _drop_postgres_databases(names: list[str], *, at_once: int = 8) -> None:
+    """Each DROP DATABASE waits for a checkpoint of its own (PostgreSQL's dropdb), 0.1 s or more while
+    the other worker writes: a session's fifty were 9 s dropped one by one. Dropped several at a time,
+    their checkpoints are shared (a request made while one runs is answered by the next)."""
+    if not names:
+        return
+    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_size=at_once)
+
+    def drop(name: str) -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    try:
+        with ThreadPoolExecutor(max_workers=at_once) as pool:
+            list(pool.map(drop, names))  # list(): an error in any drop is raised here
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +90,7 @@ def postgres_url_factory(tmp_path_factory: pytest.TempPathFactory):
         return url
 
     yield make
-    for name in created:
-        _drop_postgres_database(name)
+    _drop_postgres_databases(created)
 
 
 @pytest.fixture(scope="session")
