@@ -194,5 +194,5 @@ def _wait_healthy(url: str, process: subprocess.Popen, log_path) -> None:
                 if response.status == 200:
                     return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.02)
     raise AssertionError(f"casebot run did not come up:\n{log_path.read_text()}")
