@@ -8,8 +8,11 @@ which commits or rolls back (the unit of work) still behaves as in production.
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -49,40 +52,54 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _fresh_postgres_database() -> tuple[str, str]:
+def _fresh_postgres_database(template: str | None = None) -> tuple[str, str]:
+    """A new database: empty, or a copy of `template` (which no one may be connected to)."""
     name = f"casebot_test_{_worker()}_{uuid.uuid4().hex[:6]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     admin.dispose()
     return name, make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def _drop_postgres_database(name: str) -> None:
-    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def _drop_postgres_databases(names: list[str], *, at_once: int = 8) -> None:
+    """Each DROP DATABASE waits for a checkpoint of its own (PostgreSQL's dropdb), 0.1 s or more while
+    the other worker writes: a session's fifty were 9 s dropped one by one. Dropped several at a time,
+    their checkpoints are shared (a request made while one runs is answered by the next)."""
+    if not names:
+        return
+    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_size=at_once)
+
+    def drop(name: str) -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    try:
+        with ThreadPoolExecutor(max_workers=at_once) as pool:
+            list(pool.map(drop, names))  # list(): an error in any drop is raised here
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def postgres_url_factory(tmp_path_factory: pytest.TempPathFactory):
-    """Makes empty PostgreSQL databases (dropped at the end); skips, or fails in CI, without a server."""
+    """Makes PostgreSQL databases, empty or copies of a template (all dropped at the end); skips, or
+    fails in CI, without a server."""
     created: list[str] = []
     problem = _postgres_problem()
 
-    def make() -> str:
+    def make(template: str | None = None) -> str:
         if problem:
             if IN_CI:
                 pytest.fail(f"CI=true but {problem}", pytrace=False)
             pytest.skip(problem)
-        name, url = _fresh_postgres_database()
+        name, url = _fresh_postgres_database(template)
         created.append(name)
         return url
 
     yield make
-    for name in created:
-        _drop_postgres_database(name)
+    _drop_postgres_databases(created)
 
 
 @pytest.fixture(scope="session")
@@ -94,6 +111,36 @@ def empty_database_url(tmp_path_factory: pytest.TempPathFactory, postgres_url_fa
             return postgres_url_factory()
         path = Path(tmp_path_factory.mktemp("db")) / f"{uuid.uuid4().hex[:8]}.sqlite3"
         return f"sqlite:///{path}"
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def migrated_database_url(empty_database_url, postgres_url_factory):
+    """A factory of databases at the latest schema with empty tables, for tests of the running bot
+    rather than of the migrations (those run them on empty databases: tests/unit/core/test_migrations*,
+    `casebot db upgrade` in tests/unit/test_cli.py). The migrations run once per backend (and worker)
+    into a template, which each new database copies: PostgreSQL's CREATE DATABASE ... TEMPLATE, SQLite's
+    backup of the file. 0.15 s instead of 0.55 on PostgreSQL, 2 ms instead of 0.37 s on SQLite."""
+    templates: dict[str, str] = {}
+
+    def make(backend: str) -> str:
+        if backend not in templates:
+            url = empty_database_url(backend)
+            engine = make_engine(url)  # no data is written, so no key is needed: only the schema
+            schema.upgrade(engine)
+            engine.dispose()  # a PostgreSQL template must have no connection to be copied
+            templates[backend] = url
+        template = make_url(templates[backend]).database
+        if backend == "postgresql":
+            return postgres_url_factory(template=template)
+        copy = empty_database_url(backend)
+        with (
+            closing(sqlite3.connect(template)) as source,
+            closing(sqlite3.connect(make_url(copy).database)) as target,
+        ):
+            source.backup(target)
+        return copy
 
     return make
 

@@ -16,7 +16,6 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -426,6 +425,8 @@ def render_pdf(doc: FormDocument, *, font: str = DEFAULT_FONT, bold_font: str = 
     for path in (font, bold_font):
         if not Path(path).is_file():
             raise FontMissing(Message("forms.errors.font_missing", path=path))
+    from fpdf import FPDF  # 0.17 s to import: only a print needs it, never the bot's start
+
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_title(f"{doc.title} {doc.code}")
     pdf.set_creator(doc.agency)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, selectinload
@@ -126,19 +127,21 @@ class CaseSnapshot:
         )
 
 
-def without_content(*models: type) -> list:
+@cache
+def without_content(*models: type) -> tuple:
     """Loader options that leave client data (columns tagged PII or SENSITIVE) unloaded.
 
     Deriving a stage or a due date needs dates, statuses and codes, never a narrative: not loading
     them spares decrypting each one (encryption at rest) and recording it for the outbound gate. A
-    caller that does read one gets it loaded on access, in the same session.
+    caller that does read one gets it loaded on access, in the same session. The options of a model
+    never change, so they are built once (every snapshot asks for them, several times).
     """
-    options = []
-    for model in models:
-        for column in model.__table__.columns:  # type: ignore[attr-defined]
-            if column.info.get("sensitivity"):
-                options.append(defer(getattr(model, column.key)))
-    return options
+    return tuple(
+        defer(getattr(model, column.key))
+        for model in models
+        for column in model.__table__.columns  # type: ignore[attr-defined]
+        if column.info.get("sensitivity")
+    )
 
 
 def snapshot(db: Session, case: Case) -> CaseSnapshot:

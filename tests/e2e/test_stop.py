@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, func, select
 
-from models import schema
 from models.db import UnitOfWork, make_engine, make_session_factory
 from models.enums import ReminderKind, ReminderStatus, StaffRole, Surface
 from models.reminder import Reminder
@@ -62,10 +61,9 @@ class Started:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, empty_database_url) -> Iterator[tuple[str, Engine]]:
-    url = empty_database_url(request.param)
+def database(request, migrated_database_url) -> Iterator[tuple[str, Engine]]:
+    url = migrated_database_url(request.param)
     engine = make_engine(url, keyring=TEST_KEYRING)
-    schema.upgrade(engine)
     yield url, engine
     engine.dispose()
 

@@ -32,7 +32,6 @@ from casebot.app import build_app
 from casebot.server import wsgi_app
 from models import (
     Base,  # every model imported: every table counted
-    schema,
 )
 from models.clock import FixedClock
 from models.db import UnitOfWork, make_engine, make_session_factory
@@ -200,10 +199,9 @@ def changed_tables(before: dict[str, int], after: dict[str, int]) -> dict[str, i
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def bot(request: pytest.FixtureRequest, empty_database_url) -> Iterator[Bot]:
-    url = empty_database_url(request.param)
+def bot(request: pytest.FixtureRequest, migrated_database_url) -> Iterator[Bot]:
+    url = migrated_database_url(request.param)
     engine = make_engine(url, keyring=TEST_KEYRING)  # encrypted at rest, as every DB test runs
-    schema.upgrade(engine)
     uow = UnitOfWork(make_session_factory(engine))
     with uow() as db:
         world = make_world(db)

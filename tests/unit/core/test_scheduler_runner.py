@@ -11,7 +11,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from models import schema
 from models.case import Case
 from models.db import UnitOfWork, make_engine, make_session_factory
 from models.enums import ReminderKind, ReminderStatus, StaffRole, Surface
@@ -27,9 +26,8 @@ from tests.factories import intake
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, empty_database_url):
-    engine = make_engine(empty_database_url(request.param))
-    schema.upgrade(engine)
+def engine(request, migrated_database_url):
+    engine = make_engine(migrated_database_url(request.param))
     yield engine
     engine.dispose()
 

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from models import schema
 from models.db import UnitOfWork, make_engine, make_session_factory
 from models.enums import StaffRole, Surface
 from models.schemas import StaffInput
@@ -21,9 +20,8 @@ from models.staff import StaffMember, Team
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_the_lookup_checks_the_database_on_every_request(empty_database_url, backend: str) -> None:
-    engine = make_engine(empty_database_url(backend))
-    schema.upgrade(engine)
+def test_the_lookup_checks_the_database_on_every_request(migrated_database_url, backend: str) -> None:
+    engine = make_engine(migrated_database_url(backend))
     uow = UnitOfWork(make_session_factory(engine))
     with uow() as db:
         staff.add_staff(
@@ -46,9 +44,10 @@ def test_the_lookup_checks_the_database_on_every_request(empty_database_url, bac
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_the_lookup_builds_a_new_member_only_when_the_row_changed(empty_database_url, backend: str) -> None:
-    engine = make_engine(empty_database_url(backend))
-    schema.upgrade(engine)
+def test_the_lookup_builds_a_new_member_only_when_the_row_changed(
+    migrated_database_url, backend: str
+) -> None:
+    engine = make_engine(migrated_database_url(backend))
     uow = UnitOfWork(make_session_factory(engine))
     with uow() as db:
         staff.add_staff(
@@ -97,10 +96,9 @@ def test_the_lookup_builds_a_new_member_only_when_the_row_changed(empty_database
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_the_lookup_keeps_a_connection_per_thread_and_replaces_a_broken_one(
-    empty_database_url, backend: str
+    migrated_database_url, backend: str
 ) -> None:
-    engine = make_engine(empty_database_url(backend))
-    schema.upgrade(engine)
+    engine = make_engine(migrated_database_url(backend))
     with UnitOfWork(make_session_factory(engine))() as db:
         staff.add_staff(
             db,

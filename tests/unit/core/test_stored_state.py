@@ -83,10 +83,15 @@ def stored_on(row: Any, day: date) -> CaseState | None:
 
 
 def check_all_cases(db: Session, day: date, *, changed_today: set[int] = frozenset()) -> dict[int, CaseState]:
-    """Every stored state that holds on `day` is the derived one; a case changed on `day` has one."""
+    """Every stored state that holds on `day` is the derived one; a case changed on `day` has one.
+
+    The states are derived from `desk.snapshots` (one query per record type for all the cases, where
+    `refresh` stores what the single-case `snapshot` gives): the two agreeing is a check of its own."""
     derived = {}
-    for case_id, row in stored_rows(db).items():
-        state = derive(snapshot(db, db.get_one(Case, case_id)), day)
+    rows = stored_rows(db)
+    for snap in desk.snapshots(db, [db.get_one(Case, case_id) for case_id in rows]):
+        case_id, row = snap.case.id, rows[snap.case.id]
+        state = derive(snap, day)
         derived[case_id] = state
         stored = stored_on(row, day)
         if case_id in changed_today:

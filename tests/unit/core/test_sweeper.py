@@ -12,7 +12,6 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import select
 
-from models import schema
 from models.db import UnitOfWork, make_engine, make_session_factory
 from models.enums import ReminderKind, ReminderStatus
 from models.reminder import Reminder
@@ -63,9 +62,8 @@ def test_claim_takes_each_due_row_once(db, world):
 
 
 @pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
-def test_two_concurrent_claimers_never_take_the_same_row(empty_database_url, backend_name):
-    engine = make_engine(empty_database_url(backend_name))
-    schema.upgrade(engine)
+def test_two_concurrent_claimers_never_take_the_same_row(migrated_database_url, backend_name):
+    engine = make_engine(migrated_database_url(backend_name))
     uow = UnitOfWork(make_session_factory(engine))
     due_at = datetime(2026, 3, 3, 0, 0, tzinfo=UTC)
     with uow() as db:
