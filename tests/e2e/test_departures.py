@@ -171,7 +171,7 @@ def test_a_nudge_for_someone_who_left_reaches_the_supervisor(bot: RunningBot, tm
         staff_service.find_staff(db, "UCM1").active = False
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     calendar = WorkCalendar(settings.zone, settings.working_hours.start_hour, settings.working_hours.end_hour)
-    at = calendar.next_working_start(datetime.now(settings.zone)) + timedelta(hours=1)
+    at = calendar.next_working_start(datetime.now(settings.zone) + timedelta(hours=1))
     printed = send_reminders_as_of(bot, at, tmp_path)
     assert "0 failed" in printed and "undeliverable" not in printed, printed
     posted = [c.params for c in bot.slack.calls("chat.postMessage")]

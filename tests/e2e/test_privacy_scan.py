@@ -120,7 +120,7 @@ def scheduler_side(bot: RunningBot, code: str) -> list[str]:
     )
     # One sweep after everything fell due, at a working hour: every pending reminder goes out.
     later = max(due).astimezone(settings.zone) + timedelta(days=1)
-    later = calendar.next_working_start(later) + timedelta(hours=1)
+    later = calendar.next_working_start(later + timedelta(hours=1))
     report = sweep(bot.uow, runtime.client, settings.policy(), calendar, later, sleep=lambda _: None)
     assert report.failed == 0, report
     done.append(f"sweep: {report}")

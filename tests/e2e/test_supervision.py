@@ -202,7 +202,7 @@ def test_no_supervision_narrative_reaches_slack(bot: RunningBot, tmp_path: Path)
     while not calendar.is_working_day(monday):
         monday += timedelta(days=1)
     assert send_weekly(runtime, datetime.combine(monday, time(9, 5), settings.zone)) >= 1
-    later = calendar.next_working_start(datetime.now(settings.zone) + timedelta(days=4)) + timedelta(hours=1)
+    later = calendar.next_working_start(datetime.now(settings.zone) + timedelta(days=4, hours=1))
     report = sweep(bot.uow, runtime.client, settings.policy(), calendar, later, sleep=lambda _: None)
     assert report.sent >= 1 and report.failed == 0, report
     nudges = [c for c in bot.slack.calls("chat.postMessage") if c.params.get("channel") == "UCM1"]

@@ -50,7 +50,7 @@ def run_sweep_after(bot: RunningBot, due_at: datetime):
     runtime = Runtime(
         bot.uow, make_web_client(settings), settings.policy(), calendar, settings.default_locale
     )
-    later = calendar.next_working_start(due_at.astimezone(settings.zone)) + timedelta(hours=1)
+    later = calendar.next_working_start(due_at.astimezone(settings.zone) + timedelta(hours=1))
     return sweep(bot.uow, runtime.client, settings.policy(), calendar, later, sleep=lambda _: None)
 
 
