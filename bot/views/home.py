@@ -7,15 +7,28 @@ although the Home is private to its user. Always ≤100 blocks: the case list is
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 from bot.i18n import t
 from bot.ids import Action
 from bot.metadata import AgendaRequestRef, CaseRef, ClosureRef, PageRef, TaskPick
 from bot.views import blocks as b
 from bot.views.supervision import unsupervised_text, worker_line
 from models.enums import CaseStatus, NextStep, Stage, TaskStatus
-from models.services.desk import Desk, DeskItem, DueGroup, HomeTask, TeamCaseload
+from models.services.desk import (
+    Desk,
+    DeskItem,
+    DueGroup,
+    HomeTask,
+    PendingAgendaRequest,
+    PendingApproval,
+    TeamCaseload,
+    UnassignedCase,
+)
 
 CALLBACK_ID = "casebot.home"
+T = TypeVar("T")
 MAX_APPROVALS = 5  # two blocks each
 MAX_UNASSIGNED = 5  # two blocks each
 MAX_AGENDA_REQUESTS = 3  # two blocks each (the Home holds 100 blocks with everything at its most)
@@ -139,30 +152,30 @@ def team_blocks(load: TeamCaseload, locale: str) -> list[dict]:
     blocks.append(b.header(t("home.approvals.header", locale, count=len(load.approvals))))
     if not load.approvals:
         blocks.append(b.section(t("home.approvals.none", locale)))
-    for approval in load.approvals[:MAX_APPROVALS]:
-        value = ClosureRef(closure_id=approval.closure_id).dump()
-        blocks.append(
-            b.section(
-                t(
-                    "home.approvals.line",
-                    locale,
-                    code=approval.code,
-                    reason=approval.reason.label(locale),
-                    requested_by=approval.requested_by,
-                    date=approval.requested_on.isoformat(),
-                )
-            )
+
+    def approval_row(approval: PendingApproval) -> list[dict]:
+        text = t(
+            "home.approvals.line",
+            locale,
+            code=approval.code,
+            reason=approval.reason.label(locale),
+            requested_by=approval.requested_by,
+            date=approval.requested_on.isoformat(),
         )
-        blocks.append(
-            b.actions(
-                # The decision is taken in the review modal, with the whole closure read (issue: blind sign-off).
-                b.button(t("home.button.review", locale), Action.REVIEW_CLOSURE, value, style="primary"),
-                b.button(t("home.button.show", locale), Action.OPEN_SHOW, CaseRef(code=approval.code).dump()),
-                block_id=f"home.approval.{approval.closure_id}",
-            )
+        return _row(
+            text,
+            f"home.approval.{approval.closure_id}",
+            # The decision is taken in the review modal, with the whole closure read (issue: blind sign-off).
+            b.button(
+                t("home.button.review", locale),
+                Action.REVIEW_CLOSURE,
+                ClosureRef(closure_id=approval.closure_id).dump(),
+                style="primary",
+            ),
+            b.button(t("home.button.show", locale), Action.OPEN_SHOW, CaseRef(code=approval.code).dump()),
         )
-    if len(load.approvals) > MAX_APPROVALS:
-        blocks.append(b.context(t("home.approvals.more", locale, count=len(load.approvals) - MAX_APPROVALS)))
+
+    blocks += _capped_rows(load.approvals, MAX_APPROVALS, "home.approvals.more", locale, approval_row)
     blocks.append(b.divider())
     return blocks
 
@@ -173,7 +186,8 @@ def unassigned_blocks(load: TeamCaseload, locale: str) -> list[dict]:
     if not load.unassigned:
         return []
     blocks = [b.header(t("home.unassigned.header", locale, count=len(load.unassigned)))]
-    for case in load.unassigned[:MAX_UNASSIGNED]:
+
+    def unassigned_row(case: UnassignedCase) -> list[dict]:
         flags = (t("home.crisis", locale) if case.crisis else "") + (
             t("home.on_hold", locale) if case.status == CaseStatus.ON_HOLD else ""
         )
@@ -181,18 +195,16 @@ def unassigned_blocks(load: TeamCaseload, locale: str) -> list[dict]:
         if case.next_due_on:
             text += " · " + t("home.due", locale, date=case.next_due_on.isoformat())
         value = CaseRef(code=case.code).dump()
-        blocks.append(b.section(text))
-        blocks.append(
-            b.actions(
-                b.button(t("home.button.transfer", locale), Action.OPEN_TRANSFER, value, style="primary"),
-                b.button(t("home.button.show", locale), Action.OPEN_SHOW, value),
-                block_id=f"home.unassigned.{case.code}",
-            )
+        return _row(
+            text,
+            f"home.unassigned.{case.code}",
+            b.button(t("home.button.transfer", locale), Action.OPEN_TRANSFER, value, style="primary"),
+            b.button(t("home.button.show", locale), Action.OPEN_SHOW, value),
         )
-    if len(load.unassigned) > MAX_UNASSIGNED:
-        more = len(load.unassigned) - MAX_UNASSIGNED
-        blocks.append(b.context(t("home.unassigned.more", locale, count=more)))
-    return blocks
+
+    return blocks + _capped_rows(
+        load.unassigned, MAX_UNASSIGNED, "home.unassigned.more", locale, unassigned_row
+    )
 
 
 def agenda_request_blocks(load: TeamCaseload, locale: str) -> list[dict]:
@@ -201,7 +213,8 @@ def agenda_request_blocks(load: TeamCaseload, locale: str) -> list[dict]:
     if not load.agenda_requests:
         return []
     blocks = [b.header(t("home.agenda.header", locale, count=len(load.agenda_requests)))]
-    for request in load.agenda_requests[:MAX_AGENDA_REQUESTS]:
+
+    def request_row(request: PendingAgendaRequest) -> list[dict]:
         text = t(
             "home.agenda.line",
             locale,
@@ -210,17 +223,30 @@ def agenda_request_blocks(load: TeamCaseload, locale: str) -> list[dict]:
             when=f"{request.scheduled_at:%Y-%m-%d %H:%M}",
         )
         value = AgendaRequestRef(request_id=request.request_id).dump()
-        blocks.append(b.section(text))
-        blocks.append(
-            b.actions(
-                b.button(t("conferences.request.agree", locale), Action.AGENDA_AGREE, value, style="primary"),
-                b.button(t("conferences.request.refuse", locale), Action.AGENDA_REFUSE, value),
-                block_id=f"home.agenda.{request.request_id}",
-            )
+        return _row(
+            text,
+            f"home.agenda.{request.request_id}",
+            b.button(t("conferences.request.agree", locale), Action.AGENDA_AGREE, value, style="primary"),
+            b.button(t("conferences.request.refuse", locale), Action.AGENDA_REFUSE, value),
         )
-    if len(load.agenda_requests) > MAX_AGENDA_REQUESTS:
-        more = len(load.agenda_requests) - MAX_AGENDA_REQUESTS
-        blocks.append(b.context(t("home.agenda.more", locale, count=more)))
+
+    return blocks + _capped_rows(
+        load.agenda_requests, MAX_AGENDA_REQUESTS, "home.agenda.more", locale, request_row
+    )
+
+
+def _row(text: str, block_id: str, *buttons: dict) -> list[dict]:
+    """One item of a Home list: its line, and its buttons under it."""
+    return [b.section(text), b.actions(*buttons, block_id=block_id)]
+
+
+def _capped_rows(
+    items: Sequence[T], limit: int, more_key: str, locale: str, row: Callable[[T], list[dict]]
+) -> list[dict]:
+    """The first `limit` items' blocks, then how many more there are (the Home holds 100 blocks)."""
+    blocks = [block for item in items[:limit] for block in row(item)]
+    if len(items) > limit:
+        blocks.append(b.context(t(more_key, locale, count=len(items) - limit)))
     return blocks
 
 
